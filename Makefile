@@ -1,0 +1,39 @@
+# The two commands the README promises: `make demo` and `make test`. Both install what they need.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libyaml-dev libcurl4-openssl-dev pkg-config python3-venv openssl
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+
+.PHONY: all build deps tools test demo bench clean
+
+all: build
+
+# System libraries (libyaml, libcurl) and the tools tests call; idempotent and quiet when present.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+
+tools: deps
+	@./scripts/fetch-tools.sh
+
+build: deps
+	$(SWIFT) build
+
+test: tools
+	$(SWIFT) build
+	$(SWIFT) test
+
+demo: deps
+	$(SWIFT) build -c release
+	./scripts/demo.sh
+
+bench: tools
+	$(SWIFT) build -c release
+	@echo "benchmarks are not built yet" >&2; exit 3
+
+clean:
+	rm -rf .build .tools .slimctl

@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One concept per module. The pure core (YAML data model, Values, Strategy, Placement, Plan, Checks)
+// does no I/O; side effects live in Tools, Kube, Local, Engine and the CLI.
+let package = Package(
+    name: "slimctl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "slimctl", targets: ["slimctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "YAML", dependencies: [
+            "CYAML", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        .target(name: "Values", dependencies: ["YAML"]),
+        .target(name: "Strategy", dependencies: ["YAML", "Values"]),
+        .target(name: "Placement", dependencies: []),
+        .target(name: "Plan", dependencies: ["Strategy", "Values", "YAML", "Placement"]),
+        .target(name: "Checks", dependencies: ["Placement", "YAML"]),
+        .target(name: "Tools", dependencies: []),
+        .target(name: "Kube", dependencies: ["CCurl", "YAML", "Tools"]),
+        .target(name: "Engine", dependencies: ["Plan", "Tools"]),
+        .target(name: "Local", dependencies: ["Plan", "Strategy", "Values", "YAML", "Placement", "Checks", "Tools", "Engine"]),
+        .target(name: "SlimCLI", dependencies: [
+            "YAML", "Values", "Strategy", "Placement", "Plan", "Checks", "Tools", "Kube", "Engine", "Local",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "slimctl", dependencies: ["SlimCLI"]),
+
+        // Test support: a simulated kube-apiserver (the only stand-in the project allows).
+        .target(name: "KubeSim", dependencies: [
+            "YAML",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], path: "Tests/KubeSim"),
+
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "ValuesTests", dependencies: ["Values", "YAML", "Tools"]),
+        .testTarget(name: "StrategyTests", dependencies: ["Strategy", "Values", "YAML"]),
+        .testTarget(name: "PlacementTests", dependencies: ["Placement"]),
+        .testTarget(name: "PlanTests", dependencies: ["Plan", "Strategy", "Values", "YAML", "Tools"]),
+        .testTarget(name: "ChecksTests", dependencies: ["Checks"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "YAML", "Tools"]),
+        .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine"]),
+        .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Tools"]),
+    ]
+)

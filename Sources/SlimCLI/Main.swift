@@ -1,0 +1,1 @@
+public enum SlimctlMain { public static func run() async {} }
