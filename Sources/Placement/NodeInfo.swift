@@ -1,0 +1,78 @@
+/// The parts of a Node and of a pod template that decide DaemonSet placement. Kept this small so
+/// the same values can come from the live API (Kube), from simulated nodes (Local) or from a test.
+
+public struct NodeInfo: Sendable, Hashable, Codable {
+    public var name: String
+    public var labels: [String: String]
+    /// `spec.taints` as the API returns them. Placement reads only these, as the controller does;
+    /// `ready`, `unschedulable` and `conditions` only add warnings (see `withLifecycleTaints`).
+    public var taints: [Taint]
+    /// `spec.unschedulable` (cordoned).
+    public var unschedulable: Bool
+    /// The Ready condition is True.
+    public var ready: Bool
+    /// Condition type to status ("True", "False", "Unknown"), e.g. `["MemoryPressure": "True"]`.
+    /// A "Ready" entry, when present, says whether a not-ready node is NotReady or Unknown.
+    public var conditions: [String: String]
+
+    public init(name: String, labels: [String: String] = [:], taints: [Taint] = [],
+                unschedulable: Bool = false, ready: Bool = true, conditions: [String: String] = [:]) {
+        self.name = name
+        self.labels = labels
+        self.taints = taints
+        self.unschedulable = unschedulable
+        self.ready = ready
+        self.conditions = conditions
+    }
+
+    /// The node with the taints the node lifecycle controller would have put on it by now.
+    ///
+    /// A real node never stays NotReady or cordoned without them, and they change the answer:
+    /// `not-ready:NoSchedule` is not among the DaemonSet tolerations, so a NotReady node gets no
+    /// new DaemonSet pod. Simulated nodes (Local) call this so they behave like real ones.
+    /// Mirrors `nodeConditionToTaintKeyStatusMap` and `doNoScheduleTaintingPass` (NoSchedule
+    /// taints from conditions and `spec.unschedulable`) plus the NoExecute taints of taint-based
+    /// eviction (`NotReadyTaintTemplate`, `UnreachableTaintTemplate`) in
+    /// pkg/controller/nodelifecycle/node_lifecycle_controller.go.
+    public func withLifecycleTaints() -> NodeInfo {
+        var wanted: [Taint] = []
+        if !ready {
+            let key = conditions["Ready"] == "Unknown" ? TaintKey.unreachable : TaintKey.notReady
+            wanted += [Taint(key: key, effect: .noSchedule), Taint(key: key, effect: .noExecute)]
+        }
+        let byCondition = [("MemoryPressure", TaintKey.memoryPressure), ("DiskPressure", TaintKey.diskPressure),
+                           ("PIDPressure", TaintKey.pidPressure), ("NetworkUnavailable", TaintKey.networkUnavailable)]
+        for (condition, key) in byCondition where conditions[condition] == "True" {
+            wanted.append(Taint(key: key, effect: .noSchedule))
+        }
+        if unschedulable { wanted.append(Taint(key: TaintKey.unschedulable, effect: .noSchedule)) }
+        var copy = self
+        for taint in wanted where !copy.taints.contains(where: { $0.key == taint.key && $0.effect == taint.effect }) {
+            copy.taints.append(taint)
+        }
+        return copy
+    }
+}
+
+/// What a DaemonSet's pod template says about where it may run.
+public struct PodPlacementSpec: Sendable, Hashable, Codable {
+    /// `spec.nodeSelector`: every pair must equal a node label.
+    public var nodeSelector: [String: String]
+    /// `spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`; nil when unset.
+    /// Preferred affinity never excludes a node and is not modelled.
+    public var requiredAffinity: NodeAffinity?
+    /// The template's own tolerations; the controller's are added by `Placement.daemonPodTolerations`.
+    public var tolerations: [Toleration]
+    public var hostNetwork: Bool
+    /// `spec.nodeName` in the template: rare, but it pins the DaemonSet to one node.
+    public var nodeName: String?
+
+    public init(nodeSelector: [String: String] = [:], requiredAffinity: NodeAffinity? = nil,
+                tolerations: [Toleration] = [], hostNetwork: Bool = false, nodeName: String? = nil) {
+        self.nodeSelector = nodeSelector
+        self.requiredAffinity = requiredAffinity
+        self.tolerations = tolerations
+        self.hostNetwork = hostNetwork
+        self.nodeName = nodeName
+    }
+}
