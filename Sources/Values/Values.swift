@@ -1,1 +1,112 @@
-// Values module.
+import OrderedCollections
+import YAML
+
+/// Helm's values semantics, exactly: how `-f` files and `--set*` arguments layer into one set of
+/// user values, and how those meet a chart's defaults. The module does no I/O: callers hand in file
+/// text, and a reader for the paths `--set-file` names.
+public enum Values {
+    /// Applies one `--set*` argument to `base`, as Helm's strvals does.
+    ///
+    /// - Parameter readFile: reads a path named by `--set-file` (only called for `.file`).
+    public static func parseSet(_ expression: String, kind: SetKind, into base: Value = .emptyMap,
+                                readFile: (String) throws -> String = { _ in "" }) throws -> Value {
+        var data = base.mapValue ?? [:]
+        if kind == .json, let object = try wholeJSONObject(expression) {
+            return .map(mergeMaps(data, object))
+        }
+        try withoutActuallyEscaping(readFile) { read in
+            let convert: (String, Int) throws -> Value
+            switch kind {
+            case .set: convert = { text, _ in typedScalar(text) }
+            case .string, .json, .literal: convert = { text, _ in .string(text) }
+            case .file:
+                convert = { path, start in
+                    do {
+                        return .string(try read(path))
+                    } catch {
+                        throw ValuesError("cannot read file \"\(path)\": \(error)",
+                                          at: .argument(kind: kind, expression: expression, position: start))
+                    }
+                }
+            }
+            var parser = SetParser(kind: kind, expression: expression, convert: convert)
+            try parser.parse(into: &data)
+        }
+        return .map(data)
+    }
+
+    /// Helm 4 takes a `--set-json` argument that is a JSON object as a whole (`{"a":{"b":1}}`) and
+    /// merges it like a values file, instead of replacing keys as `a={"b":1}` does.
+    private static func wholeJSONObject(_ expression: String) throws -> OrderedDictionary<String, Value>? {
+        let leading = expression.unicodeScalars.prefix { $0.properties.isWhitespace }.count
+        let trimmed = expression.unicodeScalars.dropFirst(leading)
+        guard trimmed.first == "{" else { return nil }
+        do {
+            guard case .map(let m) = try JSONReader.readWhole(expression) else { return nil }
+            return m
+        } catch {
+            throw ValuesError("invalid JSON object: \(error.message)",
+                              at: .argument(kind: .json, expression: expression, position: error.offset + 1),
+                              hint: "an argument starting with '{' must be one JSON object")
+        }
+    }
+
+    /// One values file as Helm 4 loads it: every YAML document in it must be a map (or empty), and
+    /// the documents merge in order.
+    public static func loadFile(path: String, text: String) throws -> Value {
+        let documents: [Node]
+        do {
+            documents = try YAML.parseDocuments(text, file: path)
+        } catch let error as YAMLError {
+            throw ValuesError(error.message, at: .file(error.mark ?? .synthetic(path)))
+        }
+        var out: OrderedDictionary<String, Value> = [:]
+        for node in documents {
+            let value: Value
+            do {
+                value = try node.resolve()
+            } catch let error as YAMLError {
+                throw ValuesError(error.message, at: .file(error.mark ?? .synthetic(path)))
+            }
+            switch value {
+            case .null: continue
+            case .map(let m): out = mergeMaps(out, m)
+            default:
+                throw ValuesError("a values file must be a map of keys at the top, found a \(value.kindName)",
+                                  at: .file(node.mark), hint: "write `key: value` lines")
+            }
+        }
+        return .map(out)
+    }
+
+    /// All user layers in Helm's fixed order, whatever order they were given in: every `-f` file
+    /// in order, then `--set-json`, `--set`, `--set-string`, `--set-file`, `--set-literal`, each
+    /// kind in its own order. The result is what Helm passes on to meet the chart defaults.
+    public static func compose(files: [(path: String, text: String)], sets: [(SetKind, String)],
+                               readFile: (String) throws -> String = { _ in "" }) throws -> Value {
+        var base: Value = .emptyMap
+        for file in files {
+            base = merge(base, try loadFile(path: file.path, text: file.text))
+        }
+        for kind in SetKind.helmOrder {
+            for (k, expression) in sets where k == kind {
+                base = try parseSet(expression, kind: kind, into: base, readFile: readFile)
+            }
+        }
+        return base
+    }
+
+    /// `compose` over layers as they came from a command line.
+    public static func compose(_ layers: [ValuesLayer],
+                               readFile: (String) throws -> String = { _ in "" }) throws -> Value {
+        var files: [(path: String, text: String)] = []
+        var sets: [(SetKind, String)] = []
+        for layer in layers {
+            switch layer.source {
+            case .file(let path, let text): files.append((path, text))
+            case .set(let kind, let expression): sets.append((kind, expression))
+            }
+        }
+        return try compose(files: files, sets: sets, readFile: readFile)
+    }
+}
