@@ -51,7 +51,8 @@ struct SetParser {
             throw error("key \"\(here)\" has no value", at: scanner.position,
                         hint: "expected '=' and a value after the key")
         case "[":
-            let (index, indexAt) = try keyIndex()
+            // An index cut off by the end of the argument ends it quietly: Helm wraps io.EOF.
+            guard let (index, indexAt) = try keyIndex() else { return .end }
             var list: [Value] = []
             if let existing = data[k] {
                 guard case .list(let l) = existing else {
@@ -110,12 +111,11 @@ struct SetParser {
 
     // MARK: list indexes
 
-    /// The index and the position where it starts, for messages.
-    private mutating func keyIndex() throws -> (Int, Int) {
+    /// The index and the position where it starts, for messages; nil when the argument ends
+    /// before ']', which Helm treats as the end of input rather than an error.
+    private mutating func keyIndex() throws -> (Int, Int)? {
         let run = scanner.until(["]"], escapes: !literal)
-        guard run.stop != nil else {
-            throw error("list index is not closed", at: scanner.position, hint: "expected ']'")
-        }
+        guard run.stop != nil else { return nil }
         let text = run.text
         // Go's strconv.Atoi: optional sign, then decimal digits.
         var digits = Substring(text)
@@ -171,7 +171,7 @@ struct SetParser {
             try setIndex(&list, index, assigned, at: indexAt)
             return .more
         case "[":
-            let (nextIndex, nextAt) = try keyIndex()
+            guard let (nextIndex, nextAt) = try keyIndex() else { return .end }
             var inner: [Value] = []
             var existedAsList = false
             if index < list.count, !list[index].isNull {

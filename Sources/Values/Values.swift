@@ -70,7 +70,9 @@ public enum Values {
             }
             switch value {
             case .null: continue
-            case .map(let m): out = mergeMaps(out, m)
+            case .map(let m):
+                guard case .map(let rounded) = roundedLikeFloat64(.map(m)) else { continue }
+                out = mergeMaps(out, rounded)
             default:
                 throw ValuesError("a values file must be a map of keys at the top, found a \(value.kindName)",
                                   at: .file(node.mark), hint: "write `key: value` lines")

@@ -30,7 +30,6 @@ import YAML
         ("a[0][-2]=1", 6, "list index -2 is negative"),
         ("a[70000]=1", 3, "larger than Helm's maximum of 65536"),
         ("a[99999999999999999999]=1", 3, "out of range"),
-        ("a[1", 4, "list index is not closed"),
         ("a[0]x=1", 5, "unexpected \"x\" after list index \"a[0]\""),
         ("a={x,y", 3, "list is not closed"),
         ("name={{ .Release.Name }}", 25, "key \"}\" has no value"),
