@@ -47,7 +47,7 @@ let package = Package(
         ], path: "Tests/KubeSim"),
 
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
-        .testTarget(name: "ValuesTests", dependencies: ["Values", "YAML", "Tools"]),
+        .testTarget(name: "ValuesTests", dependencies: ["Values", "YAML", "Tools"], exclude: ["Fixtures"]),
         .testTarget(name: "StrategyTests", dependencies: ["Strategy", "Values", "YAML"]),
         .testTarget(name: "PlacementTests", dependencies: ["Placement"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Strategy", "Values", "YAML", "Tools"]),
