@@ -5,11 +5,16 @@ import YAML
 /// user values, and how those meet a chart's defaults. The module does no I/O: callers hand in file
 /// text, and a reader for the paths `--set-file` names.
 public enum Values {
+    /// The default reader: `--set-file` needs the caller to say how files are read.
+    public static func noFileReader(_ path: String) throws -> String {
+        throw ValuesError("cannot read \"\(path)\": no file reader was given for --set-file", at: .none)
+    }
+
     /// Applies one `--set*` argument to `base`, as Helm's strvals does.
     ///
     /// - Parameter readFile: reads a path named by `--set-file` (only called for `.file`).
     public static func parseSet(_ expression: String, kind: SetKind, into base: Value = .emptyMap,
-                                readFile: (String) throws -> String = { _ in "" }) throws -> Value {
+                                readFile: (String) throws -> String = Values.noFileReader) throws -> Value {
         var data = base.mapValue ?? [:]
         if kind == .json, let object = try wholeJSONObject(expression) {
             return .map(mergeMaps(data, object))
@@ -85,7 +90,7 @@ public enum Values {
     /// in order, then `--set-json`, `--set`, `--set-string`, `--set-file`, `--set-literal`, each
     /// kind in its own order. The result is what Helm passes on to meet the chart defaults.
     public static func compose(files: [(path: String, text: String)], sets: [(SetKind, String)],
-                               readFile: (String) throws -> String = { _ in "" }) throws -> Value {
+                               readFile: (String) throws -> String = Values.noFileReader) throws -> Value {
         var base: Value = .emptyMap
         for file in files {
             base = merge(base, try loadFile(path: file.path, text: file.text))
@@ -100,7 +105,7 @@ public enum Values {
 
     /// `compose` over layers as they came from a command line.
     public static func compose(_ layers: [ValuesLayer],
-                               readFile: (String) throws -> String = { _ in "" }) throws -> Value {
+                               readFile: (String) throws -> String = Values.noFileReader) throws -> Value {
         var files: [(path: String, text: String)] = []
         var sets: [(SetKind, String)] = []
         for layer in layers {
