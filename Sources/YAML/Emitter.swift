@@ -1,0 +1,4 @@
+struct Emitter {
+    var out = ""
+    mutating func document(_ v: Value) {}
+}
