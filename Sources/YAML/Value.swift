@@ -74,3 +74,7 @@ public indirect enum Value: Sendable, Hashable {
         }
     }
 }
+
+extension Value: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+}

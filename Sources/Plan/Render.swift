@@ -1,0 +1,146 @@
+import Foundation
+import OrderedCollections
+import Strategy
+import Values
+import YAML
+
+/// Values files for one release, as the user addressed them on the command line.
+public struct UserLayers: Sendable {
+    /// release name → layers (`-f`, `--set*`), in command-line order.
+    public var byRelease: [String: [ValuesLayer]]
+    public init(byRelease: [String: [ValuesLayer]] = [:]) { self.byRelease = byRelease }
+}
+
+public struct RenderedRelease: Sendable {
+    public var step: String
+    public var release: String
+    public var namespace: String
+    public var chart: ChartRef
+    public var values: Value
+    /// The file handed to `helm upgrade --install -f`: comment header plus `values` emitted.
+    public var text: String
+    /// True when a secret variable's value is inside: the file is written 0600.
+    public var holdsSecret: Bool
+    public var fileName: String { "\(release).values.yaml" }
+}
+
+public struct RenderedManifests: Sendable {
+    public var step: String
+    public var app: TestApp?
+    public var namespace: String
+    public var objects: [Value]
+    public var holdsSecret: Bool
+}
+
+/// Everything a strategy turns into before anything runs: per-release values, manifests, the
+/// kind cluster config. Pure: file contents come in as a dictionary.
+public struct Rendered: Sendable {
+    public var strategy: Strategy
+    public var variables: [String: String]
+    public var secrets: [String: String]
+    public var releases: [RenderedRelease]
+    public var manifests: [RenderedManifests]
+    public var kindConfig: String
+
+    public func release(forStep step: String) -> RenderedRelease? { releases.first { $0.step == step } }
+    public func manifests(forStep step: String) -> RenderedManifests? { manifests.first { $0.step == step } }
+    public var redactor: Redactor { Redactor(secrets: secrets) }
+}
+
+public struct RenderError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public enum Renderer {
+    /// - Parameters:
+    ///   - files: resolved path → text for every values file and manifest the strategy names.
+    ///   - readFile: for `--set-file`.
+    public static func render(strategy: Strategy, variables: VariableResolver.Resolved, files: [String: String],
+                              user: UserLayers = UserLayers(),
+                              readFile: (String) throws -> String = Values.noFileReader) throws -> Rendered {
+        let vars = variables.values
+        let releaseNames = strategy.helmReleases.map(\.release.release)
+        for name in user.byRelease.keys.sorted() where !releaseNames.contains(name) {
+            throw RenderError("values were given for release `\(name)`, which strategy `\(strategy.name)` does not have; "
+                              + Suggest.didYouMean(name, in: releaseNames))
+        }
+        var releases: [RenderedRelease] = []
+        for (step, rel) in strategy.helmReleases {
+            var layers: [(path: String, text: String)] = []
+            for ref in rel.valuesFiles {
+                guard let text = files[ref.resolved] else {
+                    throw RenderError("\(ref.mark): values file `\(ref.path)` was not found (looked for \(ref.resolved))")
+                }
+                layers.append((ref.resolved, try substituteValuesFile(text, path: ref.resolved, vars: vars)))
+            }
+            var base = try Values.compose(files: layers, sets: [])
+            // The strategy's own `set:` entries belong to the strategy layer: user -f files may override them.
+            for (path, value) in rel.set {
+                base = Values.merge(base, nest(path: path, value: value))
+            }
+            let userLayers = user.byRelease[rel.release] ?? []
+            if !userLayers.isEmpty {
+                let userValues = try Values.compose(userLayers, readFile: readFile)
+                base = Values.merge(base, userValues)
+            }
+            let body = YAML.emit(base)
+            let secret = variables.secrets.values.contains { !$0.isEmpty && body.contains($0) }
+            var header = "# Rendered by slimctl: strategy \(strategy.name), release \(rel.release) (step \(step.name)).\n"
+            header += "# Layers: " + (rel.valuesFiles.map(\.path) + (rel.set.isEmpty ? [] : ["strategy set"])
+                                      + userLayers.map { $0.commandLine.joined(separator: " ") }).joined(separator: ", ") + "\n"
+            releases.append(RenderedRelease(step: step.name, release: rel.release, namespace: rel.namespace, chart: rel.chart,
+                                            values: base, text: header + body, holdsSecret: secret))
+        }
+        var manifests: [RenderedManifests] = []
+        for step in strategy.steps {
+            guard case .manifests(let set) = step.action else { continue }
+            var objects: [Value] = []
+            var secret = false
+            for ref in set.files {
+                guard let text = files[ref.resolved] else {
+                    throw RenderError("\(ref.mark): manifest `\(ref.path)` was not found (looked for \(ref.resolved))")
+                }
+                if variables.secrets.keys.contains(where: { text.contains("((\($0)))") }) { secret = true }
+                for node in try YAML.parseDocuments(text, file: ref.resolved) {
+                    let value = try Placeholders.substitute(node, vars).resolve()
+                    if value.isNull { continue }
+                    guard value["kind"]?.stringValue != nil, value["apiVersion"]?.stringValue != nil else {
+                        throw RenderError("\(node.mark): a manifest needs `apiVersion` and `kind`")
+                    }
+                    objects.append(value)
+                }
+            }
+            manifests.append(RenderedManifests(step: step.name, app: set.app, namespace: set.namespace, objects: objects, holdsSecret: secret))
+        }
+        return Rendered(strategy: strategy, variables: vars, secrets: variables.secrets, releases: releases,
+                        manifests: manifests, kindConfig: KindConfig.render(strategy.cluster))
+    }
+
+    /// `((var))` in a values file is replaced inside scalars (never as raw text), so a value with
+    /// YAML syntax in it stays one string.
+    static func substituteValuesFile(_ text: String, path: String, vars: [String: String]) throws -> String {
+        guard text.contains("((") else { return text }
+        let docs = try YAML.parseDocuments(text, file: path)
+        let values = try docs.map { try Placeholders.substitute($0, vars).resolve() }
+        return YAML.emitAll(values)
+    }
+
+    /// `a.b.c` → {a: {b: {c: value}}}; `\.` keeps a literal dot, as in Helm paths.
+    static func nest(path: String, value: Value) -> Value {
+        var parts: [String] = []
+        var cur = ""
+        var escape = false
+        for ch in path {
+            if escape { cur.append(ch); escape = false; continue }
+            if ch == "\\" { escape = true; continue }
+            if ch == "." { parts.append(cur); cur = ""; continue }
+            cur.append(ch)
+        }
+        parts.append(cur)
+        var v = value
+        for p in parts.reversed() { v = .map([p: v]) }
+        return v
+    }
+}
