@@ -56,19 +56,18 @@ public enum Values {
         }
     }
 
-    /// One values file as Helm 4 loads it: every YAML document in it must be a map (or empty), and
-    /// the documents merge in order.
+    /// One values file as Helm 4 loads it: split into documents as Helm splits them, every
+    /// document a map (or empty), merged in order; numbers as Helm holds them (float64).
     public static func loadFile(path: String, text: String) throws -> Value {
-        let documents: [Node]
-        do {
-            documents = try YAML.parseDocuments(text, file: path)
-        } catch let error as YAMLError {
-            throw ValuesError(error.message, at: .file(error.mark ?? .synthetic(path)))
-        }
         var out: OrderedDictionary<String, Value> = [:]
-        for node in documents {
+        for piece in try splitLikeHelm(text, path: path) {
+            // Leading blank lines keep the parser's marks on the file's own line numbers.
+            let padded = String(repeating: "\n", count: piece.firstLine - 1) + piece.text
             let value: Value
+            let mark: Mark
             do {
+                guard let node = try YAML.parseDocuments(padded, file: path).first else { continue }
+                mark = node.mark
                 value = try node.resolve()
             } catch let error as YAMLError {
                 throw ValuesError(error.message, at: .file(error.mark ?? .synthetic(path)))
@@ -80,7 +79,7 @@ public enum Values {
                 out = mergeMaps(out, rounded)
             default:
                 throw ValuesError("a values file must be a map of keys at the top, found a \(value.kindName)",
-                                  at: .file(node.mark), hint: "write `key: value` lines")
+                                  at: .file(mark), hint: "write `key: value` lines")
             }
         }
         return .map(out)

@@ -186,6 +186,10 @@ enum HelmCases {
             huge: 1.5e300
             """]),
         HelmCase(name: "multi-document values file", files: ["a: 1\nimage: {tag: d1}\n---\nb: 2\nimage: {pullPolicy: d2}\n---\n---\na: 3\n"]),
+        HelmCase(name: "CRLF lines, separators with comments, no final newline", files: [
+            "a: 1\r\nlit: |\r\n  x\r\n  y\r\n--- # second\r\nb: 2\r\nend: |\r\n  last",
+            "c: 3\n...\nignored: true\n",
+        ]),
         HelmCase(name: "empty and comment-only files", files: ["", "# only a comment\n", "---\n", "x: 1\n"]),
         HelmCase(name: "anchors, aliases and merge keys", files: ["""
             base: &base {cpu: 1, mem: 2}

@@ -35,6 +35,7 @@ import YAML
         Bad(sets: [(.file, "a=does-not-exist.txt")]),
         Bad(files: ["- a\n- b\n"]),                       // a values file must be a map
         Bad(files: ["a: [1, 2\n"]),                       // YAML syntax error
+        Bad(files: ["a: 1\n--- {b: 2}\n"]),              // content after a document separator
     ]
 
     @Test func helmAndSlimctlRejectTheSameInputs() async throws {
@@ -76,9 +77,29 @@ import YAML
         for case let problem? in results { Issue.record(Comment(rawValue: problem)) }
     }
 
+    @Test func syntaxErrorsInLaterDocumentsKeepFileLines() throws {
+        do {
+            _ = try Values.loadFile(path: "v.yaml", text: "a: 1\n---\nb: [1, 2\nc: 3\n")
+            Issue.record("a syntax error was accepted")
+        } catch let e as ValuesError {
+            guard case .file(let mark) = e.location else {
+                Issue.record("no file position: \(e)")
+                return
+            }
+            #expect(mark.file == "v.yaml")
+            #expect(mark.line >= 3, "\(e)")
+        }
+        do {
+            _ = try Values.loadFile(path: "v.yaml", text: "a: 1\n--- {b: 2}\n")
+            Issue.record("content after --- was accepted")
+        } catch let e as ValuesError {
+            #expect(e.location == .file(Mark(file: "v.yaml", line: 2, column: 4)))
+        }
+    }
+
     @Test func fileErrorsCarryTheFilePosition() throws {
         do {
-            _ = try Values.loadFile(path: "prod.yaml", text: "a: 1\n---\n- x\n")
+            _ = try Values.loadFile(path: "prod.yaml", text: "a: 1\n---\n\n- x\n")
             Issue.record("a list document was accepted")
         } catch let e as ValuesError {
             guard case .file(let mark) = e.location else {
@@ -86,8 +107,8 @@ import YAML
                 return
             }
             #expect(mark.file == "prod.yaml")
-            #expect(mark.line == 3)
-            #expect(e.description.hasPrefix("prod.yaml:3:"))
+            #expect(mark.line == 4)
+            #expect(e.description.hasPrefix("prod.yaml:4:"))
         }
     }
 }
