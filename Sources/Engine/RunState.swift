@@ -1,0 +1,57 @@
+import Foundation
+
+/// What has been done, per strategy and target: finished steps with the hash of their inputs.
+/// Re-running skips a finished step whose inputs are unchanged and redoes a changed one.
+public struct RunState: Codable, Sendable {
+    public struct StepRecord: Codable, Sendable {
+        public var hash: String
+        public var status: String  // "done" | "failed" | "interrupted"
+        public var finishedAt: Date
+        public var seconds: Double
+        public var message: String?
+    }
+
+    public var strategy: String
+    public var target: String
+    public var steps: [String: StepRecord] = [:]
+
+    public init(strategy: String, target: String) {
+        self.strategy = strategy
+        self.target = target
+    }
+
+    public static func load(_ path: String) -> RunState? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return try? d.decode(RunState.self, from: data)
+    }
+
+    /// Written to a temp file and renamed, so an interrupt never leaves half a state file.
+    public func save(_ path: String) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.dateEncodingStrategy = .iso8601
+        try AtomicFile.write(try e.encode(self), to: path, mode: 0o600)
+    }
+}
+
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String, mode: Int = 0o644) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir.isEmpty ? "." : dir, withIntermediateDirectories: true)
+        let tmp = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: mode]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp])
+        }
+        if rename(tmp, path) != 0 {
+            let err = String(cString: strerror(errno))
+            unlink(tmp)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: err])
+        }
+    }
+
+    public static func write(_ text: String, to path: String, mode: Int = 0o644) throws {
+        try write(Data(text.utf8), to: path, mode: mode)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Tools
+
+/// The Python side of the local target: slim-bindings (pinned) in a venv under the user's cache,
+/// installed on first use. A marker file written after a complete install tells a finished venv
+/// from an interrupted one, which is redone.
+public struct LocalRuntime: Sendable {
+    public static let package = "slim-bindings[examples]==3.3.8"
+    public static let version = "3.3.8"
+
+    public var venv: String
+    /// `runtime/slim_node.py` of the slimctl installation.
+    public var nodeScript: String
+
+    public init(cacheDir: String, nodeScript: String) {
+        self.venv = "\(cacheDir)/slimctl/slim-bindings-\(Self.version)"
+        self.nodeScript = nodeScript
+    }
+
+    /// The default cache folder: `$XDG_CACHE_HOME` or `~/.cache`.
+    public static func defaultCacheDir(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return x }
+        return (env["HOME"] ?? NSHomeDirectory()) + "/.cache"
+    }
+
+    public var python: String { "\(venv)/bin/python" }
+    public var binDir: String { "\(venv)/bin" }
+    var marker: String { "\(venv)/.slimctl-ready" }
+
+    public enum Health: Equatable, Sendable { case ready, missing, broken(String) }
+
+    public func health() -> Health {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: venv) { return .missing }
+        if !fm.fileExists(atPath: marker) { return .broken("install did not finish (no \(marker))") }
+        for exe in [python, "\(binDir)/slim-bindings-p2p"] where !fm.isExecutableFile(atPath: exe) {
+            return .broken("\(exe) is missing")
+        }
+        return .ready
+    }
+
+    public struct InstallError: Error, CustomStringConvertible, Sendable {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Installs when missing or broken. `progress` gets one line per phase.
+    public func ensure(progress: @Sendable (String) -> Void) async throws {
+        switch health() {
+        case .ready: return
+        case .broken(let why):
+            progress("the slim-bindings venv at \(venv) is broken (\(why)); reinstalling")
+            try? FileManager.default.removeItem(atPath: venv)
+        case .missing: break
+        }
+        guard let py3 = Spawn.which("python3") else {
+            throw InstallError(message: "python3 not found: the local target runs SLIM through slim-bindings from PyPI (install python3 and python3-venv)")
+        }
+        try FileManager.default.createDirectory(atPath: (venv as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let log = venv + ".install.log"
+        progress("creating a Python venv for SLIM at \(venv)")
+        var rc = try await Spawn.run([py3, "-m", "venv", venv], log: log, timeout: .seconds(300))
+        guard rc == 0 else {
+            try? FileManager.default.removeItem(atPath: venv)
+            throw InstallError(message: "python3 -m venv failed (exit \(rc)); see \(log) (on Debian: apt-get install python3-venv)")
+        }
+        progress("installing \(Self.package) from PyPI (first run only)")
+        rc = try await Spawn.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", Self.package],
+                                 log: log, timeout: .seconds(900))
+        guard rc == 0 else {
+            try? FileManager.default.removeItem(atPath: venv)
+            throw InstallError(message: "pip install \(Self.package) failed (exit \(rc)); last lines of \(log):\n" + tail(log))
+        }
+        // The marker is written last: a venv without it is an interrupted install and is redone.
+        guard FileManager.default.createFile(atPath: marker, contents: Data(Self.version.utf8)), health() == .ready else {
+            throw InstallError(message: "the venv at \(venv) is not usable after install; see \(log)")
+        }
+        progress("slim-bindings \(Self.version) ready")
+    }
+
+    func tail(_ path: String) -> String {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").suffix(8).map { "  " + $0 }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,57 @@
+import Engine
+import Foundation
+
+/// What the local target has running, kept on disk so `status`, `verify`, `logs`, `test` and
+/// `delete` (separate invocations) find the processes that `deploy` started.
+public struct LocalState: Codable, Sendable {
+    public struct SimNode: Codable, Sendable, Hashable {
+        public var name: String
+        public var labels: [String: String]
+        public var taints: [String]
+        public var ready: Bool
+    }
+
+    public struct Proc: Codable, Sendable, Hashable {
+        /// Pod-equivalent name (`slim-x7k2p`, `slim-0`, `alice-4fj2k`, `bob`).
+        public var name: String
+        /// `slim`, `receiver` or `sender`.
+        public var component: String
+        /// `DaemonSet/slim`, `StatefulSet/slim`, `Pod/bob`.
+        public var workload: String
+        public var node: String
+        public var pid: Int32
+        public var argv: [String]
+        public var logPath: String
+        public var configPath: String?
+        public var port: Int?
+        public var startedAt: Date
+        /// A sender is expected to exit; a SLIM node or receiver exiting is a crash.
+        public var runsToCompletion: Bool
+        public var exitCode: Int32?
+    }
+
+    public var strategy: String
+    public var nodes: [SimNode] = []
+    public var processes: [Proc] = []
+    public var notices: [String] = []
+    /// Owner of the deployment lock (pid of a running `deploy`), to refuse a second one.
+    public var deployingPID: Int32?
+
+    public init(strategy: String) { self.strategy = strategy }
+
+    public static func load(_ path: String) -> LocalState? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return try? d.decode(LocalState.self, from: data)
+    }
+
+    public func save(_ path: String) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.dateEncodingStrategy = .iso8601
+        try AtomicFile.write(try e.encode(self), to: path, mode: 0o600)
+    }
+
+    public func processes(component: String) -> [Proc] { processes.filter { $0.component == component } }
+}

@@ -1,0 +1,282 @@
+import Checks
+import Engine
+import Foundation
+import Placement
+import Plan
+import Strategy
+import Tools
+import YAML
+
+/// The `local` target: the strategy's cluster as simulated nodes, real SLIM nodes and test apps as
+/// local processes. Implements the engine's step executor and the read-side commands.
+public struct LocalTarget: StepExecutor {
+    public var rendered: Rendered
+    public var runtime: LocalRuntime
+    /// `.slimctl/local/<strategy>`: state file, node configs, process logs.
+    public var stateDir: String
+
+    public init(rendered: Rendered, runtime: LocalRuntime, stateDir: String) {
+        self.rendered = rendered
+        self.runtime = runtime
+        self.stateDir = stateDir
+    }
+
+    public var statePath: String { "\(stateDir)/processes.json" }
+    var strategy: Strategy { rendered.strategy }
+
+    func loadState() -> LocalState { LocalState.load(statePath) ?? LocalState(strategy: strategy.name) }
+
+    // MARK: steps
+
+    public func execute(_ step: PlannedStep, context: StepContext) async throws {
+        guard let s = strategy.step(named: step.name) else { return }
+        switch s.action {
+        case .cluster:
+            try await runtime.ensure(progress: context.report)
+            guard FileManager.default.fileExists(atPath: runtime.nodeScript) else {
+                throw LocalError("the node runner \(runtime.nodeScript) is missing (set SLIMCTL_HOME to the slimctl folder that holds runtime/)")
+            }
+            var state = loadState()
+            state.nodes = LocalLayout.nodes(strategy.cluster).map {
+                LocalState.SimNode(name: $0.name, labels: $0.labels, taints: $0.taints.map(\.description), ready: true)
+            }
+            try state.save(statePath)
+            context.report("simulated nodes: " + state.nodes.map { $0.taints.isEmpty ? $0.name : "\($0.name) [\($0.taints.joined(separator: ","))]" }.joined(separator: ", "))
+        case .helm(let rel):
+            guard let r = rendered.release(forStep: s.name) else { return }
+            if let slim = LocalLayout.slimRelease(r) {
+                try await startSlim(r, slim, context: context)
+            } else if rel.chart.ref.hasSuffix("slim-control-plane") {
+                context.report("not run locally: the SLIM controller (\(rel.release)); node configs drop their controller clients")
+            } else {
+                context.report("not run locally: \(rel.release) (\(rel.chart.ref)); SPIRE TLS becomes insecure transport on this target")
+            }
+        case .manifests:
+            try await startApps(step: s.name, context: context)
+        }
+    }
+
+    func simNodes(_ state: LocalState) -> [NodeInfo] {
+        let base = LocalLayout.nodes(strategy.cluster)
+        return base.map { n in
+            var n = n
+            if let s = state.nodes.first(where: { $0.name == n.name }) { n.ready = s.ready }
+            return n
+        }
+    }
+
+    func startSlim(_ r: RenderedRelease, _ slim: LocalLayout.SlimRelease, context: StepContext) async throws {
+        var state = loadState()
+        for p in state.processes where p.component == "slim" { Supervisor.stop(p.pid) }
+        state.processes.removeAll { $0.component == "slim" }
+        let nodes = simNodes(state)
+        let decisions = Placement.daemonSet(nodes: nodes, pod: LocalLayout.slimPlacement(values: r.values))
+        let eligible = decisions.filter(\.shouldRun).map(\.node)
+        for d in decisions where !d.shouldRun { context.report("no SLIM node on \(d.reasons.joined(separator: "; "))") }
+        guard !eligible.isEmpty else { throw LocalError("no simulated node is eligible for SLIM: " + decisions.flatMap(\.reasons).joined(separator: "; ")) }
+        var instances: [(name: String, node: String, owner: String)] = []
+        if slim.daemonSet {
+            instances = eligible.map { (LocalLayout.podName(slim.fullname, node: $0), $0, "DaemonSet/\(slim.fullname)") }
+        } else {
+            instances = Placement.statefulSetPodNames(name: slim.fullname, replicas: slim.replicas).enumerated().map {
+                ($0.element, eligible[$0.offset % eligible.count], "StatefulSet/\(slim.fullname)")
+            }
+        }
+        var attempt = 0
+        var used: Set<Int> = []
+        while true {
+            attempt += 1
+            let ports = try Ports.free(count: instances.count * 2, avoiding: used)
+            used.formUnion(ports)
+            var procs: [LocalState.Proc] = []
+            var failure: String?
+            var portInUse = false
+            for (i, inst) in instances.enumerated() {
+                let peers = instances.enumerated().filter { $0.offset != i }.map { NodeConfigBuilder.Peer(nodeID: $0.element.name, port: ports[$0.offset * 2]) }
+                let cfg = try NodeConfigBuilder.build(values: r.values, nodeID: inst.name, dataPort: ports[i * 2], controlPort: ports[i * 2 + 1], peers: peers)
+                if i == 0 { for n in cfg.notices { context.report(n) } }
+                let cfgPath = "\(stateDir)/config/\(inst.name).yaml"
+                try AtomicFile.write("# SLIM node config for \(inst.name) on \(inst.node), from \(r.release)'s slim.config\n" + YAML.emit(cfg.config), to: cfgPath, mode: 0o600)
+                let log = "\(stateDir)/logs/\(inst.name).log"
+                let started = try Supervisor.start([runtime.python, runtime.nodeScript, cfgPath], env: ["SLIM_SVC_ID": inst.name], log: log)
+                procs.append(.init(name: inst.name, component: "slim", workload: inst.owner, node: inst.node, pid: started.pid,
+                                   argv: [runtime.python, runtime.nodeScript, cfgPath], logPath: log, configPath: cfgPath,
+                                   port: ports[i * 2], startedAt: Date(), runsToCompletion: false))
+            }
+            state.processes += procs
+            try state.save(statePath)
+            for p in procs {
+                switch await Supervisor.waitFor(marker: "slimctl-node ready", pid: p.pid, log: p.logPath, timeout: .seconds(30)) {
+                case .found: continue
+                case .exited:
+                    let lines = Supervisor.tail(p.logPath, lines: 3)
+                    if lines.contains(where: { $0.contains("address in use") }) { portInUse = true }
+                    failure = "SLIM node \(p.name) on \(p.node) exited: " + lines.joined(separator: " | ")
+                case .timedOut:
+                    failure = "SLIM node \(p.name) on \(p.node) was not ready within 30s; log \(p.logPath)"
+                }
+                if failure != nil { break }
+            }
+            guard let failure else {
+                context.report("\(procs.count) SLIM node(s) ready: " + procs.map { "\($0.name)@\($0.node) 127.0.0.1:\($0.port ?? 0)" }.joined(separator: ", "))
+                return
+            }
+            for p in procs { Supervisor.stop(p.pid) }
+            state.processes.removeAll { $0.component == "slim" }
+            try state.save(statePath)
+            if portInUse && attempt < 3 {
+                context.report("a loopback port was taken meanwhile; retrying with other ports (\(failure))")
+                continue
+            }
+            throw LocalError(failure)
+        }
+    }
+
+    func slimServices(_ state: LocalState) -> ServiceMap {
+        var map = ServiceMap()
+        for r in rendered.releases {
+            guard let s = LocalLayout.slimRelease(r) else { continue }
+            map.register(fullname: s.fullname, namespace: s.namespace, daemonSet: s.daemonSet)
+        }
+        for p in state.processes where p.component == "slim" {
+            if let port = p.port {
+                if map.byNode[p.node] == nil { map.byNode[p.node] = port }
+                map.all.append(port)
+            }
+        }
+        return map
+    }
+
+    /// Starts the workloads of a manifests step: a DaemonSet once per eligible node, a Pod or
+    /// Deployment replica once. Receivers count as up when their process has stayed up and
+    /// printed its first line.
+    public func startApps(step: String, context: StepContext) async throws {
+        guard let m = rendered.manifests(forStep: step) else { throw LocalError("no manifests for step \(step)") }
+        var state = loadState()
+        let component = m.app?.rawValue ?? step
+        for p in state.processes where p.component == component { Supervisor.stop(p.pid) }
+        state.processes.removeAll { $0.component == component }
+        guard state.processes.contains(where: { $0.component == "slim" }) else {
+            throw LocalError("no SLIM node is running locally; run `slimctl deploy \(strategy.name)` first")
+        }
+        let nodes = simNodes(state)
+        var services = slimServices(state)
+        let all = rendered.manifests.flatMap(\.objects)
+        var started: [LocalState.Proc] = []
+        var noticed = false
+        for o in m.objects {
+            let kind = o["kind"]?.stringValue ?? ""
+            let name = o["metadata"]?["name"]?.stringValue ?? "?"
+            let ns = o["metadata"]?["namespace"]?.stringValue ?? m.namespace
+            let podSpec: Value?
+            switch kind {
+            case "Pod": podSpec = o["spec"]
+            case "DaemonSet", "Deployment", "StatefulSet", "Job": podSpec = o["spec"]?["template"]?["spec"]
+            default: continue
+            }
+            guard let spec = podSpec else { throw LocalError("\(kind) \(name): no pod spec") }
+            let decisions = Placement.daemonSet(nodes: nodes, pod: LocalLayout.placementSpec(spec))
+            let eligible = decisions.filter(\.shouldRun).map(\.node)
+            guard !eligible.isEmpty else { throw LocalError("\(kind) \(name): no node accepts it: " + decisions.flatMap(\.reasons).joined(separator: "; ")) }
+            let placements: [(String, String)]
+            if kind == "DaemonSet" {
+                placements = eligible.map { (LocalLayout.podName(name, node: $0), $0) }
+            } else {
+                // The scheduler spreads; pick the node with the fewest apps so sender and receiver differ.
+                let load = Dictionary(grouping: state.processes.filter { $0.component != "slim" }, by: \.node).mapValues(\.count)
+                let node = eligible.min { (load[$0] ?? 0, $0) < (load[$1] ?? 0, $1) } ?? eligible[0]
+                placements = [(kind == "Pod" ? name : LocalLayout.podName(name, node: node), node)]
+            }
+            for (pod, node) in placements {
+                let cmd = try AppCommandBuilder.build(podSpec: spec, namespace: ns, node: node, objects: all, binDir: runtime.binDir, services: &services)
+                if !noticed { for n in cmd.notices { context.report(rendered.redactor.redact(n)) }; noticed = true }
+                let log = "\(stateDir)/logs/\(pod).log"
+                var env = cmd.env
+                env["PATH"] = runtime.binDir + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+                let s = try Supervisor.start(cmd.argv, env: env, log: log)
+                started.append(.init(name: pod, component: component, workload: "\(kind)/\(name)", node: node, pid: s.pid,
+                                     argv: cmd.argv.map { rendered.redactor.redact($0) }, logPath: log, configPath: nil, port: nil,
+                                     startedAt: Date(), runsToCompletion: kind == "Pod" && (spec["restartPolicy"]?.stringValue ?? "Always") != "Always" || kind == "Job"))
+            }
+        }
+        state.processes += started
+        try state.save(statePath)
+        // Long-running apps must survive their start-up (a bad flag or a refused connection ends them).
+        for p in started where !p.runsToCompletion {
+            try await Task.sleep(for: .milliseconds(300))
+            if !Spawn.isAlive(p.pid) {
+                throw LocalError("\(p.name) on \(p.node) exited at start: " + Supervisor.tail(p.logPath, lines: 3).joined(separator: " | "))
+            }
+        }
+        context.report("started " + started.map { "\($0.name)@\($0.node)" }.joined(separator: ", "))
+    }
+
+    // MARK: read side
+
+    /// The processes as pods, for verify, status and logs.
+    public func observedPods() -> [ObservedPod] {
+        let state = loadState()
+        return state.processes.map { p in
+            let alive = Spawn.isAlive(p.pid)
+            let age = Date().timeIntervalSince(p.startedAt)
+            var reason: String?
+            var phase = "Running"
+            if !alive {
+                phase = p.runsToCompletion ? "Succeeded" : "Failed"
+                reason = p.runsToCompletion ? "Completed" : "process \(p.pid) exited (crashed or killed)"
+            }
+            return ObservedPod(name: p.name, owner: p.workload, node: p.node, phase: phase, ready: alive && !p.runsToCompletion || (!alive && p.runsToCompletion),
+                               restarts: 0, reason: reason, ageSeconds: age, lastLogLines: alive ? [] : Supervisor.tail(p.logPath, lines: 3))
+        }
+    }
+
+    public func verify() -> [CheckResult] {
+        let state = loadState()
+        let pods = observedPods()
+        let nodes = simNodes(state)
+        return strategy.verify.map { rule in
+            switch rule {
+            case .daemonSet(let name, _, _):
+                if let r = rendered.releases.first(where: { LocalLayout.slimRelease($0)?.fullname == name }) {
+                    return WorkloadChecks.daemonSet(name: name, nodes: nodes, spec: LocalLayout.slimPlacement(values: r.values), pods: pods)
+                }
+                return WorkloadChecks.skipped("DaemonSet \(name)", because: "not run on the local target (only SLIM nodes and test apps are)")
+            case .statefulSet(let name, _, let replicas, _):
+                if rendered.releases.contains(where: { LocalLayout.slimRelease($0)?.fullname == name }) {
+                    return WorkloadChecks.statefulSet(name: name, replicas: replicas, pods: pods)
+                }
+                return WorkloadChecks.skipped("StatefulSet \(name)", because: "not run on the local target (only SLIM nodes and test apps are)")
+            case .deployment(let name, _, _):
+                return WorkloadChecks.skipped("Deployment \(name)", because: "the SLIM controller does not run on the local target")
+            case .service(let name, _, let policy, _):
+                let slim = rendered.releases.compactMap(LocalLayout.slimRelease).first { name == $0.fullname || name == $0.fullname + "-local" }
+                guard let slim else { return WorkloadChecks.skipped("Service \(name)", because: "not a SLIM Service") }
+                let isLocal = name.hasSuffix("-local")
+                if isLocal && !slim.daemonSet {
+                    return CheckResult(rule: "Service \(name)", outcome: "fail", rows: [], problems: ["the chart renders \(name) only in DaemonSet mode"], notes: [])
+                }
+                let ok = !(policy == "Local" && !isLocal)
+                return CheckResult(rule: "Service \(name)" + (policy.map { " (internalTrafficPolicy \($0))" } ?? ""), outcome: ok ? "pass" : "fail",
+                                   rows: [], problems: ok ? [] : ["\(name) routes to any node, not node-locally"],
+                                   notes: [isLocal ? "local target routes \(name) to the SLIM node on the caller's node" : "local target routes \(name) round robin over SLIM nodes"])
+            }
+        }
+    }
+
+    /// Stops everything and forgets it. Safe to run twice.
+    public func delete(components: Set<String>? = nil) -> [String] {
+        var state = loadState()
+        var stopped: [String] = []
+        for p in state.processes where components?.contains(p.component) ?? true {
+            Supervisor.stop(p.pid)
+            stopped.append(p.name)
+        }
+        state.processes.removeAll { components?.contains($0.component) ?? true }
+        if components == nil {
+            try? FileManager.default.removeItem(atPath: statePath)
+        } else {
+            try? state.save(statePath)
+        }
+        return stopped
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starting child processes with posix_spawn, argv only (never a shell string), each in a process
+/// group of its own so an interrupt or `delete` can end the child and everything it started.
+public enum Spawn {
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var argv0: String
+        public var message: String
+        public var description: String { "cannot start \(argv0): \(message)" }
+    }
+
+    public enum Output: Sendable {
+        case null
+        /// Appended to; stdout and stderr both go there, interleaved as they happen.
+        case file(String)
+    }
+
+    /// Starts `argv` and returns its pid. With `detached`, the child gets a new session (it
+    /// outlives slimctl, as local SLIM nodes must); otherwise a new process group.
+    public static func start(_ argv: [String], environment: [String: String]? = nil,
+                             output: Output = .null, detached: Bool = false) throws -> pid_t {
+        guard let exe = argv.first else { throw Failure(argv0: "", message: "empty command") }
+        guard let path = which(exe, environment: environment) else {
+            throw Failure(argv0: exe, message: "not found on PATH")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        switch output {
+        case .null:
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        case .file(let p):
+            posix_spawn_file_actions_addopen(&actions, 1, p, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        }
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        // POSIX_SPAWN_SETSID (0x80, glibc ≥ 2.26) or POSIX_SPAWN_SETPGROUP (0x02) with pgid 0.
+        var flags: Int32 = detached ? 0x80 : 0x02
+        flags |= 0x08 | 0x04  // SETSIGDEF | SETSIGMASK: children start with default signal handling
+        posix_spawnattr_setflags(&attr, Int16(flags))
+        posix_spawnattr_setpgroup(&attr, 0)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { cargv in
+            withCStrings(env) { cenv in posix_spawn(&pid, path, &actions, &attr, cargv, cenv) }
+        }
+        guard rc == 0 else { throw Failure(argv0: exe, message: String(cString: strerror(rc))) }
+        return pid
+    }
+
+    /// Runs a command to completion with its output appended to `log`, without blocking the
+    /// cooperative pool (the wait happens on a thread of its own). The child's process group is
+    /// registered with `ChildRegistry` so Ctrl-C ends it.
+    public static func run(_ argv: [String], environment: [String: String]? = nil,
+                           log: String, timeout: Duration? = nil) async throws -> Int32 {
+        let pid = try start(argv, environment: environment, output: .file(log))
+        ChildRegistry.shared.add(pid)
+        defer { ChildRegistry.shared.remove(pid) }
+        let timer: Task<Void, Never>? = timeout.map { t in
+            Task.detached {
+                try? await Task.sleep(for: t)
+                if !Task.isCancelled { terminateGroup(pid, grace: .seconds(2)) }
+            }
+        }
+        let status = await withCheckedContinuation { (c: CheckedContinuation<Int32, Never>) in
+            let thread = Thread {
+                var st: Int32 = 0
+                while waitpid(pid, &st, 0) == -1 && errno == EINTR {}
+                c.resume(returning: st)
+            }
+            thread.start()
+        }
+        timer?.cancel()
+        return decode(status)
+    }
+
+    /// Runs a command and returns its exit code and combined output (small outputs only: versions, lists).
+    public static func capture(_ argv: [String], environment: [String: String]? = nil,
+                               timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-\(UUID().uuidString).out").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let status = try await run(argv, environment: environment, log: tmp, timeout: timeout)
+        let out = (try? String(contentsOfFile: tmp, encoding: .utf8)) ?? ""
+        return (status, out)
+    }
+
+    /// Exit code as a shell reports it: the code, or 128+signal.
+    static func decode(_ status: Int32) -> Int32 {
+        let sig = status & 0x7f
+        if sig == 0 { return (status >> 8) & 0xff }
+        return 128 + sig
+    }
+
+    public static func isAlive(_ pid: pid_t) -> Bool {
+        guard pid > 0 else { return false }
+        if kill(pid, 0) != 0 { return errno == EPERM }
+        // A zombie child still answers kill(0); reap it if it is ours.
+        var st: Int32 = 0
+        if waitpid(pid, &st, WNOHANG) == pid { return false }
+        // A zombie of another parent: /proc says so.
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")") {
+            let rest = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces)
+            if rest.hasPrefix("Z") { return false }
+        }
+        return true
+    }
+
+    /// SIGTERM to the whole group, then SIGKILL after `grace` if anything is left.
+    public static func terminateGroup(_ pgid: pid_t, grace: Duration = .seconds(5)) {
+        guard pgid > 1 else { return }
+        kill(-pgid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline {
+            if kill(-pgid, 0) != 0 { return }
+            var st: Int32 = 0
+            _ = waitpid(pgid, &st, WNOHANG)
+            usleep(20_000)
+        }
+        kill(-pgid, SIGKILL)
+        var st: Int32 = 0
+        _ = waitpid(pgid, &st, WNOHANG)
+    }
+
+    public static func which(_ name: String, environment: [String: String]? = nil) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let path = (environment ?? ProcessInfo.processInfo.environment)["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        ptrs.append(nil)
+        defer { for p in ptrs { free(p) } }
+        return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// Process groups of the children slimctl is waiting on, so an interrupt ends them all.
+public final class ChildRegistry: @unchecked Sendable {
+    public static let shared = ChildRegistry()
+    private let lock = NSLock()
+    private var pids: Set<pid_t> = []
+
+    public func add(_ pid: pid_t) { lock.lock(); pids.insert(pid); lock.unlock() }
+    public func remove(_ pid: pid_t) { lock.lock(); pids.remove(pid); lock.unlock() }
+    public var all: [pid_t] { lock.lock(); defer { lock.unlock() }; return Array(pids) }
+
+    /// Ends every registered child group; called from the interrupt handler.
+    public func terminateAll() {
+        for p in all { Spawn.terminateGroup(p, grace: .seconds(3)) }
+    }
+}
