@@ -39,7 +39,7 @@ let package = Package(
 
         // Test support: a simulated kube-apiserver (the only stand-in the project allows).
         .target(name: "KubeSim", dependencies: [
-            "YAML",
+            "YAML", "Placement",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

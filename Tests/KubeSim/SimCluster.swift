@@ -1,0 +1,464 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import OrderedCollections
+import YAML
+
+/// Knobs tests turn to shape the simulated cluster's timing and scale behaviour.
+public struct SimOptions: Sendable {
+    /// Kubelet: how long a scheduled pod stays Pending (ContainerCreating) before Running.
+    public var startDelay: Double = 0.05
+    /// Kubelet: how long a Running pod waits before its readiness condition turns true.
+    public var readyDelay: Double = 0.05
+    /// How long a deleted pod stays Terminating before it is gone (0: immediately).
+    public var terminationDelay: Double = 0.02
+    /// Interval between BOOKMARK events on watches that allow them.
+    public var bookmarkInterval: Double = 1.0
+    /// Watch events retained; a watch resuming from an older resourceVersion gets 410 Gone.
+    public var watchHistory: Int = 20_000
+    /// Record Events (Scheduled, Pulling, Started, BackOff...) like the kubelet and controllers do.
+    public var recordEvents: Bool = true
+    public init() {}
+}
+
+/// What the kubelet stand-in makes of a pod's containers.
+public enum PodBehavior: Sendable, Equatable {
+    case normal
+    /// The container exits with this code each time it starts; the kubelet backs off (CrashLoopBackOff).
+    case crashLoop(exitCode: Int)
+    /// The image cannot be pulled: ErrImagePull, then ImagePullBackOff.
+    case imagePullFailure
+    /// Runs but never passes its readiness probe.
+    case neverReady
+}
+
+/// One line of a container's log, as the kubelet stores it (timestamp for `timestamps=true`
+/// and `sinceSeconds`).
+struct LogLine: Sendable {
+    var time: Date
+    var text: String
+}
+
+/// Anything a watch or log follow streams to: the HTTP layer implements it per connection.
+protocol SimStreamSink: AnyObject, Sendable {
+    func send(_ bytes: [UInt8])
+    func finish()
+}
+
+final class SimWatcher: @unchecked Sendable {
+    let id: Int
+    let resource: SimResource
+    let namespace: String?
+    let labels: LabelSelector
+    let fields: FieldSelector?
+    let sink: SimStreamSink
+    init(id: Int, resource: SimResource, namespace: String?, labels: LabelSelector, fields: FieldSelector?, sink: SimStreamSink) {
+        self.id = id; self.resource = resource; self.namespace = namespace; self.labels = labels; self.fields = fields; self.sink = sink
+    }
+
+    func matches(_ obj: Value) -> Bool {
+        if let namespace, obj[path: ["metadata", "namespace"]]?.str != namespace { return false }
+        if !labels.isEmpty, !labels.matches(obj[path: ["metadata", "labels"]]?.stringMap ?? [:]) { return false }
+        if let fields, !fields.matches(obj) { return false }
+        return true
+    }
+}
+
+struct WatchLogEntry {
+    var rv: Int
+    var resource: SimResource
+    var type: String
+    var object: Value
+    var old: Value?
+}
+
+/// The in-memory cluster: objects, resourceVersions, watches, controllers and kubelet. One lock
+/// guards everything; every operation is short, so the NIO event loops never wait long.
+public final class SimCluster: @unchecked Sendable {
+    let lock = NSRecursiveLock()
+    public internal(set) var options: SimOptions
+    let loop: EventLoop
+
+    var revision = 1
+    /// resource → namespace ("" for cluster-scoped) → name → object.
+    var objects: [SimResource: [String: [String: Value]]] = [:]
+    /// uid → manager → field paths owned through server-side apply.
+    var managedPaths: [String: [String: Set<[String]>]] = [:]
+    var watchLog: [WatchLogEntry] = []
+    var watchLogStart = 0
+    var watchers: [SimResource: [Int: SimWatcher]] = [:]
+    var nextWatcherID = 1
+    var logFollowers: [String: [Int: (container: String, sink: SimStreamSink, timestamps: Bool)]] = [:]
+
+    // Kubelet state.
+    var behaviors: [String: PodBehavior] = [:]
+    var podLogs: [String: [String: [LogLine]]] = [:]
+    var previousLogs: [String: [String: [LogLine]]] = [:]
+    var podTimers: [String: Scheduled<Void>] = [:]
+    var reconcileScheduled = false
+    var serviceIPCounter = 1
+
+    /// Requests seen, in order (method and path with query), for tests that check what a client asked.
+    public internal(set) var requestLog: [String] = []
+    var faults: [SimFaultRule] = []
+    public var tokens: [String: SimUser] = [:]
+    /// Users (by name) that are authenticated but allowed nothing: every request is 403.
+    public var forbiddenUsers: Set<String> = []
+
+    init(options: SimOptions, loop: EventLoop) {
+        self.options = options
+        self.loop = loop
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            _ = try? createLocked(Self.namespaceResource, namespace: nil, object: .map([
+                "apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": .string(ns)]),
+            ]), manager: "kube-apiserver")
+        }
+    }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    static let namespaceResource = SimCatalog.all[0]
+    static func res(_ name: String) -> SimResource {
+        SimCatalog.all.first { $0.name == name } ?? namespaceResource
+    }
+
+    // MARK: Reading
+
+    func getLocked(_ r: SimResource, namespace: String?, name: String) throws -> Value {
+        guard let obj = objects[r]?[namespace ?? ""]?[name] else { throw SimError.notFound(r, name) }
+        return obj
+    }
+
+    public func get(_ resource: String, namespace: String? = nil, name: String) -> Value? {
+        withLock { objects[Self.res(resource)]?[namespace ?? ""]?[name] }
+    }
+
+    /// All objects of a resource, sorted by namespace then name as etcd returns them.
+    func allLocked(_ r: SimResource, namespace: String?) -> [Value] {
+        guard let byNS = objects[r] else { return [] }
+        if let namespace {
+            return (byNS[namespace] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
+        }
+        return byNS.sorted { $0.key < $1.key }.flatMap { $0.value.sorted { $0.key < $1.key }.map(\.value) }
+    }
+
+    public func list(_ resource: String, namespace: String? = nil) -> [Value] {
+        withLock { allLocked(Self.res(resource), namespace: namespace) }
+    }
+
+    public var resourceVersion: Int { withLock { revision } }
+
+    // MARK: Writing
+
+    /// Stores an object under a fresh resourceVersion, records the watch event, notifies
+    /// watchers and lets controllers react.
+    @discardableResult
+    func putLocked(_ r: SimResource, _ object: Value, type: String) -> Value {
+        var obj = object
+        revision += 1
+        obj[path: ["metadata", "resourceVersion"]] = .string(String(revision))
+        let ns = r.namespaced ? (obj[path: ["metadata", "namespace"]]?.str ?? "") : ""
+        let name = obj[path: ["metadata", "name"]]?.str ?? ""
+        let old = objects[r]?[ns]?[name]
+        if type == "DELETED" {
+            objects[r]?[ns]?.removeValue(forKey: name)
+            if let uid = obj[path: ["metadata", "uid"]]?.str { managedPaths.removeValue(forKey: uid) }
+        } else {
+            objects[r, default: [:]][ns, default: [:]][name] = obj
+        }
+        record(WatchLogEntry(rv: revision, resource: r, type: type, object: obj, old: old))
+        if r.name != "events" { scheduleReconcile() }
+        return obj
+    }
+
+    func record(_ e: WatchLogEntry) {
+        watchLog.append(e)
+        if watchLog.count > options.watchHistory * 2 {
+            let drop = watchLog.count - options.watchHistory
+            watchLog.removeFirst(drop)
+            watchLogStart = watchLog.first?.rv ?? revision
+        }
+        for w in (watchers[e.resource] ?? [:]).values {
+            deliver(e, to: w)
+        }
+    }
+
+    func deliver(_ e: WatchLogEntry, to w: SimWatcher) {
+        let now = w.matches(e.object)
+        let before = e.old.map(w.matches) ?? false
+        var type = e.type
+        if e.type == "MODIFIED" {
+            if now && !before { type = "ADDED" } else if !now && before { type = "DELETED" } else if !now { return }
+        } else if !now { return }
+        w.sink.send(Self.watchEventBytes(type: type, object: e.object))
+    }
+
+    static func watchEventBytes(type: String, object: Value) -> [UInt8] {
+        Array((Value.map(["type": .string(type), "object": object]).jsonString() + "\n").utf8)
+    }
+
+    func newMetadata(_ r: SimResource, _ obj: inout Value, namespace: String?, manager: String, operation: String) throws {
+        var name = obj[path: ["metadata", "name"]]?.str ?? ""
+        if name.isEmpty, let gen = obj[path: ["metadata", "generateName"]]?.str, !gen.isEmpty {
+            name = gen + SimID.suffix()
+            obj[path: ["metadata", "name"]] = .string(name)
+        }
+        guard !name.isEmpty else { throw SimError.invalid(r, "", field: "metadata.name", detail: "Required value: name or generateName is required") }
+        if r.namespaced {
+            let ns = namespace ?? obj[path: ["metadata", "namespace"]]?.str ?? "default"
+            if let given = obj[path: ["metadata", "namespace"]]?.str, given != ns {
+                throw SimError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            }
+            guard objects[Self.namespaceResource]?[""]?[ns] != nil else {
+                throw SimError.notFound(Self.namespaceResource, ns)
+            }
+            obj[path: ["metadata", "namespace"]] = .string(ns)
+        } else {
+            obj[path: ["metadata", "namespace"]] = nil
+        }
+        guard objects[r]?[r.namespaced ? (obj[path: ["metadata", "namespace"]]?.str ?? "") : ""]?[name] == nil else {
+            throw SimError.alreadyExists(r, name)
+        }
+        obj[path: ["metadata", "uid"]] = .string(SimID.uid())
+        obj[path: ["metadata", "creationTimestamp"]] = .string(SimTime.rfc3339())
+        if obj["spec"] != nil, r.name != "pods", r.name != "nodes", r.name != "namespaces", r.name != "services" {
+            obj[path: ["metadata", "generation"]] = .int(1)
+        }
+        obj[path: ["metadata", "managedFields"]] = .list([Self.managedEntry(manager: manager, operation: operation, apiVersion: r.groupVersion)])
+        obj[path: ["apiVersion"]] = .string(r.groupVersion)
+        obj[path: ["kind"]] = .string(r.kind)
+    }
+
+    static func managedEntry(manager: String, operation: String, apiVersion: String) -> Value {
+        .map(["manager": .string(manager), "operation": .string(operation), "apiVersion": .string(apiVersion),
+              "time": .string(SimTime.rfc3339()), "fieldsType": "FieldsV1", "fieldsV1": .map([:])])
+    }
+
+    func createLocked(_ r: SimResource, namespace: String?, object: Value, manager: String, operation: String = "Update") throws -> Value {
+        var obj = object
+        if let kind = obj["kind"]?.str, kind != r.kind {
+            throw SimError.badRequest("the API version in the data (\(obj["apiVersion"]?.str ?? "")) does not match the expected API version (\(r.groupVersion))")
+        }
+        try newMetadata(r, &obj, namespace: namespace, manager: manager, operation: operation)
+        try validate(r, obj)
+        applyDefaults(r, &obj)
+        return putLocked(r, obj, type: "ADDED")
+    }
+
+    public func create(_ resource: String, namespace: String? = nil, _ object: Value) throws -> Value {
+        try withLock { try createLocked(Self.res(resource), namespace: namespace, object: object, manager: "kubesim") }
+    }
+
+    /// Replaces an object's status (as a controller or the kubelet would) and bumps its version.
+    func updateLocked(_ r: SimResource, _ obj: Value) {
+        putLocked(r, obj, type: "MODIFIED")
+    }
+
+    func validate(_ r: SimResource, _ obj: Value) throws {
+        let name = obj[path: ["metadata", "name"]]?.str ?? ""
+        switch r.name {
+        case "pods":
+            if obj[path: ["spec", "containers"]]?.list.isEmpty ?? true {
+                throw SimError.invalid(r, name, field: "spec.containers")
+            }
+        case "deployments", "daemonsets", "statefulsets":
+            guard let sel = obj[path: ["spec", "selector"]], sel.mapValue != nil else {
+                throw SimError.invalid(r, name, field: "spec.selector")
+            }
+            let labels = obj[path: ["spec", "template", "metadata", "labels"]]?.stringMap ?? [:]
+            if !LabelSelector(selector: sel).matches(labels) {
+                throw SimError.invalid(r, name, field: "spec.template.metadata.labels", reason: "FieldValueInvalid",
+                                       detail: "Invalid value: \(Value.strings(labels).jsonString()): `selector` does not match template `labels`")
+            }
+            if obj[path: ["spec", "template", "spec", "containers"]]?.list.isEmpty ?? true {
+                throw SimError.invalid(r, name, field: "spec.template.spec.containers")
+            }
+        default: break
+        }
+        if name.count > 253 || name.contains(where: { !($0.isLowercase || $0.isNumber || $0 == "-" || $0 == ".") }) {
+            throw SimError.invalid(r, name, field: "metadata.name", reason: "FieldValueInvalid",
+                                   detail: "Invalid value: \"\(name)\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")
+        }
+    }
+
+    func applyDefaults(_ r: SimResource, _ obj: inout Value) {
+        switch r.name {
+        case "pods":
+            if obj[path: ["spec", "restartPolicy"]] == nil { obj[path: ["spec", "restartPolicy"]] = "Always" }
+            if obj[path: ["spec", "schedulerName"]] == nil { obj[path: ["spec", "schedulerName"]] = "default-scheduler" }
+            if obj[path: ["status", "phase"]] == nil {
+                obj[path: ["status"]] = .map(["phase": "Pending", "qosClass": "BestEffort"])
+            }
+        case "services":
+            if obj[path: ["spec", "type"]] == nil { obj[path: ["spec", "type"]] = "ClusterIP" }
+            if obj[path: ["spec", "clusterIP"]] == nil {
+                serviceIPCounter += 1
+                let ip = "10.96.\(serviceIPCounter / 250).\(serviceIPCounter % 250 + 1)"
+                obj[path: ["spec", "clusterIP"]] = .string(ip)
+                obj[path: ["spec", "clusterIPs"]] = .list([.string(ip)])
+            }
+            if obj["status"] == nil { obj[path: ["status"]] = .map(["loadBalancer": .map([:])]) }
+        case "deployments", "statefulsets":
+            if obj[path: ["spec", "replicas"]] == nil { obj[path: ["spec", "replicas"]] = 1 }
+            if r.name == "statefulsets", obj[path: ["spec", "podManagementPolicy"]] == nil {
+                obj[path: ["spec", "podManagementPolicy"]] = "OrderedReady"
+            }
+            if obj["status"] == nil { obj[path: ["status"]] = .map([:]) }
+        case "daemonsets":
+            if obj[path: ["spec", "updateStrategy"]] == nil {
+                obj[path: ["spec", "updateStrategy"]] = .map(["type": "RollingUpdate", "rollingUpdate": .map(["maxUnavailable": 1, "maxSurge": 0])])
+            }
+            if obj["status"] == nil {
+                obj[path: ["status"]] = .map(["currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0])
+            }
+        case "namespaces":
+            if obj["status"] == nil { obj[path: ["status"]] = .map(["phase": "Active"]) }
+            obj[path: ["metadata", "labels", "kubernetes.io/metadata.name"]] = obj[path: ["metadata", "name"]]
+            obj[path: ["spec", "finalizers"]] = .list(["kubernetes"])
+        default: break
+        }
+    }
+
+    // MARK: Delete
+
+    /// Deletes an object; pods terminate gracefully like the kubelet does, dependents are
+    /// garbage-collected (Background/Foreground) or orphaned (Orphan).
+    func deleteLocked(_ r: SimResource, namespace: String?, name: String, propagation: String?, gracePeriod: Int?) throws -> Value {
+        var obj = try getLocked(r, namespace: r.namespaced ? namespace : nil, name: name)
+        let uid = obj[path: ["metadata", "uid"]]?.str ?? ""
+        if r.name == "pods", gracePeriod != 0, options.terminationDelay > 0 {
+            if obj[path: ["metadata", "deletionTimestamp"]] == nil {
+                obj[path: ["metadata", "deletionTimestamp"]] = .string(SimTime.rfc3339())
+                obj[path: ["metadata", "deletionGracePeriodSeconds"]] = .int(Int64(gracePeriod ?? 30))
+                obj = putLocked(r, obj, type: "MODIFIED")
+                let ns = namespace ?? ""
+                let delay = options.terminationDelay
+                loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
+                    withLock { finishPodDeletion(namespace: ns, name: name, uid: uid) }
+                }
+            }
+            return obj
+        }
+        removeLocked(r, obj, propagation: propagation)
+        return obj
+    }
+
+    func finishPodDeletion(namespace: String, name: String, uid: String) {
+        let r = Self.res("pods")
+        guard let obj = objects[r]?[namespace]?[name], obj[path: ["metadata", "uid"]]?.str == uid else { return }
+        removeLocked(r, obj, propagation: nil)
+    }
+
+    func removeLocked(_ r: SimResource, _ obj: Value, propagation: String?) {
+        let uid = obj[path: ["metadata", "uid"]]?.str ?? ""
+        let ns = obj[path: ["metadata", "namespace"]]?.str
+        if r.name == "pods" { kubeletForget(uid: uid) }
+        putLocked(r, obj, type: "DELETED")
+        if r.name == "namespaces" {
+            let name = obj[path: ["metadata", "name"]]?.str ?? ""
+            for res in SimCatalog.all where res.namespaced {
+                for o in allLocked(res, namespace: name) {
+                    removeLocked(res, o, propagation: "Background")
+                }
+            }
+            return
+        }
+        // Garbage collection of dependents.
+        for res in SimCatalog.all where res.namespaced {
+            for o in allLocked(res, namespace: ns) {
+                let refs = o[path: ["metadata", "ownerReferences"]]?.list ?? []
+                guard refs.contains(where: { $0["uid"]?.str == uid }) else { continue }
+                if propagation == "Orphan" {
+                    var orphan = o
+                    let rest = refs.filter { $0["uid"]?.str != uid }
+                    orphan[path: ["metadata", "ownerReferences"]] = rest.isEmpty ? nil : .list(rest)
+                    putLocked(res, orphan, type: "MODIFIED")
+                } else if let n = o[path: ["metadata", "name"]]?.str {
+                    _ = try? deleteLocked(res, namespace: ns, name: n, propagation: propagation, gracePeriod: nil)
+                }
+            }
+        }
+    }
+
+    // MARK: Watch
+
+    /// Registers a watch. Returns the initial events to send (synthetic ADDED for a watch
+    /// without resourceVersion, the replayed history for one with), or throws 410 Expired.
+    func addWatcher(_ r: SimResource, namespace: String?, labels: LabelSelector, fields: FieldSelector?,
+                    resourceVersion: String?, sink: SimStreamSink) throws -> (Int, [[UInt8]]) {
+        try withLock {
+            let w = SimWatcher(id: nextWatcherID, resource: r, namespace: namespace, labels: labels, fields: fields, sink: sink)
+            var initial: [[UInt8]] = []
+            if let rvText = resourceVersion, !rvText.isEmpty, rvText != "0" {
+                guard let rv = Int(rvText) else { throw SimError.badRequest("invalid resource version: \(rvText)") }
+                if rv < watchLogStart - 1 { throw SimError.expired(rv, watchLogStart) }
+                for e in watchLog where e.rv > rv && e.resource == r {
+                    let collect = CollectingSink()
+                    deliver(e, to: SimWatcher(id: 0, resource: r, namespace: namespace, labels: labels, fields: fields, sink: collect))
+                    initial.append(contentsOf: collect.chunks)
+                }
+            } else {
+                for o in allLocked(r, namespace: namespace) where w.matches(o) {
+                    initial.append(Self.watchEventBytes(type: "ADDED", object: o))
+                }
+            }
+            nextWatcherID += 1
+            watchers[r, default: [:]][w.id] = w
+            return (w.id, initial)
+        }
+    }
+
+    func removeWatcher(_ r: SimResource, id: Int) {
+        withLock { _ = watchers[r]?.removeValue(forKey: id) }
+    }
+
+    func bookmark(_ r: SimResource) -> [UInt8] {
+        withLock {
+            Self.watchEventBytes(type: "BOOKMARK", object: .map([
+                "kind": .string(r.kind), "apiVersion": .string(r.groupVersion),
+                "metadata": .map(["resourceVersion": .string(String(revision)),
+                                  "annotations": .map(["k8s.io/initial-events-end": "true"])]),
+            ]))
+        }
+    }
+
+    // MARK: Fault hooks a test calls directly
+
+    /// Closes every open watch stream, as an API server restart or a load balancer would.
+    public func dropWatches() {
+        let all = withLock { () -> [SimWatcher] in
+            let ws = watchers.values.flatMap(\.values)
+            watchers = [:]
+            return ws
+        }
+        for w in all { w.sink.finish() }
+    }
+
+    /// Forgets watch history (as etcd compaction does): a watch resuming from any version
+    /// older than now is answered 410 Gone.
+    public func compactWatchHistory() {
+        withLock {
+            watchLog.removeAll()
+            watchLogStart = revision + 1
+        }
+    }
+
+    /// Adds a fault rule; rules are consulted in order for each request.
+    public func inject(_ rule: SimFaultRule) {
+        withLock { faults.append(rule) }
+    }
+
+    public func clearFaults() { withLock { faults.removeAll() } }
+
+    public func clearRequestLog() { withLock { requestLog.removeAll() } }
+}
+
+final class CollectingSink: SimStreamSink, @unchecked Sendable {
+    var chunks: [[UInt8]] = []
+    func send(_ bytes: [UInt8]) { chunks.append(bytes) }
+    func finish() {}
+}

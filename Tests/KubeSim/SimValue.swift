@@ -1,0 +1,94 @@
+import Foundation
+import OrderedCollections
+import YAML
+
+/// Small path helpers: the simulator manipulates API objects as `Value` trees, exactly the JSON
+/// the real server stores, so what a client reads back is what it would read from kube-apiserver.
+extension Value {
+    subscript(path path: [String]) -> Value? {
+        get { lookup(path) }
+        set { setPath(path[...], newValue) }
+    }
+
+    mutating func setPath(_ path: ArraySlice<String>, _ newValue: Value?) {
+        guard let first = path.first else {
+            self = newValue ?? .null
+            return
+        }
+        var map = mapValue ?? [:]
+        if path.count == 1 {
+            if let v = newValue { map[first] = v } else { map.removeValue(forKey: first) }
+        } else {
+            var child = map[first] ?? .map([:])
+            if case .map = child {} else { child = .map([:]) }
+            child.setPath(path.dropFirst(), newValue)
+            map[first] = child
+        }
+        self = .map(map)
+    }
+
+    var str: String? { stringValue }
+    var stringMap: [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in mapValue ?? [:] {
+            if let s = v.stringValue { out[k] = s }
+        }
+        return out
+    }
+    var list: [Value] { listValue ?? [] }
+
+    static func strings(_ d: [String: String]) -> Value {
+        var m = OrderedDictionary<String, Value>()
+        for (k, v) in d.sorted(by: { $0.key < $1.key }) { m[k] = .string(v) }
+        return .map(m)
+    }
+}
+
+/// Timestamps in the RFC 3339 forms the API uses (seconds for metadata, nanoseconds for logs).
+enum SimTime {
+    static func rfc3339(_ date: Date = Date(), fraction: Bool = false) -> String {
+        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        let base = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                          tm.tm_hour, tm.tm_min, tm.tm_sec)
+        if !fraction { return base + "Z" }
+        let nanos = Int((date.timeIntervalSince1970 - Double(t)) * 1_000_000_000)
+        return base + String(format: ".%09dZ", nanos)
+    }
+}
+
+enum SimID {
+    static func uid() -> String { UUID().uuidString.lowercased() }
+
+    /// The five-character suffix the API server's generateName uses (consonants and digits).
+    static func suffix(_ n: Int = 5) -> String {
+        let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+        return String((0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+    }
+
+    /// A stable short hash of a value, used for template hashes and revision names.
+    static func hash(_ v: Value) -> String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in v.jsonString().utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x100000001b3
+        }
+        let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+        var out = ""
+        for _ in 0..<10 {
+            out.append(alphabet[Int(h % UInt64(alphabet.count))])
+            h /= UInt64(alphabet.count)
+        }
+        return out
+    }
+}
+
+// Literals keep the simulator's object builders readable. Declared here, in test support only,
+// so production modules never depend on them.
+extension Value: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByIntegerLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+}
