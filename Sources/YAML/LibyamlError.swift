@@ -14,10 +14,15 @@ extension EventParser {
             return YAMLError("libyaml ran out of memory", mark: nil)
         }
         if parser.error == YAML_READER_ERROR {
-            // Reader errors report a byte offset, not a line.
-            let offset = parser.problem_offset
-            return YAMLError("\(problem) at byte offset \(offset) (the file must be UTF-8 text)",
-                             mark: Mark(file: file, line: 1, column: 1))
+            // Reader errors report a byte offset, not a line: turn it into one.
+            let (mark, scalar) = Self.position(in: text, byteOffset: parser.problem_offset, file: file)
+            var message = problem
+            if problem.hasPrefix("control characters"), let scalar {
+                message += " (found U+\(String(scalar.value, radix: 16, uppercase: true))); write it as an escape inside double quotes"
+            } else if problem.contains("UTF-8") {
+                message += " (the file must be UTF-8 text)"
+            }
+            return YAMLError(message, mark: mark)
         }
 
         let offending = Self.character(in: text, line: at.line, column: at.column)
@@ -28,8 +33,13 @@ extension EventParser {
         case "found character that cannot start any token":
             if let c = offending { message = "found character '\(c)' that cannot start any token; quote the value if it is text" }
         case "did not find expected key":
-            message = "did not find expected key: this line's indentation does not match the mapping"
+            message = "did not find expected key: this is not a key of the mapping"
             if context != nil { message += " that started at \(ctxWhere)" }
+            message += " (wrong indentation, or text after a quoted value?)"
+        case "did not find expected '-' indicator":
+            message = "expected another '- ' entry of the list"
+            if context != nil { message += " that started at \(ctxWhere)" }
+            message += " (wrong indentation, or a key mixed into a list?)"
         case "found unexpected end of stream" where context?.contains("quoted scalar") == true:
             return YAMLError("unclosed quoted string: the quote opened at \(ctxWhere) is never closed",
                              mark: Mark(file: file, line: ctxMark.line + 1, column: ctxMark.column + 1))
@@ -46,6 +56,17 @@ extension EventParser {
             if let context { message += " (\(context) at \(ctxWhere))" }
         }
         return YAMLError(message, mark: at)
+    }
+
+    /// Line, column and character at a UTF-8 byte offset.
+    static func position(in text: String, byteOffset: Int, file: String) -> (Mark, Unicode.Scalar?) {
+        var line = 1, column = 1, offset = 0
+        for scalar in text.unicodeScalars {
+            if offset >= byteOffset { return (Mark(file: file, line: line, column: column), scalar) }
+            offset += UTF8.width(scalar)
+            if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+        }
+        return (Mark(file: file, line: line, column: column), nil)
     }
 
     /// The character at a 1-based line/column, counting columns in Unicode scalars as libyaml does.

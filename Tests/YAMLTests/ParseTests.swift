@@ -122,6 +122,9 @@ struct ParseTests {
         ("key: value\n- item\n", 2, 1, "did not find expected key"),
         ("a: - b\n", 1, 4, "list entry"),
         ("a: @x\n", 1, 4, "'@'"),
+        ("a:\n  - b\n  c: d\n", 3, 3, "expected another '- ' entry of the list that started at line 2, column 3"),
+        ("a: 'x' y\n", 1, 8, "text after a quoted value"),
+        ("a: b\nc: \u{1}\n", 2, 4, "control characters are not allowed (found U+1)"),
     ]
 
     @Test(arguments: malformed)
@@ -161,6 +164,9 @@ struct ParseTests {
         #expect(root["é"]?.scalarText == "ünï")
         #expect(root["é"]?.mark.column == 4)
         #expect(root["k"]?.items?[1].mark.column == 9)
-        #expect(throws: YAMLError.self) { try YAML.parseDocument("a: \u{1}\n", file: "c.yaml") }
+        // Reader errors come as byte offsets; the mark still counts characters.
+        #expect { try YAML.parseDocument("é: ü\u{1}\n", file: "c.yaml") } throws: { e in
+            (e as? YAMLError)?.mark == Mark(file: "c.yaml", line: 1, column: 5)
+        }
     }
 }
