@@ -17,4 +17,11 @@ static inline CURLcode slim_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { re
 static inline CURLcode slim_easy_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode slim_easy_getinfo_str(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode slim_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+/* CURLMsg.data is a union; Swift reads the result through this. */
+static inline CURLcode slim_msg_result(CURLMsg *m) { return m->data.result; }
+/* A blob libcurl copies at once, so key material never has to outlive the call in Swift. */
+static inline CURLcode slim_easy_setopt_blob_copy(CURL *h, CURLoption o, const void *data, size_t len) {
+    struct curl_blob b; b.data = (void *)data; b.len = len; b.flags = CURL_BLOB_COPY;
+    return curl_easy_setopt(h, o, &b);
+}
 #endif

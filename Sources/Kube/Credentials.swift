@@ -1,0 +1,148 @@
+import Foundation
+import YAML
+
+/// What goes on the wire to authenticate one request. Not `CustomStringConvertible` on
+/// purpose: nothing should ever print it.
+enum Credential: Sendable {
+    case none
+    case clientCertificate(cert: [UInt8], key: [UInt8])
+    case bearer(String)
+}
+
+/// Produces credentials for a user: static ones from the kubeconfig, tokens re-read from
+/// `tokenFile` (it may rotate), and exec plugin output cached until its expiry.
+actor CredentialProvider {
+    let config: ResolvedConfig
+    private var cached: (Credential, Date?)?
+
+    init(config: ResolvedConfig) { self.config = config }
+
+    func invalidate() { cached = nil }
+
+    var usesExec: Bool { config.user.exec != nil }
+
+    func credential() async throws -> Credential {
+        let u = config.user
+        if let data = u.clientCertificateData ?? u.clientCertificate.flatMap({ FileManager.default.contents(atPath: $0).map(Array.init) }),
+           let key = u.clientKeyData ?? u.clientKey.flatMap({ FileManager.default.contents(atPath: $0).map(Array.init) }) {
+            return .clientCertificate(cert: data, key: key)
+        }
+        if let t = u.token, !t.isEmpty { return .bearer(t) }
+        if let f = u.tokenFile {
+            guard let d = FileManager.default.contents(atPath: f) else {
+                throw KubeError.config("user \"\(config.userName)\": cannot read tokenFile \(f)")
+            }
+            return .bearer(String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        if let e = u.exec {
+            if let (c, expiry) = cached, expiry.map({ $0 > Date().addingTimeInterval(10) }) ?? true { return c }
+            let (c, expiry) = try await runExec(e)
+            cached = (c, expiry)
+            return c
+        }
+        return .none
+    }
+
+    /// Runs a client.authentication.k8s.io credential plugin with KUBERNETES_EXEC_INFO, as
+    /// kubectl does, and reads the ExecCredential it prints.
+    func runExec(_ e: ExecConfig) async throws -> (Credential, Date?) {
+        if e.interactiveMode == "Always" {
+            throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) requires an interactive terminal (interactiveMode: Always), which slimctl does not provide")
+        }
+        var spec: [String: Value] = ["interactive": .bool(false)]
+        if e.provideClusterInfo {
+            var cluster: [String: Value] = ["server": .string(config.cluster.server),
+                                            "insecure-skip-tls-verify": .bool(config.cluster.insecureSkipTLSVerify)]
+            if let ca = config.cluster.certificateAuthorityData { cluster["certificate-authority-data"] = .string(Data(ca).base64EncodedString()) }
+            if let n = config.cluster.tlsServerName { cluster["tls-server-name"] = .string(n) }
+            spec["cluster"] = .map(.init(uniqueKeysWithValues: cluster.sorted { $0.key < $1.key }))
+        }
+        let info: Value = .map(["apiVersion": .string(e.apiVersion), "kind": .string("ExecCredential"),
+                                "spec": .map(.init(uniqueKeysWithValues: spec.sorted { $0.key < $1.key }))])
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in e.env { env[k] = v }
+        env["KUBERNETES_EXEC_INFO"] = info.jsonString()
+        guard let exe = ProcessRunner.find(e.command, path: env["PATH"] ?? "/usr/bin:/bin") else {
+            var m = "user \"\(config.userName)\": exec plugin \"\(e.command)\" not found"
+            if let hint = e.installHint { m += "\n" + hint }
+            throw KubeError.config(m)
+        }
+        let r = try await ProcessRunner.run(exe, args: e.args, environment: env)
+        guard r.status == 0 else {
+            let err = String(decoding: r.stderr.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) exited with status \(r.status)\(err.isEmpty ? "" : ": \(err)")")
+        }
+        guard let out = try? Value(jsonBytes: r.stdout), out["kind"]?.stringValue == "ExecCredential" else {
+            throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) did not print an ExecCredential as JSON")
+        }
+        guard out["apiVersion"]?.stringValue == e.apiVersion else {
+            throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) answered apiVersion \(out["apiVersion"]?.stringValue ?? "none"), expected \(e.apiVersion)")
+        }
+        let status = out["status"] ?? .null
+        var expiry: Date?
+        if let ts = status["expirationTimestamp"]?.stringValue {
+            guard let d = ISO8601DateFormatter().date(from: ts) else {
+                throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) gave an invalid expirationTimestamp")
+            }
+            expiry = d
+        }
+        if let t = status["token"]?.stringValue, !t.isEmpty { return (.bearer(t), expiry) }
+        if let c = status["clientCertificateData"]?.stringValue, let k = status["clientKeyData"]?.stringValue {
+            return (.clientCertificate(cert: Array(c.utf8), key: Array(k.utf8)), expiry)
+        }
+        throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) returned neither a token nor a client certificate")
+    }
+}
+
+/// Runs a child process without blocking the cooperative pool: the wait happens on a thread
+/// of its own and resumes the caller through a continuation.
+enum ProcessRunner {
+    struct Result: Sendable { var status: Int32; var stdout: [UInt8]; var stderr: [UInt8] }
+
+    static func find(_ command: String, path: String) -> String? {
+        if command.contains("/") { return FileManager.default.isExecutableFile(atPath: command) ? command : nil }
+        for dir in path.split(separator: ":") {
+            let p = "\(dir)/\(command)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    static func run(_ exe: String, args: [String], environment: [String: String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Result, Error>) in
+            let thread = Thread {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: exe)
+                p.arguments = args
+                p.environment = environment
+                let out = Pipe(), err = Pipe()
+                p.standardOutput = out
+                p.standardError = err
+                p.standardInput = FileHandle.nullDevice
+                do { try p.run() } catch {
+                    cont.resume(throwing: KubeError.config("cannot run \(exe): \(error.localizedDescription)"))
+                    return
+                }
+                let errData = ErrBox()
+                let t = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
+                t.start()
+                let o = out.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                while !errData.done { usleep(1000) }
+                cont.resume(returning: Result(status: p.terminationStatus, stdout: Array(o), stderr: Array(errData.data)))
+            }
+            thread.start()
+        }
+    }
+
+    final class ErrBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _data = Data()
+        private var _done = false
+        var data: Data {
+            get { lock.lock(); defer { lock.unlock() }; return _data }
+            set { lock.lock(); _data = newValue; _done = true; lock.unlock() }
+        }
+        var done: Bool { lock.lock(); defer { lock.unlock() }; return _done }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import YAML
+
+/// Options of `GET /api/v1/namespaces/{ns}/pods/{name}/log`.
+public struct LogOptions: Sendable {
+    public var container: String?
+    public var follow = false
+    public var tailLines: Int?
+    public var sinceSeconds: Int?
+    public var timestamps = false
+    public var previous = false
+    public var limitBytes: Int?
+    public init(container: String? = nil, follow: Bool = false, tailLines: Int? = nil, sinceSeconds: Int? = nil,
+                timestamps: Bool = false, previous: Bool = false, limitBytes: Int? = nil) {
+        self.container = container; self.follow = follow; self.tailLines = tailLines; self.sinceSeconds = sinceSeconds
+        self.timestamps = timestamps; self.previous = previous; self.limitBytes = limitBytes
+    }
+}
+
+extension KubeClient {
+    /// A pod's log, line by line. With `follow` the stream stays open until the container
+    /// ends, the pod goes away or the consumer stops.
+    public func logs(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions()) -> AsyncThrowingStream<String, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task { [self] in
+                let ns = namespace ?? config.namespace
+                let path = "/api/v1/namespaces/\(APIResource.escape(ns))/pods/\(APIResource.escape(pod))/log" + Self.query([
+                    ("container", o.container), ("follow", o.follow ? "true" : nil), ("tailLines", o.tailLines.map(String.init)),
+                    ("sinceSeconds", o.sinceSeconds.map(String.init)), ("timestamps", o.timestamps ? "true" : nil),
+                    ("previous", o.previous ? "true" : nil), ("limitBytes", o.limitBytes.map(String.init)),
+                ])
+                do {
+                    let (t, iterator) = try await openStream(path, operation: "logs of pod \"\(pod)\" in namespace \"\(ns)\"", accept: "*/*")
+                    var it = iterator
+                    var splitter = LineSplitter()
+                    try await withTaskCancellationHandler {
+                        while let e = try await it.next() {
+                            guard case .body(let b) = e else { continue }
+                            for line in splitter.push(b) { continuation.yield(String(decoding: line, as: UTF8.self)) }
+                        }
+                        if !splitter.buffer.isEmpty { continuation.yield(String(decoding: splitter.buffer, as: UTF8.self)) }
+                    } onCancel: {
+                        CurlEngine.shared.cancel(t)
+                    }
+                    continuation.finish()
+                } catch is CancellationError {
+                    continuation.finish()
+                } catch let e as CurlError {
+                    continuation.finish(throwing: KubeError(kind: .network, message: "logs of pod \"\(pod)\": \(e.description)"))
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
