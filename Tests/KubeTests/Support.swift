@@ -1,0 +1,78 @@
+import Foundation
+import Kube
+import KubeSim
+import YAML
+
+/// Starts a simulated cluster, writes its kind-style kubeconfig, and hands both to the test.
+func withCluster<T>(_ options: SimOptions = SimOptions(), clientOptions: KubeClientOptions = KubeClientOptions(),
+                    _ body: (KubeSimServer, KubeClient, String) async throws -> T) async throws -> T {
+    let server = try await KubeSimServer.start(options: options)
+    let dir = tempDir()
+    let path = dir + "/config"
+    try server.kubeconfig().write(toFile: path, atomically: true, encoding: .utf8)
+    let client = try KubeClient(kubeconfig: path, options: clientOptions)
+    do {
+        let r = try await body(server, client, path)
+        await server.shutdown()
+        return r
+    } catch {
+        await server.shutdown()
+        throw error
+    }
+}
+
+func tempDir() -> String {
+    let d = NSTemporaryDirectory() + "kubetests-" + UUID().uuidString.prefix(8)
+    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+func json(_ s: String) throws -> Value { try Value(json: s) }
+
+func configMap(_ name: String, _ data: [String: String], namespace: String = "default") -> Value {
+    var d: [String: Value] = [:]
+    for (k, v) in data { d[k] = .string(v) }
+    return .map(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                 "metadata": .map(["name": .string(name), "namespace": .string(namespace)]),
+                 "data": .map(.init(uniqueKeysWithValues: d.sorted { $0.key < $1.key }))])
+}
+
+func daemonSet(_ name: String, image: String = "slim:1", extra: String = "") throws -> Value {
+    try YAML.load("""
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata:
+      name: \(name)
+    spec:
+      selector:
+        matchLabels: {app: \(name)}
+      template:
+        metadata:
+          labels: {app: \(name)}\(extra)
+        spec:
+          containers:
+          - name: main
+            image: \(image)
+    """, file: "ds.yaml")
+}
+
+/// Collects a watch until `done` says so or the time runs out.
+func waitFor(_ client: KubeClient, apiVersion: String, kind: String, name: String, timeout: Double = 10,
+             _ done: @escaping @Sendable (Value) -> Bool) async throws -> Value {
+    try await withThrowingTaskGroup(of: Value.self) { group in
+        group.addTask {
+            if let v = try await client.get(apiVersion: apiVersion, kind: kind, name: name), done(v) { return v }
+            for try await e in client.watch(apiVersion: apiVersion, kind: kind, fieldSelector: "metadata.name=\(name)") {
+                if let o = e.object, done(o) { return o }
+            }
+            throw KubeError(kind: .other, message: "watch ended")
+        }
+        group.addTask {
+            try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+            throw KubeError(kind: .timeout, message: "timed out waiting for \(kind) \(name)")
+        }
+        guard let v = try await group.next() else { throw KubeError(kind: .other, message: "no result") }
+        group.cancelAll()
+        return v
+    }
+}
