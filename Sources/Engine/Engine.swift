@@ -15,11 +15,24 @@ public struct StepContext: Sendable {
     /// Where this step's external commands append their output.
     public var logPath: String
     public var report: @Sendable (String) -> Void
+
+    public init(runDir: String, logPath: String, report: @escaping @Sendable (String) -> Void) {
+        self.runDir = runDir
+        self.logPath = logPath
+        self.report = report
+    }
 }
 
 /// A target's way of carrying out one planned step. Adding a step kind never touches the engine.
 public protocol StepExecutor: Sendable {
     func execute(_ step: PlannedStep, context: StepContext) async throws
+    /// Whether what a finished step made still exists (a killed process, a deleted release):
+    /// an unchanged step is skipped only when this holds.
+    func stillSatisfied(_ step: PlannedStep) -> Bool
+}
+
+extension StepExecutor {
+    public func stillSatisfied(_ step: PlannedStep) -> Bool { true }
 }
 
 public struct EngineOptions: Sendable {
@@ -83,7 +96,8 @@ public enum Engine {
         var index = 0
         for step in plan.steps where selected.contains(step.name) {
             index += 1
-            if !options.force, options.only.isEmpty, let rec = state.steps[step.name], rec.status == "done", rec.hash == step.inputsHash {
+            if !options.force, options.only.isEmpty, let rec = state.steps[step.name], rec.status == "done", rec.hash == step.inputsHash,
+               executor.stillSatisfied(step) {
                 events(.stepSkipped(name: step.name, reason: "unchanged since \(ISO8601DateFormatter().string(from: rec.finishedAt))"))
                 summary.skipped.append(step.name)
                 continue

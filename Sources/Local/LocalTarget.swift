@@ -211,6 +211,14 @@ public struct LocalTarget: StepExecutor {
         context.report("started " + started.map { "\($0.name)@\($0.node)" }.joined(separator: ", "))
     }
 
+    /// A SLIM step is satisfied only while all of its nodes still run.
+    public func stillSatisfied(_ step: PlannedStep) -> Bool {
+        guard let s = strategy.step(named: step.name), case .helm = s.action,
+              let r = rendered.release(forStep: s.name), LocalLayout.slimRelease(r) != nil else { return true }
+        let slim = loadState().processes(component: "slim")
+        return !slim.isEmpty && slim.allSatisfy { Spawn.isAlive($0.pid) }
+    }
+
     // MARK: read side
 
     /// The processes as pods, for verify, status and logs.

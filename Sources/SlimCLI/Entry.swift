@@ -1,1 +1,0 @@
-public enum SlimctlMain { public static func run() async {} }

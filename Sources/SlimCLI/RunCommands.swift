@@ -1,0 +1,245 @@
+import ArgumentParser
+import Checks
+import Engine
+import Foundation
+import Local
+import Plan
+import Strategy
+import Tools
+import YAML
+
+/// Everything a run-side command needs for the local target, built once.
+struct LocalSession {
+    var rendered: Rendered
+    var target: LocalTarget
+    var workspace: Workspace
+    var plan: Plan
+
+    init(strategy: String, options: StrategyOptions, target flags: TargetFlags) throws {
+        guard flags.target == .local else {
+            throw CLIError.config("target `\(flags.target.rawValue)` cannot run yet: this version deploys to the local target only (`plan --target \(flags.target.rawValue)` shows what it will do)")
+        }
+        workspace = options.workspace
+        rendered = try options.render(strategy, persistSecrets: true)
+        let name = rendered.strategy.name
+        let runtime = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "\(workspace.home)/runtime/slim_node.py")
+        target = LocalTarget(rendered: rendered, runtime: runtime, stateDir: "\(workspace.stateRoot)/local/\(name)")
+        plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: "\(workspace.stateRoot)/rendered/\(name)"))
+    }
+
+    var statePath: String { "\(workspace.stateRoot)/state/\(rendered.strategy.name)-local.json" }
+    var runDir: String { "\(workspace.stateRoot)/runs/\(rendered.strategy.name)" }
+}
+
+/// Progress lines: `[2/4] slim …` with elapsed time; secrets masked.
+func progressPrinter(_ redactor: Redactor, json: Bool) -> @Sendable (EngineEvent) -> Void {
+    { event in
+        let line: String
+        switch event {
+        case .stepStarted(let n, let i, let t): line = "[\(i)/\(t)] \(n) …"
+        case .stepSkipped(let n, let why): line = "      \(n): skipped (\(why))"
+        case .stepFinished(let n, let s): line = "      \(n): done in \(String(format: "%.1f", s))s"
+        case .stepFailed(let n, let s, _): line = "      \(n): FAILED after \(String(format: "%.1f", s))s"
+        case .message(let n, let text): line = "      \(n): \(text)"
+        }
+        let out = redactor.redact(line)
+        if json { stderr(out) } else { print(out); fflush(nil) }
+    }
+}
+
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "deploy",
+        abstract: "Run a strategy's steps in order: cluster, SPIRE, controller, SLIM. Resumable and safe to re-run.",
+        discussion: "Finished steps whose inputs did not change are skipped; a failed or interrupted run resumes at the step that did not finish. The test apps are run by `slimctl test`.")
+
+    @Argument(help: "Strategy name or path.") var strategy: String
+    @Option(name: .customLong("from"), help: "Start at this step.") var from: String?
+    @Option(name: .customLong("only"), help: "Run only these steps (repeatable).") var only: [String] = []
+    @Option(name: .customLong("skip"), help: "Skip these steps (repeatable).") var skip: [String] = []
+    @Flag(name: .customLong("force"), help: "Redo finished steps even if unchanged.") var force = false
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var target: TargetFlags
+    @OptionGroup var out: OutputFlags
+
+    func run() async throws {
+        let s = try LocalSession(strategy: strategy, options: options, target: target)
+        let lock = try DeployLock.acquire("\(s.workspace.stateRoot)/local/\(s.rendered.strategy.name).lock")
+        defer { lock.release() }
+        _ = try RenderWriter.write(s.rendered, to: "\(s.workspace.stateRoot)/rendered/\(s.rendered.strategy.name)")
+        let print = progressPrinter(s.rendered.redactor, json: out.output == .json)
+        do {
+            let summary = try await Engine.run(s.plan, executor: s.target, statePath: s.statePath, runDir: s.runDir,
+                                               options: EngineOptions(from: from, only: only, skip: skip,
+                                                                      exclude: only.isEmpty ? appStepNames(s.rendered) : [], force: force),
+                                               events: print)
+            if out.output == .json {
+                printJSON(.map(["strategy": .string(s.rendered.strategy.name), "target": "local", "result": "deployed",
+                                "ran": .list(summary.ran.map { .string($0) }), "skipped": .list(summary.skipped.map { .string($0) })]))
+            } else {
+                Swift.print("deployed \(s.rendered.strategy.name) (local): \(summary.ran.count) step(s) run, \(summary.skipped.count) unchanged")
+            }
+        } catch let f as StepFailure {
+            throw CLIError.failed(s.rendered.redactor.redact(f.description))
+        }
+    }
+}
+
+/// One `deploy` at a time per strategy: a second one would race the first for ports and processes.
+struct DeployLock {
+    let path: String
+    static func acquire(_ path: String) throws -> DeployLock {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CLIError.environment("cannot open lock \(path)") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            let holder = (try? String(contentsOfFile: path + ".pid", encoding: .utf8)) ?? "?"
+            throw CLIError.config("another slimctl deploy of this strategy is running (pid \(holder.trimmingCharacters(in: .whitespacesAndNewlines))); wait for it or stop it")
+        }
+        try? "\(getpid())\n".write(toFile: path + ".pid", atomically: true, encoding: .utf8)
+        // The descriptor stays open (and locked) until the process ends.
+        return DeployLock(path: path)
+    }
+    func release() { try? FileManager.default.removeItem(atPath: path + ".pid") }
+}
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify",
+        abstract: "Check that every workload is where and how the strategy says, and explain every gap.")
+
+    @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
+    @Flag(name: .customLong("wait"), help: "Wait until it holds (or --timeout).") var wait = false
+    @Option(name: .customLong("timeout"), help: "Seconds for --wait.") var timeout: Int = 60
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var target: TargetFlags
+    @OptionGroup var out: OutputFlags
+
+    func run() async throws {
+        let s = try LocalSession(strategy: strategy, options: options, target: target)
+        var results = s.target.verify()
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while wait && !results.allSatisfy(\.passed) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            results = s.target.verify()
+        }
+        Report.printChecks(results, json: out.output == .json)
+        if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
+    }
+}
+
+enum Report {
+    static func age(_ s: Double) -> String {
+        s < 120 ? "\(Int(s))s" : s < 7200 ? "\(Int(s / 60))m" : "\(Int(s / 3600))h"
+    }
+
+    static func printChecks(_ results: [CheckResult], json: Bool) {
+        if json {
+            let data = (try? JSONEncoder().encode(results)) ?? Data()
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        let rows = results.flatMap(\.rows)
+        if !rows.isEmpty {
+            let w0 = max(4, rows.map(\.node.count).max() ?? 4) + 2
+            let w1 = max(3, rows.map(\.pod.count).max() ?? 3) + 2
+            let w2 = max(6, rows.map(\.status.count).max() ?? 6) + 2
+            print("NODE".padding(toLength: w0, withPad: " ", startingAt: 0) + "POD".padding(toLength: w1, withPad: " ", startingAt: 0)
+                  + "STATUS".padding(toLength: w2, withPad: " ", startingAt: 0) + "AGE")
+            for r in rows {
+                print(r.node.padding(toLength: w0, withPad: " ", startingAt: 0) + r.pod.padding(toLength: w1, withPad: " ", startingAt: 0)
+                      + r.status.padding(toLength: w2, withPad: " ", startingAt: 0) + age(r.ageSeconds))
+            }
+            print("")
+        }
+        for r in results {
+            let mark = r.outcome == "pass" ? "ok  " : r.outcome == "skipped" ? "skip" : "FAIL"
+            print("\(mark) \(r.rule)")
+            for p in r.problems { print("     - \(p)") }
+            for n in r.notes { print("       \(n)") }
+        }
+        let failed = results.filter { !$0.passed }.count
+        print(failed == 0 ? "\nverify: everything holds" : "\nverify: \(failed) check(s) failed")
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Steps done and pending, and what is running.")
+
+    @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var target: TargetFlags
+    @OptionGroup var out: OutputFlags
+
+    func run() async throws {
+        let s = try LocalSession(strategy: strategy, options: options, target: target)
+        let state = RunState.load(s.statePath)
+        let pods = s.target.observedPods()
+        let apps = appStepNames(s.rendered)
+        let steps: [Value] = s.plan.steps.map { st in
+            let rec = state?.steps[st.name]
+            let status = rec.map { $0.status == "done" && $0.hash != st.inputsHash ? "changed" : $0.status } ?? (apps.contains(st.name) ? "by test" : "pending")
+            return .map(["step": .string(st.name), "status": .string(status)])
+        }
+        if out.output == .json {
+            printJSON(.map(["strategy": .string(s.rendered.strategy.name), "target": "local", "steps": .list(steps),
+                            "pods": .list(pods.map { .map(["name": .string($0.name), "owner": .string($0.owner), "node": .string($0.node),
+                                                           "phase": .string($0.phase), "ready": .bool($0.ready)]) })]))
+            return
+        }
+        print("strategy \(s.rendered.strategy.name) on target local")
+        for st in steps { print("  \((st["status"]?.stringValue ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)) \(st["step"]?.stringValue ?? "")") }
+        print(pods.isEmpty ? "\nnothing running" : "")
+        for p in pods { print("  \(p.node.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(p.owner.padding(toLength: 20, withPad: " ", startingAt: 0)) \(p.ready ? "Ready" : p.reason ?? p.phase)") }
+    }
+}
+
+struct DeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Stop and remove everything the strategy deployed (reverse order). Safe to run twice.")
+
+    @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var target: TargetFlags
+    @OptionGroup var out: OutputFlags
+
+    func run() async throws {
+        let s = try LocalSession(strategy: strategy, options: options, target: target)
+        let stopped = s.target.delete()
+        try? FileManager.default.removeItem(atPath: s.statePath)
+        if out.output == .json {
+            printJSON(.map(["strategy": .string(s.rendered.strategy.name), "stopped": .list(stopped.map { .string($0) })]))
+        } else {
+            print(stopped.isEmpty ? "nothing was running for \(s.rendered.strategy.name)" : "stopped \(stopped.joined(separator: ", "))")
+        }
+    }
+}
+
+struct ClusterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Bring the strategy's cluster up or down.",
+                                                    subcommands: [Up.self, Down.self])
+
+    struct Up: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create the cluster (local: simulated nodes and the SLIM runtime).")
+        @Argument var strategy: String = "daemonset"
+        @OptionGroup var options: StrategyOptions
+        @OptionGroup var target: TargetFlags
+        func run() async throws {
+            let s = try LocalSession(strategy: strategy, options: options, target: target)
+            let first = s.plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
+            _ = try await Engine.run(s.plan, executor: s.target, statePath: s.statePath, runDir: s.runDir,
+                                     options: EngineOptions(only: [first]), events: progressPrinter(s.rendered.redactor, json: false))
+        }
+    }
+
+    struct Down: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove the cluster and everything on it (local: stops every process).")
+        @Argument var strategy: String = "daemonset"
+        @OptionGroup var options: StrategyOptions
+        @OptionGroup var target: TargetFlags
+        func run() async throws {
+            let s = try LocalSession(strategy: strategy, options: options, target: target)
+            let stopped = s.target.delete()
+            try? FileManager.default.removeItem(atPath: s.statePath)
+            print(stopped.isEmpty ? "cluster down (nothing was running)" : "cluster down: stopped \(stopped.joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Tools
+
+/// Entry point: parses, runs, and turns every error into one clear message and a documented exit code.
+public enum SlimctlMain {
+    public static func run() async {
+        installInterruptHandler()
+        do {
+            var command = try Slimctl.parseAsRoot()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+            exit(ExitCode.ok.rawValue)
+        } catch let e where isArgumentParserExit(e) {
+            Slimctl.exit(withError: e)
+        } catch {
+            let (code, message) = ErrorReport.classify(error)
+            if !message.isEmpty {
+                FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+            }
+            exit(code.rawValue)
+        }
+    }
+
+    static func isArgumentParserExit(_ e: Error) -> Bool {
+        !(e is CLIError) && String(reflecting: type(of: e)).contains("ArgumentParser")
+    }
+
+    /// Ctrl-C: end every child process group, keep the state saved so far, exit 130. The next
+    /// run resumes at the step that did not finish.
+    static func installInterruptHandler() {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        for sig in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("\ninterrupted: stopping child processes; re-run the command to resume\n".utf8))
+                ChildRegistry.shared.terminateAll()
+                exit(ExitCode.interrupted.rawValue)
+            }
+            source.resume()
+            Retained.sources.append(source)
+        }
+    }
+}
+
+enum Retained {
+    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+}
+
+struct Slimctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "slimctl",
+        abstract: "Deploy SLIM (Secure Low-Latency Interactive Messaging) by strategy, verify it, and test it with real messages.",
+        discussion: """
+        A strategy (strategies/daemonset.yaml, strategies/statefulset.yaml, or your own) describes a whole
+        deployment as data: cluster layout, Helm releases with pinned charts and values, test apps, checks.
+
+        First run, no Docker or Kubernetes needed (the local target runs real SLIM nodes as processes):
+          slimctl deploy daemonset        # simulated kind nodes, one SLIM node per eligible node
+          slimctl verify daemonset        # is every SLIM node where the strategy says?
+          slimctl test all daemonset      # receivers + sender, 10 real messages counted
+          slimctl logs daemonset slim     # every SLIM node's log, prefixed
+          slimctl delete daemonset
+
+        Exit codes: 0 ok, 1 a check, test or step failed, 2 usage or configuration error,
+        3 a tool or runtime is missing, 130 interrupted.
+        """,
+        version: "0.1.0",
+        subcommands: [StrategiesCommand.self, RenderCommand.self, PlanCommand.self, DeployCommand.self,
+                      VerifyCommand.self, LogsCommand.self, StatusCommand.self,
+                      DeleteCommand.self, ClusterCommand.self, DoctorCommand.self]
+    )
+}

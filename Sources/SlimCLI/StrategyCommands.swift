@@ -1,0 +1,146 @@
+import ArgumentParser
+import Engine
+import Foundation
+import OrderedCollections
+import Plan
+import Strategy
+import YAML
+
+func printJSON(_ v: Value) { print(v.jsonString(pretty: true)) }
+
+func stderr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+struct StrategiesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "strategies", abstract: "List the strategies slimctl can run, with their steps.")
+
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var out: OutputFlags
+
+    func run() async throws {
+        let ws = options.workspace
+        var rows: [Value] = []
+        var problems: [String] = []
+        for (name, file) in ws.catalog() {
+            do {
+                let text = try ws.read(file)
+                let declared = try StrategyLoader.declaredVariables(text: text, file: file)
+                let resolved = try VariableResolver.resolve(declared, overrides: [:], remembered: [:], generate: { _ in "<generated>" })
+                let s = try StrategyLoader.load(text: text, file: file, values: resolved.values)
+                rows.append(.map(["name": .string(name), "description": .string(s.description), "file": .string(file),
+                                  "steps": .list(StepOrder.ordered(s.steps).map { .string($0.name) })]))
+            } catch {
+                problems.append("\(error)")
+                rows.append(.map(["name": .string(name), "file": .string(file), "error": .string("\(error)")]))
+            }
+        }
+        if out.output == .json { printJSON(.list(rows)); return }
+        if rows.isEmpty { print("no strategies found in \(ws.strategyDirs.joined(separator: ", "))"); return }
+        let w = max(4, rows.map { $0["name"]?.stringValue?.count ?? 0 }.max() ?? 4)
+        print("NAME".padding(toLength: w + 2, withPad: " ", startingAt: 0) + "DESCRIPTION / STEPS")
+        for r in rows {
+            let name = r["name"]?.stringValue ?? ""
+            if let e = r["error"]?.stringValue {
+                print(name.padding(toLength: w + 2, withPad: " ", startingAt: 0) + "INVALID: " + e.split(separator: "\n").first.map(String.init)!)
+                continue
+            }
+            print(name.padding(toLength: w + 2, withPad: " ", startingAt: 0) + (r["description"]?.stringValue ?? ""))
+            print(String(repeating: " ", count: w + 2) + "steps: " + (r["steps"]?.listValue ?? []).compactMap(\.stringValue).joined(separator: " → "))
+        }
+        if !problems.isEmpty { throw CLIError.silent(.config) }
+    }
+}
+
+struct RenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Write the values files exactly as Helm will get them (one per release) and the kind cluster config.",
+        discussion: "Layers, in order: the strategy's values files, its `set` entries, your -f files, then --set-json, --set, --set-string, --set-file, --set-literal (Helm's order). Files are written atomically; with no --out, values are printed.")
+
+    @Argument(help: "Strategy name or path to a strategy file.") var strategy: String
+    @Option(name: .customLong("out"), help: ArgumentHelp("Folder to write into.", valueName: "dir")) var outDir: String?
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var out: OutputFlags
+
+    func run() async throws {
+        let rendered = try options.render(strategy, persistSecrets: outDir != nil)
+        guard let outDir else {
+            let redactor = rendered.redactor
+            if out.output == .json {
+                printJSON(.map(OrderedDictionary(uniqueKeysWithValues: rendered.releases.map { ($0.release, $0.values) })).redacted(redactor))
+            } else {
+                for r in rendered.releases { print("---\n# \(r.fileName)\n" + redactor.redact(r.text)) }
+            }
+            return
+        }
+        let written = try RenderWriter.write(rendered, to: Workspace.absolute(outDir))
+        if out.output == .json {
+            printJSON(.list(written.map { .map(["file": .string($0.path), "mode": .string(String($0.mode, radix: 8))]) }))
+        } else {
+            for w in written { print("wrote \(w.path)" + (w.mode == 0o600 ? " (0600: holds a secret)" : "")) }
+        }
+    }
+}
+
+enum RenderWriter {
+    /// Everything is rendered in memory first; then each file is written to a temp name and
+    /// renamed, so a failure never leaves a half-written set behind.
+    static func write(_ r: Rendered, to dir: String) throws -> [(path: String, mode: Int)] {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var files: [(String, String, Int)] = r.releases.map { ("\(dir)/\($0.fileName)", $0.text, $0.holdsSecret ? 0o600 : 0o644) }
+        files.append(("\(dir)/kind-config.yaml", r.kindConfig, 0o644))
+        for (path, text, mode) in files { try AtomicFile.write(text, to: path, mode: mode) }
+        return files.map { ($0.0, $0.2) }
+    }
+}
+
+extension Value {
+    func redacted(_ r: Redactor) -> Value {
+        switch self {
+        case .string(let s): return .string(r.redact(s))
+        case .list(let l): return .list(l.map { $0.redacted(r) })
+        case .map(let m): return .map(m.mapValues { $0.redacted(r) })
+        default: return self
+        }
+    }
+}
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plan",
+        abstract: "Show every step in order with the exact command or API call it will make. Nothing runs; secrets are masked.")
+
+    @Argument(help: "Strategy name or path to a strategy file.") var strategy: String
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var target: TargetFlags
+    @OptionGroup var out: OutputFlags
+
+    func run() async throws {
+        let rendered = try options.render(strategy, persistSecrets: false)
+        let ws = options.workspace
+        let plan = Planner.plan(rendered, target: TargetOptions(kind: target.target, context: target.context, kubeconfig: target.kubeconfig,
+                                                                renderDir: "\(ws.stateRoot)/rendered/\(rendered.strategy.name)"))
+        let redactor = rendered.redactor
+        let appSteps = appStepNames(rendered)
+        if out.output == .json {
+            printJSON(.map(["strategy": .string(plan.strategy), "target": .string(plan.target.rawValue),
+                            "steps": .list(plan.steps.map { s in
+                                .map(["name": .string(s.name), "kind": .string(s.kind), "description": .string(s.description),
+                                      "needs": .list(s.needs.map { .string($0) }), "runBy": .string(appSteps.contains(s.name) ? "test" : "deploy"),
+                                      "actions": .list(s.actions.map { .string(redactor.redact($0.text)) })])
+                            })]))
+            return
+        }
+        print("plan: strategy \(plan.strategy), target \(plan.target.rawValue)")
+        for (i, s) in plan.steps.enumerated() {
+            let needs = s.needs.isEmpty ? "" : "  (after \(s.needs.joined(separator: ", ")))"
+            print("\n\(i + 1). \(s.name) [\(s.kind)]\(needs)" + (appSteps.contains(s.name) ? "  — run by `slimctl test`" : ""))
+            if !s.description.isEmpty { print("   \(s.description)") }
+            for a in s.actions { print("   - " + redactor.redact(a.text)) }
+        }
+    }
+}
+
+/// The test apps' steps: `deploy` leaves them to `slimctl test`, which deploys, counts and removes them.
+func appStepNames(_ r: Rendered) -> Set<String> {
+    guard let t = r.strategy.test else { return [] }
+    return [t.receiverStep, t.senderStep]
+}

@@ -1,0 +1,159 @@
+import Engine
+import Foundation
+import Local
+import Plan
+import Strategy
+import Values
+import YAML
+
+/// Where slimctl finds its strategies and runtime, and where it keeps state. All file reading
+/// for the pure core happens here, at the edge.
+struct Workspace {
+    var home: String
+    var strategyDirs: [String]
+    var stateRoot: String
+
+    static func discover(extraStrategyDirs: [String], stateDir: String?) -> Workspace {
+        let env = ProcessInfo.processInfo.environment
+        let home = env["SLIMCTL_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? findHome() ?? FileManager.default.currentDirectoryPath
+        var dirs = ["\(home)/strategies"]
+        if let e = env["SLIMCTL_STRATEGIES"] { dirs += e.split(separator: ":").map(String.init) }
+        dirs += extraStrategyDirs
+        let state = stateDir ?? env["SLIMCTL_STATE_DIR"] ?? FileManager.default.currentDirectoryPath + "/.slimctl"
+        return Workspace(home: home, strategyDirs: dirs, stateRoot: absolute(state))
+    }
+
+    /// The folder above the executable that holds `strategies/` and `runtime/` (a checkout or an install prefix).
+    static func findHome() -> String? {
+        var dir = (((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]) as NSString).deletingLastPathComponent
+        for _ in 0..<8 {
+            if FileManager.default.fileExists(atPath: "\(dir)/strategies/daemonset.yaml") { return dir }
+            if FileManager.default.fileExists(atPath: "\(dir)/share/slimctl/strategies/daemonset.yaml") { return "\(dir)/share/slimctl" }
+            let up = (dir as NSString).deletingLastPathComponent
+            if up == dir { break }
+            dir = up
+        }
+        return nil
+    }
+
+    static func absolute(_ p: String) -> String {
+        p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
+    }
+
+    /// name → file; later folders win, so a user's strategy can replace a built-in one.
+    func catalog() -> [(name: String, file: String)] {
+        var byName: [String: String] = [:]
+        var order: [String] = []
+        for dir in strategyDirs {
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            for e in entries.sorted() where e.hasSuffix(".yaml") || e.hasSuffix(".yml") {
+                let name = String(e.prefix(upTo: e.lastIndex(of: ".") ?? e.endIndex))
+                if byName[name] == nil { order.append(name) }
+                byName[name] = "\(dir)/\(e)"
+            }
+        }
+        return order.map { ($0, byName[$0] ?? "") }
+    }
+
+    func strategyFile(_ nameOrPath: String) throws -> String {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") {
+            let p = Self.absolute(nameOrPath)
+            guard FileManager.default.fileExists(atPath: p) else { throw CLIError.config("strategy file \(nameOrPath) does not exist") }
+            return p
+        }
+        let all = catalog()
+        guard let f = all.first(where: { $0.name == nameOrPath }) else {
+            throw CLIError.config("no strategy named `\(nameOrPath)` in \(strategyDirs.joined(separator: ", ")); "
+                                  + Suggest.didYouMean(nameOrPath, in: all.map(\.name)))
+        }
+        return f.file
+    }
+
+    func read(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError.config("cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+        }
+        guard let s = String(data: data, encoding: .utf8) else { throw CLIError.config("\(path) is not UTF-8 text") }
+        return s
+    }
+
+    var secretsDir: String { "\(stateRoot)/secrets" }
+
+    /// Generated secret values are kept per strategy (0600) so every re-run uses the same ones.
+    func rememberedSecrets(_ strategy: String) -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: "\(secretsDir)/\(strategy).json"),
+              let m = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+        return m
+    }
+
+    func remember(_ generated: [String: String], strategy: String) throws {
+        guard !generated.isEmpty else { return }
+        var all = rememberedSecrets(strategy)
+        for (k, v) in generated { all[k] = v }
+        try AtomicFile.write(try JSONEncoder().encode(all), to: "\(secretsDir)/\(strategy).json", mode: 0o600)
+    }
+
+    static func randomSecret(_ n: Int) -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<n).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
+    }
+
+    /// Strategy + variables + values, rendered. `persistSecrets` is false for read-only commands
+    /// (render to stdout, plan), which then show generated secrets only as placeholders.
+    /// `userArgs`: `-f` (kind nil) and `--set*` arguments as typed, each optionally prefixed
+    /// `RELEASE:` to address a release other than the strategy's primary (SLIM) one.
+    func load(_ nameOrPath: String, vars: [String: String], userArgs: [(SetKind?, String)],
+              persistSecrets: Bool) throws -> Rendered {
+        let file = try strategyFile(nameOrPath)
+        let text = try read(file)
+        let declared = try StrategyLoader.declaredVariables(text: text, file: file)
+        let name = (try? YAML.parseDocument(text, file: file))?.scalarField("name") ?? nameOrPath
+        let resolved = try VariableResolver.resolve(declared, overrides: vars, remembered: rememberedSecrets(name),
+                                                    generate: Self.randomSecret)
+        if persistSecrets { try remember(resolved.generated, strategy: name) }
+        let strategy = try StrategyLoader.load(text: text, file: file, values: resolved.values)
+        var files: [String: String] = [:]
+        var missing: [String] = []
+        for step in strategy.steps {
+            let refs: [PathRef]
+            switch step.action {
+            case .helm(let h): refs = h.valuesFiles
+            case .manifests(let m): refs = m.files
+            case .cluster: refs = []
+            }
+            for r in refs {
+                if let t = FileManager.default.contents(atPath: r.resolved).flatMap({ String(data: $0, encoding: .utf8) }) { files[r.resolved] = t }
+                else { missing.append("\(r.mark): `\(r.path)` does not exist (looked for \(r.resolved))") }
+            }
+        }
+        if !missing.isEmpty { throw CLIError.config(missing.joined(separator: "\n")) }
+        var user = UserLayers()
+        let primary = strategy.primaryRelease?.release ?? ""
+        let releases = strategy.helmReleases.map(\.release.release)
+        for (kind, raw) in userArgs {
+            var release = primary
+            var body = raw
+            if let colon = raw.firstIndex(of: ":"), releases.contains(String(raw[..<colon])) {
+                release = String(raw[..<colon])
+                body = String(raw[raw.index(after: colon)...])
+            }
+            if let kind {
+                user.byRelease[release, default: []].append(.set(kind, body))
+            } else {
+                user.byRelease[release, default: []].append(.file(body, text: try read(body)))
+            }
+        }
+        return try Renderer.render(strategy: strategy, variables: resolved, files: files, user: user, readFile: { try read($0) })
+    }
+}
+
+extension Node {
+    func scalarField(_ key: String) -> String? {
+        guard case .mapping(let pairs) = kind else { return nil }
+        for p in pairs {
+            if case .scalar(let k, _, _) = p.key.kind, k == key, case .scalar(let v, _, _) = p.value.kind { return v }
+        }
+        return nil
+    }
+}
