@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "PlacementTests", dependencies: ["Placement"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Strategy", "Values", "YAML", "Tools"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "YAML", "Tools"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "YAML", "Tools", "Placement"]),
         .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine"]),
         .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Tools"]),
     ]

@@ -102,10 +102,17 @@ final class ChannelSink: SimStreamSink, @unchecked Sendable {
 
     var isFinished: Bool { lock.lock(); defer { lock.unlock() }; return finished }
 
+    /// Touched only on the channel's event loop: orders body chunks against the end chunk no
+    /// matter which thread produced them.
+    private var endWritten = false
+
     func send(_ bytes: [UInt8]) {
         guard !isFinished else { return }
-        let buf = channel.allocator.buffer(bytes: bytes)
-        channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buf)), promise: nil)
+        let channel = self.channel
+        channel.eventLoop.execute { [self] in
+            guard !endWritten else { return }
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(bytes: bytes))), promise: nil)
+        }
     }
 
     func finish() {
@@ -116,7 +123,12 @@ final class ChannelSink: SimStreamSink, @unchecked Sendable {
         onFinish = nil
         lock.unlock()
         stop?()
-        channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+        let channel = self.channel
+        channel.eventLoop.execute { [self] in
+            guard !endWritten else { return }
+            endWritten = true
+            channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+        }
     }
 
     /// The client went away: stop producing, no end chunk to write.
@@ -127,6 +139,7 @@ final class ChannelSink: SimStreamSink, @unchecked Sendable {
         onFinish = nil
         lock.unlock()
         stop?()
+        channel.eventLoop.execute { [self] in endWritten = true }
     }
 }
 
