@@ -58,6 +58,12 @@ public struct TaintSpec: Sendable, Hashable {
     public var key: String
     public var value: String
     public var effect: String
+
+    public init(key: String, value: String, effect: String) {
+        self.key = key
+        self.value = value
+        self.effect = effect
+    }
 }
 
 public struct Step: Sendable {
