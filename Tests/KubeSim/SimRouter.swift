@@ -19,6 +19,9 @@ enum SimResponse {
     }
 }
 
+/// Built and consumed on one event loop; the closures inside never cross threads.
+extension SimResponse: @unchecked Sendable {}
+
 struct SimRequest {
     var method: String
     var path: String

@@ -86,9 +86,8 @@ enum SimID {
 
 // Literals keep the simulator's object builders readable. Declared here, in test support only,
 // so production modules never depend on them.
-extension Value: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByIntegerLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
+// (String literals come from the YAML module itself.)
+extension Value: ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral {
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(integerLiteral value: Int64) { self = .int(value) }
 }
