@@ -109,4 +109,32 @@ func tempDir() -> String {
         #expect(code == 0 && text.contains("stopped"), "\(text)")
         #expect(!Spawn.isAlive(pid))
     }
+
+    @Test func daemonsetMessagesCrossNodes() async throws {
+        let state = tempDir()
+        defer { Task { _ = try? await run(["delete", "daemonset"], state: state) } }
+        var (code, text) = try await run(["deploy", "daemonset"], state: state)
+        #expect(code == 0, "\(text)")
+        (code, text) = try await run(["test", "all", "daemonset", "-o", "json"], state: state)
+        #expect(code == 0, "\(text)")
+        let json = text.split(separator: "\n").drop { !$0.hasPrefix("{") }.joined(separator: "\n")
+        let r = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
+        #expect(r["passed"] as? Bool == true, "\(text)")
+        #expect(r["replies"] as? Int == 10)
+        let receivers = r["receivers"] as? [[String: Any]] ?? []
+        #expect(receivers.count == 2, "one receiver per eligible node")
+        #expect(receivers.compactMap { $0["received"] as? Int }.reduce(0, +) == 10)
+    }
+
+    @Test func statefulsetThreeReplicasInAMesh() async throws {
+        let state = tempDir()
+        defer { Task { _ = try? await run(["delete", "statefulset"], state: state) } }
+        var (code, text) = try await run(["deploy", "statefulset"], state: state)
+        #expect(code == 0, "\(text)")
+        #expect(text.contains("SPIRE TLS replaced by insecure transport"), "\(text)")
+        (code, text) = try await run(["verify", "statefulset"], state: state)
+        #expect(code == 0 && text.contains("StatefulSet slim: 3/3 replicas ready"), "\(text)")
+        (code, text) = try await run(["test", "all", "statefulset"], state: state)
+        #expect(code == 0 && text.contains("PASS (10/10)"), "\(text)")
+    }
 }
