@@ -1,86 +1,86 @@
-import Foundation
-
-/// Counts what the slim-bindings p2p example logged, so `slimctl test` can say "7/10 replies"
-/// instead of asking the user to read logs. Pure: text in, counts out. ANSI colour codes are
-/// stripped first; lines carry a coloured identity prefix before the message.
-public struct SenderReport: Sendable, Hashable, Codable {
-    public var sent: Int
-    public var replies: Int
-    /// The N of "Sent message … - i/N", when the sender printed it.
-    public var expected: Int?
-    public var errors: [String]
-    /// The last message number reached the expected count.
-    public var finished: Bool
-}
-
-public struct ReceiverReport: Sendable, Hashable, Codable {
-    public var received: Int
-    public var errors: [String]
-}
-
+/// Counts what the slim-bindings p2p example (the seeds' test apps alice and bob) logged,
+/// so a message test is judged by counts instead of by eye. Pure: text in, report out; the
+/// same parser serves local processes and `kubectl logs`.
+///
+/// Exit codes cannot replace this: in real runs a sender whose node or receiver died
+/// mid-run still exits 0 after 10 iterations with only 3 replies (3.3.8).
 public enum MessageLog {
     public static func parseSender(_ text: String) -> SenderReport {
-        var sent = 0, replies = 0
-        var expected: Int?
+        var report = SenderReport()
         var lastIndex = 0
-        var errors: [String] = []
-        for raw in text.split(separator: "\n") {
-            let line = stripANSI(String(raw))
-            if let r = line.range(of: "Sent message ") {
-                sent += 1
-                // "... - 3/10"
-                if let dash = line[r.upperBound...].range(of: " - ", options: .backwards) {
-                    let parts = line[dash.upperBound...].split(separator: "/")
-                    if parts.count == 2, let i = Int(parts[0].trimmingCharacters(in: .whitespaces)), let n = Int(parts[1].trimmingCharacters(in: .whitespaces)) {
-                        lastIndex = max(lastIndex, i)
-                        expected = n
-                    }
-                }
-            } else if line.contains("received (from session") || line.range(of: #"received .*: .* from "#, options: .regularExpression) != nil {
-                replies += 1
-            } else if isError(line) {
-                errors.append(message(line))
+        var awaitingOutcome = false
+        for event in MessageLogScanner.scan(text) {
+            switch event {
+            case .connected: report.connected = true
+            case .sent(let index, let total):
+                report.sent += 1
+                report.expected = total
+                lastIndex = index
+                awaitingOutcome = true
+            case .reply:
+                report.replies += 1
+                awaitingOutcome = false
+            case .messageError(let message):
+                report.errors.append(message)
+                awaitingOutcome = false
+            case .record(let level, let message): record(level, message, into: &report.errors, &report.warnings)
+            case .fatal(let message):
+                report.fatal = message
+                report.errors.append(message)
+            case .received, .newSession, .listening: break
             }
         }
-        return SenderReport(sent: sent, replies: replies, expected: expected, errors: errors,
-                            finished: expected.map { lastIndex >= $0 } ?? false)
+        if let expected = report.expected {
+            report.finished = report.fatal == nil && lastIndex == expected && !awaitingOutcome
+        }
+        return report
     }
 
     public static func parseReceiver(_ text: String) -> ReceiverReport {
-        var received = 0
-        var errors: [String] = []
-        for raw in text.split(separator: "\n") {
-            let line = stripANSI(String(raw))
-            if line.range(of: #"(^|\s)received: "#, options: .regularExpression) != nil {
-                received += 1
-            } else if isError(line) {
-                errors.append(message(line))
+        var report = ReceiverReport()
+        for event in MessageLogScanner.scan(text) {
+            switch event {
+            case .connected: report.connected = true
+            case .received: report.received += 1
+            case .newSession: report.sessions += 1
+            case .listening: report.listening = true
+            case .messageError(let message): report.errors.append(message)
+            case .record(let level, let message): record(level, message, into: &report.errors, &report.warnings)
+            case .fatal(let message):
+                report.fatal = message
+                report.errors.append(message)
+            case .sent, .reply: break
             }
         }
-        return ReceiverReport(received: received, errors: errors)
+        return report
     }
 
-    static func isError(_ line: String) -> Bool {
-        line.contains(" ERROR ") || line.hasPrefix("Error") || line.contains("Traceback") || line.contains("exhausted")
-            || line.contains("Exception")
-    }
-
-    static func message(_ line: String) -> String {
-        line.trimmingCharacters(in: .whitespaces)
-    }
-
+    /// Removes ANSI escape sequences (CSI such as colours, OSC, and two-byte escapes): the
+    /// example and the SLIM library colour their output even when it goes to a file.
     public static func stripANSI(_ s: String) -> String {
-        guard s.contains("\u{1B}") else { return s }
-        var out = ""
-        var inEscape = false
-        for ch in s.unicodeScalars {
-            if inEscape {
-                if (0x40...0x7E).contains(ch.value) && ch != "[" { inEscape = false }
-                continue
+        guard s.unicodeScalars.contains("\u{1B}") else { return s }
+        var out = String.UnicodeScalarView()
+        var scalars = s.unicodeScalars.makeIterator()
+        while let scalar = scalars.next() {
+            guard scalar == "\u{1B}" else { out.append(scalar); continue }
+            switch scalars.next() {
+            case "[":  // CSI: parameters and intermediates, then one final byte 0x40-0x7E.
+                while let next = scalars.next(), !(0x40...0x7E).contains(next.value) {}
+            case "]":  // OSC: ends with BEL or ESC \.
+                while let next = scalars.next(), next != "\u{07}" {
+                    if next == "\u{1B}" { _ = scalars.next(); break }
+                }
+            default: break  // two-byte escape: both bytes dropped.
             }
-            if ch == "\u{1B}" { inEscape = true; continue }
-            out.unicodeScalars.append(ch)
         }
-        return out
+        return String(out)
+    }
+
+    private static func record(_ level: String, _ message: String, into errors: inout [String], _ warnings: inout [String]) {
+        switch level {
+        case "ERROR": errors.append(message)
+        case "WARN": warnings.append(message)
+        default: break
+        }
     }
 }

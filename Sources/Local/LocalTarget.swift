@@ -14,11 +14,15 @@ public struct LocalTarget: StepExecutor {
     public var runtime: LocalRuntime
     /// `.slimctl/local/<strategy>`: state file, node configs, process logs.
     public var stateDir: String
+    /// Fixed ports for the SLIM nodes (node i listens on base+2i, its control server on base+2i+1),
+    /// for users who point their own clients at the local nodes; nil picks free ports.
+    public var portBase: Int?
 
-    public init(rendered: Rendered, runtime: LocalRuntime, stateDir: String) {
+    public init(rendered: Rendered, runtime: LocalRuntime, stateDir: String, portBase: Int? = nil) {
         self.rendered = rendered
         self.runtime = runtime
         self.stateDir = stateDir
+        self.portBase = portBase
     }
 
     public var statePath: String { "\(stateDir)/processes.json" }
@@ -86,7 +90,8 @@ public struct LocalTarget: StepExecutor {
         var used: Set<Int> = []
         while true {
             attempt += 1
-            let ports = try Ports.free(count: instances.count * 2, avoiding: used)
+            let ports = try portBase.map { base in (0..<(instances.count * 2)).map { base + $0 } }
+                ?? Ports.free(count: instances.count * 2, avoiding: used)
             used.formUnion(ports)
             var procs: [LocalState.Proc] = []
             var failure: String?
@@ -110,21 +115,27 @@ public struct LocalTarget: StepExecutor {
                 case .found: continue
                 case .exited:
                     let lines = Supervisor.tail(p.logPath, lines: 3)
-                    if lines.contains(where: { $0.contains("address in use") }) { portInUse = true }
-                    failure = "SLIM node \(p.name) on \(p.node) exited: " + lines.joined(separator: " | ")
+                    if lines.contains(where: { $0.contains("address in use") }) {
+                        portInUse = true
+                        failure = "SLIM node \(p.name) on \(p.node) cannot listen on 127.0.0.1:\(p.port ?? 0): the port is in use by another process"
+                            + (portBase != nil ? "; free it or choose another --port-base" : "")
+                    } else {
+                        failure = "SLIM node \(p.name) on \(p.node) exited: " + lines.joined(separator: " | ")
+                    }
                 case .timedOut:
                     failure = "SLIM node \(p.name) on \(p.node) was not ready within 30s; log \(p.logPath)"
                 }
                 if failure != nil { break }
             }
             guard let failure else {
+                Supervisor.release(procs.map(\.pid))
                 context.report("\(procs.count) SLIM node(s) ready: " + procs.map { "\($0.name)@\($0.node) 127.0.0.1:\($0.port ?? 0)" }.joined(separator: ", "))
                 return
             }
             for p in procs { Supervisor.stop(p.pid) }
             state.processes.removeAll { $0.component == "slim" }
             try state.save(statePath)
-            if portInUse && attempt < 3 {
+            if portInUse && portBase == nil && attempt < 3 {
                 context.report("a loopback port was taken meanwhile; retrying with other ports (\(failure))")
                 continue
             }
@@ -208,6 +219,7 @@ public struct LocalTarget: StepExecutor {
                 throw LocalError("\(p.name) on \(p.node) exited at start: " + Supervisor.tail(p.logPath, lines: 3).joined(separator: " | "))
             }
         }
+        Supervisor.release(started.map(\.pid))
         context.report("started " + started.map { "\($0.name)@\($0.node)" }.joined(separator: ", "))
     }
 

@@ -16,6 +16,8 @@ public enum Supervisor {
         for (k, v) in env { environment[k] = v }
         environment["PYTHONUNBUFFERED"] = "1"
         let pid = try Spawn.start(argv, environment: environment, output: .file(log), detached: true)
+        // Until the step that started it succeeds, an interrupt must end it too.
+        ChildRegistry.shared.add(pid)
         return Started(pid: pid, log: log)
     }
 
@@ -42,6 +44,11 @@ public enum Supervisor {
     }
 
     public enum WaitResult: Sendable { case found, exited, timedOut }
+
+    /// The step that started these finished: they are meant to outlive slimctl now.
+    public static func release(_ pids: [Int32]) {
+        for p in pids { ChildRegistry.shared.remove(p) }
+    }
 
     public static func stop(_ pid: Int32) {
         guard Spawn.isAlive(pid) else { return }

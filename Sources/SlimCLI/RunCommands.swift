@@ -15,7 +15,7 @@ struct LocalSession {
     var workspace: Workspace
     var plan: Plan
 
-    init(strategy: String, options: StrategyOptions, target flags: TargetFlags) throws {
+    init(strategy: String, options: StrategyOptions, target flags: TargetFlags, portBase: Int? = nil) throws {
         guard flags.target == .local else {
             throw CLIError.config("target `\(flags.target.rawValue)` cannot run yet: this version deploys to the local target only (`plan --target \(flags.target.rawValue)` shows what it will do)")
         }
@@ -23,7 +23,7 @@ struct LocalSession {
         rendered = try options.render(strategy, persistSecrets: true)
         let name = rendered.strategy.name
         let runtime = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "\(workspace.home)/runtime/slim_node.py")
-        target = LocalTarget(rendered: rendered, runtime: runtime, stateDir: "\(workspace.stateRoot)/local/\(name)")
+        target = LocalTarget(rendered: rendered, runtime: runtime, stateDir: "\(workspace.stateRoot)/local/\(name)", portBase: portBase)
         plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: "\(workspace.stateRoot)/rendered/\(name)"))
     }
 
@@ -57,12 +57,14 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .customLong("only"), help: "Run only these steps (repeatable).") var only: [String] = []
     @Option(name: .customLong("skip"), help: "Skip these steps (repeatable).") var skip: [String] = []
     @Flag(name: .customLong("force"), help: "Redo finished steps even if unchanged.") var force = false
+    @Option(name: .customLong("port-base"), help: "Local target: fixed loopback ports for the SLIM nodes (node i: base+2i), instead of free ones.") var portBase: Int?
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
-        let s = try LocalSession(strategy: strategy, options: options, target: target)
+        if let p = portBase, !(1024...65000).contains(p) { throw CLIError.config("--port-base \(p): choose a port between 1024 and 65000") }
+        let s = try LocalSession(strategy: strategy, options: options, target: target, portBase: portBase)
         let lock = try DeployLock.acquire("\(s.workspace.stateRoot)/local/\(s.rendered.strategy.name).lock")
         defer { lock.release() }
         _ = try RenderWriter.write(s.rendered, to: "\(s.workspace.stateRoot)/rendered/\(s.rendered.strategy.name)")

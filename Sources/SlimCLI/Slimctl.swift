@@ -18,6 +18,10 @@ public enum SlimctlMain {
         } catch let e where isArgumentParserExit(e) {
             Slimctl.exit(withError: e)
         } catch {
+            if ChildRegistry.shared.interrupted {
+                // The interrupt handler is ending children and will exit with 130.
+                while true { sleep(1) }
+            }
             let (code, message) = ErrorReport.classify(error)
             if !message.isEmpty {
                 FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
@@ -38,6 +42,7 @@ public enum SlimctlMain {
         for sig in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
+                ChildRegistry.shared.interrupted = true
                 FileHandle.standardError.write(Data("\ninterrupted: stopping child processes; re-run the command to resume\n".utf8))
                 ChildRegistry.shared.terminateAll()
                 exit(ExitCode.interrupted.rawValue)

@@ -157,6 +157,13 @@ public enum Spawn {
 
 /// Process groups of the children slimctl is waiting on, so an interrupt ends them all.
 public final class ChildRegistry: @unchecked Sendable {
+    /// Set first thing on an interrupt, so a child dying from it is not reported as a failure.
+    public var interrupted: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return isInterrupted }
+        set { lock.lock(); isInterrupted = newValue; lock.unlock() }
+    }
+    private var isInterrupted = false
+
     public static let shared = ChildRegistry()
     private let lock = NSLock()
     private var pids: Set<pid_t> = []

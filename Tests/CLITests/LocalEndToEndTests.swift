@@ -26,6 +26,19 @@ func run(_ args: [String], state: String) async throws -> (Int32, String) {
     return try await Spawn.capture([try slimctlBinary()] + args, environment: env, timeout: .seconds(600))
 }
 
+/// Ends every process a test's deployment left, synchronously: a test process may exit before an
+/// async cleanup would run, and nothing may outlive the suite.
+func cleanup(_ state: String) {
+    let fm = FileManager.default
+    guard let dirs = try? fm.contentsOfDirectory(atPath: "\(state)/local") else { return }
+    for d in dirs {
+        guard let data = fm.contents(atPath: "\(state)/local/\(d)/processes.json"),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let procs = obj["processes"] as? [[String: Any]] else { continue }
+        for p in procs { if let pid = p["pid"] as? Int, pid > 1 { Spawn.terminateGroup(Int32(pid), grace: .seconds(2)) } }
+    }
+}
+
 func tempDir() -> String {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-test-\(UUID().uuidString)").path
     try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
@@ -75,7 +88,7 @@ func tempDir() -> String {
 
     @Test func daemonsetDeployVerifyAndCrashDetection() async throws {
         let state = tempDir()
-        defer { Task { _ = try? await run(["delete", "daemonset"], state: state) } }
+        defer { cleanup(state) }
         var (code, text) = try await run(["deploy", "daemonset"], state: state)
         #expect(code == 0, "\(text)")
         #expect(text.contains("2 SLIM node(s) ready"), "\(text)")
@@ -112,7 +125,7 @@ func tempDir() -> String {
 
     @Test func daemonsetMessagesCrossNodes() async throws {
         let state = tempDir()
-        defer { Task { _ = try? await run(["delete", "daemonset"], state: state) } }
+        defer { cleanup(state) }
         var (code, text) = try await run(["deploy", "daemonset"], state: state)
         #expect(code == 0, "\(text)")
         (code, text) = try await run(["test", "all", "daemonset", "-o", "json"], state: state)
@@ -128,7 +141,7 @@ func tempDir() -> String {
 
     @Test func statefulsetThreeReplicasInAMesh() async throws {
         let state = tempDir()
-        defer { Task { _ = try? await run(["delete", "statefulset"], state: state) } }
+        defer { cleanup(state) }
         var (code, text) = try await run(["deploy", "statefulset"], state: state)
         #expect(code == 0, "\(text)")
         #expect(text.contains("SPIRE TLS replaced by insecure transport"), "\(text)")

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import Tools
+
+/// Failure paths of the local target with real processes: a broken venv, an interrupted deploy,
+/// a second deploy while one runs, a port already in use.
+@Suite(.serialized) struct LocalFailures {
+    /// Starts slimctl in the background (its own process group) with output to a file.
+    func background(_ args: [String], state: String, cache: String) throws -> (Int32, String) {
+        var env = ProcessInfo.processInfo.environment
+        env["SLIMCTL_STATE_DIR"] = state
+        env["XDG_CACHE_HOME"] = cache
+        env["NO_COLOR"] = "1"
+        let log = "\(state)-bg-\(UUID().uuidString).log"
+        let pid = try Spawn.start([try slimctlBinary()] + args, environment: env, output: .file(log))
+        return (pid, log)
+    }
+
+    func wait(_ pid: Int32) -> Int32 {
+        var st: Int32 = 0
+        while waitpid(pid, &st, 0) == -1 && errno == EINTR {}
+        let sig = st & 0x7f
+        return sig == 0 ? (st >> 8) & 0xff : 128 + sig
+    }
+
+    func runWith(cache: String, _ args: [String], state: String) async throws -> (Int32, String) {
+        var env = ProcessInfo.processInfo.environment
+        env["SLIMCTL_STATE_DIR"] = state
+        env["XDG_CACHE_HOME"] = cache
+        env["NO_COLOR"] = "1"
+        return try await Spawn.capture([try slimctlBinary()] + args, environment: env, timeout: .seconds(900))
+    }
+
+    func pipProcesses(of cache: String) -> [String] {
+        let out = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return out.compactMap { pid -> String? in
+            guard Int(pid) != nil, let cmd = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8) else { return nil }
+            return cmd.contains(cache) ? cmd : nil
+        }
+    }
+
+    @Test func brokenVenvInterruptedDeployAndConcurrentDeploy() async throws {
+        let state = tempDir(), cache = tempDir()
+        defer { cleanup(state) }
+        // A venv folder without the completion marker: an install that never finished.
+        try FileManager.default.createDirectory(atPath: "\(cache)/slimctl/slim-bindings-3.3.8/bin", withIntermediateDirectories: true)
+
+        // 1. Interrupt while the runtime installs: exit 130, no child left behind.
+        let (pid1, log1) = try background(["deploy", "daemonset"], state: state, cache: cache)
+        var waited = 0
+        while waited < 200, !((try? String(contentsOfFile: log1, encoding: .utf8)) ?? "").contains("installing") {
+            try await Task.sleep(for: .milliseconds(100)); waited += 1
+        }
+        kill(pid1, SIGINT)
+        let text1 = (try? String(contentsOfFile: log1, encoding: .utf8)) ?? ""
+        #expect(wait(pid1) == 130, "\(text1)")
+        #expect(text1.contains("broken") && text1.contains("reinstalling"), "\(text1)")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(pipProcesses(of: cache).isEmpty, "children survived the interrupt: \(pipProcesses(of: cache))")
+
+        // 2. The next deploy resumes (reinstalls the unfinished venv); a second deploy meanwhile is refused.
+        let (pid2, log2) = try background(["deploy", "daemonset"], state: state, cache: cache)
+        try await Task.sleep(for: .milliseconds(700))
+        let (code3, text3) = try await runWith(cache: cache, ["deploy", "daemonset"], state: state)
+        #expect(code3 == 2, "\(text3)")
+        #expect(text3.contains("another slimctl deploy of this strategy is running"), "\(text3)")
+        let code2 = wait(pid2)
+        let text2 = (try? String(contentsOfFile: log2, encoding: .utf8)) ?? ""
+        #expect(code2 == 0, "\(text2)")
+        #expect(text2.contains("installing slim-bindings"), "\(text2)")
+        #expect(text2.contains("2 SLIM node(s) ready"), "\(text2)")
+    }
+
+    @Test func portAlreadyInUseIsNamed() async throws {
+        let state = tempDir()
+        defer { cleanup(state) }
+        // Hold a port with a real listener, then ask for it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var port = 0
+        for candidate in stride(from: 47100, to: 47900, by: 10) {
+            addr.sin_port = in_port_t(UInt16(candidate).bigEndian)
+            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+            if ok { port = candidate; break }
+        }
+        #expect(port > 0 && listen(fd, 4) == 0)
+        let (code, text) = try await run(["deploy", "daemonset", "--port-base", String(port)], state: state)
+        #expect(code == 1, "\(text)")
+        #expect(text.contains("127.0.0.1:\(port)") && text.contains("in use"), "\(text)")
+        #expect(text.contains("step `slim` failed"), "\(text)")
+    }
+
+    @Test func killedReceiverFailsTheTestWithAReason() async throws {
+        let state = tempDir()
+        defer { cleanup(state) }
+        var (code, text) = try await run(["deploy", "daemonset"], state: state)
+        #expect(code == 0, "\(text)")
+        (code, text) = try await run(["test", "receiver", "daemonset"], state: state)
+        #expect(code == 0, "\(text)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(state)/local/daemonset/processes.json"))
+        let procs = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["processes"] as? [[String: Any]] ?? []
+        let receivers = procs.filter { $0["component"] as? String == "receiver" }
+        #expect(receivers.count == 2)
+        for r in receivers { if let pid = r["pid"] as? Int { kill(-Int32(pid), SIGKILL) } }
+        (code, text) = try await run(["test", "sender", "daemonset", "--timeout", "20"], state: state)
+        #expect(code == 1, "\(text)")
+        #expect(text.contains("test: FAIL"), "\(text)")
+        #expect(text.contains("is not running") || text.contains("replies"), "\(text)")
+    }
+}
