@@ -54,6 +54,6 @@ let package = Package(
         .testTarget(name: "ChecksTests", dependencies: ["Checks"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "YAML", "Tools", "Placement"]),
         .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine"]),
-        .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Tools"]),
+        .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Tools", "YAML"], exclude: ["Fixtures"]),
     ]
 )
