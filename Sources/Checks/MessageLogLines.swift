@@ -22,10 +22,9 @@ struct MessageLogScanner {
 
     static func scan(_ text: String) -> [MessageLogEvent] {
         var scanner = MessageLogScanner()
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = MessageLog.stripANSI(String(raw))
-            if line.hasSuffix("\r") { line.removeLast() }
-            scanner.feed(line)
+        // Character.isNewline, not "\n": in a Swift String "\r\n" is ONE Character.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            scanner.feed(MessageLog.stripANSI(String(raw)))
         }
         return scanner.events
     }
@@ -83,9 +82,17 @@ struct MessageLogScanner {
         events[events.count - 1] = .record(level: level, message: Self.fold(message, cause))
     }
 
-    /// "a" + "b" → "a: b", skipping a cause the text already ends with (the library repeats them).
+    /// "a" + "b" → "a: b", skipping a cause the text already ends with (the library repeats the
+    /// last cause, and tracing then appends the record's other fields to it: "token invalid
+    /// msg_type=…" after "error=auth error: token invalid" adds only " msg_type=…").
     static func fold(_ text: String, _ cause: String) -> String {
-        text.hasSuffix(cause) ? text : "\(text): \(cause)"
+        if text.hasSuffix(cause) { return text }
+        var repeated: String.Index?
+        for index in cause.indices where cause[index] == " " && text.hasSuffix(cause[..<index]) {
+            repeated = index
+        }
+        if let repeated { return text + cause[repeated...] }
+        return "\(text): \(cause)"
     }
 
     /// The example prints SlimError reprs: `message='a\nCaused by:\n  -> b'` with a literal
