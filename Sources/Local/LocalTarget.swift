@@ -149,6 +149,8 @@ public struct LocalTarget: StepExecutor {
             guard let s = LocalLayout.slimRelease(r) else { continue }
             map.register(fullname: s.fullname, namespace: s.namespace, daemonSet: s.daemonSet)
         }
+        // Round robin continues across invocations: the sender lands on another replica than the receiver.
+        map.next = state.processes.filter { $0.component != "slim" }.count
         for p in state.processes where p.component == "slim" {
             if let port = p.port {
                 if map.byNode[p.node] == nil { map.byNode[p.node] = port }

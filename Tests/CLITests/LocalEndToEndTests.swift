@@ -149,5 +149,23 @@ func tempDir() -> String {
         #expect(code == 0 && text.contains("StatefulSet slim: 3/3 replicas ready"), "\(text)")
         (code, text) = try await run(["test", "all", "statefulset"], state: state)
         #expect(code == 0 && text.contains("PASS (10/10)"), "\(text)")
+        // Receiver and sender reach the Service through different replicas: messages cross the mesh.
+        #expect(text.contains("SLIM node 1 of 3") && text.contains("SLIM node 2 of 3"), "\(text)")
+    }
+
+    @Test func brokenUserStrategiesAreConfigErrors() async throws {
+        let state = tempDir(), dir = tempDir()
+        try "name: mine\ncluster:\n  nodes:\n    - role: control-plane\nsteps:\n  - name: slim\n    helm:\n      release: slim\n      namespace: x\n      chart: {ref: oci://x/slim, version: 1.0.0}\n      values: [missing.yaml]\n"
+            .write(toFile: "\(dir)/mine.yaml", atomically: true, encoding: .utf8)
+        try "name: bad\nsteps: [\n".write(toFile: "\(dir)/bad.yaml", atomically: true, encoding: .utf8)
+        var (code, text) = try await run(["render", "mine", "--strategies", dir, "--out", "\(dir)/out"], state: state)
+        #expect(code == 2, "\(text)")
+        #expect(text.contains("mine.yaml:11:") && text.contains("missing.yaml"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out"))
+        (code, text) = try await run(["plan", "bad", "--strategies", dir], state: state)
+        #expect(code == 2, "\(text)")
+        #expect(text.contains("bad.yaml:"), "\(text)")
+        (code, text) = try await run(["strategies", "--strategies", dir], state: state)
+        #expect(code == 2 && text.contains("INVALID"), "\(text)")
     }
 }
