@@ -1,3 +1,4 @@
+import Checks
 import Foundation
 import Tools
 
@@ -60,18 +61,5 @@ public enum Supervisor {
         return text.split(separator: "\n").suffix(lines).map { stripANSI(String($0)) }
     }
 
-    public static func stripANSI(_ s: String) -> String {
-        guard s.contains("\u{1B}") else { return s }
-        var out = ""
-        var inEscape = false
-        for ch in s.unicodeScalars {
-            if inEscape {
-                if (0x40...0x7E).contains(ch.value) && ch != "[" { inEscape = false }
-                continue
-            }
-            if ch == "\u{1B}" { inEscape = true; continue }
-            out.unicodeScalars.append(ch)
-        }
-        return out
-    }
+    public static func stripANSI(_ s: String) -> String { MessageLog.stripANSI(s) }
 }

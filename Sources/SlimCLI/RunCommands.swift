@@ -27,6 +27,13 @@ struct LocalSession {
         plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: "\(workspace.stateRoot)/rendered/\(name)"))
     }
 
+    /// Stops every process and forgets the finished steps, so the next deploy starts fresh.
+    func tearDown() -> [String] {
+        let stopped = target.delete()
+        try? FileManager.default.removeItem(atPath: statePath)
+        return stopped
+    }
+
     var statePath: String { "\(workspace.stateRoot)/state/\(rendered.strategy.name)-local.json" }
     var runDir: String { "\(workspace.stateRoot)/runs/\(rendered.strategy.name)" }
 }
@@ -205,8 +212,7 @@ struct DeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         let s = try LocalSession(strategy: strategy, options: options, target: target)
-        let stopped = s.target.delete()
-        try? FileManager.default.removeItem(atPath: s.statePath)
+        let stopped = s.tearDown()
         if out.output == .json {
             printJSON(.map(["strategy": .string(s.rendered.strategy.name), "stopped": .list(stopped.map { .string($0) })]))
         } else {
@@ -239,8 +245,7 @@ struct ClusterCommand: AsyncParsableCommand {
         @OptionGroup var target: TargetFlags
         func run() async throws {
             let s = try LocalSession(strategy: strategy, options: options, target: target)
-            let stopped = s.target.delete()
-            try? FileManager.default.removeItem(atPath: s.statePath)
+            let stopped = s.tearDown()
             print(stopped.isEmpty ? "cluster down (nothing was running)" : "cluster down: stopped \(stopped.joined(separator: ", "))")
         }
     }
