@@ -25,14 +25,15 @@ let package = Package(
         .target(name: "Values", dependencies: ["YAML"]),
         .target(name: "Strategy", dependencies: ["YAML", "Values"]),
         .target(name: "Placement", dependencies: []),
-        .target(name: "Plan", dependencies: ["Strategy", "Values", "YAML", "Placement"]),
+        .target(name: "Plan", dependencies: ["Strategy", "Values", "YAML", "Placement", "Tools"]),
         .target(name: "Checks", dependencies: ["Placement", "YAML"]),
         .target(name: "Tools", dependencies: []),
         .target(name: "Kube", dependencies: ["CCurl", "YAML", "Tools"]),
         .target(name: "Engine", dependencies: ["Plan", "Tools"]),
         .target(name: "Local", dependencies: ["Plan", "Strategy", "Values", "YAML", "Placement", "Checks", "Tools", "Engine"]),
+        .target(name: "KubeTarget", dependencies: ["Engine", "Plan", "Strategy", "Kube", "Tools", "YAML"]),
         .target(name: "SlimCLI", dependencies: [
-            "YAML", "Values", "Strategy", "Placement", "Plan", "Checks", "Tools", "Kube", "Engine", "Local",
+            "YAML", "Values", "Strategy", "Placement", "Plan", "Checks", "Tools", "Kube", "Engine", "Local", "KubeTarget",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slimctl", dependencies: ["SlimCLI"]),
@@ -54,6 +55,8 @@ let package = Package(
         .testTarget(name: "ChecksTests", dependencies: ["Checks"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "YAML", "Tools", "Placement"]),
         .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine"]),
+        .testTarget(name: "KubeTargetTests", dependencies: ["KubeTarget", "KubeSim", "Kube", "Plan", "Strategy", "Tools", "YAML", "Engine"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Tools", "YAML"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Strategy
+import Tools
 import YAML
 
 public enum TargetKind: String, Sendable, CaseIterable, Codable {
@@ -82,7 +83,7 @@ public enum Planner {
                 hashInput += rendered.kindConfig
             case .helm(let rel):
                 guard let r = rendered.release(forStep: step.name) else { continue }
-                actions = helmActions(r, rel: rel, target: target)
+                actions = helmActions(r, rel: rel, strategyFile: strategy.file, target: target)
                 hashInput += r.text + rel.chart.ref + rel.chart.version + (target.chartOverrides[rel.release] ?? "")
             case .manifests(let set):
                 guard let m = rendered.manifests(forStep: step.name) else { continue }
@@ -95,53 +96,62 @@ public enum Planner {
         return Plan(strategy: strategy.name, target: target.kind, steps: steps)
     }
 
-    static func kubeFlags(_ t: TargetOptions) -> [String] {
-        var f: [String] = []
-        if let k = t.kubeconfig { f += ["--kubeconfig", k] }
-        if let c = t.context { f += ["--kube-context", c] }
-        return f
+    /// The helm wrapper the kind and cluster targets use, with the target's kubeconfig flags.
+    public static func helm(_ t: TargetOptions) -> Helm { Helm(kubeconfig: t.kubeconfig, context: t.context) }
+
+    /// Which chart a release installs: a `--chart RELEASE=DIR` override, a local directory named
+    /// in the strategy (relative to the strategy file), or the pinned OCI/repository chart.
+    public static func chart(for rel: HelmRelease, strategyFile: String, target: TargetOptions) -> Helm.Chart {
+        if let local = target.chartOverrides[rel.release] { return .local(local) }
+        let ref = rel.chart.ref
+        if ref.hasPrefix("oci://") || rel.chart.repo != nil { return .remote(ref, version: rel.chart.version) }
+        if ref.hasPrefix("/") { return .local(ref) }
+        let dir = (strategyFile as NSString).deletingLastPathComponent
+        return .local(((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(ref))
+    }
+
+    /// The alias and URL `helm repo add` needs for a `repo/name` chart; nil for OCI and local charts.
+    public static func repository(for rel: HelmRelease, target: TargetOptions) -> (name: String, url: String)? {
+        guard target.chartOverrides[rel.release] == nil, let url = rel.chart.repo,
+              let alias = rel.chart.ref.split(separator: "/").first else { return nil }
+        return (String(alias), url)
     }
 
     static func clusterActions(_ c: ClusterLayout, target: TargetOptions) -> [PlannedAction] {
         switch target.kind {
         case .kind:
+            let kind = Kind()
             let config = "\(target.renderDir)/kind-config.yaml"
-            return [.run(["kind", "get", "clusters"]),
+            return [.run(kind.getClustersArgv()),
                     .notice("reused when a cluster named \(c.name) exists; created otherwise"),
-                    .run(["kind", "create", "cluster", "--name", c.name, "--config", config, "--wait", "60s"]),
-                    .wait("all \(c.nodes.count) nodes Ready")]
+                    .run(kind.createArgv(name: c.name, config: config)),
+                    .run(kind.kubeconfigArgv(name: c.name)),
+                    .wait("all \(c.nodes.count) nodes Ready (watch)")]
         case .cluster:
             return [.notice("uses the existing cluster of context \(target.context ?? "<current-context>"); never creates or deletes it"),
-                    .api(method: "GET", path: "/api/v1/nodes", summary: "check the cluster is reachable and list its nodes")]
+                    .api(method: "GET", path: "/version", summary: "check the cluster is reachable; print its context and server"),
+                    .api(method: "GET", path: "/api/v1/nodes", summary: "list its nodes")]
         case .local:
             let names = LocalNames.nodes(c)
             return [.local("simulate \(names.count) nodes: " + names.map { $0.tainted ? "\($0.name) (tainted control-plane)" : $0.name }.joined(separator: ", "))]
         }
     }
 
-    static func helmActions(_ r: RenderedRelease, rel: HelmRelease, target: TargetOptions) -> [PlannedAction] {
+    static func helmActions(_ r: RenderedRelease, rel: HelmRelease, strategyFile: String, target: TargetOptions) -> [PlannedAction] {
         let valuesFile = "\(target.renderDir)/\(r.fileName)"
         switch target.kind {
         case .kind, .cluster:
+            let helm = helm(target)
+            let chart = chart(for: rel, strategyFile: strategyFile, target: target)
             var actions: [PlannedAction] = []
-            var chart = rel.chart.ref
-            var argv = ["helm", "upgrade", "--install", rel.release]
-            if let local = target.chartOverrides[rel.release] {
-                chart = local
-                argv.append(chart)
-            } else {
-                if let repo = rel.chart.repo, let alias = chart.split(separator: "/").first {
-                    actions.append(.run(["helm", "repo", "add", "--force-update", String(alias), repo]))
-                }
-                argv += [chart, "--version", rel.chart.version]
+            if let repo = repository(for: rel, target: target) {
+                actions.append(.run(helm.repoAddArgv(name: repo.name, url: repo.url)))
             }
-            argv += ["--namespace", rel.namespace]
-            if rel.createNamespace { argv.append("--create-namespace") }
-            argv += ["--values", valuesFile] + kubeFlags(target)
-            actions.append(.run(["helm", "template", rel.release] + Array(argv.dropFirst(4)).filter { $0 != "--create-namespace" }
-                .filter { !kubeFlags(target).contains($0) }))
-            actions.append(.notice("the rendered chart must contain: " + (rel.expect.isEmpty ? "(no expectations)" : rel.expect.map { "\($0.kind) \($0.name)" }.joined(separator: ", "))))
-            actions.append(.run(argv))
+            actions.append(.run(helm.templateArgv(release: rel.release, chart: chart, namespace: rel.namespace, valuesFile: valuesFile)))
+            actions.append(.notice("the rendered chart must contain: " + (rel.expect.isEmpty ? "(no expectations)" : rel.expect.map { "\($0.kind) \($0.name)" }.joined(separator: ", "))
+                                   + (rel.chart.generation.map { " (values written for chart generation \($0))" } ?? "")))
+            actions.append(.run(helm.upgradeInstallArgv(release: rel.release, chart: chart, namespace: rel.namespace,
+                                                        createNamespace: rel.createNamespace, valuesFile: valuesFile)))
             for e in rel.expect where ["DaemonSet", "StatefulSet", "Deployment"].contains(e.kind) {
                 actions.append(.wait("\(e.kind) \(rel.namespace)/\(e.name) ready (watch)"))
             }

@@ -101,6 +101,7 @@ struct DoctorCommand: AsyncParsableCommand {
         await check("helm", ["helm", "version", "--short"], fix: "install helm 3.8+ (https://helm.sh/docs/intro/install/) or run `make tools` in a checkout", needed: "kind and cluster targets")
         await check("kind", ["kind", "version"], fix: "install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)", needed: "kind target")
         await check("docker", ["docker", "info", "--format", "{{.ServerVersion}}"], fix: "install and start Docker (or podman) for the kind target", needed: "kind target")
+        rows.append(await kubeconfigDoctorRow())
         let runtime = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "")
         switch runtime.health() {
         case .ready: rows.append(("slim-bindings", true, "\(LocalRuntime.version) in \(runtime.venv)", ""))

@@ -65,11 +65,13 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .customLong("skip"), help: "Skip these steps (repeatable).") var skip: [String] = []
     @Flag(name: .customLong("force"), help: "Redo finished steps even if unchanged.") var force = false
     @Option(name: .customLong("port-base"), help: "Local target: fixed loopback ports for the SLIM nodes (node i: base+2i), instead of free ones.") var portBase: Int?
+    @Option(name: .customLong("chart"), help: ArgumentHelp("kind/cluster: install RELEASE from a local chart directory (repeatable).", valueName: "release=dir")) var charts: [String] = []
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
+        if target.target != .local { return try await KubeCommands.deploy(self) }
         if let p = portBase, !(1024...65000).contains(p) { throw CLIError.config("--port-base \(p): choose a port between 1024 and 65000") }
         let s = try LocalSession(strategy: strategy, options: options, target: target, portBase: portBase)
         let lock = try DeployLock.acquire("\(s.workspace.stateRoot)/local/\(s.rendered.strategy.name).lock")
@@ -180,6 +182,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
+        if target.target != .local { return try await KubeCommands.status(self) }
         let s = try LocalSession(strategy: strategy, options: options, target: target)
         let state = RunState.load(s.statePath)
         let pods = s.target.observedPods()
@@ -206,11 +209,13 @@ struct DeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Stop and remove everything the strategy deployed (reverse order). Safe to run twice.")
 
     @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
+    @Flag(name: .customLong("delete-namespaces"), help: "kind/cluster: also delete the strategy's namespaces.") var deleteNamespaces = false
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
+        if target.target != .local { return try await KubeCommands.delete(self) }
         let s = try LocalSession(strategy: strategy, options: options, target: target)
         let stopped = s.tearDown()
         if out.output == .json {
@@ -231,6 +236,7 @@ struct ClusterCommand: AsyncParsableCommand {
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         func run() async throws {
+            if target.target != .local { return try await KubeCommands.clusterUp(self) }
             let s = try LocalSession(strategy: strategy, options: options, target: target)
             let first = s.plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
             _ = try await Engine.run(s.plan, executor: s.target, statePath: s.statePath, runDir: s.runDir,
@@ -244,6 +250,7 @@ struct ClusterCommand: AsyncParsableCommand {
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         func run() async throws {
+            if target.target != .local { return try await KubeCommands.clusterDown(self) }
             let s = try LocalSession(strategy: strategy, options: options, target: target)
             let stopped = s.tearDown()
             print(stopped.isEmpty ? "cluster down (nothing was running)" : "cluster down: stopped \(stopped.joined(separator: ", "))")

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The one place that spells helm's flags (as helmfile's `helmexec` does): the planner shows these
+/// argvs and the Kubernetes targets run them, so what `plan` prints is exactly what runs.
+public struct Helm: Sendable {
+    /// `helm`, looked up on PATH, or a path.
+    public var executable: String
+    public var kubeconfig: String?
+    public var context: String?
+
+    public init(executable: String = "helm", kubeconfig: String? = nil, context: String? = nil) {
+        self.executable = executable
+        self.kubeconfig = kubeconfig
+        self.context = context
+    }
+
+    /// Where a chart comes from: a repository or OCI reference pinned to a version, or a local
+    /// directory (whose version is whatever its Chart.yaml says).
+    public struct Chart: Sendable, Hashable {
+        public var ref: String
+        public var version: String?
+        public var isLocal: Bool
+        public init(ref: String, version: String?, isLocal: Bool) {
+            self.ref = ref
+            self.version = version
+            self.isLocal = isLocal
+        }
+
+        /// A local chart directory; never given `--version`, which helm ignores for paths.
+        public static func local(_ dir: String) -> Chart { Chart(ref: dir, version: nil, isLocal: true) }
+
+        /// `oci://…` or `repo/name` at a pinned version.
+        public static func remote(_ ref: String, version: String) -> Chart {
+            Chart(ref: ref, version: version.isEmpty ? nil : version, isLocal: false)
+        }
+
+        var argv: [String] { [ref] + (isLocal ? [] : version.map { ["--version", $0] } ?? []) }
+    }
+
+    var kubeFlags: [String] {
+        var f: [String] = []
+        if let kubeconfig { f += ["--kubeconfig", kubeconfig] }
+        if let context { f += ["--kube-context", context] }
+        return f
+    }
+
+    // MARK: argv (pure)
+
+    public func repoAddArgv(name: String, url: String) -> [String] {
+        [executable, "repo", "add", "--force-update", name, url]
+    }
+
+    /// Renders offline (no cluster contact), so the check runs before anything is changed.
+    public func templateArgv(release: String, chart: Chart, namespace: String, valuesFile: String, outputDir: String? = nil) -> [String] {
+        var a = [executable, "template", release] + chart.argv + ["--namespace", namespace, "--values", valuesFile]
+        if let outputDir { a += ["--output-dir", outputDir] }
+        return a
+    }
+
+    /// `upgrade --install`: one command for first install and every later change. No `--wait`:
+    /// slimctl watches readiness itself, against the strategy's expectations.
+    public func upgradeInstallArgv(release: String, chart: Chart, namespace: String, createNamespace: Bool, valuesFile: String) -> [String] {
+        var a = [executable, "upgrade", "--install", release] + chart.argv + ["--namespace", namespace]
+        if createNamespace { a.append("--create-namespace") }
+        return a + ["--values", valuesFile] + kubeFlags
+    }
+
+    public func uninstallArgv(release: String, namespace: String) -> [String] {
+        [executable, "uninstall", release, "--namespace", namespace, "--ignore-not-found"] + kubeFlags
+    }
+
+    public func listArgv() -> [String] {
+        [executable, "list", "--all-namespaces", "--all", "--output", "json"] + kubeFlags
+    }
+
+    public func lintArgv(chart: String, valuesFile: String) -> [String] {
+        [executable, "lint", chart, "--values", valuesFile]
+    }
+
+    public func versionArgv() -> [String] { [executable, "version", "--short"] }
+
+    // MARK: running
+
+    /// A helm command that failed, with the last lines it printed (its full output is in `log`).
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var argv: [String]
+        public var status: Int32
+        public var log: String
+        public var lastLines: [String]
+        public var description: String {
+            var s = "`\(argv.prefix(3).joined(separator: " "))` exited with status \(status)"
+            if !lastLines.isEmpty { s += ":\n" + lastLines.map { "    " + $0 }.joined(separator: "\n") }
+            return s
+        }
+    }
+
+    /// Runs `argv` (built above) with its output appended to `log`; throws `Failure` on a non-zero exit.
+    public func run(_ argv: [String], log: String, timeout: Duration? = nil) async throws {
+        Log.append(log, "$ " + argv.joined(separator: " ") + "\n")
+        let status = try await Spawn.run(argv, log: log, timeout: timeout)
+        guard status == 0 else { throw Failure(argv: argv, status: status, log: log, lastLines: Log.tail(log, 8)) }
+    }
+
+    /// Renders the chart and returns its manifests as text, one document per template. Uses
+    /// `--output-dir` so helm's warnings (which go to the same log) never mix into the YAML.
+    public func template(release: String, chart: Chart, namespace: String, valuesFile: String, log: String) async throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-template-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await run(templateArgv(release: release, chart: chart, namespace: namespace, valuesFile: valuesFile, outputDir: dir), log: log)
+        var docs: [String] = []
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: dir) else { return "" }
+        var files: [String] = []
+        while let f = walker.nextObject() as? String {
+            if f.hasSuffix(".yaml") || f.hasSuffix(".yml") { files.append(f) }
+        }
+        for f in files.sorted() {
+            if let t = try? String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8) { docs.append(t) }
+        }
+        return docs.joined(separator: "\n---\n")
+    }
+
+    /// A release as `helm list -o json` reports it.
+    public struct Release: Sendable, Equatable, Codable {
+        public var name: String
+        public var namespace: String
+        public var revision: String
+        public var status: String
+        public var chart: String
+        public var appVersion: String
+        enum CodingKeys: String, CodingKey {
+            case name, namespace, revision, status, chart
+            case appVersion = "app_version"
+        }
+    }
+
+    public func list(log: String) async throws -> [Release] {
+        let argv = listArgv()
+        let (status, out) = try await Spawn.capture(argv, timeout: .seconds(60))
+        Log.append(log, "$ " + argv.joined(separator: " ") + "\n" + out)
+        guard status == 0 else {
+            throw Failure(argv: argv, status: status, log: log, lastLines: Array(out.split(separator: "\n").suffix(8).map(String.init)))
+        }
+        // The JSON is one line on stdout; warnings (e.g. about kubeconfig permissions) may share the stream.
+        guard let line = out.split(separator: "\n").last(where: { $0.hasPrefix("[") }) else { return [] }
+        return try JSONDecoder().decode([Release].self, from: Data(line.utf8))
+    }
+}
