@@ -89,6 +89,7 @@ extension SimCluster {
         let open = ["/version", "/healthz", "/livez", "/readyz"]
         if open.contains(req.path) { return openEndpoint(req.path) }
         let segments = req.path.split(separator: "/").map(String.init)
+        if segments.first == "openapi" { return SimOpenAPI.route(segments).map { .json($0) } ?? notFoundPage() }
         // Discovery.
         switch segments.count {
         case 1 where segments[0] == "api": return .json(SimCatalog.apiVersions(serverAddress: serverAddress))
@@ -211,6 +212,7 @@ extension SimCluster {
     }
 
     func decodeBody(_ req: SimRequest) throws -> Value {
+        if (req.headers["content-type"] ?? "").hasPrefix("application/vnd.kubernetes.protobuf") { return try SimProtobuf.decode(req.body) }
         let text = String(decoding: req.body, as: UTF8.self)
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
         if trimmed.hasPrefix("{") {

@@ -73,6 +73,7 @@ struct SimError: Error {
     }
 
     static func badRequest(_ message: String) -> SimError { make(400, reason: "BadRequest", message: message) }
+    static func unsupportedMediaType(_ message: String) -> SimError { make(415, reason: "UnsupportedMediaType", message: message) }
 
     static let unauthorized = make(401, reason: "Unauthorized", message: "Unauthorized")
 
