@@ -25,15 +25,31 @@ public struct ChartMismatch: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// One object the chart must render: a strategy `expect` entry.
+public struct Expected: Sendable {
+    public var kind: String
+    public var name: String
+    public var fields: [(key: String, value: Value)]
+    public init(kind: String, name: String, fields: [(key: String, value: Value)] = []) {
+        self.kind = kind
+        self.name = name
+        self.fields = fields
+    }
+    public init(_ e: Expectation) { self.init(kind: e.kind, name: e.name, fields: e.fields) }
+}
+
 public enum ChartCheck {
     /// Checks the rendered manifests (helm template output) against the expectations.
-    public static func check(manifests: [Value], expect: [Expectation], release: String, chart: String,
+    public static func check(manifests: [Value], expect: [Expected], release: String, chart: String,
                              generation: String?, valuesKeysHint: [String] = []) throws {
         let objects = manifests.filter { !$0.isNull && $0["kind"]?.stringValue != nil }
         var problems: [String] = []
         for e in expect {
             guard let o = objects.first(where: { $0["kind"]?.stringValue == e.kind && $0.lookup(["metadata", "name"])?.stringValue == e.name }) else {
+                // Same-named objects of the same family (a StatefulSet for a missing DaemonSet) tell the story.
+                let family = Readiness.workloadKinds.contains(e.kind) ? Readiness.workloadKinds : [e.kind]
                 let sameName = objects.filter { $0.lookup(["metadata", "name"])?.stringValue == e.name }.compactMap { $0["kind"]?.stringValue }
+                    .filter { family.contains($0) }
                 problems.append("no \(e.kind) `\(e.name)`" + (sameName.isEmpty ? "" : " (there is a \(sameName.joined(separator: " and a ")) of that name)"))
                 continue
             }

@@ -111,7 +111,7 @@ public final class KubeExecutor: StepExecutor {
         let text = try await config.helm.template(release: rel.release, chart: chart, namespace: rel.namespace, valuesFile: valuesFile, log: ctx.logPath)
         let docs = try YAML.loadAll(text, file: "helm template \(rel.release)")
         let chartName = chart.ref + (chart.version.map { " \($0)" } ?? "")
-        try ChartCheck.check(manifests: docs, expect: rel.expect, release: rel.release, chart: chartName, generation: rel.chart.generation,
+        try ChartCheck.check(manifests: docs, expect: rel.expect.map(Expected.init), release: rel.release, chart: chartName, generation: rel.chart.generation,
                              valuesKeysHint: ChartCheck.generationHints(values: r.values, generation: rel.chart.generation))
         ctx.report("helm template: \(rel.expect.count) expected object(s) present")
         try await config.helm.run(config.helm.upgradeInstallArgv(release: rel.release, chart: chart, namespace: rel.namespace,

@@ -70,7 +70,7 @@ public struct Helm: Sendable {
     }
 
     public func listArgv() -> [String] {
-        [executable, "list", "--all-namespaces", "--all", "--output", "json"] + kubeFlags
+        [executable, "list", "--all-namespaces", "--deployed", "--failed", "--pending", "--output", "json"] + kubeFlags
     }
 
     public func lintArgv(chart: String, valuesFile: String) -> [String] {

@@ -1,0 +1,114 @@
+import Foundation
+import Kube
+import KubeSim
+import Testing
+import Tools
+import YAML
+
+/// `slimctl deploy daemonset --target cluster` end to end: the real slimctl and the real helm
+/// against the simulated API server, with the project's test charts standing in for SLIM's.
+@Suite(.serialized) struct ClusterEndToEnd {
+    let charts = ["--chart", "slim-control=\(controlChart)", "--chart", "slim=\(slimChart)"]
+
+    func writes(_ server: KubeSimServer) -> [String] {
+        server.cluster.requestLog.filter { !$0.hasPrefix("GET ") }
+    }
+
+    @Test func deployRerunAppsStatusDelete() async throws {
+        try await withKindShapedCluster { server, kubeconfig in
+            let state = tempDir()
+            let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)
+            #expect(code == 0, "\(out)")
+            #expect(out.contains("target cluster: context kind-sim, server \(server.url)"), "\(out)")
+            #expect(out.contains("3 step(s) run"), "\(out)")
+            let ds = server.cluster.get("daemonsets", namespace: "slim", name: "slim")
+            #expect(ds?.lookup(["status", "numberReady"])?.intValue == 2, "one SLIM pod per worker; the control-plane is tainted")
+            #expect(server.cluster.get("services", namespace: "slim", name: "slim-local")?.lookup(["spec", "internalTrafficPolicy"])?.stringValue == "Local")
+            #expect(server.cluster.get("deployments", namespace: "slim", name: "slim-control")?.lookup(["status", "readyReplicas"])?.intValue == 1)
+            #expect(server.cluster.get("secrets", namespace: "slim", name: "sh.helm.release.v1.slim.v1") != nil, "helm keeps the release in a Secret")
+            #expect(server.cluster.requestLog.contains { $0.hasPrefix("GET /apis/apps/v1/namespaces/slim/daemonsets?") && $0.contains("watch=true") },
+                    "readiness is waited for with a watch")
+
+            // Re-running changes nothing: no write reaches the API server.
+            server.cluster.clearRequestLog()
+            let (code2, out2) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)
+            #expect(code2 == 0, "\(out2)")
+            #expect(out2.contains("0 step(s) run, 3 unchanged"), "\(out2)")
+            #expect(writes(server).isEmpty, "\(writes(server))")
+
+            // The receivers: server-side apply through slimctl's client, waited for by watch.
+            let (code3, out3) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "--only", "receiver"] + charts, state: state, kubeconfig: kubeconfig)
+            #expect(code3 == 0, "\(out3)")
+            #expect(server.cluster.requestLog.contains { $0.hasPrefix("PATCH /apis/apps/v1/namespaces/default/daemonsets/alice?fieldManager=slimctl") })
+            #expect(server.cluster.get("daemonsets", namespace: "default", name: "alice")?.lookup(["status", "numberReady"])?.intValue == 2)
+            #expect(server.cluster.get("secrets", namespace: "default", name: "slim-test-secret") != nil)
+
+            let (code4, out4) = try await slimctl(["status", "daemonset", "--target", "cluster", "--output", "json"] + [], state: state, kubeconfig: kubeconfig)
+            #expect(code4 == 0, "\(out4)")
+            let status = try Value(json: String(out4[(out4.range(of: "{")?.lowerBound ?? out4.endIndex)...]))
+            let releases = status["releases"]?.listValue ?? []
+            #expect(Set(releases.compactMap { $0["chart"]?.stringValue }) == ["slim-1.4.0", "slim-control-plane-1.4.0"], "\(out4)")
+            let workloads = status["workloads"]?.listValue ?? []
+            let ready = workloads.filter { $0["ready"]?.boolValue == true }.compactMap { $0["name"]?.stringValue }
+            #expect(Set(ready) == ["slim-control", "slim", "alice"], "\(out4)")
+            #expect(workloads.first { $0["name"]?.stringValue == "bob" }?["exists"]?.boolValue == false, "the sender is run by `slimctl test`: \(out4)")
+
+            let (code5, out5) = try await slimctl(["delete", "daemonset", "--target", "cluster", "--delete-namespaces"], state: state, kubeconfig: kubeconfig)
+            #expect(code5 == 0, "\(out5)")
+            #expect(server.cluster.get("daemonsets", namespace: "default", name: "alice") == nil)
+            #expect(server.cluster.list("secrets", namespace: "slim").isEmpty, "releases uninstalled")
+            #expect(server.cluster.get("namespaces", name: "slim") == nil, "namespace deleted on request")
+            let (code6, out6) = try await slimctl(["delete", "daemonset", "--target", "cluster"], state: state, kubeconfig: kubeconfig)
+            #expect(code6 == 0, "delete twice is safe: \(out6)")
+        }
+    }
+
+    @Test func valuesForAnotherChartGenerationFailBeforeInstalling() async throws {
+        try await withKindShapedCluster { server, kubeconfig in
+            let state = tempDir()
+            let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "--set", "slim.daemonset=null",
+                                                 "--set", "slim.deploymentMode=DaemonSet"] + charts, state: state, kubeconfig: kubeconfig)
+            #expect(code == 1, "\(out)")
+            #expect(out.contains("chart generation 1.4"), "\(out)")
+            #expect(out.contains("slim.deploymentMode"), "\(out)")
+            #expect(server.cluster.get("secrets", namespace: "slim", name: "sh.helm.release.v1.slim.v1") == nil, "nothing installed for slim")
+            #expect(server.cluster.get("statefulsets", namespace: "slim", name: "slim") == nil)
+        }
+    }
+
+    @Test func anInterruptedDeployResumes() async throws {
+        try await withKindShapedCluster { server, kubeconfig in
+            let state = tempDir()
+            // The controller's pod never gets ready: deploy waits on its watch until interrupted.
+            server.cluster.setBehavior(podPrefix: "slim-control", .neverReady)
+            var env = ProcessInfo.processInfo.environment
+            env["SLIMCTL_STATE_DIR"] = state; env["SLIMCTL_HOME"] = root; env["NO_COLOR"] = "1"
+            env["PATH"] = try toolsPath(); env["HOME"] = state; env["KUBECONFIG"] = kubeconfig
+            let log = state + "/deploy.out"
+            let pid = try Spawn.start([try slimctlBinary(), "deploy", "daemonset", "--target", "cluster"] + charts, environment: env, output: .file(log))
+            let deadline = ContinuousClock.now + .seconds(120)
+            while ContinuousClock.now < deadline {
+                if ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("Deployment slim/slim-control: 0/1") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            kill(pid, SIGINT)
+            var st: Int32 = 0
+            waitpid(pid, &st, 0)
+            let out = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect((st >> 8) & 0xff == 130, "exit 130 on interrupt: \(out)")
+            #expect(server.cluster.get("daemonsets", namespace: "slim", name: "slim") == nil, "nothing after the interrupted step ran")
+
+            // Fix the pod and resume: the cluster step is not redone, the controller and SLIM are.
+            server.cluster.setBehavior(podPrefix: "slim-control", .normal)
+            let client = try KubeClient(kubeconfig: kubeconfig)
+            for p in try await client.list(apiVersion: "v1", kind: "Pod", namespace: "slim").items {
+                if let name = p.lookup(["metadata", "name"])?.stringValue { try await client.delete(apiVersion: "v1", kind: "Pod", name: name, namespace: "slim") }
+            }
+            let (code, out2) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)
+            #expect(code == 0, "\(out2)")
+            #expect(out2.contains("cluster: skipped"), "\(out2)")
+            #expect(out2.contains("2 step(s) run, 1 unchanged"), "\(out2)")
+            #expect(server.cluster.get("daemonsets", namespace: "slim", name: "slim")?.lookup(["status", "numberReady"])?.intValue == 2)
+        }
+    }
+}
