@@ -116,8 +116,10 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let rendered = try options.render(strategy, persistSecrets: false)
         let ws = options.workspace
-        let plan = Planner.plan(rendered, target: TargetOptions(kind: target.target, context: target.context, kubeconfig: target.kubeconfig,
-                                                                renderDir: "\(ws.stateRoot)/rendered/\(rendered.strategy.name)"))
+        // kind and cluster: the same target options deploy uses, so the argvs shown are the ones run.
+        let plan = Planner.plan(rendered, target: target.target == .local
+            ? TargetOptions(kind: .local, renderDir: "\(ws.stateRoot)/rendered/\(rendered.strategy.name)")
+            : try KubeSession.targetOptions(target, rendered: rendered, workspace: ws, charts: []))
         let redactor = rendered.redactor
         let appSteps = appStepNames(rendered)
         if out.output == .json {
