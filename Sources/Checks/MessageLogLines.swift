@@ -100,10 +100,14 @@ struct MessageLogScanner {
     static func tidy(_ raw: String) -> String {
         var text = raw
         if let quoted = text.wholeMatch(of: /message=(['"])(.*)\1/) { text = String(quoted.output.2) }
-        let parts = text.split(separator: "\\n").flatMap { $0.split(separator: "\n") }
-            .map { $0.trimmingPrefix(/\s*(?:-> )?/) }
-            .map(String.init)
-            .filter { !$0.isEmpty && $0 != "Caused by:" }
+        // Spelled out step by step: as one chain this expression takes the type checker too long.
+        var parts: [String] = []
+        for chunk in text.split(separator: "\\n") {
+            for line in chunk.split(separator: "\n") {
+                let trimmed = String(line.trimmingPrefix(/\s*(?:-> )?/))
+                if !trimmed.isEmpty && trimmed != "Caused by:" { parts.append(trimmed) }
+            }
+        }
         guard var folded = parts.first else { return text }
         for part in parts.dropFirst() { folded = fold(folded, part) }
         return folded

@@ -39,9 +39,9 @@ struct ServiceMap {
             return (p, "node-local Service → the SLIM node on \(node)")
         case .any:
             guard !all.isEmpty else { throw LocalError("\(host): no SLIM node is running") }
-            let p = all[next % all.count]
+            let i = next % all.count
             next += 1
-            return (p, "Service → SLIM node \(next) of \(all.count) (round robin)")
+            return (all[i], "Service → SLIM node \(i + 1) of \(all.count) (round robin)")
         }
     }
 }

@@ -3,6 +3,7 @@ import Checks
 import Engine
 import Foundation
 import Local
+import Strategy
 import Tools
 import YAML
 
@@ -40,34 +41,7 @@ struct TestCommand: AsyncParsableCommand {
             result.print(json: out.output == .json)
             return
         }
-        // Receivers need a moment to subscribe before the sender opens its session.
-        try await Task.sleep(for: .milliseconds(1500))
-        try await s.target.startApps(step: spec.senderStep, context: ctx(spec.senderStep))
-        let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
-        guard let sender = state.processes(component: "sender").first else { throw CLIError.failed("the sender did not start") }
-        let limit = ContinuousClock.now + .seconds(timeout ?? spec.timeoutSeconds)
-        var timedOut = false
-        while Spawn.isAlive(sender.pid) {
-            if ContinuousClock.now > limit { timedOut = true; Supervisor.stop(sender.pid); break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let senderLog = (try? String(contentsOfFile: sender.logPath, encoding: .utf8)) ?? ""
-        let sr = MessageLog.parseSender(senderLog)
-        var receivers: [(String, String, Int)] = []
-        var problems: [String] = []
-        for r in state.processes(component: "receiver") {
-            let log = (try? String(contentsOfFile: r.logPath, encoding: .utf8)) ?? ""
-            receivers.append((r.name, r.node, MessageLog.parseReceiver(log).received))
-            if !Spawn.isAlive(r.pid) { problems.append("receiver \(r.name) on \(r.node) is not running: " + Supervisor.tail(r.logPath, lines: 2).joined(separator: " | ")) }
-        }
-        if timedOut { problems.append("the sender did not finish within \(timeout ?? spec.timeoutSeconds)s (\(sr.replies)/\(spec.messages) replies so far)") }
-        if sr.sent == 0 { problems.append("the sender never sent a message (did it connect? last lines: " + Supervisor.tail(sender.logPath, lines: 3).joined(separator: " | ") + ")") }
-        else if sr.replies < spec.messages { problems.append("\(sr.replies)/\(spec.messages) replies received") }
-        let received = receivers.map(\.2).reduce(0, +)
-        if received < spec.messages { problems.append("receivers logged \(received)/\(spec.messages) messages") }
-        problems += sr.errors.prefix(3).map { "sender error: \($0)" }
-        let result = TestOutcome(expected: spec.messages, sent: sr.sent, replies: sr.replies, senderFinished: sr.finished && !timedOut,
-                                 receivers: receivers, problems: problems.map { s.rendered.redactor.redact($0) }, receiverOnly: false)
+        let result = try await MessageTest.sendAndCount(s, spec: spec, timeout: timeout ?? spec.timeoutSeconds, context: ctx)
         result.print(json: out.output == .json)
         if !result.passed { throw CLIError.silent(.failed) }
     }
@@ -99,5 +73,40 @@ struct TestOutcome {
         for r in receivers { Swift.print("receiver \(r.0) on \(r.1): \(r.2) received") }
         Swift.print(passed ? "test: PASS (\(replies)/\(expected))" : "test: FAIL")
         for p in problems { Swift.print("  - \(p)") }
+    }
+}
+
+/// The counting half of `slimctl test`, shared with `slimctl ci`: start the sender against running
+/// receivers, wait for it, and count from the logs.
+enum MessageTest {
+    static func sendAndCount(_ s: LocalSession, spec: TestSpec, timeout: Int, context ctx: (String) -> StepContext) async throws -> TestOutcome {
+        // Receivers need a moment to subscribe before the sender opens its session.
+        try await Task.sleep(for: .milliseconds(1500))
+        try await s.target.startApps(step: spec.senderStep, context: ctx(spec.senderStep))
+        let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
+        guard let sender = state.processes(component: "sender").first else { throw CLIError.failed("the sender did not start") }
+        let limit = ContinuousClock.now + .seconds(timeout)
+        var timedOut = false
+        while Spawn.isAlive(sender.pid) {
+            if ContinuousClock.now > limit { timedOut = true; Supervisor.stop(sender.pid); break }
+            try await Task.sleep(for: .milliseconds(100))
+    }
+    let senderLog = (try? String(contentsOfFile: sender.logPath, encoding: .utf8)) ?? ""
+    let sr = MessageLog.parseSender(senderLog)
+    var receivers: [(String, String, Int)] = []
+    var problems: [String] = []
+    for r in state.processes(component: "receiver") {
+        let log = (try? String(contentsOfFile: r.logPath, encoding: .utf8)) ?? ""
+        receivers.append((r.name, r.node, MessageLog.parseReceiver(log).received))
+        if !Spawn.isAlive(r.pid) { problems.append("receiver \(r.name) on \(r.node) is not running: " + Supervisor.tail(r.logPath, lines: 2).joined(separator: " | ")) }
+    }
+    if timedOut { problems.append("the sender did not finish within \(timeout)s (\(sr.replies)/\(spec.messages) replies so far)") }
+    if sr.sent == 0 { problems.append("the sender never sent a message (did it connect? last lines: " + Supervisor.tail(sender.logPath, lines: 3).joined(separator: " | ") + ")") }
+    else if sr.replies < spec.messages { problems.append("\(sr.replies)/\(spec.messages) replies received") }
+    let received = receivers.map(\.2).reduce(0, +)
+    if received < spec.messages { problems.append("receivers logged \(received)/\(spec.messages) messages") }
+    problems += sr.errors.prefix(3).map { "sender error: \($0)" }
+    return TestOutcome(expected: spec.messages, sent: sr.sent, replies: sr.replies, senderFinished: sr.finished && !timedOut,
+                          receivers: receivers, problems: problems.map { s.rendered.redactor.redact($0) }, receiverOnly: false)
     }
 }

@@ -172,8 +172,18 @@ public final class ChildRegistry: @unchecked Sendable {
     public func remove(_ pid: pid_t) { lock.lock(); pids.remove(pid); lock.unlock() }
     public var all: [pid_t] { lock.lock(); defer { lock.unlock() }; return Array(pids) }
 
-    /// Ends every registered child group; called from the interrupt handler.
+    private var hooks: [@Sendable () -> Void] = []
+
+    /// Work that must happen on an interrupt after the children are gone (e.g. `ci` tearing down
+    /// what it deployed and writing its report).
+    public func onInterrupt(_ hook: @escaping @Sendable () -> Void) {
+        lock.lock(); hooks.append(hook); lock.unlock()
+    }
+
+    /// Ends every registered child group, then runs the interrupt hooks; called from the interrupt handler.
     public func terminateAll() {
         for p in all { Spawn.terminateGroup(p, grace: .seconds(3)) }
+        lock.lock(); let hs = hooks; lock.unlock()
+        for h in hs { h() }
     }
 }

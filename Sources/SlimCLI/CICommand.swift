@@ -1,0 +1,234 @@
+import ArgumentParser
+import Checks
+import Engine
+import Foundation
+import Local
+import Plan
+import Strategy
+import Tools
+import YAML
+
+/// `slimctl ci`: one command for a pipeline step. Deploy, verify (waiting), test; diagnostics on
+/// failure; tear-down always (also on failure and interrupt) unless --keep; reports for CI systems.
+struct CICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ci",
+        abstract: "Deploy, verify, test and tear down in one step, with JUnit/JSON reports and diagnostics on failure.",
+        discussion: "Exit codes: 0 passed, 1 a step, check or test failed, 2 configuration error (nothing was created), 3 a tool or runtime is missing, 130 interrupted. See Docs/ci.md.")
+
+    @Argument(help: "Strategy name or path.") var strategy: String
+    @Option(name: .customLong("report"), help: ArgumentHelp("Write a report: junit=PATH or json=PATH (repeatable).", valueName: "kind=path"))
+    var reports: [String] = []
+    @Flag(name: .customLong("keep"), help: "Leave everything running afterwards.") var keep = false
+    @Option(name: .customLong("verify-timeout"), help: "Seconds to wait for verify to hold.") var verifyTimeout: Int = 60
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var target: TargetFlags
+    @OptionGroup var out: OutputFlags
+
+    func parsedReports() throws -> [(kind: String, path: String)] {
+        try reports.map { r in
+            guard let eq = r.firstIndex(of: "="), ["junit", "json"].contains(String(r[..<eq])), r.index(after: eq) < r.endIndex else {
+                throw CLIError.config("--report \(r): expected junit=PATH or json=PATH")
+            }
+            return (String(r[..<eq]), Workspace.absolute(String(r[r.index(after: eq)...])))
+        }
+    }
+
+    func run() async throws {
+        let targets = try parsedReports()
+        let started = Date()
+        let clock = ContinuousClock.now
+        var report = CIReport(strategy: strategy, target: target.target.rawValue, startedAt: started)
+        let github = ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true"
+
+        @Sendable func finish(_ r: CIReport) {
+            var r = r
+            r.seconds = seconds(since: clock)
+            for (kind, path) in targets {
+                if kind == "junit" { try? AtomicFile.write(r.junit(), to: path) } else if let d = try? r.json() { try? AtomicFile.write(d, to: path) }
+            }
+            if github {
+                for line in r.githubAnnotations() { print(line) }
+                if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty,
+                   let h = FileHandle(forWritingAtPath: summary) ?? (FileManager.default.createFile(atPath: summary, contents: nil) ? FileHandle(forWritingAtPath: summary) : nil) {
+                    h.seekToEndOfFile()
+                    h.write(Data(r.githubSummary().utf8))
+                    try? h.close()
+                }
+            }
+        }
+
+        // A configuration error stops everything before anything is created.
+        let session: LocalSession
+        do {
+            session = try LocalSession(strategy: strategy, options: options, target: target)
+        } catch {
+            let (code, message) = ErrorReport.classify(error)
+            report.result = "error"
+            report.exitCode = code.rawValue
+            report.cases.append(.init(group: "deploy", name: "load strategy", status: "failed", seconds: 0, message: message))
+            finish(report)
+            throw error
+        }
+        report.strategy = session.rendered.strategy.name
+        let redactor = session.rendered.redactor
+        let progress = progressPrinter(redactor, json: out.output == .json)
+        let keep = self.keep
+        let interruptedReport = LockedBox(report)
+        ChildRegistry.shared.onInterrupt {
+            var r = interruptedReport.value
+            r.result = "interrupted"
+            r.exitCode = ExitCode.interrupted.rawValue
+            if !keep { _ = session.tearDown() }
+            r.cases.append(.init(group: "teardown", name: keep ? "kept (--keep)" : "delete", status: keep ? "skipped" : "passed", seconds: 0))
+            finish(r)
+        }
+
+        var failed = false
+        var code = ExitCode.ok
+        // 1. Deploy.
+        let caseLog = CaseLog()
+        do {
+            _ = try await Engine.run(session.plan, executor: session.target, statePath: session.statePath, runDir: session.runDir,
+                                     options: EngineOptions(exclude: appStepNames(session.rendered)),
+                                     events: { e in
+                                         progress(e)
+                                         caseLog.record(e, runDir: session.runDir)
+                                     })
+        } catch {
+            failed = true
+            let (c, _) = ErrorReport.classify(error)
+            code = c == .config ? .failed : c
+            if let f = error as? StepFailure {
+                caseLog.fail(f.step, message: redactor.redact(f.message), details: f.logTail.map(redactor.redact))
+            }
+        }
+        report.cases += caseLog.cases
+        interruptedReport.value = report
+
+        // 2. Verify, waiting for it to hold.
+        if !failed {
+            let t = ContinuousClock.now
+            var results = session.target.verify()
+            while !results.allSatisfy(\.passed) && ContinuousClock.now < t + .seconds(verifyTimeout) {
+                try await Task.sleep(for: .milliseconds(200))
+                results = session.target.verify()
+            }
+            let secs = seconds(since: t)
+            for r in results {
+                report.cases.append(.init(group: "verify", name: String(r.rule.prefix { $0 != ":" }), status: r.outcome == "pass" ? "passed" : r.outcome == "skipped" ? "skipped" : "failed",
+                                          seconds: secs, message: r.outcome == "fail" ? r.rule + ": " + r.problems.joined(separator: "; ") : (r.outcome == "skipped" ? r.notes.first : r.rule),
+                                          details: r.problems))
+            }
+            if !results.allSatisfy(\.passed) { failed = true; code = .failed }
+            interruptedReport.value = report
+        }
+
+        // 3. Test with real messages.
+        if !failed, let spec = session.rendered.strategy.test {
+            let t = ContinuousClock.now
+            let ctx = { (step: String) in StepContext(runDir: session.runDir, logPath: "\(session.runDir)/\(step).log", report: { progress(.message(step: step, text: $0)) }) }
+            do {
+                try await session.target.startApps(step: spec.receiverStep, context: ctx(spec.receiverStep))
+                let outcome = try await MessageTest.sendAndCount(session, spec: spec, timeout: spec.timeoutSeconds, context: ctx)
+                outcome.print(json: out.output == .json)
+                report.cases.append(.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: outcome.passed ? "passed" : "failed",
+                                          seconds: seconds(since: t),
+                                          message: outcome.passed ? "\(outcome.replies)/\(spec.messages) replies" : outcome.problems.joined(separator: "; "),
+                                          details: outcome.receivers.map { "receiver \($0.0) on \($0.1): \($0.2) received" }))
+                if !outcome.passed { failed = true; code = .failed }
+            } catch {
+                failed = true
+                code = .failed
+                report.cases.append(.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: "failed",
+                                          seconds: seconds(since: t), message: redactor.redact("\(error)")))
+            }
+        }
+
+        // 4. Diagnostics on failure, before anything is torn down.
+        if failed {
+            let dir = "\(session.runDir)/ci-\(Int(started.timeIntervalSince1970))/diagnostics"
+            Diagnostics.collect(session, into: dir)
+            report.diagnostics = dir
+            stderr("diagnostics: \(dir)")
+        }
+
+        // 5. Tear down, always, unless --keep.
+        let t = ContinuousClock.now
+        if keep {
+            report.cases.append(.init(group: "teardown", name: "kept (--keep)", status: "skipped", seconds: 0))
+        } else {
+            let stopped = session.tearDown()
+            report.cases.append(.init(group: "teardown", name: "delete", status: "passed", seconds: seconds(since: t),
+                                      message: "stopped \(stopped.count) process(es)"))
+        }
+        report.result = failed ? "failed" : "passed"
+        report.exitCode = code.rawValue
+        finish(report)
+        if out.output == .json, let d = try? report.json() { print(String(decoding: d, as: UTF8.self)) } else {
+            print("ci \(report.strategy): \(report.result.uppercased()) (\(report.cases.filter { $0.status == "passed" }.count) passed, \(report.failures.count) failed)")
+            for f in report.failures { print("  - \(f.group) \(f.name): \(f.message ?? "")") }
+        }
+        if failed { throw CLIError.silent(code) }
+    }
+
+    func seconds(since t: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - t
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
+/// Mutable state shared with the interrupt handler.
+final class LockedBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v: T
+    init(_ v: T) { self.v = v }
+    var value: T {
+        get { lock.lock(); defer { lock.unlock() }; return v }
+        set { lock.lock(); v = newValue; lock.unlock() }
+    }
+}
+
+/// Turns engine events into report cases.
+final class CaseLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var cases: [CIReport.Case] = []
+
+    func record(_ e: EngineEvent, runDir: String) {
+        lock.lock(); defer { lock.unlock() }
+        switch e {
+        case .stepFinished(let n, let s): cases.append(.init(group: "deploy", name: n, status: "passed", seconds: s))
+        case .stepSkipped(let n, let why): cases.append(.init(group: "deploy", name: n, status: "passed", seconds: 0, message: why))
+        case .stepFailed(let n, let s, let err): cases.append(.init(group: "deploy", name: n, status: "failed", seconds: s, message: err,
+                                                                    details: Engine.tail("\(runDir)/\(n).log", lines: 10)))
+        default: break
+        }
+    }
+
+    func fail(_ step: String, message: String, details: [String]) {
+        lock.lock(); defer { lock.unlock() }
+        if let i = cases.firstIndex(where: { $0.name == step && $0.status == "failed" }) {
+            cases[i].message = message
+            cases[i].details = details
+        }
+    }
+}
+
+/// What a person needs to understand a failed run after the processes are gone: pod status, the
+/// last log lines of every pod, the plan and the rendered values — secrets masked everywhere.
+enum Diagnostics {
+    static func collect(_ s: LocalSession, into dir: String) {
+        let r = s.rendered.redactor
+        let pods = s.target.observedPods()
+        if let d = try? JSONEncoder().encode(pods) { try? AtomicFile.write(d, to: "\(dir)/pods.json", mode: 0o600) }
+        let state = LocalState.load(s.target.statePath)
+        for p in state?.processes ?? [] {
+            let lines = Engine.tail(p.logPath, lines: 200).map { r.redact(Supervisor.stripANSI($0)) }
+            try? AtomicFile.write(lines.joined(separator: "\n") + "\n", to: "\(dir)/logs/\(p.name).log", mode: 0o600)
+        }
+        let plan = s.plan.steps.map { st in "\(st.name) [\(st.kind)]\n" + st.actions.map { "  - " + r.redact($0.text) }.joined(separator: "\n") }
+        try? AtomicFile.write(plan.joined(separator: "\n") + "\n", to: "\(dir)/plan.txt", mode: 0o600)
+        for rel in s.rendered.releases {
+            try? AtomicFile.write(r.redact(rel.text), to: "\(dir)/values/\(rel.fileName)", mode: 0o600)
+        }
+    }
+}
