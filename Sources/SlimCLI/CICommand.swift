@@ -171,10 +171,7 @@ struct CICommand: AsyncParsableCommand {
         if failed { throw CLIError.silent(code) }
     }
 
-    func seconds(since t: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - t
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    func seconds(since t: ContinuousClock.Instant) -> Double { Engine.seconds(since: t) }
 }
 
 /// Mutable state shared with the interrupt handler.
