@@ -96,6 +96,8 @@ public final class SimCluster: @unchecked Sendable {
     var previousLogs: [String: [String: [LogLine]]] = [:]
     var podTimers: [String: Scheduled<Void>] = [:]
     var reconcileScheduled = false
+    /// Sorted all-namespace lists by resource, valid while `revision` is unchanged (see SimListCache).
+    var listCache: [SimResource: SortedList] = [:]
     var serviceIPCounter = 1
 
     /// Requests seen, in order (method and path with query), for tests that check what a client asked.
@@ -143,7 +145,7 @@ public final class SimCluster: @unchecked Sendable {
         if let namespace {
             return (byNS[namespace] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
         }
-        return byNS.sorted { $0.key < $1.key }.flatMap { $0.value.sorted { $0.key < $1.key }.map(\.value) }
+        return sortedAllLocked(r).items
     }
 
     public func list(_ resource: String, namespace: String? = nil) -> [Value] {

@@ -251,18 +251,30 @@ extension SimCluster {
             }
             startAfter = start
         }
-        let (all, rv) = withLock { (allLocked(r, namespace: namespace), revision) }
+        let (list, rv) = withLock { () -> (SortedList, Int) in
+            if namespace == nil { return (sortedAllLocked(r), revision) }
+            let items = allLocked(r, namespace: namespace)
+            let keys = items.map { "\($0[path: ["metadata", "namespace"]]?.str ?? "")/\($0[path: ["metadata", "name"]]?.str ?? "")" }
+            return (SortedList(revision: revision, items: items, keys: keys), revision)
+        }
         var matched: [Value] = []
         var cont: String?
         var remaining: Int?
         var count = 0
         var seenLimit = false
-        for o in all {
-            let key = "\(o[path: ["metadata", "namespace"]]?.str ?? "")/\(o[path: ["metadata", "name"]]?.str ?? "")"
-            if let s = startAfter, key <= s { continue }
+        let unfiltered = labels.isEmpty && fields == nil
+        var i = startAfter.map(list.index(after:)) ?? 0
+        while i < list.items.count {
+            let o = list.items[i]
+            let key = list.keys[i]
+            i += 1
             if !labels.isEmpty, !labels.matches(o[path: ["metadata", "labels"]]?.stringMap ?? [:]) { continue }
             if let fields, !fields.matches(o) { continue }
-            if seenLimit { count += 1; continue }
+            if seenLimit {
+                if unfiltered { count += list.items.count - i + 1; break }
+                count += 1
+                continue
+            }
             matched.append(o)
             if limit > 0, matched.count == limit {
                 seenLimit = true
