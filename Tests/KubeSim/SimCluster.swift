@@ -92,6 +92,7 @@ public final class SimCluster: @unchecked Sendable {
 
     // Kubelet state.
     var behaviors: [String: PodBehavior] = [:]
+    var scripts: [String: SimScript] = [:]
     var podLogs: [String: [String: [LogLine]]] = [:]
     var previousLogs: [String: [String: [LogLine]]] = [:]
     var podTimers: [String: Scheduled<Void>] = [:]

@@ -140,11 +140,13 @@ extension SimCluster {
                                           Self.condition("ContainersReady", false, reason: "ContainersNotReady"), Self.condition("PodScheduled", true)])
             status["containerStatuses"] = statuses({ _ in .map(["running": .map(["startedAt": .string(now)])]) }, ready: false)
             recordEvent(about: pod, kind: "Pod", reason: "Started", message: "Started container \(containers.first?["name"]?.str ?? "")", component: "kubelet")
+            scriptContainersStarted(pod)
             if behavior != .neverReady {
                 later(uid, options.readyDelay) { [self] in kubeletStep(uid: uid, ns: ns, name: name, step: 2) }
             }
         case (_, 2):
-            if isJob {
+            guard scriptAllowsReady(pod) else { return }
+            if isJob && script(for: pod) == nil {
                 status["phase"] = "Succeeded"
                 status["conditions"] = .list([Self.condition("Initialized", true), Self.condition("Ready", false, reason: "PodCompleted"),
                                               Self.condition("ContainersReady", false, reason: "PodCompleted"), Self.condition("PodScheduled", true)])
