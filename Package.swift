@@ -46,6 +46,10 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], path: "Tests/KubeSim"),
+        // `make bench`: slimctl against kubectl and helm on the simulated cluster (test support, not shipped).
+        .executableTarget(name: "slimctl-bench", dependencies: [
+            "KubeSim", "YAML", "Placement", .product(name: "OrderedCollections", package: "swift-collections"),
+        ], path: "Tests/Bench"),
 
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ValuesTests", dependencies: ["Values", "YAML", "Tools"], exclude: ["Fixtures"]),

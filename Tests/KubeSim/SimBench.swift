@@ -108,4 +108,9 @@ extension SimCluster {
             }
         }
     }
+
+    /// Deletes an object as a client's DELETE would (pods terminate gracefully).
+    public func delete(_ resource: String, namespace: String? = nil, name: String) {
+        withLock { _ = try? deleteLocked(Self.res(resource), namespace: namespace, name: name, propagation: "Background", gracePeriod: nil) }
+    }
 }
