@@ -10,10 +10,13 @@ public struct LogOptions: Sendable {
     public var timestamps = false
     public var previous = false
     public var limitBytes: Int?
+    /// RFC 3339 time (the API's `sinceTime`); lines at or after it. Resuming a broken follow from
+    /// the last timestamp seen needs it: `sinceSeconds` depends on the client's clock.
+    public var sinceTime: String?
     public init(container: String? = nil, follow: Bool = false, tailLines: Int? = nil, sinceSeconds: Int? = nil,
-                timestamps: Bool = false, previous: Bool = false, limitBytes: Int? = nil) {
+                timestamps: Bool = false, previous: Bool = false, limitBytes: Int? = nil, sinceTime: String? = nil) {
         self.container = container; self.follow = follow; self.tailLines = tailLines; self.sinceSeconds = sinceSeconds
-        self.timestamps = timestamps; self.previous = previous; self.limitBytes = limitBytes
+        self.timestamps = timestamps; self.previous = previous; self.limitBytes = limitBytes; self.sinceTime = sinceTime
     }
 }
 
@@ -26,7 +29,7 @@ extension KubeClient {
                 let ns = namespace ?? config.namespace
                 let path = "/api/v1/namespaces/\(APIResource.escape(ns))/pods/\(APIResource.escape(pod))/log" + Self.query([
                     ("container", o.container), ("follow", o.follow ? "true" : nil), ("tailLines", o.tailLines.map(String.init)),
-                    ("sinceSeconds", o.sinceSeconds.map(String.init)), ("timestamps", o.timestamps ? "true" : nil),
+                    ("sinceSeconds", o.sinceSeconds.map(String.init)), ("sinceTime", o.sinceTime), ("timestamps", o.timestamps ? "true" : nil),
                     ("previous", o.previous ? "true" : nil), ("limitBytes", o.limitBytes.map(String.init)),
                 ])
                 do {

@@ -43,7 +43,8 @@ public enum SlimctlMain {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 ChildRegistry.shared.interrupted = true
-                FileHandle.standardError.write(Data("\ninterrupted: stopping child processes; re-run the command to resume\n".utf8))
+                let note = Retained.interruptNote
+                FileHandle.standardError.write(Data((note.isEmpty ? "" : "\n" + note + "\n").utf8))
                 ChildRegistry.shared.terminateAll()
                 exit(ExitCode.interrupted.rawValue)
             }
@@ -55,6 +56,8 @@ public enum SlimctlMain {
 
 enum Retained {
     nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+    /// What Ctrl-C says on stderr; a command with nothing to resume (logs) empties it.
+    nonisolated(unsafe) static var interruptNote = "interrupted: stopping child processes; re-run the command to resume"
 }
 
 struct Slimctl: AsyncParsableCommand {

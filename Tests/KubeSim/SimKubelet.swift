@@ -120,8 +120,10 @@ extension SimCluster {
                                                       restarts: restarts, last: restarts > 0 ? terminated : nil)
                 for c in containerNames(pod) { appendLogLocked(uid: uid, container: c, line: "starting (attempt \(restarts + 1))") }
             } else {
-                // The container died: its log becomes the previous instance's.
+                // The container died: its log becomes the previous instance's, and follow
+                // streams end as the kubelet's do when the container stops.
                 previousLogs[uid] = podLogs[uid]
+                if let followers = logFollowers.removeValue(forKey: uid) { for f in followers.values { f.sink.finish() } }
                 var fresh: [String: [LogLine]] = [:]
                 for c in containerNames(pod) { fresh[c] = [] }
                 podLogs[uid] = fresh

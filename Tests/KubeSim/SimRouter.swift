@@ -352,6 +352,10 @@ extension SimCluster {
                 let cutoff = Date().addingTimeInterval(-s)
                 lines = lines.filter { $0.time >= cutoff }
             }
+            if let since = req.query["sinceTime"], let at = SimTime.parse(since) {
+                let cutoff = at.addingTimeInterval(-1e-6)  // the stamp was printed truncated to nanoseconds
+                lines = lines.filter { $0.time >= cutoff }
+            }
             if let t = req.query["tailLines"].flatMap(Int.init), t >= 0 { lines = Array(lines.suffix(t)) }
             if let lb = req.query["limitBytes"].flatMap(Int.init) {
                 var total = 0

@@ -56,6 +56,17 @@ enum SimTime {
         let nanos = Int((date.timeIntervalSince1970 - Double(t)) * 1_000_000_000)
         return base + String(format: ".%09dZ", nanos)
     }
+
+    /// RFC 3339 with an optional fraction (query parameters such as `sinceTime`).
+    static func parse(_ text: String) -> Date? {
+        var base = text
+        var fraction = 0.0
+        if let dot = text.firstIndex(of: "."), let z = text.lastIndex(of: "Z"), dot < z {
+            fraction = Double("0" + text[dot..<z]) ?? 0
+            base = String(text[..<dot]) + "Z"
+        }
+        return ISO8601DateFormatter().date(from: base).map { $0.addingTimeInterval(fraction) }
+    }
 }
 
 enum SimID {

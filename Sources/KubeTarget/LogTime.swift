@@ -1,0 +1,88 @@
+import Foundation
+
+/// Durations and timestamps as kubectl spells them, so `--since` takes what users already type.
+public enum GoDuration {
+    /// Go's `time.ParseDuration`: a sequence of decimal numbers with units (`300ms`, `30s`,
+    /// `1h30m`, `1.5h`), optionally signed; a bare `0` is allowed. Returns seconds.
+    public static func parse(_ text: String) -> Double? {
+        var s = Substring(text)
+        var sign = 1.0
+        if s.first == "-" || s.first == "+" { if s.first == "-" { sign = -1 }; s = s.dropFirst() }
+        if s == "0" { return 0 }
+        guard !s.isEmpty else { return nil }
+        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        var total = 0.0
+        while !s.isEmpty {
+            let number = s.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard !number.isEmpty, number != ".", number.filter({ $0 == "." }).count <= 1, let value = Double(number) else { return nil }
+            s = s.dropFirst(number.count)
+            // Longest unit first, so `ms` is not read as `m` followed by garbage.
+            guard let unit = units.sorted(by: { $0.0.count > $1.0.count }).first(where: { s.hasPrefix($0.0) }) else { return nil }
+            s = s.dropFirst(unit.0.count)
+            total += value * unit.1
+        }
+        return sign * total
+    }
+
+    /// `--since` as the API's `sinceSeconds`: whole seconds, rounded up like kubectl, at least 1.
+    public static func sinceSeconds(_ text: String) -> Int? {
+        guard let d = parse(text), d > 0 else { return nil }
+        return max(1, Int(d.rounded(.up)))
+    }
+}
+
+/// A kubelet log timestamp (RFC 3339 with up to nanoseconds, always UTC `Z`), kept as integers:
+/// the kubelet trims trailing zeros of the fraction, so the strings do not sort as text.
+public struct LogTimestamp: Sendable, Comparable, Hashable {
+    public var seconds: Int
+    public var nanos: Int
+
+    public init?(_ text: Substring) {
+        let u = Array(text.utf8)
+        func num(_ r: Range<Int>) -> Int? {
+            guard r.upperBound <= u.count else { return nil }
+            var v = 0
+            for i in r { guard u[i] >= 48, u[i] <= 57 else { return nil }; v = v * 10 + Int(u[i] - 48) }
+            return v
+        }
+        guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58,
+              let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13), let mi = num(14..<16), let se = num(17..<19)
+        else { return nil }
+        var i = 19
+        var n = 0
+        if u[i] == 46 {
+            i += 1
+            var digits = 0
+            while i < u.count, u[i] >= 48, u[i] <= 57 {
+                if digits < 9 { n = n * 10 + Int(u[i] - 48); digits += 1 }
+                i += 1
+            }
+            for _ in digits..<9 { n *= 10 }
+        }
+        guard i < u.count, u[i] == 90 else { return nil }
+        seconds = Self.daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se
+        nanos = n
+    }
+
+    /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    public static func < (a: LogTimestamp, b: LogTimestamp) -> Bool {
+        a.seconds != b.seconds ? a.seconds < b.seconds : a.nanos < b.nanos
+    }
+
+    /// Splits a `timestamps=true` log line into its timestamp and the text after the space.
+    public static func split(_ line: String) -> (stamp: Substring, time: LogTimestamp, text: Substring)? {
+        guard let space = line.firstIndex(of: " ") else { return nil }
+        let stamp = line[..<space]
+        guard let t = LogTimestamp(stamp) else { return nil }
+        return (stamp, t, line[line.index(after: space)...])
+    }
+}

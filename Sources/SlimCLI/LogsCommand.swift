@@ -1,0 +1,223 @@
+import ArgumentParser
+import Foundation
+import Kube
+import KubeTarget
+import Local
+import Plan
+import Strategy
+import Tools
+import YAML
+
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs",
+        abstract: "Logs of many pods at once, each line prefixed with an aligned pod/container (and node with --node).",
+        discussion: """
+        `slimctl logs [<strategy>] [slim|controller|spire|receiver|sender|<pod>]`: with one word, a strategy
+        name is the strategy, anything else the selector (strategy daemonset). On kind/cluster every container
+        of every matching pod is read at once; with -f new pods are picked up, deleted ones reported on
+        stderr, restarted containers followed into their new instance.
+        """)
+
+    @Argument(help: ArgumentHelp("[strategy] [slim|controller|spire|receiver|sender|pod]; all components when no selector.", valueName: "words"))
+    var words: [String] = []
+    @Flag(name: [.customShort("f"), .customLong("follow")], help: "Keep following (Ctrl-C to stop).") var follow = false
+    @Option(name: .customLong("tail"), help: "Lines per container from the end (-1: all).") var tail: Int = -1
+    @Option(name: .customLong("since"), help: ArgumentHelp("Only lines newer than this Go duration (30s, 5m, 1h30m); kind/cluster.", valueName: "duration"))
+    var since: String?
+    @Flag(name: .customLong("timestamps"), help: "Show each line's timestamp (kind/cluster).") var timestamps = false
+    @Flag(name: .customLong("node"), help: "Prefix the node too.") var showNode = false
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var target: TargetFlags
+    @OptionGroup var out: OutputFlags
+
+    /// `logs slim` means the component, `logs statefulset` the strategy: one word is a strategy
+    /// only when a strategy of that name (or path) exists.
+    func strategyAndSelector() throws -> (String, String?) {
+        switch words.count {
+        case 0: return ("daemonset", nil)
+        case 1:
+            let w = words[0]
+            if LogSelectors.components.contains(w) { return ("daemonset", w) }
+            return (try? options.workspace.strategyFile(w)) != nil ? (w, nil) : ("daemonset", w)
+        case 2: return (words[0], words[1])
+        default: throw CLIError.config("logs takes at most a strategy and a selector, got \(words.count) words: \(words.joined(separator: " "))")
+        }
+    }
+
+    func run() async throws {
+        if tail < -1 { throw CLIError.config("--tail \(tail): expected -1 (all) or a number of lines") }
+        var sinceSeconds: Int?
+        if let since {
+            guard let s = GoDuration.sinceSeconds(since) else {
+                throw CLIError.config("--since \(since): expected a positive Go duration such as 30s, 5m or 1h30m")
+            }
+            sinceSeconds = s
+        }
+        let (strategy, selector) = try strategyAndSelector()
+        Retained.interruptNote = ""  // nothing to resume: Ctrl-C just ends the tail
+        if target.target == .local {
+            guard sinceSeconds == nil, !timestamps else {
+                throw CLIError.config("--since and --timestamps need the kind or cluster target: local log files carry no per-line times")
+            }
+            try await LocalLogs.run(self, strategy: strategy, selector: selector)
+        } else {
+            try await KubeLogs.run(self, strategy: strategy, selector: selector, sinceSeconds: sinceSeconds)
+        }
+    }
+}
+
+/// Writes log events: prefixed text or one JSON object per line, redacted, flushed per line when
+/// following so `| grep` sees lines at once.
+struct LogWriter {
+    var prefix: LogPrefix
+    var json: Bool
+    var timestamps: Bool
+    var flush: Bool
+    var redactor: Redactor
+
+    init(_ cmd: LogsCommand, redactor: Redactor) {
+        prefix = LogPrefix(showNode: cmd.showNode, color: cmd.out.color && cmd.out.output != .json)
+        json = cmd.out.output == .json
+        timestamps = cmd.timestamps
+        flush = cmd.follow
+        self.redactor = redactor
+    }
+
+    mutating func line(_ t: LogTarget, _ raw: String, time: String?) {
+        let text = redactor.redact(prefix.color ? raw : Supervisor.stripANSI(raw))
+        if json {
+            var m: [(String, Value)] = [("pod", .string(t.pod)), ("container", .string(t.container)), ("node", .string(t.node))]
+            if !t.namespace.isEmpty { m.append(("namespace", .string(t.namespace))) }
+            if timestamps, let time { m.append(("time", .string(time))) }
+            m.append(("line", .string(text)))
+            print(Value.map(.init(uniqueKeysWithValues: m)).jsonString())
+        } else {
+            print(prefix.prefix(t) + " " + (timestamps ? (time.map { $0 + " " } ?? "") : "") + text)
+        }
+        if flush { fflush(nil) }
+    }
+}
+
+/// The kind/cluster side: pod queries from the strategy, the multi-pod tail, the writer.
+enum KubeLogs {
+    static func run(_ cmd: LogsCommand, strategy: String, selector: String?, sinceSeconds: Int?) async throws {
+        let s = try KubeSession(strategy: strategy, options: cmd.options, target: cmd.target)
+        if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
+            throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) was not created by slimctl yet: run `slimctl deploy \(s.rendered.strategy.name) --target kind`")
+        }
+        let client = try s.client()
+        let sources = try await sources(selector, session: s, client: client)
+        let tail = LogTail(client: client, sources: sources,
+                           options: LogTailOptions(follow: cmd.follow, tailLines: cmd.tail >= 0 ? cmd.tail : nil, sinceSeconds: sinceSeconds))
+        var writer = LogWriter(cmd, redactor: s.rendered.redactor)
+        var anyPod = false
+        if cmd.follow && cmd.out.output != .json { stderr("following \(sources.map(describe).joined(separator: "; ")) (Ctrl-C to stop)") }
+        for await event in tail.events() {
+            switch event {
+            case .line(let t, let text, let time):
+                writer.line(t, text, time: time)
+            case .targets(let ts):
+                if !ts.isEmpty { anyPod = true }
+                writer.prefix.realign(ts)
+            case .restarted(let t, let n):
+                let note = "[\(t.pod)/\(t.container) restarted (restart \(n)): following the new instance]"
+                if cmd.out.output == .json { stderr(note) } else { print(writer.prefix.prefix(t) + " " + note); fflush(nil) }
+            case .podDeleted(_, let pod, let node):
+                stderr("[\(pod)\(node.isEmpty ? "" : " on \(node)") deleted]")
+            case .warning(let w):
+                stderr(s.rendered.redactor.redact(w))
+            case .failed(let why):
+                throw CLIError.environment(s.rendered.redactor.redact(why))
+            }
+        }
+        if !anyPod && !cmd.follow {
+            stderr("no pods found: \(sources.map(describe).joined(separator: "; ")) (is `\(s.rendered.strategy.name)` deployed on this target?)")
+        }
+    }
+
+    static func describe(_ s: PodSource) -> String {
+        "namespace \(s.namespace)" + (s.labelSelector.map { " -l \($0)" } ?? "") + (s.fieldSelector.map { " \($0)" } ?? "")
+    }
+
+    /// The pod sources for the selector word; an unknown pod name is a usage error with a
+    /// suggestion from the pods that exist.
+    static func sources(_ selector: String?, session s: KubeSession, client: KubeClient) async throws -> [PodSource] {
+        do {
+            switch LogSelectors.select(selector, rendered: s.rendered) {
+            case .components(let queries):
+                guard !queries.isEmpty else {
+                    throw CLIError.config("strategy `\(s.rendered.strategy.name)` has no \(selector ?? "components") to show logs of"
+                                          + (selector == "spire" ? " (it deploys no SPIRE release)" : ""))
+                }
+                return try await PodSource.resolve(queries, client: client)
+            case .pod(let name, let namespaces):
+                for ns in namespaces where try await client.get(apiVersion: "v1", kind: "Pod", name: name, namespace: ns) != nil {
+                    return [PodSource(namespace: ns, fieldSelector: "metadata.name=\(name)")]
+                }
+                var live: [String] = []
+                for ns in namespaces {
+                    live += try await client.list(apiVersion: "v1", kind: "Pod", namespace: ns).items.compactMap { $0.lookup(["metadata", "name"])?.stringValue }
+                }
+                throw CLIError.config("no component or pod named `\(name)` in namespace(s) \(namespaces.joined(separator: ", ")); "
+                                      + Suggest.didYouMean(name, in: LogSelectors.components + live.sorted()))
+            }
+        } catch let e as KubeError {
+            throw CLIError.environment(s.rendered.redactor.redact("\(e)"))
+        }
+    }
+}
+
+/// The local target: SLIM nodes and test apps are processes whose output goes to files.
+enum LocalLogs {
+    static func run(_ cmd: LogsCommand, strategy: String, selector: String?) async throws {
+        let s = try LocalSession(strategy: strategy, options: cmd.options, target: cmd.target)
+        let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
+        let procs = state.processes.filter { p in
+            guard let sel = selector else { return true }
+            return p.component == sel || p.name == sel || p.workload.hasSuffix("/\(sel)")
+        }
+        if procs.isEmpty {
+            let known = state.processes.map(\.name) + ["slim", "receiver", "sender"]
+            throw CLIError.config(state.processes.isEmpty ? "nothing is running for \(s.rendered.strategy.name); run `slimctl deploy \(s.rendered.strategy.name)`"
+                                                          : "no pod matches `\(selector ?? "")`; " + Suggest.didYouMean(selector ?? "", in: known))
+        }
+        var writer = LogWriter(cmd, redactor: s.rendered.redactor)
+        let targets = procs.map { LogTarget(namespace: "", pod: $0.name, container: $0.component, node: $0.node) }
+        writer.prefix.realign(targets)
+        var offsets = [UInt64](repeating: 0, count: procs.count)
+        for (i, p) in procs.enumerated() {
+            guard let data = FileManager.default.contents(atPath: p.logPath) else { continue }
+            offsets[i] = UInt64(data.count)
+            var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if lines.last == "" { lines.removeLast() }
+            for l in cmd.tail >= 0 ? Array(lines.suffix(cmd.tail)) : lines { writer.line(targets[i], l, time: nil) }
+        }
+        guard cmd.follow else { return }
+        var partial = [String](repeating: "", count: procs.count)
+        var gone = Set<Int>()
+        // Local processes write plain files: there is no watch API, so the files are read again
+        // every 100 ms from the last offset.
+        while !Task.isCancelled {
+            for (i, p) in procs.enumerated() {
+                if let h = FileHandle(forReadingAtPath: p.logPath) {
+                    try? h.seek(toOffset: offsets[i])
+                    let d = h.readDataToEndOfFile()
+                    try? h.close()
+                    if !d.isEmpty {
+                        offsets[i] += UInt64(d.count)
+                        let text = partial[i] + String(decoding: d, as: UTF8.self)
+                        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                        partial[i] = parts.removeLast()
+                        for l in parts { writer.line(targets[i], l, time: nil) }
+                    }
+                }
+                if !gone.contains(i) && !Spawn.isAlive(p.pid) {
+                    gone.insert(i)
+                    stderr("[\(p.name) on \(p.node) exited]")
+                }
+            }
+            fflush(nil)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
