@@ -32,8 +32,10 @@ public struct MessageVerdict: Sendable {
     public var passed: Bool { problems.isEmpty }
 
     /// `senderTimeout`: the seconds the sender was given, when it had not ended by then.
+    /// `senderStarted: false`: the sender's program never ran (a note says why), so its empty
+    /// log says nothing about connecting.
     public static func judge(expected: Int, senderLog: String, receivers: [ReceiverLog], senderTimeout: Int? = nil,
-                             notes: [String] = []) -> MessageVerdict {
+                             senderStarted: Bool = true, notes: [String] = []) -> MessageVerdict {
         let sr = MessageLog.parseSender(senderLog)
         var problems: [String] = []
         if let senderTimeout {
@@ -41,7 +43,9 @@ public struct MessageVerdict: Sendable {
         }
         let last = lastLines(senderLog)
         let tail = last.isEmpty ? "its log is empty" : "last lines: " + last.joined(separator: " | ")
-        if sr.sent == 0 {
+        if !senderStarted {
+            // The notes say why it never ran.
+        } else if sr.sent == 0 {
             // "client connected" is the app reaching its own SLIM node; a receiver is only
             // reached once a session exists, which the first "Sent message" proves.
             problems.append(sr.connected ? "sender never connected to a receiver (\(tail))" : "sender never connected to its SLIM node (\(tail))")

@@ -2,26 +2,31 @@ import ArgumentParser
 import Checks
 import Engine
 import Foundation
+import Kube
+import KubeTarget
 import Local
+import Plan
 import Strategy
 import Tools
 import YAML
 
 struct TestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "test",
-        abstract: "Run the test apps and count real messages: receivers first, then the sender; pass when every message got its reply.")
+        abstract: "Run the test apps and count real messages: receivers first, then the sender; pass when every message got its reply.",
+        discussion: "On kind and cluster the apps are applied with server-side apply, waited for with watches and read through the API; they are removed afterwards unless --keep (`test receiver` leaves its receivers running for a later `test sender`).")
 
     enum Which: String, ExpressibleByArgument, CaseIterable { case sender, receiver, all }
 
     @Argument(help: "sender, receiver or all.") var which: Which = .all
     @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
     @Flag(name: .customLong("keep"), help: "Leave the test apps running afterwards.") var keep = false
-    @Option(name: .customLong("timeout"), help: "Seconds for the sender to finish (default: the strategy's test.timeout).") var timeout: Int?
+    @Option(name: .customLong("timeout"), help: "Seconds for the sender to finish (default: the strategy's test.timeout); on kind/cluster also for the receivers to be ready (default: the receiver step's timeout).") var timeout: Int?
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
+        if target.target != .local { return try await KubeTest.run(self) }
         let s = try LocalSession(strategy: strategy, options: options, target: target)
         guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(s.rendered.strategy.name) has no `test` section") }
         let report = progressPrinter(s.rendered.redactor, json: out.output == .json)
@@ -47,6 +52,7 @@ struct TestCommand: AsyncParsableCommand {
     }
 }
 
+/// What `slimctl test` prints, the same shape for every target (text or `--output json`).
 struct TestOutcome {
     var expected: Int
     var sent: Int
@@ -57,6 +63,23 @@ struct TestOutcome {
     var receiverOnly: Bool
 
     var passed: Bool { problems.isEmpty }
+
+    /// Problems pass through the redactor: they quote logs, and logs may hold the secret.
+    init(_ v: MessageVerdict, redactor: Redactor, extraProblems: [String] = []) {
+        self.init(expected: v.expected, sent: v.sender.sent, replies: v.sender.replies, senderFinished: v.sender.finished,
+                  receivers: v.receivers.map { ($0.pod, $0.node, $0.received) },
+                  problems: (v.problems + (v.passed ? [] : extraProblems)).map { redactor.redact($0) }, receiverOnly: false)
+    }
+
+    init(expected: Int, sent: Int, replies: Int, senderFinished: Bool, receivers: [(String, String, Int)], problems: [String], receiverOnly: Bool) {
+        self.expected = expected
+        self.sent = sent
+        self.replies = replies
+        self.senderFinished = senderFinished
+        self.receivers = receivers
+        self.problems = problems
+        self.receiverOnly = receiverOnly
+    }
 
     func print(json: Bool) {
         if json {
@@ -76,12 +99,18 @@ struct TestOutcome {
     }
 }
 
-/// The counting half of `slimctl test`, shared with `slimctl ci`: start the sender against running
-/// receivers, wait for it, and count from the logs.
+/// The counting half of `slimctl test` on the local target, shared with `slimctl ci`: start the
+/// sender once the receivers listen, wait for it, and count from the logs.
 enum MessageTest {
+    /// Bound on waiting for the receivers' "listening" line (real ones print it within 0.4 s).
+    static let listenTimeout: Duration = .seconds(30)
+
     static func sendAndCount(_ s: LocalSession, spec: TestSpec, timeout: Int, context ctx: (String) -> StepContext) async throws -> TestOutcome {
-        // Receivers need a moment to subscribe before the sender opens its session.
-        try await Task.sleep(for: .milliseconds(1500))
+        let before = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
+        let warnings = try await waitListening(before, report: ctx(spec.receiverStep).report)
+        // Only what receivers log from now on counts: reused ones may hold an earlier run's messages.
+        var offsets: [String: Int] = [:]
+        for r in before { offsets[r.name] = (try? FileManager.default.attributesOfItem(atPath: r.logPath)[.size] as? Int) ?? 0 }
         try await s.target.startApps(step: spec.senderStep, context: ctx(spec.senderStep))
         let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
         guard let sender = state.processes(component: "sender").first else { throw CLIError.failed("the sender did not start") }
@@ -90,23 +119,83 @@ enum MessageTest {
         while Spawn.isAlive(sender.pid) {
             if ContinuousClock.now > limit { timedOut = true; Supervisor.stop(sender.pid); break }
             try await Task.sleep(for: .milliseconds(100))
+        }
+        let senderLog = (try? String(contentsOfFile: sender.logPath, encoding: .utf8)) ?? ""
+        let receivers = state.processes(component: "receiver").map { r in
+            let bytes = Array(((try? String(contentsOfFile: r.logPath, encoding: .utf8)) ?? "").utf8)
+            let log = String(decoding: bytes.dropFirst(min(offsets[r.name] ?? 0, bytes.count)), as: UTF8.self)
+            let note = Spawn.isAlive(r.pid) ? nil : "receiver \(r.name) on \(r.node) is not running: " + Supervisor.tail(r.logPath, lines: 2).joined(separator: " | ")
+            return ReceiverLog(pod: r.name, node: r.node, log: log, note: note)
+        }
+        let verdict = MessageVerdict.judge(expected: spec.messages, senderLog: senderLog, receivers: receivers, senderTimeout: timedOut ? timeout : nil)
+        return TestOutcome(verdict, redactor: s.rendered.redactor, extraProblems: warnings)
     }
-    let senderLog = (try? String(contentsOfFile: sender.logPath, encoding: .utf8)) ?? ""
-    let sr = MessageLog.parseSender(senderLog)
-    var receivers: [(String, String, Int)] = []
-    var problems: [String] = []
-    for r in state.processes(component: "receiver") {
-        let log = (try? String(contentsOfFile: r.logPath, encoding: .utf8)) ?? ""
-        receivers.append((r.name, r.node, MessageLog.parseReceiver(log).received))
-        if !Spawn.isAlive(r.pid) { problems.append("receiver \(r.name) on \(r.node) is not running: " + Supervisor.tail(r.logPath, lines: 2).joined(separator: " | ")) }
+
+    /// Waits until every running receiver logged that it listens (`ReceiverReport.listening`),
+    /// instead of a fixed pause; a receiver that never does is reported, not waited for longer.
+    static func waitListening(_ receivers: [LocalState.Proc], report: (String) -> Void) async throws -> [String] {
+        let limit = ContinuousClock.now + listenTimeout
+        var waiting = receivers
+        while true {
+            waiting = waiting.filter { r in
+                Spawn.isAlive(r.pid) && !MessageLog.parseReceiver((try? String(contentsOfFile: r.logPath, encoding: .utf8)) ?? "").listening
+            }
+            if waiting.isEmpty || ContinuousClock.now > limit { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return waiting.map { r in
+            let w = "receiver \(r.name) on \(r.node) never logged that it is listening within \(listenTimeout) (output buffered? the apps need PYTHONUNBUFFERED=1)"
+            report(w + "; starting the sender anyway")
+            return w
+        }
     }
-    if timedOut { problems.append("the sender did not finish within \(timeout)s (\(sr.replies)/\(spec.messages) replies so far)") }
-    if sr.sent == 0 { problems.append("the sender never sent a message (did it connect? last lines: " + Supervisor.tail(sender.logPath, lines: 3).joined(separator: " | ") + ")") }
-    else if sr.replies < spec.messages { problems.append("\(sr.replies)/\(spec.messages) replies received") }
-    let received = receivers.map(\.2).reduce(0, +)
-    if received < spec.messages { problems.append("receivers logged \(received)/\(spec.messages) messages") }
-    problems += sr.errors.prefix(3).map { "sender error: \($0)" }
-    return TestOutcome(expected: spec.messages, sent: sr.sent, replies: sr.replies, senderFinished: sr.finished && !timedOut,
-                          receivers: receivers, problems: problems.map { s.rendered.redactor.redact($0) }, receiverOnly: false)
+}
+
+/// `slimctl test` on kind and cluster: the flow is `AppTest` (Sources/KubeTarget), the verdict
+/// `MessageVerdict` (Checks), exactly as on the local target.
+enum KubeTest {
+    static func run(_ cmd: TestCommand) async throws {
+        let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target)
+        let name = s.rendered.strategy.name
+        guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(name) has no `test` section") }
+        if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
+            throw CLIError.config("kind cluster \(s.rendered.strategy.cluster.name) was not created by slimctl: run `slimctl deploy \(name) --target kind` first")
+        }
+        let json = cmd.out.output == .json
+        try s.announce(json: json)
+        let redactor = s.rendered.redactor
+        let progress = progressPrinter(redactor, json: json)
+        let app = AppTest(rendered: s.rendered, config: s.config(), client: try s.client(), log: "\(s.runDir)/test.log",
+                          report: { progress(.message(step: "test", text: $0)) })
+        let ready = Double(cmd.timeout ?? s.rendered.strategy.step(named: spec.receiverStep)?.timeoutSeconds ?? 300)
+        let senderTimeout = cmd.timeout ?? spec.timeoutSeconds
+        let options = AppTestOptions(receiverStep: spec.receiverStep, senderStep: spec.senderStep, deployReceivers: cmd.which != .sender,
+                                     runSender: cmd.which != .receiver, keep: cmd.keep, readyTimeout: ready, listenTimeout: min(30, ready),
+                                     senderTimeout: Double(senderTimeout))
+        let capture: AppTestCapture
+        do {
+            capture = try await app.run(options) { MessageLog.parseReceiver($0).listening }
+        } catch let e as AppTestError {
+            let message = redactor.redact(e.message)
+            if e.kind == .config { throw CLIError.config(message) }
+            TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false, receivers: [], problems: [message], receiverOnly: false)
+                .print(json: json)
+            throw CLIError.silent(.failed)
+        } catch let e as KubeError {
+            let message = redactor.redact(e.message)
+            throw [.network, .timeout, .unauthorized, .forbidden].contains(e.kind) ? CLIError.environment(message) : CLIError.failed(message)
+        }
+        if cmd.which == .receiver {
+            TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false,
+                        receivers: capture.receivers.map { ($0.pod.name, $0.pod.node, 0) }, problems: [], receiverOnly: true).print(json: json)
+            return
+        }
+        let verdict = MessageVerdict.judge(expected: spec.messages, senderLog: capture.senderLog,
+                                           receivers: capture.receivers.map { ReceiverLog(pod: $0.pod.name, node: $0.pod.node, log: $0.log, note: $0.note) },
+                                           senderTimeout: capture.senderTimedOut ? senderTimeout : nil,
+                                           senderStarted: capture.notes.isEmpty, notes: capture.notes)
+        let outcome = TestOutcome(verdict, redactor: redactor, extraProblems: capture.warnings)
+        outcome.print(json: json)
+        if !outcome.passed { throw CLIError.silent(.failed) }
     }
 }
