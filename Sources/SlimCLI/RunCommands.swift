@@ -114,65 +114,6 @@ struct DeployLock {
     func release() { try? FileManager.default.removeItem(atPath: path + ".pid") }
 }
 
-struct VerifyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify",
-        abstract: "Check that every workload is where and how the strategy says, and explain every gap.")
-
-    @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
-    @Flag(name: .customLong("wait"), help: "Wait until it holds (or --timeout).") var wait = false
-    @Option(name: .customLong("timeout"), help: "Seconds for --wait.") var timeout: Int = 60
-    @OptionGroup var options: StrategyOptions
-    @OptionGroup var target: TargetFlags
-    @OptionGroup var out: OutputFlags
-
-    func run() async throws {
-        let s = try LocalSession(strategy: strategy, options: options, target: target)
-        var results = s.target.verify()
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while wait && !results.allSatisfy(\.passed) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            results = s.target.verify()
-        }
-        Report.printChecks(results, json: out.output == .json)
-        if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
-    }
-}
-
-enum Report {
-    static func age(_ s: Double) -> String {
-        s < 120 ? "\(Int(s))s" : s < 7200 ? "\(Int(s / 60))m" : "\(Int(s / 3600))h"
-    }
-
-    static func printChecks(_ results: [CheckResult], json: Bool) {
-        if json {
-            let data = (try? JSONEncoder().encode(results)) ?? Data()
-            print(String(decoding: data, as: UTF8.self))
-            return
-        }
-        let rows = results.flatMap(\.rows)
-        if !rows.isEmpty {
-            let w0 = max(4, rows.map(\.node.count).max() ?? 4) + 2
-            let w1 = max(3, rows.map(\.pod.count).max() ?? 3) + 2
-            let w2 = max(6, rows.map(\.status.count).max() ?? 6) + 2
-            print("NODE".padding(toLength: w0, withPad: " ", startingAt: 0) + "POD".padding(toLength: w1, withPad: " ", startingAt: 0)
-                  + "STATUS".padding(toLength: w2, withPad: " ", startingAt: 0) + "AGE")
-            for r in rows {
-                print(r.node.padding(toLength: w0, withPad: " ", startingAt: 0) + r.pod.padding(toLength: w1, withPad: " ", startingAt: 0)
-                      + r.status.padding(toLength: w2, withPad: " ", startingAt: 0) + age(r.ageSeconds))
-            }
-            print("")
-        }
-        for r in results {
-            let mark = r.outcome == "pass" ? "ok  " : r.outcome == "skipped" ? "skip" : "FAIL"
-            print("\(mark) \(r.rule)")
-            for p in r.problems { print("     - \(p)") }
-            for n in r.notes { print("       \(n)") }
-        }
-        let failed = results.filter { !$0.passed }.count
-        print(failed == 0 ? "\nverify: everything holds" : "\nverify: \(failed) check(s) failed")
-    }
-}
-
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Steps done and pending, and what is running.")
 

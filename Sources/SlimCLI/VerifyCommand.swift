@@ -1,0 +1,219 @@
+import ArgumentParser
+import Checks
+import Foundation
+import Kube
+import KubeTarget
+import Plan
+import Strategy
+import YAML
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify",
+        abstract: "Check that every workload is where and how the strategy says, and explain every gap.",
+        discussion: "Exit codes: 0 everything holds, 1 a check failed, 2 bad input, 3 the cluster cannot be reached, 130 interrupted (--watch ends that way).")
+
+    @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
+    @Flag(name: .customLong("wait"), help: "Wait until it holds (or --timeout). kind/cluster: re-judged on every watch event.") var wait = false
+    @Option(name: .customLong("timeout"), help: "Seconds for --wait.") var timeout: Int = 60
+    @Flag(name: .customLong("watch"), help: "kind/cluster: keep running and print one line per change until Ctrl-C.") var watch = false
+    @OptionGroup var options: StrategyOptions
+    @OptionGroup var target: TargetFlags
+    @OptionGroup var out: OutputFlags
+
+    func run() async throws {
+        if timeout <= 0 { throw CLIError.config("--timeout \(timeout): give a number of seconds above 0") }
+        if wait && watch { throw CLIError.config("--wait and --watch do not go together: --wait returns once verify holds, --watch never returns") }
+        if target.target != .local { return try await KubeVerifyRun(self).run() }
+        if watch { throw CLIError.config("--watch follows a Kubernetes cluster: use it with --target kind or --target cluster") }
+        let s = try LocalSession(strategy: strategy, options: options, target: target)
+        var results = s.target.verify()
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while wait && !results.allSatisfy(\.passed) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            results = s.target.verify()
+        }
+        Report.printChecks(results, json: out.output == .json)
+        if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
+    }
+}
+
+/// `verify` on kind and cluster: list, judge, explain; `--wait` and `--watch` keep the lists
+/// current with watches.
+struct KubeVerifyRun {
+    let cmd: VerifyCommand
+    init(_ cmd: VerifyCommand) { self.cmd = cmd }
+
+    var json: Bool { cmd.out.output == .json }
+
+    func run() async throws {
+        let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target)
+        let rules = s.rendered.strategy.verify
+        let redactor = s.rendered.redactor
+        if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
+            throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) has not been created by slimctl: run `slimctl deploy \(cmd.strategy) --target kind` first")
+        }
+        let client = try s.client()
+        let (state, streams) = try await reachable(client) { try await KubeVerify.collect(client, namespaces: KubeVerify.namespaces(rules)) }
+        if cmd.watch { return try await watch(client, rules: rules, state: state, streams: streams, redactor: redactor) }
+        var final = state
+        if cmd.wait && !holds(rules, state) {
+            final = try await waitUntilHolds(client, rules: rules, state: state, streams: streams)
+        }
+        let results = Report.redacted(KubeVerifyChecks.results(await KubeVerify.diagnose(KubeVerify.evaluate(rules, state: final), client: client)), redactor)
+        Report.printChecks(results, json: json)
+        if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
+    }
+
+    func holds(_ rules: [VerifyRule], _ state: LiveState) -> Bool {
+        KubeVerifyChecks.results(KubeVerify.evaluate(rules, state: state)).allSatisfy(\.passed)
+    }
+
+    /// A cluster that cannot be reached (or read with these credentials) is an environment
+    /// problem: exit 3, naming the context and server.
+    func reachable<T>(_ client: KubeClient, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let e as KubeError where [.network, .timeout, .unauthorized, .forbidden, .config].contains(e.kind) {
+            throw CLIError.environment("cannot read the cluster (context \(client.config.contextName), server \(client.config.cluster.server)): \(e.message)")
+        }
+    }
+
+    /// Re-judges on every watch event; returns the state that holds, or the last one at the timeout.
+    func waitUntilHolds(_ client: KubeClient, rules: [VerifyRule], state: LiveState, streams: [WatchStream]) async throws -> LiveState {
+        let latest = LockedBox(state)
+        let lastProgress = LockedBox("")
+        let json = json
+        try await reachable(client) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await VerifyWatch.run(client, state: state, streams: streams) { st, _ in
+                        latest.value = st
+                        let results = KubeVerifyChecks.results(KubeVerify.evaluate(rules, state: st))
+                        let progress = results.map { "\($0.outcome == "fail" ? "FAIL" : "ok") \($0.rule)" }.joined(separator: "; ")
+                        if progress != lastProgress.value {
+                            lastProgress.value = progress
+                            let line = "waiting: \(progress)"
+                            if json { stderr(line) } else { print(line); fflush(nil) }
+                        }
+                        return results.allSatisfy(\.passed)
+                    }
+                }
+                group.addTask { try await Task.sleep(for: .seconds(cmd.timeout)) }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+        return latest.value
+    }
+
+    /// Prints the verdict, then one line per change until interrupted (the interrupt handler
+    /// exits 130).
+    func watch(_ client: KubeClient, rules: [VerifyRule], state: LiveState, streams: [WatchStream], redactor: Redactor) async throws {
+        let first = Report.redacted(KubeVerifyChecks.results(await KubeVerify.diagnose(KubeVerify.evaluate(rules, state: state), client: client)), redactor)
+        if json {
+            Report.printJSONLine(.map(["type": "verify", "holds": .bool(first.allSatisfy(\.passed)), "results": Report.json(first)]))
+        } else {
+            Report.printChecks(first, json: false)
+            print("\nwatching for changes (Ctrl-C to stop)")
+            fflush(nil)
+        }
+        var initial: [String: String] = [:]
+        for r in first { initial[String(r.rule.prefix { $0 != ":" })] = "\(r.outcome) \(r.rule)" }
+        let verdicts = LockedBox(initial)
+        let json = json
+        try await reachable(client) {
+            try await VerifyWatch.run(client, state: state, streams: streams) { st, changes in
+                let time = Report.clock(Date())
+                for c in changes {
+                    if json {
+                        var v = c.json
+                        if case .map(var m) = v { m["type"] = "change"; m["time"] = .string(time); v = .map(m) }
+                        Report.printJSONLine(v.redacted(redactor))
+                    } else {
+                        print("\(time) \(redactor.redact(c.text))")
+                    }
+                }
+                for r in Report.redacted(KubeVerifyChecks.results(KubeVerify.evaluate(rules, state: st)), redactor) {
+                    let key = String(r.rule.prefix { $0 != ":" })
+                    let verdict = "\(r.outcome) \(r.rule)"
+                    guard verdicts.value[key] != verdict else { continue }
+                    verdicts.value[key] = verdict
+                    if json {
+                        Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome),
+                                                   "problems": .list(r.problems.map { .string($0) })]))
+                    } else {
+                        print("\(time) \(r.outcome == "fail" ? "FAIL" : "ok  ") \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
+                    }
+                }
+                fflush(nil)
+                return false
+            }
+        }
+    }
+}
+
+enum Report {
+    static func age(_ s: Double) -> String {
+        s < 120 ? "\(Int(s))s" : s < 7200 ? "\(Int(s / 60))m" : "\(Int(s / 3600))h"
+    }
+
+    /// HH:MM:SS, for watch lines.
+    static func clock(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "HH:mm:ss"
+        return f.string(from: d)
+    }
+
+    /// Log lines and messages can carry anything a pod printed: pass them through the redactor.
+    static func redacted(_ results: [CheckResult], _ r: Redactor) -> [CheckResult] {
+        results.map { c in
+            var c = c
+            c.rule = r.redact(c.rule)
+            c.problems = c.problems.map(r.redact)
+            c.notes = c.notes.map(r.redact)
+            c.rows = c.rows.map { var row = $0; row.status = r.redact(row.status); return row }
+            return c
+        }
+    }
+
+    static func json(_ results: [CheckResult]) -> Value {
+        let data = (try? JSONEncoder().encode(results)) ?? Data("[]".utf8)
+        return (try? Value(jsonBytes: Array(data))) ?? .list([])
+    }
+
+    /// One compact JSON object per line, so a consumer can read a stream of them.
+    static func printJSONLine(_ v: Value) {
+        print(v.jsonString())
+        fflush(nil)
+    }
+
+    static func printChecks(_ results: [CheckResult], json: Bool) {
+        if json {
+            let data = (try? JSONEncoder().encode(results)) ?? Data()
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        let rows = results.flatMap(\.rows)
+        if !rows.isEmpty {
+            let w0 = max(4, rows.map(\.node.count).max() ?? 4) + 2
+            let w1 = max(3, rows.map(\.pod.count).max() ?? 3) + 2
+            let w2 = max(6, rows.map(\.status.count).max() ?? 6) + 2
+            print("NODE".padding(toLength: w0, withPad: " ", startingAt: 0) + "POD".padding(toLength: w1, withPad: " ", startingAt: 0)
+                  + "STATUS".padding(toLength: w2, withPad: " ", startingAt: 0) + "AGE")
+            for r in rows {
+                print(r.node.padding(toLength: w0, withPad: " ", startingAt: 0) + r.pod.padding(toLength: w1, withPad: " ", startingAt: 0)
+                      + r.status.padding(toLength: w2, withPad: " ", startingAt: 0) + (r.pod == "<none>" ? "-" : age(r.ageSeconds)))
+            }
+            print("")
+        }
+        for r in results {
+            let mark = r.outcome == "pass" ? "ok  " : r.outcome == "skipped" ? "skip" : "FAIL"
+            print("\(mark) \(r.rule)")
+            for p in r.problems { print("     - \(p)") }
+            for n in r.notes { print("       \(n)") }
+        }
+        let failed = results.filter { !$0.passed }.count
+        print(failed == 0 ? "\nverify: everything holds" : "\nverify: \(failed) check(s) failed")
+        fflush(nil)
+    }
+}
