@@ -26,9 +26,19 @@ struct LogsCommand: AsyncParsableCommand {
     var since: String?
     @Flag(name: .customLong("timestamps"), help: "Show each line's timestamp (kind/cluster).") var timestamps = false
     @Flag(name: .customLong("node"), help: "Prefix the node too.") var showNode = false
-    @OptionGroup var options: StrategyOptions
+    @OptionGroup var strategyFlags: LogsStrategyFlags
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
+
+    /// Values layers do not change which pods run where, so logs takes none: that keeps `-f`
+    /// for follow, as in kubectl.
+    var options: StrategyOptions {
+        get throws {
+            let args = strategyFlags.strategyDirs.flatMap { ["--strategies", $0] } + strategyFlags.vars.flatMap { ["--var", $0] }
+                + (strategyFlags.stateDir.map { ["--state-dir", $0] } ?? [])
+            do { return try StrategyOptions.parse(args) } catch { throw CLIError.config("\(error)") }
+        }
+    }
 
     /// `logs slim` means the component, `logs statefulset` the strategy: one word is a strategy
     /// only when a strategy of that name (or path) exists.
@@ -66,6 +76,16 @@ struct LogsCommand: AsyncParsableCommand {
     }
 }
 
+/// The strategy options logs needs (which strategy, its variables, where state is).
+struct LogsStrategyFlags: ParsableArguments {
+    @Option(name: .customLong("strategies"), help: ArgumentHelp("Extra folder of strategy files (repeatable; also SLIMCTL_STRATEGIES).", valueName: "dir"))
+    var strategyDirs: [String] = []
+    @Option(name: .customLong("var"), help: ArgumentHelp("Set a strategy variable (repeatable).", valueName: "name=value"))
+    var vars: [String] = []
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default ./.slimctl; SLIMCTL_STATE_DIR).", valueName: "dir"))
+    var stateDir: String?
+}
+
 /// Writes log events: prefixed text or one JSON object per line, redacted, flushed per line when
 /// following so `| grep` sees lines at once.
 struct LogWriter {
@@ -101,7 +121,7 @@ struct LogWriter {
 /// The kind/cluster side: pod queries from the strategy, the multi-pod tail, the writer.
 enum KubeLogs {
     static func run(_ cmd: LogsCommand, strategy: String, selector: String?, sinceSeconds: Int?) async throws {
-        let s = try KubeSession(strategy: strategy, options: cmd.options, target: cmd.target)
+        let s = try KubeSession(strategy: strategy, options: try cmd.options, target: cmd.target)
         if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
             throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) was not created by slimctl yet: run `slimctl deploy \(s.rendered.strategy.name) --target kind`")
         }
@@ -170,7 +190,7 @@ enum KubeLogs {
 /// The local target: SLIM nodes and test apps are processes whose output goes to files.
 enum LocalLogs {
     static func run(_ cmd: LogsCommand, strategy: String, selector: String?) async throws {
-        let s = try LocalSession(strategy: strategy, options: cmd.options, target: cmd.target)
+        let s = try LocalSession(strategy: strategy, options: try cmd.options, target: cmd.target)
         let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
         let procs = state.processes.filter { p in
             guard let sel = selector else { return true }
