@@ -93,18 +93,25 @@ struct LogWriter {
     var json: Bool
     var timestamps: Bool
     var flush: Bool
-    var redactor: Redactor
+    /// Longest first, as `Redactor` does; sorted once here because it runs for every line.
+    var secrets: [(name: String, value: String)]
 
     init(_ cmd: LogsCommand, redactor: Redactor) {
         prefix = LogPrefix(showNode: cmd.showNode, color: cmd.out.color && cmd.out.output != .json)
         json = cmd.out.output == .json
         timestamps = cmd.timestamps
         flush = cmd.follow
-        self.redactor = redactor
+        secrets = redactor.secrets.filter { $0.value.count >= 4 }.sorted { $0.value.count > $1.value.count }.map { ($0.key, $0.value) }
+    }
+
+    func redact(_ text: String) -> String {
+        var out = text
+        for s in secrets where out.contains(s.value) { out = out.replacingOccurrences(of: s.value, with: "<secret:\(s.name)>") }
+        return out
     }
 
     mutating func line(_ t: LogTarget, _ raw: String, time: String?) {
-        let text = redactor.redact(prefix.color ? raw : Supervisor.stripANSI(raw))
+        let text = redact(prefix.color ? raw : Supervisor.stripANSI(raw))
         if json {
             var m: [(String, Value)] = [("pod", .string(t.pod)), ("container", .string(t.container)), ("node", .string(t.node))]
             if !t.namespace.isEmpty { m.append(("namespace", .string(t.namespace))) }
