@@ -164,4 +164,25 @@ import YAML
         #expect(f.stdout.components(separatedBy: "hello from the new pod").count == 2, "not duplicated")
         #expect(f.stdout.components(separatedBy: "before the tail").count == 2, "not duplicated")
     }
+
+    /// Hundreds of follows at once (each its own stream on the client's curl thread): every
+    /// line of a burst from 200 pods arrives, none twice.
+    @Test func twoHundredFollowsAtOnce() async throws {
+        try await withKindShapedCluster { server, kubeconfig in
+            let names = (0..<200).map { "alice-\($0)" }
+            for n in names { try makePod(server.cluster, n, labels: ["app.kubernetes.io/name": "alice"]) }
+            try await waitRunning(server.cluster, namespace: "default", count: names.count)
+            let f = try Followed(["logs", "daemonset", "receiver", "-f", "--target", "cluster"], state: tempDir(), kubeconfig: kubeconfig)
+            try await f.wait("200 follows", timeout: 60) { _ in server.cluster.logFollowerCount >= names.count }
+            for chunk in 0..<5 {
+                for n in names { server.cluster.appendLogs(pod: n, (0..<10).map { "\(n) line \(chunk * 10 + $0)" }) }
+            }
+            try await f.wait("all 10,000 lines", timeout: 120) { $0.lines.count >= 10_000 }
+            let code = await f.interrupt()
+            #expect(code == 130)
+            let lines = f.lines
+            #expect(lines.count == 10_000, "none twice")
+            #expect(Set(lines.map { $0.split(separator: " ").dropFirst().joined(separator: " ") }).count == 10_000)
+        }
+    }
 }
