@@ -31,9 +31,12 @@ demo: deps
 	$(SWIFT) build -c release
 	./scripts/demo.sh
 
+# Release build, then every figure against its peer (kubectl, helm) on the simulated cluster;
+# a table on stdout and bench/results.json. BENCH_ARGS=--quick for fewer repetitions.
 bench: tools
-	$(SWIFT) build -c release
-	@echo "benchmarks are not built yet" >&2; exit 3
+	$(SWIFT) build -c release --product slimctl
+	$(SWIFT) build -c release --product slimctl-bench
+	.build/release/slimctl-bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .build .tools .slimctl
