@@ -124,10 +124,16 @@ public struct AppTest: Sendable {
         for o in objects.reversed() {
             guard let apiVersion = o["apiVersion"]?.stringValue, let kind = o["kind"]?.stringValue, kind != "Namespace",
                   let name = o.lookup(["metadata", "name"])?.stringValue else { continue }
-            if try await client.delete(apiVersion: apiVersion, kind: kind, name: name, namespace: o.lookup(["metadata", "namespace"])?.stringValue,
-                                       wait: true, timeout: 120) {
+            let ns = o.lookup(["metadata", "namespace"])?.stringValue
+            // The garbage collector removes a controller's pods after the controller itself;
+            // the test waits for them too, so "removed" means no test pod is left running.
+            let owned = kind == "Pod" ? [] : (try? await workloads([o]).asyncFlatMap { try await AppDiagnosis.pods(client, $0) }) ?? []
+            if try await client.delete(apiVersion: apiVersion, kind: kind, name: name, namespace: ns, wait: true, timeout: 120) {
                 removed.append(ManifestApplier.describe(o))
                 Log.append(log, "deleted \(ManifestApplier.describe(o))\n")
+            }
+            for pod in owned.map(Pod.init) {
+                try await client.delete(apiVersion: "v1", kind: "Pod", name: pod.metadata.name, namespace: pod.metadata.namespace ?? ns, wait: true, timeout: 120)
             }
         }
         return removed
@@ -157,6 +163,14 @@ public struct AppTest: Sendable {
     }
 
     static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s))s" : "\(s)s" }
+}
+
+extension Array where Element: Sendable {
+    func asyncFlatMap<T>(_ f: (Element) async throws -> [T]) async rethrows -> [T] {
+        var out: [T] = []
+        for e in self { out += try await f(e) }
+        return out
+    }
 }
 
 /// A workload object of a test step.

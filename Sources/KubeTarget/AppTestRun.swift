@@ -184,6 +184,9 @@ extension AppTest {
             let p = Pod(v)
             if p.phase == "Succeeded" || p.phase == "Failed" { return (v, false) }
             if p.containerStatuses.contains(where: { $0.terminatedReason != nil }) { return (v, false) }
+            // Backing off after a failed run (OnFailure): that run is still the latest container,
+            // its log the current one; once restarted, it is the previous instance's.
+            if p.containerStatuses.contains(where: { $0.lastTerminatedReason != nil && !$0.running }) { return (v, false) }
             if p.containerStatuses.contains(where: { $0.restartCount > 0 || $0.lastTerminatedReason != nil }) { return (v, true) }
             return nil
         }

@@ -23,6 +23,10 @@ public struct SimScript: Sendable, Equatable {
     }
 
     public var steps: [Step]
+    /// Steps for pods on a given node instead of `steps`: one DaemonSet pod per node, and the
+    /// pods of one DaemonSet do not all log the same (only the receiver a sender reached
+    /// counts its messages).
+    public var byNode: [String: [Step]] = [:]
     /// How the program ends after its steps; nil: it keeps running (a server). Ignored for
     /// restartPolicy Always, whose programs the tests only ever play as servers.
     public var exitCode: Int?
@@ -30,8 +34,9 @@ public struct SimScript: Sendable, Equatable {
     /// backs off for ever; tests need an end).
     public var maxRestarts: Int
 
-    public init(steps: [Step], exitCode: Int? = 0, maxRestarts: Int = 3) {
+    public init(steps: [Step], byNode: [String: [Step]] = [:], exitCode: Int? = 0, maxRestarts: Int = 3) {
         self.steps = steps
+        self.byNode = byNode
         self.exitCode = exitCode
         self.maxRestarts = maxRestarts
     }
@@ -39,6 +44,11 @@ public struct SimScript: Sendable, Equatable {
     /// The lines of a captured log (split on newlines, a trailing empty line dropped), `interval`
     /// seconds apart.
     public static func log(_ text: String, interval: Double = 0, exitCode: Int? = 0) -> SimScript {
+        SimScript(steps: lines(text, interval: interval), exitCode: exitCode)
+    }
+
+    /// Steps writing a captured log's lines, `interval` seconds apart.
+    public static func lines(_ text: String, interval: Double = 0) -> [Step] {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         var steps: [Step] = []
@@ -46,7 +56,7 @@ public struct SimScript: Sendable, Equatable {
             if interval > 0, !steps.isEmpty { steps.append(.pause(interval)) }
             steps.append(.line(l))
         }
-        return SimScript(steps: steps, exitCode: exitCode)
+        return steps
     }
 }
 
@@ -68,7 +78,8 @@ extension SimCluster {
         guard let script = script(for: pod), let uid = pod[path: ["metadata", "uid"]]?.str else { return }
         let ns = pod[path: ["metadata", "namespace"]]?.str ?? ""
         let name = pod[path: ["metadata", "name"]]?.str ?? ""
-        scriptLater(0) { [self] in scriptRun(uid: uid, ns: ns, name: name, attempt: 0, script.steps[...], script) }
+        let steps = script.byNode[pod[path: ["spec", "nodeName"]]?.str ?? ""] ?? script.steps
+        scriptLater(0) { [self] in scriptRun(uid: uid, ns: ns, name: name, attempt: 0, steps[...], script) }
     }
 
     /// Kubelet hook: may the kubelet mark this pod's containers ready? Not once a script ended
@@ -169,11 +180,7 @@ extension SimCluster {
         guard attempt < script.maxRestarts else { return }
         scriptLater(options.startDelay) { [self] in
             guard var p = objects[Self.res("pods")]?[ns]?[name], p[path: ["metadata", "uid"]]?.str == uid, !Self.isTerminating(p) else { return }
-            // Back-off: the dead container's log becomes the previous instance's.
-            previousLogs[uid] = podLogs[uid]
-            var fresh: [String: [LogLine]] = [:]
-            for c in containerNames(p) { fresh[c] = [] }
-            podLogs[uid] = fresh
+            // Back-off: the dead container is still the latest one, so its log stays the current log.
             let container = containerNames(p).first ?? ""
             scriptSetContainers(&p) { m in
                 m["lastState"] = m["state"] ?? .map([:])
@@ -184,8 +191,15 @@ extension SimCluster {
             recordEvent(about: p, kind: "Pod", reason: "BackOff", message: "Back-off restarting failed container \(container) in pod \(name)_\(ns)(\(uid))",
                         component: "kubelet", type: "Warning")
             updateLocked(Self.res("pods"), p)
-            scriptLater(options.startDelay) { [self] in
+            // The real back-off starts at 10 s; shortened, but long enough for a client to read
+            // the failed run's log as the current one, as it can on a real cluster.
+            scriptLater(max(options.startDelay * 20, 1)) { [self] in
                 guard var q = objects[Self.res("pods")]?[ns]?[name], q[path: ["metadata", "uid"]]?.str == uid, !Self.isTerminating(q) else { return }
+                // A new container: the dead one's log becomes the previous instance's.
+                previousLogs[uid] = podLogs[uid]
+                var fresh: [String: [LogLine]] = [:]
+                for c in containerNames(q) { fresh[c] = [] }
+                podLogs[uid] = fresh
                 let started = SimTime.rfc3339()
                 scriptSetContainers(&q) { m in
                     m["state"] = .map(["running": .map(["startedAt": .string(started)])])
@@ -195,7 +209,7 @@ extension SimCluster {
                 q[path: ["status", "conditions"]] = scriptConditions(ready: true, reason: nil)
                 recordEvent(about: q, kind: "Pod", reason: "Started", message: "Started container \(container)", component: "kubelet")
                 updateLocked(Self.res("pods"), q)
-                scriptRun(uid: uid, ns: ns, name: name, attempt: attempt + 1, script.steps[...], script)
+                scriptRun(uid: uid, ns: ns, name: name, attempt: attempt + 1, (script.byNode[q[path: ["spec", "nodeName"]]?.str ?? ""] ?? script.steps)[...], script)
             }
         }
     }
