@@ -239,6 +239,12 @@ public enum KubeVerify {
         if p.ready { return outdated }
         if p.deleting { return "Terminating" }
         var s = p.reason ?? (p.phase == "Running" ? "Running, not ready" : p.phase)
+        if p.crashed && p.reason != "CrashLoopBackOff" {
+            // Between two back-offs the container runs again for a moment: it is still a crash loop.
+            s = "crash-looping (\(s) after a restart" + (p.lastExit.map { "; last exit: \($0)" } ?? "") + ")"
+        } else if p.reason == "CrashLoopBackOff", let e = p.lastExit {
+            s += " (last exit: \(e))"
+        }
         if let reason = p.reason, isImagePull(reason) {
             s += ": image \(p.image ?? "?") could not be pulled" + (p.message.map { " (\($0))" } ?? "")
         } else if let m = p.message, p.reason == "Unschedulable" || p.reason == "CreateContainerConfigError" {
@@ -276,7 +282,7 @@ public enum KubeVerify {
                     p.explanation = text.localizedCaseInsensitiveContains("not found") || text.contains("manifest unknown")
                         ? "\(reason): image \(image) not found" + (warning.map { " (\($0))" } ?? "")
                         : "\(reason): image \(image) could not be pulled" + ((warning ?? pod.message).map { " (\($0))" } ?? "")
-                } else if pod.reason == nil, let warning = await lastWarning(client, pod) {
+                } else if pod.reason == nil, !pod.crashed, let warning = await lastWarning(client, pod) {
                     p.explanation = (p.explanation ?? pod.status) + " (last warning: \(warning))"
                 }
                 out[ri].pods[pi] = p

@@ -34,6 +34,8 @@ public struct LivePod: Sendable, Hashable {
     public var image: String?
     /// A container has restarted after exiting: its previous instance's log explains why.
     public var crashed: Bool
+    /// How the last instance of a restarted container ended: "Error, exit code 1".
+    public var lastExit: String?
     public var ownerKind: String?
     public var ownerName: String?
     public var labels: [String: String]
@@ -46,7 +48,7 @@ public struct LivePod: Sendable, Hashable {
                 ownerKind: String? = nil, ownerName: String? = nil, labels: [String: String] = [:], ageSeconds: Double) {
         self.name = name; self.namespace = namespace; self.node = node; self.phase = phase; self.ready = ready
         self.deleting = deleting; self.restarts = restarts; self.reason = reason; self.message = message
-        self.failingContainer = failingContainer; self.image = image; self.crashed = crashed
+        self.failingContainer = failingContainer; self.image = image; self.crashed = crashed; self.lastExit = nil
         self.ownerKind = ownerKind; self.ownerName = ownerName; self.labels = labels; self.ageSeconds = ageSeconds
     }
 
@@ -122,11 +124,16 @@ public enum LiveObjects {
             Int($0["restartCount"]?.intValue ?? 0) > 0 && ($0.lookup(["lastState", "terminated"]) != nil
                 || $0.lookup(["state", "waiting", "reason"])?.stringValue == "CrashLoopBackOff")
         }
-        return LivePod(name: p.metadata.name, namespace: p.metadata.namespace ?? "", node: node, phase: p.phase, ready: p.ready,
+        let last = statuses.lazy.compactMap { $0.lookup(["lastState", "terminated"]) }.first
+        var pod = LivePod(name: p.metadata.name, namespace: p.metadata.namespace ?? "", node: node, phase: p.phase, ready: p.ready,
                        deleting: p.metadata.deleting, restarts: p.restarts, reason: reason, message: message,
                        failingContainer: failing?["name"]?.stringValue, image: failing?["image"]?.stringValue ?? image(of: failing?["name"]?.stringValue, in: v),
                        crashed: crashed, ownerKind: owner?["kind"]?.stringValue, ownerName: owner?["name"]?.stringValue,
                        labels: p.metadata.labels, ageSeconds: age(v, now: now))
+        pod.lastExit = last.map { t in
+            [t["reason"]?.stringValue, t["exitCode"]?.intValue.map { "exit code \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        }
+        return pod
     }
 
     static func image(of container: String?, in pod: Value) -> String? {

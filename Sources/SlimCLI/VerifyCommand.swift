@@ -81,21 +81,26 @@ struct KubeVerifyRun {
     /// Re-judges on every watch event; returns the state that holds, or the last one at the timeout.
     func waitUntilHolds(_ client: KubeClient, rules: [VerifyRule], state: LiveState, streams: [WatchStream]) async throws -> LiveState {
         let latest = LockedBox(state)
-        let lastProgress = LockedBox("")
         let json = json
+        @Sendable func progress(_ st: LiveState) -> (String, Bool) {
+            let results = KubeVerifyChecks.results(KubeVerify.evaluate(rules, state: st))
+            return (results.map { "\($0.outcome == "fail" ? "FAIL" : "ok") \($0.rule)" }.joined(separator: "; "), results.allSatisfy(\.passed))
+        }
+        @Sendable func say(_ line: String) { if json { stderr(line) } else { print(line); fflush(nil) } }
+        let initial = progress(state).0
+        say("waiting: \(initial)")
+        let lastProgress = LockedBox(initial)
         try await reachable(client) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await VerifyWatch.run(client, state: state, streams: streams) { st, _ in
                         latest.value = st
-                        let results = KubeVerifyChecks.results(KubeVerify.evaluate(rules, state: st))
-                        let progress = results.map { "\($0.outcome == "fail" ? "FAIL" : "ok") \($0.rule)" }.joined(separator: "; ")
-                        if progress != lastProgress.value {
-                            lastProgress.value = progress
-                            let line = "waiting: \(progress)"
-                            if json { stderr(line) } else { print(line); fflush(nil) }
+                        let (text, holds) = progress(st)
+                        if text != lastProgress.value {
+                            lastProgress.value = text
+                            say("waiting: \(text)")
                         }
-                        return results.allSatisfy(\.passed)
+                        return holds
                     }
                 }
                 group.addTask { try await Task.sleep(for: .seconds(cmd.timeout)) }
