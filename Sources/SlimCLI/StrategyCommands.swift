@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import KubeTarget
 import OrderedCollections
 import Plan
 import Strategy
@@ -109,6 +110,7 @@ struct PlanCommand: AsyncParsableCommand {
         abstract: "Show every step in order with the exact command or API call it will make. Nothing runs; secrets are masked.")
 
     @Argument(help: "Strategy name or path to a strategy file.") var strategy: String
+    @Option(name: .customLong("chart"), help: ArgumentHelp("kind/cluster: plan RELEASE from a local chart directory (repeatable), as deploy --chart.", valueName: "release=dir")) var charts: [String] = []
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
@@ -117,9 +119,16 @@ struct PlanCommand: AsyncParsableCommand {
         let rendered = try options.render(strategy, persistSecrets: false)
         let ws = options.workspace
         // kind and cluster: the same target options deploy uses, so the argvs shown are the ones run.
-        let plan = Planner.plan(rendered, target: target.target == .local
+        let targetOptions = target.target == .local
             ? TargetOptions(kind: .local, renderDir: "\(ws.stateRoot)/rendered/\(rendered.strategy.name)")
-            : try KubeSession.targetOptions(target, rendered: rendered, workspace: ws, charts: []))
+            : try KubeSession.targetOptions(target, rendered: rendered, workspace: ws, charts: charts)
+        let plan = Planner.plan(rendered, target: targetOptions)
+        // kind/cluster: where the DaemonSets will land on the nodes that exist now.
+        var preview: PlacementPreview?
+        if target.target != .local {
+            preview = await PlacementPreviewer.preview(rendered: rendered, target: targetOptions, helm: Planner.helm(targetOptions),
+                                                       log: "\(ws.stateRoot)/runs/\(rendered.strategy.name)/plan-preview.log")
+        }
         let redactor = rendered.redactor
         let appSteps = appStepNames(rendered)
         if out.output == .json {
@@ -128,7 +137,7 @@ struct PlanCommand: AsyncParsableCommand {
                                 .map(["name": .string(s.name), "kind": .string(s.kind), "description": .string(s.description),
                                       "needs": .list(s.needs.map { .string($0) }), "runBy": .string(appSteps.contains(s.name) ? "test" : "deploy"),
                                       "actions": .list(s.actions.map { .string(redactor.redact($0.text)) })])
-                            })]))
+                            }), "placement": preview.map { $0.json.redacted(redactor) } ?? .null]))
             return
         }
         print("plan: strategy \(plan.strategy), target \(plan.target.rawValue)")
@@ -137,6 +146,10 @@ struct PlanCommand: AsyncParsableCommand {
             print("\n\(i + 1). \(s.name) [\(s.kind)]\(needs)" + (appSteps.contains(s.name) ? "  — run by `slimctl test`" : ""))
             if !s.description.isEmpty { print("   \(s.description)") }
             for a in s.actions { print("   - " + redactor.redact(a.text)) }
+        }
+        if let preview {
+            print("")
+            for l in preview.lines { print(redactor.redact(l)) }
         }
     }
 }
