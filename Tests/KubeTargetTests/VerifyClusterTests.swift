@@ -193,6 +193,16 @@ import YAML
             try await until("the new node's pod to be Ready in both outputs") {
                 read(log).contains("on slim-cluster-worker3: Ready") && read(jlog).contains("on slim-cluster-worker3: Ready")
             }
+            // A rolling update: the template changes, pods are replaced node by node.
+            let client = try KubeClient(kubeconfig: kubeconfig)
+            let patch: Value = .map(["spec": .map(["template": .map(["metadata": .map(["annotations": .map(["rollout": "2"])])])])])
+            _ = try await client.request("PATCH", "/apis/apps/v1/namespaces/slim/daemonsets/slim", body: patch.jsonBytes,
+                                         contentType: "application/merge-patch+json", operation: "patch the DaemonSet")
+            try await until("the rolling update to finish") {
+                let text = read(log)
+                guard let r = text.range(of: "DaemonSet slim changed (generation 2)") else { return false }
+                return text[r.upperBound...].contains("ok   DaemonSet slim: 3/3 nodes ready")
+            }
             kill(pid, SIGINT)
             kill(jpid, SIGINT)
             #expect(exitCode(pid) == 130)
@@ -205,6 +215,10 @@ import YAML
             #expect(joined != nil && scheduled != nil && ready != nil, "\(out)")
             if let joined, let scheduled, let ready { #expect(joined < scheduled && scheduled < ready, "in order: \(out)") }
             #expect(out.contains("ok   DaemonSet slim: 3/3 nodes ready"), "the verdict follows: \(out)")
+            let afterUpdate = lines.drop { !$0.contains("DaemonSet slim changed (generation 2)") }
+            let replaced = Set(afterUpdate.filter { $0.contains("deleted") && $0.contains("pod slim/slim-") }.compactMap { $0.split(separator: " on ").last?.split(separator: " ").first.map(String.init) })
+            #expect(replaced == ["slim-cluster-worker", "slim-cluster-worker2", "slim-cluster-worker3"], "each node's pod replaced: \(out)")
+            #expect(afterUpdate.contains { $0.contains("FAIL DaemonSet slim") }, "the update shows as a gap while it runs: \(out)")
 
             // JSON: one object per line, each parseable.
             let objects = try read(jlog).split(separator: "\n").filter { $0.hasPrefix("{") }.map { try Value(json: String($0)) }
