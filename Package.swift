@@ -48,7 +48,7 @@ let package = Package(
         ], path: "Tests/KubeSim"),
         // `make bench`: slimctl against kubectl and helm on the simulated cluster (test support, not shipped).
         .executableTarget(name: "slimctl-bench", dependencies: [
-            "KubeSim", "YAML", "Placement", .product(name: "OrderedCollections", package: "swift-collections"),
+            "KubeSim", "YAML", "Placement", "Tools", .product(name: "OrderedCollections", package: "swift-collections"),
         ], path: "Tests/Bench"),
 
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),

@@ -26,6 +26,25 @@ extension KubeClient {
     public func logs(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions()) -> AsyncThrowingStream<String, Error> {
         AsyncThrowingStream { continuation in
             let task = Task { [self] in
+                do {
+                    for try await lines in logChunks(pod: pod, namespace: namespace, options: o) {
+                        for l in lines { continuation.yield(l) }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// A pod's log as the lines of each chunk the server sent. Following hundreds of pods at
+    /// once, one stream event per chunk (not per line) is what keeps a consumer ahead of the
+    /// kubelet: per-line events cost more than the lines themselves.
+    public func logChunks(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions()) -> AsyncThrowingStream<[String], Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task { [self] in
                 let ns = namespace ?? config.namespace
                 let path = "/api/v1/namespaces/\(APIResource.escape(ns))/pods/\(APIResource.escape(pod))/log" + Self.query([
                     ("container", o.container), ("follow", o.follow ? "true" : nil), ("tailLines", o.tailLines.map(String.init)),
@@ -39,9 +58,10 @@ extension KubeClient {
                     try await withTaskCancellationHandler {
                         while let e = try await it.next() {
                             guard case .body(let b) = e else { continue }
-                            for line in splitter.push(b) { continuation.yield(String(decoding: line, as: UTF8.self)) }
+                            let lines = splitter.push(b)
+                            if !lines.isEmpty { continuation.yield(lines.map { String(decoding: $0, as: UTF8.self) }) }
                         }
-                        if !splitter.buffer.isEmpty { continuation.yield(String(decoding: splitter.buffer, as: UTF8.self)) }
+                        if !splitter.buffer.isEmpty { continuation.yield([String(decoding: splitter.buffer, as: UTF8.self)]) }
                     } onCancel: {
                         CurlEngine.shared.cancel(t)
                     }

@@ -13,9 +13,17 @@ public struct LogTarget: Sendable, Hashable {
     }
 }
 
+/// A log line's text and its kubelet timestamp (nil when the line carried none).
+public struct LogText: Sendable, Hashable {
+    public var text: String
+    public var time: String?
+    public init(text: String, time: String?) { self.text = text; self.time = time }
+}
+
 /// What the follower reports, in arrival order.
 public enum LogEvent: Sendable {
-    case line(LogTarget, text: String, time: String?)
+    /// Lines of one container, as many as arrived together (one chunk from the server).
+    case lines(LogTarget, [LogText])
     /// The containers being shown changed (pods came or went): printers realign on it.
     case targets([LogTarget])
     /// A followed container restarted; lines after this belong to the new instance.
@@ -195,18 +203,23 @@ public struct LogTail: Sendable {
                                sinceSeconds: resumeFrom == nil ? since : nil, timestamps: true, sinceTime: resumeFrom == nil ? nil : lastStamp)
             var delivered = 0
             do {
-                for try await raw in client.logs(pod: name, namespace: ns, options: o) {
-                    guard let (stamp, t, text) = LogTimestamp.split(raw) else {
-                        hub.out.yield(.line(target, text: raw, time: nil))
-                        continue
+                for try await chunk in client.logChunks(pod: name, namespace: ns, options: o) {
+                    var batch: [LogText] = []
+                    batch.reserveCapacity(chunk.count)
+                    for raw in chunk {
+                        guard let (stamp, t, text) = LogTimestamp.split(raw) else {
+                            batch.append(LogText(text: raw, time: nil))
+                            continue
+                        }
+                        if let r = resumeFrom {
+                            if t < r { continue }
+                            if t == r && skipSame > 0 { skipSame -= 1; continue }
+                        }
+                        if t == last { atLast += 1 } else { last = t; lastStamp = String(stamp); atLast = 1 }
+                        delivered += 1
+                        batch.append(LogText(text: String(text), time: String(stamp)))
                     }
-                    if let r = resumeFrom {
-                        if t < r { continue }
-                        if t == r && skipSame > 0 { skipSame -= 1; continue }
-                    }
-                    if t == last { atLast += 1 } else { last = t; lastStamp = String(stamp); atLast = 1 }
-                    delivered += 1
-                    hub.out.yield(.line(target, text: String(text), time: String(stamp)))
+                    if !batch.isEmpty { hub.out.yield(.lines(target, batch)) }
                 }
             } catch let e as KubeError where e.kind == .notFound || e.code == 400 {
                 // The pod went away or the container is between instances: the fresh state decides.

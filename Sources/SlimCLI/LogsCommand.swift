@@ -92,7 +92,6 @@ struct LogWriter {
     var prefix: LogPrefix
     var json: Bool
     var timestamps: Bool
-    var flush: Bool
     /// Longest first, as `Redactor` does; sorted once here because it runs for every line.
     var secrets: [(name: String, value: String)]
 
@@ -100,28 +99,66 @@ struct LogWriter {
         prefix = LogPrefix(showNode: cmd.showNode, color: cmd.out.color && cmd.out.output != .json)
         json = cmd.out.output == .json
         timestamps = cmd.timestamps
-        flush = cmd.follow
         secrets = redactor.secrets.filter { $0.value.count >= 4 }.sorted { $0.value.count > $1.value.count }.map { ($0.key, $0.value) }
     }
 
     func redact(_ text: String) -> String {
         var out = text
-        for s in secrets where out.contains(s.value) { out = out.replacingOccurrences(of: s.value, with: "<secret:\(s.name)>") }
+        for s in secrets where Redactor.contains(out, s.value) {
+            out = out.replacingOccurrences(of: s.value, with: "<secret:\(s.name)>")
+        }
         return out
     }
 
-    mutating func line(_ t: LogTarget, _ raw: String, time: String?) {
-        let text = redact(prefix.color ? raw : Supervisor.stripANSI(raw))
-        if json {
-            var m: [(String, Value)] = [("pod", .string(t.pod)), ("container", .string(t.container)), ("node", .string(t.node))]
-            if !t.namespace.isEmpty { m.append(("namespace", .string(t.namespace))) }
-            if timestamps, let time { m.append(("time", .string(time))) }
-            m.append(("line", .string(text)))
-            print(Value.map(.init(uniqueKeysWithValues: m)).jsonString())
-        } else {
-            print(prefix.prefix(t) + " " + (timestamps ? (time.map { $0 + " " } ?? "") : "") + text)
+    /// Formats a batch into one buffer and writes it at once: one write per batch (not per
+    /// line) keeps up with hundreds of followed pods, and flushing after each batch still
+    /// hands every line to `| grep` as soon as it arrived.
+    mutating func lines(_ t: LogTarget, _ batch: [LogText]) {
+        var out = ""
+        out.reserveCapacity(batch.count * 128)
+        let head = json ? "" : prefix.prefix(t) + " "
+        for l in batch {
+            let text = redact(prefix.color ? l.text : Supervisor.stripANSI(l.text))
+            if json {
+                var m: [(String, Value)] = [("pod", .string(t.pod)), ("container", .string(t.container)), ("node", .string(t.node))]
+                if !t.namespace.isEmpty { m.append(("namespace", .string(t.namespace))) }
+                if timestamps, let time = l.time { m.append(("time", .string(time))) }
+                m.append(("line", .string(text)))
+                out += Value.map(.init(uniqueKeysWithValues: m)).jsonString()
+            } else {
+                out += head
+                if timestamps, let time = l.time { out += time + " " }
+                out += text
+            }
+            out += "\n"
         }
-        if flush { fflush(nil) }
+        FileHandle.standardOutput.writeAll(out)
+    }
+
+    mutating func line(_ t: LogTarget, _ raw: String, time: String?) {
+        lines(t, [LogText(text: raw, time: time)])
+    }
+}
+
+extension FileHandle {
+    /// Writes every byte (retrying short writes and EINTR), bypassing stdio's buffer so lines
+    /// from `print` elsewhere cannot interleave inside them; stdio is flushed first to keep order.
+    func writeAll(_ text: String) {
+        fflush(nil)
+        let bytes = Array(text.utf8)
+        var done = 0
+        let fd = fileDescriptor
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return Glibc.write(fd, base + done, buf.count - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            done += n
+        }
     }
 }
 
@@ -141,8 +178,8 @@ enum KubeLogs {
         if cmd.follow && cmd.out.output != .json { stderr("following \(sources.map(describe).joined(separator: "; ")) (Ctrl-C to stop)") }
         for await event in tail.events() {
             switch event {
-            case .line(let t, let text, let time):
-                writer.line(t, text, time: time)
+            case .lines(let t, let batch):
+                writer.lines(t, batch)
             case .targets(let ts):
                 if !ts.isEmpty { anyPod = true }
                 writer.prefix.realign(ts)

@@ -1,4 +1,5 @@
 import Foundation
+import Tools
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,14 @@ struct Child {
     /// Read end of the child's stdout with `.pipe`.
     let stdout: Int32?
 
-    static func start(_ argv: [String], env: [String: String], stdout mode: Stdout = .null) throws -> Child {
+    static func start(_ command: [String], env: [String: String], stdout mode: Stdout = .null) throws -> Child {
+        // BENCH_PROFILE="valgrind --tool=callgrind" (or "perf record -g -o …") runs every slimctl
+        // the benchmark starts under a profiler, to find the cause of a missed goal.
+        var argv = command
+        if command.first?.hasSuffix("/slimctl") == true, let wrap = ProcessInfo.processInfo.environment["BENCH_PROFILE"], !wrap.isEmpty {
+            let prefix = wrap.split(separator: " ").map(String.init)
+            argv = [Spawn.which(prefix[0]) ?? prefix[0]] + prefix.dropFirst() + command
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
