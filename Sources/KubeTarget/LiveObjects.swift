@@ -159,13 +159,12 @@ public enum LiveObjects {
         return max(0, now.timeIntervalSince(t))
     }
 
-    /// RFC 3339 as the API writes it, with or without fractional seconds.
+    /// RFC 3339 as the API writes it, with or without fractional seconds. Parsed by hand: a
+    /// verify at scale reads 60,000 of these, and an ISO8601DateFormatter per call cost more
+    /// than everything else verify does with an object.
     public static func parseTime(_ text: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: text) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: text)
+        guard let t = LogTimestamp(Substring(text)) else { return nil }
+        return Date(timeIntervalSince1970: Double(t.seconds) + Double(t.nanos) / 1e9)
     }
 }
 
