@@ -40,7 +40,8 @@ extension KubeClient {
     /// All matching objects, following `continue` tokens page by page. Items get their
     /// apiVersion and kind back (the server strips them inside lists).
     public func list(apiVersion: String, kind: String, namespace: String? = nil, allNamespaces: Bool = false,
-                     labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500) async throws -> KubeList {
+                     labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
+                     project: ((Value) -> Value)? = nil) async throws -> KubeList {
         let r = try await resource(apiVersion: apiVersion, kind: kind)
         let ns = allNamespaces ? nil : (namespace ?? config.namespace)
         var items: [Value] = []
@@ -54,7 +55,9 @@ extension KubeClient {
                 guard case .map(let m) = item else { continue }
                 var full: OrderedDictionary<String, Value> = ["apiVersion": .string(r.groupVersion), "kind": .string(r.kind)]
                 for (k, v) in m { full[k] = v }
-                items.append(.map(full))
+                // A caller that keeps only some fields drops the rest page by page, so a list
+                // of thousands never holds every whole object at once.
+                items.append(project.map { $0(.map(full)) } ?? .map(full))
             }
             rv = page.lookup(["metadata", "resourceVersion"])?.stringValue ?? rv
             cont = page.lookup(["metadata", "continue"])?.stringValue

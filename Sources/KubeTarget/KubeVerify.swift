@@ -40,10 +40,13 @@ public struct LiveState: Sendable {
             let old = objects[kind]?[k]; objects[kind, default: [:]][k] = v; return old
         }
         switch event {
-        case .added(let v), .modified(let v): return [(set(key(v), v), v)]
+        case .added(let full), .modified(let full):
+            let v = LiveProjection.keep(kind: kind, full)
+            return [(set(key(v), v), v)]
         case .deleted(let v): return [(set(key(v), nil), nil)]
         case .bookmark: return []
-        case .relisted(let items):
+        case .relisted(let all):
+            let items = all.map { LiveProjection.keep(kind: kind, $0) }
             var changes: [(Value?, Value?)] = []
             let fresh = Dictionary(items.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
             let existing: [String] = kind == "Node" ? Array(nodes.keys)
@@ -104,12 +107,12 @@ public enum KubeVerify {
     public static func collect(_ client: KubeClient, namespaces: [String]) async throws -> (LiveState, [WatchStream]) {
         var state = LiveState()
         var streams: [WatchStream] = []
-        let nodes = try await client.list(apiVersion: "v1", kind: "Node")
+        let nodes = try await client.list(apiVersion: "v1", kind: "Node", project: { LiveProjection.keep(kind: "Node", $0) })
         state.apply(kind: "Node", namespace: nil, .relisted(nodes.items))
         streams.append(WatchStream(apiVersion: "v1", kind: "Node", namespace: nil, resourceVersion: nodes.resourceVersion))
         for ns in namespaces {
             for (apiVersion, kind) in LiveState.namespacedKinds {
-                let l = try await client.list(apiVersion: apiVersion, kind: kind, namespace: ns)
+                let l = try await client.list(apiVersion: apiVersion, kind: kind, namespace: ns, project: { LiveProjection.keep(kind: kind, $0) })
                 state.apply(kind: kind, namespace: ns, .relisted(l.items))
                 streams.append(WatchStream(apiVersion: apiVersion, kind: kind, namespace: ns, resourceVersion: l.resourceVersion))
             }
