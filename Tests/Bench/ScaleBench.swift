@@ -44,7 +44,9 @@ extension Bench {
             let r = try Child.run(verify, env: env)
             guard r.status == 0 else { throw BenchError("verify at scale exited \(r.status)") }
             times.append(r.seconds)
-            memory.append(Double(r.maxRSSBytes))
+            let m = try Child.peakMemory(verify, env: env)
+            guard m.status == 0 else { throw BenchError("verify at scale exited \(m.status) (memory run)") }
+            memory.append(Double(m.bytes))
             let pods = try Child.run([kubectl, "get", "pods", "-A", "-o", "json"], env: env)
             let nodes = try Child.run([kubectl, "get", "nodes", "-o", "json"], env: env)
             guard pods.status == 0, nodes.status == 0 else { throw BenchError("kubectl get at scale failed") }

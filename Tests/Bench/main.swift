@@ -1,4 +1,5 @@
 import Foundation
+import KubeSim
 
 // `make bench`: every figure side by side with the tool a user would use instead, measured in
 // the same run on the same machine; a table on stdout and bench/results.json.
@@ -7,12 +8,14 @@ import Foundation
 var quick = false
 var only: Set<String>?
 var outPath = "bench/results.json"
+var serve: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
     case "--quick": quick = true
     case "--only": only = Set((args.popFirst() ?? "").split(separator: ",").map(String.init))
     case "--out": outPath = args.popFirst() ?? outPath
+    case "--serve": serve = args.popFirst()
     default:
         FileHandle.standardError.write(Data("usage: slimctl-bench [--quick] [--only startup,readiness,scale,logs,local] [--out file]\n".utf8))
         exit(2)
@@ -25,6 +28,18 @@ do {
 } catch {
     FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
     exit(3)
+}
+
+// `--serve scale` keeps the verify-at-scale cluster up and prints its kubeconfig, to profile
+// slimctl against it by hand (perf, heaptrack, …).
+if serve == "scale" {
+    let server = try await KubeSimServer.start()
+    try bench.loadScaleCluster(server.cluster)
+    let path = bench.tempDir("serve") + "/kubeconfig"
+    try server.kubeconfig().write(toFile: path, atomically: true, encoding: .utf8)
+    print("scale cluster ready: KUBECONFIG=\(path) (Ctrl-C to stop)")
+    fflush(nil)
+    while true { try await Task.sleep(for: .seconds(3600)) }
 }
 
 var figures: [Figure] = []
