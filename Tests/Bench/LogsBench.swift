@@ -10,15 +10,7 @@ extension Bench {
     static let linesPerPod = 1_000
 
     func logsThroughput() async throws -> [Figure] {
-        let (server, kubeconfig) = try await kindShapedCluster()
-        do {
-            let figures = try measureLogs(server, kubeconfig)
-            await server.shutdown()
-            return figures
-        } catch {
-            await server.shutdown()
-            throw error
-        }
+        try await withKindShapedCluster(measureLogs)
     }
 
     private func measureLogs(_ server: KubeSimServer, _ kubeconfig: String) throws -> [Figure] {

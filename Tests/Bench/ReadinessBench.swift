@@ -8,15 +8,7 @@ import YAML
 /// measured only once they are listening, so start-up is not part of the figure.
 extension Bench {
     func readinessLatency() async throws -> [Figure] {
-        let (server, kubeconfig) = try await kindShapedCluster()
-        do {
-            let figures = try measureReadiness(server, kubeconfig)
-            await server.shutdown()
-            return figures
-        } catch {
-            await server.shutdown()
-            throw error
-        }
+        try await withKindShapedCluster(measureReadiness)
     }
 
     private func measureReadiness(_ server: KubeSimServer, _ kubeconfig: String) throws -> [Figure] {

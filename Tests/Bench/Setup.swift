@@ -58,6 +58,19 @@ struct Bench {
         return (server, path)
     }
 
+    /// Runs `body` against a fresh kind-shaped cluster and always shuts the server down.
+    func withKindShapedCluster<T>(_ body: (KubeSimServer, String) throws -> T) async throws -> T {
+        let (server, kubeconfig) = try await kindShapedCluster()
+        do {
+            let result = try body(server, kubeconfig)
+            await server.shutdown()
+            return result
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+    }
+
     /// The project's test charts stand in for SLIM's (the simulator cannot pull OCI charts).
     var chartFlags: [String] {
         ["--chart", "slim=\(root)/Tests/CLITests/Fixtures/slim-like-chart",
