@@ -86,28 +86,19 @@ struct LogsStrategyFlags: ParsableArguments {
     var stateDir: String?
 }
 
-/// Writes log events: prefixed text or one JSON object per line, redacted, flushed per line when
-/// following so `| grep` sees lines at once.
+/// Writes log events: prefixed text or one JSON object per line, redacted (with the strategy's
+/// `Redactor`), one write per batch so `| grep` sees lines as they arrive.
 struct LogWriter {
     var prefix: LogPrefix
     var json: Bool
     var timestamps: Bool
-    /// Longest first, as `Redactor` does; sorted once here because it runs for every line.
-    var secrets: [(name: String, value: String)]
+    var redactor: Redactor
 
     init(_ cmd: LogsCommand, redactor: Redactor) {
         prefix = LogPrefix(showNode: cmd.showNode, color: cmd.out.color && cmd.out.output != .json)
         json = cmd.out.output == .json
         timestamps = cmd.timestamps
-        secrets = redactor.secrets.filter { $0.value.count >= 4 }.sorted { $0.value.count > $1.value.count }.map { ($0.key, $0.value) }
-    }
-
-    func redact(_ text: String) -> String {
-        var out = text
-        for s in secrets where Redactor.contains(out, s.value) {
-            out = out.replacingOccurrences(of: s.value, with: "<secret:\(s.name)>")
-        }
-        return out
+        self.redactor = redactor
     }
 
     /// Formats a batch into one buffer and writes it at once: one write per batch (not per
@@ -118,7 +109,7 @@ struct LogWriter {
         out.reserveCapacity(batch.count * 128)
         let head = json ? "" : prefix.prefix(t) + " "
         for l in batch {
-            let text = redact(prefix.color ? l.text : Supervisor.stripANSI(l.text))
+            let text = redactor.redact(prefix.color ? l.text : Supervisor.stripANSI(l.text))
             if json {
                 var m: [(String, Value)] = [("pod", .string(t.pod)), ("container", .string(t.container)), ("node", .string(t.node))]
                 if !t.namespace.isEmpty { m.append(("namespace", .string(t.namespace))) }
