@@ -71,7 +71,7 @@ public struct LocalTarget: StepExecutor {
 
     func startSlim(_ r: RenderedRelease, _ slim: LocalLayout.SlimRelease, context: StepContext) async throws {
         var state = loadState()
-        for p in state.processes where p.component == "slim" { Supervisor.stop(p.pid) }
+        Supervisor.stop(state.processes.filter { $0.component == "slim" }.map(\.pid))
         state.processes.removeAll { $0.component == "slim" }
         let nodes = simNodes(state)
         let decisions = Placement.daemonSet(nodes: nodes, pod: LocalLayout.slimPlacement(values: r.values))
@@ -132,7 +132,7 @@ public struct LocalTarget: StepExecutor {
                 context.report("\(procs.count) SLIM node(s) ready: " + procs.map { "\($0.name)@\($0.node) 127.0.0.1:\($0.port ?? 0)" }.joined(separator: ", "))
                 return
             }
-            for p in procs { Supervisor.stop(p.pid) }
+            Supervisor.stop(procs.map(\.pid))
             state.processes.removeAll { $0.component == "slim" }
             try state.save(statePath)
             if portInUse && portBase == nil && attempt < 3 {
@@ -167,7 +167,7 @@ public struct LocalTarget: StepExecutor {
         guard let m = rendered.manifests(forStep: step) else { throw LocalError("no manifests for step \(step)") }
         var state = loadState()
         let component = m.app?.rawValue ?? step
-        for p in state.processes where p.component == component { Supervisor.stop(p.pid) }
+        Supervisor.stop(state.processes.filter { $0.component == component }.map(\.pid))
         state.processes.removeAll { $0.component == component }
         guard state.processes.contains(where: { $0.component == "slim" }) else {
             throw LocalError("no SLIM node is running locally; run `slimctl deploy \(strategy.name)` first")
@@ -288,11 +288,9 @@ public struct LocalTarget: StepExecutor {
     /// Stops everything and forgets it. Safe to run twice.
     public func delete(components: Set<String>? = nil) -> [String] {
         var state = loadState()
-        var stopped: [String] = []
-        for p in state.processes where components?.contains(p.component) ?? true {
-            Supervisor.stop(p.pid)
-            stopped.append(p.name)
-        }
+        let stopping = state.processes.filter { components?.contains($0.component) ?? true }
+        Supervisor.stop(stopping.map(\.pid))
+        let stopped = stopping.map(\.name)
         state.processes.removeAll { components?.contains($0.component) ?? true }
         if components == nil {
             try? FileManager.default.removeItem(atPath: statePath)

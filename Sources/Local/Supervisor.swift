@@ -52,8 +52,14 @@ public enum Supervisor {
     }
 
     public static func stop(_ pid: Int32) {
-        guard Spawn.isAlive(pid) else { return }
-        Spawn.terminateGroup(pid, grace: .seconds(5))
+        stop([pid])
+    }
+
+    /// Stops all of them together: one grace period for the lot, not one after another.
+    public static func stop(_ pids: [Int32]) {
+        let running = pids.filter { Spawn.isAlive($0) }
+        guard !running.isEmpty else { return }
+        Spawn.terminateGroups(running, grace: .seconds(5))
     }
 
     public static func tail(_ log: String, lines: Int = 5) -> [String] {

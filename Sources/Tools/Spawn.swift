@@ -123,18 +123,60 @@ public enum Spawn {
 
     /// SIGTERM to the whole group, then SIGKILL after `grace` if anything is left.
     public static func terminateGroup(_ pgid: pid_t, grace: Duration = .seconds(5)) {
-        guard pgid > 1 else { return }
-        kill(-pgid, SIGTERM)
+        terminateGroups([pgid], grace: grace)
+    }
+
+    /// SIGTERM to every group at once, then one wait for all of them (not one grace period
+    /// after another), then SIGKILL to whatever is left after `grace`.
+    public static func terminateGroups(_ pgids: [pid_t], grace: Duration = .seconds(5)) {
+        let groups = Set(pgids.filter { $0 > 1 })
+        guard !groups.isEmpty else { return }
+        for g in groups { kill(-g, SIGTERM) }
         let deadline = ContinuousClock.now + grace
-        while ContinuousClock.now < deadline {
-            if kill(-pgid, 0) != 0 { return }
-            var st: Int32 = 0
-            _ = waitpid(pgid, &st, WNOHANG)
-            usleep(20_000)
+        var left = liveGroups(groups)
+        while !left.isEmpty && ContinuousClock.now < deadline {
+            usleep(10_000)
+            left = liveGroups(left)
         }
-        kill(-pgid, SIGKILL)
-        var st: Int32 = 0
-        _ = waitpid(pgid, &st, WNOHANG)
+        for g in left {
+            kill(-g, SIGKILL)
+            var st: Int32 = 0
+            _ = waitpid(g, &st, WNOHANG)
+        }
+    }
+
+    /// The groups among `pgids` that still have a member which is not a zombie. A process that
+    /// has exited but whose parent has not reaped it still answers `kill(-pgid, 0)`; a SLIM node
+    /// outlives the `deploy` that started it, so its parent is init, which may reap late (1.5 s
+    /// measured in a container whose init is not a shell), and waiting for that is waiting for nothing.
+    static func liveGroups(_ pgids: Set<pid_t>) -> Set<pid_t> {
+        var candidates = Set<pid_t>()
+        for g in pgids {
+            var st: Int32 = 0
+            _ = waitpid(g, &st, WNOHANG)  // our own child: reap it
+            if kill(-g, 0) == 0 || errno == EPERM { candidates.insert(g) }
+        }
+        guard !candidates.isEmpty, let dir = opendir("/proc") else { return candidates }
+        defer { closedir(dir) }
+        var live = Set<pid_t>()
+        var buf = [UInt8](repeating: 0, count: 512)
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let pid = Int32(name) else { continue }
+            let fd = open("/proc/\(pid)/stat", O_RDONLY)
+            guard fd >= 0 else { continue }
+            let n = read(fd, &buf, buf.count)
+            close(fd)
+            guard n > 0 else { continue }
+            // "pid (comm) S ppid pgrp …": comm may hold spaces and parentheses, so split after the last ')'.
+            guard let close = buf[0..<n].lastIndex(of: UInt8(ascii: ")")) else { continue }
+            let fields = buf[(close + 1)..<n].split(separator: UInt8(ascii: " "), maxSplits: 4)
+            guard fields.count >= 4, let state = fields[0].first,
+                  let pgrp = Int32(String(decoding: fields[2], as: UTF8.self)) else { continue }
+            if state != UInt8(ascii: "Z") && candidates.contains(pgrp) { live.insert(pgrp) }
+        }
+        // Without /proc entries (not Linux) trust kill(0).
+        return live
     }
 
     public static func which(_ name: String, environment: [String: String]? = nil) -> String? {
@@ -182,7 +224,7 @@ public final class ChildRegistry: @unchecked Sendable {
 
     /// Ends every registered child group, then runs the interrupt hooks; called from the interrupt handler.
     public func terminateAll() {
-        for p in all { Spawn.terminateGroup(p, grace: .seconds(3)) }
+        Spawn.terminateGroups(all, grace: .seconds(3))
         lock.lock(); let hs = hooks; lock.unlock()
         for h in hs { h() }
     }
