@@ -214,15 +214,35 @@ public struct LocalTarget: StepExecutor {
         }
         state.processes += started
         try state.save(statePath)
-        // Long-running apps must survive their start-up (a bad flag or a refused connection ends them).
-        for p in started where !p.runsToCompletion {
-            try await Task.sleep(for: .milliseconds(300))
-            if !Spawn.isAlive(p.pid) {
-                throw LocalError("\(p.name) on \(p.node) exited at start: " + Supervisor.tail(p.logPath, lines: 3).joined(separator: " | "))
-            }
-        }
+        try await Self.watchStartUp(started.filter { !$0.runsToCompletion },
+                                    ready: m.app == .receiver ? { MessageLog.parseReceiver($0).listening } : nil)
         Supervisor.release(started.map(\.pid))
         context.report("started " + started.map { "\($0.name)@\($0.node)" }.joined(separator: ", "))
+    }
+
+    /// How long a long-running app must stay up to count as started, unless it says sooner that it is ready.
+    static let startUpWindow: Duration = .milliseconds(300)
+
+    /// Long-running apps must survive their start-up (a bad flag ends them at once). They are
+    /// watched together, not one after another: an app is up once its log shows `ready` (for
+    /// receivers the "waiting for new session" line: subscribed, a sender can reach it) or
+    /// once it has stayed alive for `startUpWindow`; one that exits before that fails the step.
+    static func watchStartUp(_ procs: [LocalState.Proc], ready: ((String) -> Bool)?) async throws {
+        var pending = procs.map { (proc: $0, log: LogTail(path: $0.logPath)) }
+        let window = ContinuousClock.now + startUpWindow
+        while !pending.isEmpty {
+            var left: [(proc: LocalState.Proc, log: LogTail)] = []
+            for var p in pending {
+                if let ready, p.log.poll(), ready(p.log.text) { continue }
+                if !Spawn.isAlive(p.proc.pid) {
+                    throw LocalError("\(p.proc.name) on \(p.proc.node) exited at start: " + Supervisor.tail(p.proc.logPath, lines: 3).joined(separator: " | "))
+                }
+                left.append(p)
+            }
+            pending = left
+            if ContinuousClock.now >= window { break }
+            try await Task.sleep(for: Supervisor.pollInterval)
+        }
     }
 
     /// A SLIM step is satisfied only while all of its nodes still run.

@@ -26,23 +26,19 @@ public enum Supervisor {
     /// Local processes only: Kubernetes readiness uses watches.
     public static func waitFor(marker: String, pid: Int32, log: String, timeout: Duration) async -> WaitResult {
         let deadline = ContinuousClock.now + timeout
-        var offset: UInt64 = 0
-        var buffer = ""
+        var tail = LogTail(path: log)
         while ContinuousClock.now < deadline {
-            if let h = FileHandle(forReadingAtPath: log) {
-                try? h.seek(toOffset: offset)
-                let data = h.readDataToEndOfFile()
-                try? h.close()
-                offset += UInt64(data.count)
-                buffer += String(decoding: data, as: UTF8.self)
-                if buffer.contains(marker) { return .found }
-            }
-            if !Spawn.isAlive(pid) { return .exited }
+            if tail.poll(), tail.text.contains(marker) { return .found }
+            if !Spawn.isAlive(pid) { return tail.poll() && tail.text.contains(marker) ? .found : .exited }
             if Task.isCancelled { return .timedOut }
-            try? await Task.sleep(for: .milliseconds(25))
+            try? await Task.sleep(for: pollInterval)
         }
         return .timedOut
     }
+
+    /// How often a log or a process is looked at while waiting for it: short against the
+    /// waits it serves (a receiver listens about 0.3 s after it starts), cheap per look.
+    public static let pollInterval: Duration = .milliseconds(10)
 
     public enum WaitResult: Sendable { case found, exited, timedOut }
 
@@ -68,4 +64,33 @@ public enum Supervisor {
     }
 
     public static func stripANSI(_ s: String) -> String { MessageLog.stripANSI(s) }
+}
+
+/// What a process appended to its log so far, whole lines only, read incrementally (each
+/// `poll` reads only the new bytes). A line the process is still writing stays out until its
+/// newline arrives: the apps write a print's text and its newline in two calls.
+public struct LogTail: Sendable {
+    public let path: String
+    /// Every complete line read so far.
+    public private(set) var text = ""
+    private var offset: UInt64 = 0
+    private var partial: [UInt8] = []
+
+    public init(path: String) { self.path = path }
+
+    /// Reads what was appended; true when at least one new complete line arrived.
+    @discardableResult
+    public mutating func poll() -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        try? h.seek(toOffset: offset)
+        let data = h.readDataToEndOfFile()
+        guard !data.isEmpty else { return false }
+        offset += UInt64(data.count)
+        partial += data
+        guard let last = partial.lastIndex(of: UInt8(ascii: "\n")) else { return false }
+        text += String(decoding: partial[...last], as: UTF8.self)
+        partial.removeSubrange(...last)
+        return true
+    }
 }

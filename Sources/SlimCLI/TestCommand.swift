@@ -114,12 +114,7 @@ enum MessageTest {
         try await s.target.startApps(step: spec.senderStep, context: ctx(spec.senderStep))
         let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
         guard let sender = state.processes(component: "sender").first else { throw CLIError.failed("the sender did not start") }
-        let limit = ContinuousClock.now + .seconds(timeout)
-        var timedOut = false
-        while Spawn.isAlive(sender.pid) {
-            if ContinuousClock.now > limit { timedOut = true; Supervisor.stop(sender.pid); break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let timedOut = try await waitForSender(sender, timeout: timeout)
         let senderLog = (try? String(contentsOfFile: sender.logPath, encoding: .utf8)) ?? ""
         let receivers = state.processes(component: "receiver").map { r in
             let bytes = Array(((try? String(contentsOfFile: r.logPath, encoding: .utf8)) ?? "").utf8)
@@ -129,6 +124,27 @@ enum MessageTest {
         }
         let verdict = MessageVerdict.judge(expected: spec.messages, senderLog: senderLog, receivers: receivers, senderTimeout: timedOut ? timeout : nil)
         return TestOutcome(verdict, redactor: s.rendered.redactor, extraProblems: warnings)
+    }
+
+    /// Waits until the sender has ended or has logged a reply to every message it sends, then
+    /// ends it; true when it did neither within `timeout` seconds (it is stopped then too).
+    ///
+    /// Once every iteration got its reply (`SenderReport.allReplied`: each "Sent message i/N"
+    /// answered, no fatal error), the example has nothing left that the verdict counts: it only
+    /// sleeps its 1 s demo pacing and closes the session. The verdict is judged from the same
+    /// logs either way; a sender that misses a reply still runs until it ends or times out.
+    static func waitForSender(_ sender: LocalState.Proc, timeout: Int) async throws -> Bool {
+        let limit = ContinuousClock.now + .seconds(timeout)
+        var log = LogTail(path: sender.logPath)
+        while Spawn.isAlive(sender.pid) {
+            if log.poll(), MessageLog.parseSender(log.text).allReplied {
+                Supervisor.stop(sender.pid)
+                return false
+            }
+            if ContinuousClock.now > limit { Supervisor.stop(sender.pid); return true }
+            try await Task.sleep(for: Supervisor.pollInterval)
+        }
+        return false
     }
 
     /// Waits until every running receiver logged that it listens (`ReceiverReport.listening`),
@@ -141,7 +157,7 @@ enum MessageTest {
                 Spawn.isAlive(r.pid) && !MessageLog.parseReceiver((try? String(contentsOfFile: r.logPath, encoding: .utf8)) ?? "").listening
             }
             if waiting.isEmpty || ContinuousClock.now > limit { break }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: Supervisor.pollInterval)
         }
         return waiting.map { r in
             let w = "receiver \(r.name) on \(r.node) never logged that it is listening within \(listenTimeout) (output buffered? the apps need PYTHONUNBUFFERED=1)"
