@@ -1,3 +1,4 @@
+import CCurl
 import Foundation
 import YAML
 
@@ -49,11 +50,15 @@ public final class KubeClient: Sendable {
 
     public var namespace: String { config.namespace }
 
+    /// Bytes of one watch or log stream that may wait for a slow consumer before the transfer
+    /// is paused (see `Transfer.bufferLimit`).
+    static let streamBufferLimit = 1 << 20
+
     // MARK: Transport
 
     func makeTransfer(method: String, path: String, body: [UInt8]?, contentType: String?, accept: String, stream: Bool) async throws -> Transfer {
         let credential = try await credentials.credential()
-        guard let t = Transfer() else { throw KubeError(kind: .network, message: "libcurl could not create a handle") }
+        guard let t = Transfer(bufferLimit: stream ? Self.streamBufferLimit : 0) else { throw KubeError(kind: .network, message: "libcurl could not create a handle") }
         var headers = ["Accept: \(accept)", "User-Agent: \(options.userAgent)"]
         if let contentType { headers.append("Content-Type: \(contentType)") }
         var cert: [UInt8]?, key: [UInt8]?
@@ -93,7 +98,10 @@ public final class KubeClient: Sendable {
         } onCancel: {
             CurlEngine.shared.cancel(t)
         }
-        options.requestLog?("< \(status) \(method) \(path) in \(Int(Date().timeIntervalSince(start) * 1000))ms")
+        if let log = options.requestLog {
+            let proto = t.httpVersion == Int(CURL_HTTP_VERSION_2_0) ? "HTTP/2" : "HTTP/1.1"
+            log("< \(status) \(method) \(path) in \(Int(Date().timeIntervalSince(start) * 1000))ms (\(proto))")
+        }
         return KubeResponse(status: status, headers: headers, body: data)
     }
 

@@ -21,14 +21,18 @@ public struct LogOptions: Sendable {
 }
 
 extension KubeClient {
+    /// Received chunks of one log a consumer may leave unread before the follow stops reading
+    /// the network (then the transfer's own byte limit pauses it).
+    static let logWindow = 64
+
     /// A pod's log, line by line. With `follow` the stream stays open until the container
     /// ends, the pod goes away or the consumer stops.
-    public func logs(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions()) -> AsyncThrowingStream<String, Error> {
-        AsyncThrowingStream { continuation in
+    public func logs(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions()) -> KubeStream<String> {
+        KubeStream(window: Self.logWindow * 64) { continuation in
             let task = Task { [self] in
                 do {
                     for try await lines in logChunks(pod: pod, namespace: namespace, options: o) {
-                        for l in lines { continuation.yield(l) }
+                        for l in lines { try await continuation.send(l) }
                     }
                     continuation.finish()
                 } catch {
@@ -42,8 +46,8 @@ extension KubeClient {
     /// A pod's log as the lines of each chunk the server sent. Following hundreds of pods at
     /// once, one stream event per chunk (not per line) is what keeps a consumer ahead of the
     /// kubelet: per-line events cost more than the lines themselves.
-    public func logChunks(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions()) -> AsyncThrowingStream<[String], Error> {
-        AsyncThrowingStream { continuation in
+    public func logChunks(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions()) -> KubeStream<[String]> {
+        KubeStream(window: Self.logWindow) { continuation in
             let task = Task { [self] in
                 let ns = namespace ?? config.namespace
                 let path = "/api/v1/namespaces/\(APIResource.escape(ns))/pods/\(APIResource.escape(pod))/log" + Self.query([
@@ -59,9 +63,9 @@ extension KubeClient {
                         while let e = try await it.next() {
                             guard case .body(let b) = e else { continue }
                             let lines = splitter.push(b)
-                            if !lines.isEmpty { continuation.yield(lines.map { String(decoding: $0, as: UTF8.self) }) }
+                            if !lines.isEmpty { try await continuation.send(lines.map { String(decoding: $0, as: UTF8.self) }) }
                         }
-                        if !splitter.buffer.isEmpty { continuation.yield([String(decoding: splitter.buffer, as: UTF8.self)]) }
+                        if !splitter.buffer.isEmpty { try await continuation.send([String(decoding: splitter.buffer, as: UTF8.self)]) }
                     } onCancel: {
                         CurlEngine.shared.cancel(t)
                     }

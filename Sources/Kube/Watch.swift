@@ -40,12 +40,15 @@ struct LineSplitter {
 }
 
 extension KubeClient {
+    /// Watch events a consumer may leave unread before the watch stops reading the network.
+    static let watchWindow = 512
+
     /// Opens a streaming GET; returns once the status is known. Non-2xx answers are read in
     /// full and thrown as `KubeError`.
-    func openStream(_ path: String, operation: String, accept: String = "application/json") async throws -> (Transfer, AsyncThrowingStream<Transfer.Event, Error>.AsyncIterator) {
+    func openStream(_ path: String, operation: String, accept: String = "application/json") async throws -> (Transfer, TransferReader) {
         let t = try await makeTransfer(method: "GET", path: path, body: nil, contentType: nil, accept: accept, stream: true)
         CurlEngine.shared.start(t)
-        var it = t.events.makeAsyncIterator()
+        var it = TransferReader(transfer: t, iterator: t.events.makeAsyncIterator())
         do {
             guard case .head(let status, let headers)? = try await it.next() else {
                 throw KubeError(kind: .network, message: "\(operation): the connection closed before a response")
@@ -68,8 +71,8 @@ extension KubeClient {
     /// the consumer stops or on an error that retrying cannot fix (401, 403, 404).
     public func watch(apiVersion: String, kind: String, namespace: String? = nil, allNamespaces: Bool = false,
                       labelSelector: String? = nil, fieldSelector: String? = nil,
-                      resourceVersion: String? = nil) -> AsyncThrowingStream<WatchEvent, Error> {
-        AsyncThrowingStream { continuation in
+                      resourceVersion: String? = nil) -> KubeStream<WatchEvent> {
+        KubeStream(window: Self.watchWindow) { continuation in
             let task = Task { [self] in
                 do {
                     let r = try await resource(apiVersion: apiVersion, kind: kind)
@@ -94,10 +97,10 @@ extension KubeClient {
                                         guard let ev = try? Value(jsonBytes: line), let type = ev["type"]?.stringValue, let obj = ev["object"] else { continue }
                                         if let v = obj.lookup(["metadata", "resourceVersion"])?.stringValue { rv = v }
                                         switch type {
-                                        case "ADDED": continuation.yield(.added(obj))
-                                        case "MODIFIED": continuation.yield(.modified(obj))
-                                        case "DELETED": continuation.yield(.deleted(obj))
-                                        case "BOOKMARK": continuation.yield(.bookmark(resourceVersion: rv ?? ""))
+                                        case "ADDED": try await continuation.send(.added(obj))
+                                        case "MODIFIED": try await continuation.send(.modified(obj))
+                                        case "DELETED": try await continuation.send(.deleted(obj))
+                                        case "BOOKMARK": try await continuation.send(.bookmark(resourceVersion: rv ?? ""))
                                         case "ERROR":
                                             if obj["code"]?.intValue == 410 { expired = true; break streamLoop }
                                             throw KubeError.from(code: Int(obj["code"]?.intValue ?? 500), body: obj.jsonBytes,
@@ -123,7 +126,7 @@ extension KubeClient {
                             let fresh = try await list(apiVersion: apiVersion, kind: kind, namespace: ns, allNamespaces: allNamespaces,
                                                        labelSelector: labelSelector, fieldSelector: fieldSelector)
                             rv = fresh.resourceVersion
-                            continuation.yield(.relisted(fresh.items))
+                            try await continuation.send(.relisted(fresh.items))
                         }
                         // A clean end (server timeout, dropped stream): resume from rv.
                     }

@@ -70,6 +70,11 @@ extension SimCluster {
         withLock { logFollowers.values.reduce(0) { $0 + $1.count } }
     }
 
+    /// Open watches (all resources), for tests that act only once a client is watching.
+    public var watcherCount: Int {
+        withLock { watchers.values.reduce(0) { $0 + $1.count } }
+    }
+
     /// Writes many lines to one container's log at once; followers get them as one chunk, as
     /// the kubelet forwards a burst read from the container's log file.
     public func appendLogs(namespace: String = "default", pod: String, container: String? = nil, _ lines: [String]) {

@@ -18,6 +18,13 @@ public struct SimOptions: Sendable {
     public var watchHistory: Int = 20_000
     /// Record Events (Scheduled, Pulling, Started, BackOff...) like the kubelet and controllers do.
     public var recordEvents: Bool = true
+    /// Offer HTTP/2 in the TLS handshake (ALPN `h2`, then `http/1.1`) as kube-apiserver does;
+    /// off, the server speaks HTTP/1.1 only (clients must fall back).
+    public var http2: Bool = true
+    /// SETTINGS_MAX_CONCURRENT_STREAMS the server announces on HTTP/2 connections: 100, what
+    /// kube-apiserver announces since the HTTP/2 rapid-reset fixes (CVE-2023-44487). A client
+    /// following more streams than that must spread them over several connections.
+    public var http2MaxConcurrentStreams: Int = 100
     public init() {}
 }
 
@@ -103,6 +110,11 @@ public final class SimCluster: @unchecked Sendable {
 
     /// Requests seen, in order (method and path with query), for tests that check what a client asked.
     public internal(set) var requestLog: [String] = []
+    /// One entry per accepted TLS connection: the protocol negotiated with ALPN (`h2` or
+    /// `http/1.1`), so tests can tell how a client used its connections.
+    public internal(set) var connectionLog: [String] = []
+    /// Requests that arrived as HTTP/2 streams.
+    public internal(set) var http2Requests = 0
     var faults: [SimFaultRule] = []
     public var tokens: [String: SimUser] = [:]
     /// Users (by name) that are authenticated but allowed nothing: every request is 403.
@@ -457,7 +469,9 @@ public final class SimCluster: @unchecked Sendable {
 
     public func clearFaults() { withLock { faults.removeAll() } }
 
-    public func clearRequestLog() { withLock { requestLog.removeAll() } }
+    public func clearRequestLog() { withLock { requestLog.removeAll(); connectionLog.removeAll(); http2Requests = 0 } }
+
+    func noteConnection(_ proto: String) { withLock { connectionLog.append(proto) } }
 }
 
 final class CollectingSink: SimStreamSink, @unchecked Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import YAML
@@ -26,19 +27,48 @@ public final class KubeSimServer: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(pki.serverKey.utf8), format: .pem)))
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pki.caCert.utf8)))
         tls.certificateVerification = .optionalVerification
-        tls.applicationProtocols = ["http/1.1"]
+        // Shutting down, do not wait the default 5 s for close_notify from clients that keep
+        // idle connections pooled (libcurl answers only when it next uses the connection).
+        tls.shutdownTimeout = .milliseconds(50)
+        // kube-apiserver offers h2 first; Go and libcurl clients then multiplex every request
+        // and stream over one connection per 100 streams.
+        tls.applicationProtocols = options.http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         let context = try NIOSSLContext(configuration: tls)
         let portBox = PortBox()
+        var h2Connection = NIOHTTP2Handler.ConnectionConfiguration()
+        h2Connection.initialSettings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
+            + [HTTP2Setting(parameter: .maxConcurrentStreams, value: options.http2MaxConcurrentStreams),
+               HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20)]
+        // Windows as large as Go's server uses (1 MB per stream, more per connection), so flow
+        // control does not throttle a fast reader.
+        h2Connection.targetWindowSize = 16 << 20
+        var h2Stream = NIOHTTP2Handler.StreamConfiguration()
+        h2Stream.targetWindowSize = 1 << 20
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 512)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { ch in
-                ch.eventLoop.makeCompletedFuture {
+                do {
                     try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                    try ch.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try ch.pipeline.syncOperations.addHandler(SimHTTPHandler(cluster: cluster, port: portBox))
+                } catch {
+                    return ch.eventLoop.makeFailedFuture(error)
                 }
+                return ch.configureCommonHTTPServerPipeline(
+                    connectionConfiguration: h2Connection, streamConfiguration: h2Stream,
+                    h2ConnectionChannelConfigurator: { conn in
+                        cluster.noteConnection("h2")
+                        return conn.eventLoop.makeSucceededVoidFuture()
+                    },
+                    configurator: { stream in
+                        stream.eventLoop.makeCompletedFuture {
+                            // HTTP/1.1 configures the TLS connection itself; HTTP/2 each stream.
+                            if (try? stream.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)) != nil {
+                                cluster.noteConnection("http/1.1")
+                            }
+                            try stream.pipeline.syncOperations.addHandler(SimHTTPHandler(cluster: cluster, port: portBox))
+                        }
+                    })
             }
         let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress?.port ?? 0
@@ -178,7 +208,10 @@ final class SimHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         if let auth = headers.first(name: "authorization"), auth.hasPrefix("Bearer ") {
             return cluster.withLock { cluster.tokens[String(auth.dropFirst(7))] }
         }
-        guard let ssl = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+        // On HTTP/2 the handler sits on a stream channel; TLS is on the connection (its parent).
+        let ssl = (try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))
+            ?? (try? context.channel.parent?.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))
+        guard let ssl,
               let cert = ssl.peerCertificate, let der = try? cert.toDERBytes() else { return nil }
         let subject = DERSubject.subject(der: der)
         guard let cn = subject.cn else { return nil }
@@ -189,6 +222,7 @@ final class SimHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         let parts = h.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         var headers: [String: String] = [:]
         for (k, v) in h.headers { headers[k.lowercased()] = v }
+        if h.version.major == 2 { cluster.withLock { cluster.http2Requests += 1 } }
         let req = SimRequest(method: h.method.rawValue, path: String(parts.first ?? ""),
                              query: parts.count > 1 ? SimRequest.parseQuery(parts[1]) : [:],
                              headers: headers, body: body, user: user(context: context, headers: h.headers))
@@ -219,7 +253,8 @@ final class SimHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         case .stream(let contentType, let start, let bookmarks):
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: contentType)
-            headers.add(name: "Transfer-Encoding", value: "chunked")
+            // No Content-Length: HTTP/1.1 gets chunked encoding from NIO's encoder, HTTP/2 DATA
+            // frames until END_STREAM (Transfer-Encoding is forbidden there).
             headers.add(name: "Cache-Control", value: "no-cache, private")
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .ok, headers: headers))), promise: nil)
             let sink = ChannelSink(channel: context.channel)
