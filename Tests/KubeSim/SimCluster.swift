@@ -216,7 +216,7 @@ public final class SimCluster: @unchecked Sendable {
         Array((Value.map(["type": .string(type), "object": object]).jsonString() + "\n").utf8)
     }
 
-    func newMetadata(_ r: SimResource, _ obj: inout Value, namespace: String?, manager: String, operation: String) throws {
+    func newMetadata(_ r: SimResource, _ obj: inout Value, namespace: String?, manager: String, operation: String, fields: Value = .map([:])) throws {
         var name = obj[path: ["metadata", "name"]]?.str ?? ""
         if name.isEmpty, let gen = obj[path: ["metadata", "generateName"]]?.str, !gen.isEmpty {
             name = gen + SimID.suffix()
@@ -243,22 +243,22 @@ public final class SimCluster: @unchecked Sendable {
         if obj["spec"] != nil, r.name != "pods", r.name != "nodes", r.name != "namespaces", r.name != "services" {
             obj[path: ["metadata", "generation"]] = .int(1)
         }
-        obj[path: ["metadata", "managedFields"]] = .list([Self.managedEntry(manager: manager, operation: operation, apiVersion: r.groupVersion)])
+        obj[path: ["metadata", "managedFields"]] = .list([Self.managedEntry(manager: manager, operation: operation, apiVersion: r.groupVersion, fields: fields)])
         obj[path: ["apiVersion"]] = .string(r.groupVersion)
         obj[path: ["kind"]] = .string(r.kind)
     }
 
-    static func managedEntry(manager: String, operation: String, apiVersion: String) -> Value {
+    static func managedEntry(manager: String, operation: String, apiVersion: String, fields: Value = .map([:])) -> Value {
         .map(["manager": .string(manager), "operation": .string(operation), "apiVersion": .string(apiVersion),
-              "time": .string(SimTime.rfc3339()), "fieldsType": "FieldsV1", "fieldsV1": .map([:])])
+              "time": .string(SimTime.rfc3339()), "fieldsType": "FieldsV1", "fieldsV1": fields])
     }
 
-    func createLocked(_ r: SimResource, namespace: String?, object: Value, manager: String, operation: String = "Update") throws -> Value {
+    func createLocked(_ r: SimResource, namespace: String?, object: Value, manager: String, operation: String = "Update", fields: Value = .map([:])) throws -> Value {
         var obj = object
         if let kind = obj["kind"]?.str, kind != r.kind {
             throw SimError.badRequest("the API version in the data (\(obj["apiVersion"]?.str ?? "")) does not match the expected API version (\(r.groupVersion))")
         }
-        try newMetadata(r, &obj, namespace: namespace, manager: manager, operation: operation)
+        try newMetadata(r, &obj, namespace: namespace, manager: manager, operation: operation, fields: fields)
         try validate(r, obj)
         applyDefaults(r, &obj)
         return putLocked(r, obj, type: "ADDED")

@@ -163,7 +163,8 @@ extension SimCluster {
                     return .json(obj, code: created ? 201 : 200)
                 }
                 if ct.hasPrefix("application/merge-patch+json") || ct.hasPrefix("application/strategic-merge-patch+json") {
-                    return .json(try withLock { try mergePatchLocked(r, namespace: namespace, name: n, patch: patch, manager: req.query["fieldManager"] ?? "kubectl") })
+                    let strategic = ct.hasPrefix("application/strategic-merge-patch+json")
+                    return .json(try withLock { try mergePatchLocked(r, namespace: namespace, name: n, patch: patch, manager: req.query["fieldManager"] ?? "kubectl", strategic: strategic) })
                 }
                 return .full(code: 415, contentType: "application/json",
                              body: Array(SimError.make(415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml").status.jsonString().utf8), headers: [])

@@ -51,7 +51,7 @@ struct KubectlTests {
                     image: ghcr.io/agntcy/slim:0.4
             """
             try manifest.write(toFile: dir + "/ds.yaml", atomically: true, encoding: .utf8)
-            let (ssa, ssaOut, ssaErr) = try run(["apply", "--server-side", "--validate=false", "-f", dir + "/ds.yaml"], kubeconfig: kubeconfig)
+            let (ssa, ssaOut, ssaErr) = try run(["apply", "--server-side", "-f", dir + "/ds.yaml"], kubeconfig: kubeconfig)
             #expect(ssa == 0, "\(ssaErr)")
             #expect(ssaOut.contains("daemonset.apps/slim serverside-applied"), "\(ssaOut)")
             _ = try await waitFor(client, apiVersion: "apps/v1", kind: "DaemonSet", name: "slim") { DaemonSet($0).numberReady == 2 }
@@ -73,11 +73,11 @@ struct KubectlTests {
 
             // Client-side apply of a ConfigMap (create, then patch).
             try "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '1'}\n".write(toFile: dir + "/cm.yaml", atomically: true, encoding: .utf8)
-            let (csa, csaOut, csaErr) = try run(["apply", "--validate=false", "-f", dir + "/cm.yaml"], kubeconfig: kubeconfig)
+            let (csa, csaOut, csaErr) = try run(["apply", "-f", dir + "/cm.yaml"], kubeconfig: kubeconfig)
             #expect(csa == 0, "\(csaErr)")
             #expect(csaOut.contains("configmap/cfg created"), "\(csaOut) \(csaErr)")
             try "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '2'}\n".write(toFile: dir + "/cm.yaml", atomically: true, encoding: .utf8)
-            let (csa2, csa2Out, csa2Err) = try run(["apply", "--validate=false", "-f", dir + "/cm.yaml"], kubeconfig: kubeconfig)
+            let (csa2, csa2Out, csa2Err) = try run(["apply", "-f", dir + "/cm.yaml"], kubeconfig: kubeconfig)
             #expect(csa2 == 0, "\(csa2Err)")
             #expect(csa2Out.contains("configmap/cfg configured"), "\(csa2Out)")
             let cm = try await client.get(apiVersion: "v1", kind: "ConfigMap", name: "cfg")
