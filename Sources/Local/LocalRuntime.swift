@@ -23,6 +23,9 @@ public struct LocalRuntime: Sendable {
         return (env["HOME"] ?? NSHomeDirectory()) + "/.cache"
     }
 
+    /// `runtime/held_start.py`, next to the node runner: starts an app now, runs it on release.
+    public var heldScript: String { (nodeScript as NSString).deletingLastPathComponent + "/held_start.py" }
+
     public var python: String { "\(venv)/bin/python" }
     public var binDir: String { "\(venv)/bin" }
     var marker: String { "\(venv)/.slimctl-ready" }

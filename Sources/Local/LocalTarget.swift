@@ -161,10 +161,53 @@ public struct LocalTarget: StepExecutor {
     }
 
     /// Starts the workloads of a manifests step: a DaemonSet once per eligible node, a Pod or
-    /// Deployment replica once. Receivers count as up when their process has stayed up and
-    /// printed its first line.
+    /// Deployment replica once. Long-running apps count as up when they survived their start-up
+    /// (receivers: once they listen); see `watchStartUp`.
     public func startApps(step: String, context: StepContext) async throws {
+        try await finishStart(try spawnApps(step: step, context: context), context: context)
+    }
+
+    /// A manifests step's apps once spawned. Held ones wait, imported, until `go`.
+    public struct SpawnedApps: Sendable {
+        public var procs: [LocalState.Proc]
+        var gates: [Int32]
+        var app: TestApp?
+    }
+
+    /// Lets held apps run. A held app that is already gone is left to the caller's checks.
+    public func go(_ apps: SpawnedApps) {
+        for g in apps.gates { Supervisor.go(g) }
+    }
+
+    /// Held apps that must not run (the receivers failed): they leave without starting, and
+    /// are stopped and forgotten.
+    public func abandon(_ apps: SpawnedApps) {
+        for g in apps.gates { Supervisor.abandon(g) }
+        Supervisor.stop(apps.procs.map(\.pid))
+        Supervisor.release(apps.procs.map(\.pid))
+        var state = loadState()
+        let pids = Set(apps.procs.map(\.pid))
+        state.processes.removeAll { pids.contains($0.pid) }
+        try? state.save(statePath)
+    }
+
+    /// Waits for spawned (and, if held, released) apps to survive their start-up, then hands
+    /// them over: they are meant to outlive this command.
+    public func finishStart(_ apps: SpawnedApps, context: StepContext) async throws {
+        try await Self.watchStartUp(apps.procs.filter { !$0.runsToCompletion },
+                                    ready: apps.app == .receiver ? { MessageLog.parseReceiver($0).listening } : nil)
+        Supervisor.release(apps.procs.map(\.pid))
+        context.report("started " + apps.procs.map { "\($0.name)@\($0.node)" }.joined(separator: ", "))
+    }
+
+    /// Spawns the apps of a manifests step and records them. With `held`, each runs through
+    /// `runtime/held_start.py`: Python and the app's imports start now, the app itself only on
+    /// `go` (a sender started together with the receivers, released once they listen).
+    public func spawnApps(step: String, context: StepContext, held: Bool = false) throws -> SpawnedApps {
         guard let m = rendered.manifests(forStep: step) else { throw LocalError("no manifests for step \(step)") }
+        if held && !FileManager.default.fileExists(atPath: runtime.heldScript) {
+            throw LocalError("the app launcher \(runtime.heldScript) is missing (set SLIMCTL_HOME to the slimctl folder that holds runtime/)")
+        }
         var state = loadState()
         let component = m.app?.rawValue ?? step
         Supervisor.stop(state.processes.filter { $0.component == component }.map(\.pid))
@@ -176,6 +219,7 @@ public struct LocalTarget: StepExecutor {
         var services = slimServices(state)
         let all = rendered.manifests.flatMap(\.objects)
         var started: [LocalState.Proc] = []
+        var gates: [Int32] = []
         var noticed = false
         for o in m.objects {
             let kind = o["kind"]?.stringValue ?? ""
@@ -206,41 +250,45 @@ public struct LocalTarget: StepExecutor {
                 let log = "\(stateDir)/logs/\(pod).log"
                 var env = cmd.env
                 env["PATH"] = runtime.binDir + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-                let s = try Supervisor.start(cmd.argv, env: env, log: log)
+                let argv = held ? [runtime.python, runtime.heldScript] + cmd.argv : cmd.argv
+                let s = try Supervisor.start(argv, env: env, log: log, held: held)
+                if let g = s.gate { gates.append(g) }
                 started.append(.init(name: pod, component: component, workload: "\(kind)/\(name)", node: node, pid: s.pid,
-                                     argv: cmd.argv.map { rendered.redactor.redact($0) }, logPath: log, configPath: nil, port: nil,
+                                     argv: argv.map { rendered.redactor.redact($0) }, logPath: log, configPath: nil, port: nil,
                                      startedAt: Date(), runsToCompletion: kind == "Pod" && (spec["restartPolicy"]?.stringValue ?? "Always") != "Always" || kind == "Job"))
             }
         }
         state.processes += started
         try state.save(statePath)
-        try await Self.watchStartUp(started.filter { !$0.runsToCompletion },
-                                    ready: m.app == .receiver ? { MessageLog.parseReceiver($0).listening } : nil)
-        Supervisor.release(started.map(\.pid))
-        context.report("started " + started.map { "\($0.name)@\($0.node)" }.joined(separator: ", "))
+        return SpawnedApps(procs: started, gates: gates, app: m.app)
     }
 
-    /// How long a long-running app must stay up to count as started, unless it says sooner that it is ready.
+    /// How long a long-running app without a readiness line must stay up to count as started.
     static let startUpWindow: Duration = .milliseconds(300)
+    /// Bound on waiting for an app's readiness line (real receivers print it within 0.4 s);
+    /// one still silent then is left to the test's own listening check, which names it.
+    public static let readyTimeout: Duration = .seconds(30)
 
     /// Long-running apps must survive their start-up (a bad flag ends them at once). They are
-    /// watched together, not one after another: an app is up once its log shows `ready` (for
-    /// receivers the "waiting for new session" line: subscribed, a sender can reach it) or
-    /// once it has stayed alive for `startUpWindow`; one that exits before that fails the step.
+    /// watched together, not one after another. With `ready` (receivers: the "waiting for new
+    /// session" line, subscribed so a sender can reach them) an app is up once its log says so,
+    /// and exiting before that fails the step, however long Python took to get there on a busy
+    /// machine; without it an app is up once it has stayed alive for `startUpWindow`.
     static func watchStartUp(_ procs: [LocalState.Proc], ready: ((String) -> Bool)?) async throws {
         var pending = procs.map { (proc: $0, log: LogTail(path: $0.logPath)) }
-        let window = ContinuousClock.now + startUpWindow
+        let limit = ContinuousClock.now + (ready == nil ? startUpWindow : readyTimeout)
         while !pending.isEmpty {
             var left: [(proc: LocalState.Proc, log: LogTail)] = []
             for var p in pending {
                 if let ready, p.log.poll(), ready(p.log.text) { continue }
                 if !Spawn.isAlive(p.proc.pid) {
+                    if let ready, p.log.poll(), ready(p.log.text) { continue }
                     throw LocalError("\(p.proc.name) on \(p.proc.node) exited at start: " + Supervisor.tail(p.proc.logPath, lines: 3).joined(separator: " | "))
                 }
                 left.append(p)
             }
             pending = left
-            if ContinuousClock.now >= window { break }
+            if ContinuousClock.now >= limit { break }
             try await Task.sleep(for: Supervisor.pollInterval)
         }
     }

@@ -8,19 +8,41 @@ public enum Supervisor {
     public struct Started: Sendable {
         public var pid: Int32
         public var log: String
+        /// For a held start: the write end of the child's stdin, for `go` or `abandon`.
+        public var gate: Int32?
     }
 
-    public static func start(_ argv: [String], env: [String: String], log: String) throws -> Started {
+    /// With `held`, the child gets a pipe as stdin and the returned `gate` keeps its write end:
+    /// `runtime/held_start.py` waits on it (see `go`).
+    public static func start(_ argv: [String], env: [String: String], log: String, held: Bool = false) throws -> Started {
         try FileManager.default.createDirectory(atPath: (log as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: log, contents: nil, attributes: [.posixPermissions: 0o600])
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
         environment["PYTHONUNBUFFERED"] = "1"
-        let pid = try Spawn.start(argv, environment: environment, output: .file(log), detached: true)
+        let pipe = held ? try Spawn.pipe() : nil
+        defer { if let pipe { close(pipe.readEnd) } }
+        let pid: Int32
+        do {
+            pid = try Spawn.start(argv, environment: environment, output: .file(log), detached: true, stdin: pipe?.readEnd)
+        } catch {
+            if let pipe { close(pipe.writeEnd) }
+            throw error
+        }
         // Until the step that started it succeeds, an interrupt must end it too.
         ChildRegistry.shared.add(pid)
-        return Started(pid: pid, log: log)
+        return Started(pid: pid, log: log, gate: pipe?.writeEnd)
     }
+
+    /// Lets a held app run (one line on its stdin). False when it is already gone.
+    @discardableResult
+    public static func go(_ gate: Int32) -> Bool {
+        defer { close(gate) }
+        return Spawn.writeToPipe(gate, Array("go\n".utf8))
+    }
+
+    /// A held app that must not run: end of input makes it leave without starting.
+    public static func abandon(_ gate: Int32) { close(gate) }
 
     /// Waits until a line containing `marker` is in the log, the process exits, or time runs out.
     /// Local processes only: Kubernetes readiness uses watches.

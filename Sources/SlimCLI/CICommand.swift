@@ -128,8 +128,7 @@ struct CICommand: AsyncParsableCommand {
             let t = ContinuousClock.now
             let ctx = { (step: String) in StepContext(runDir: session.runDir, logPath: "\(session.runDir)/\(step).log", report: { progress(.message(step: step, text: $0)) }) }
             do {
-                try await session.target.startApps(step: spec.receiverStep, context: ctx(spec.receiverStep))
-                let outcome = try await MessageTest.sendAndCount(session, spec: spec, timeout: spec.timeoutSeconds, context: ctx)
+                let outcome = try await MessageTest.sendAndCount(session, spec: spec, timeout: spec.timeoutSeconds, startReceivers: true, context: ctx)
                 outcome.print(json: out.output == .json)
                 report.cases.append(.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: outcome.passed ? "passed" : "failed",
                                           seconds: seconds(since: t),

@@ -34,9 +34,9 @@ struct TestCommand: AsyncParsableCommand {
         let apps: Set<String> = ["receiver", "sender"]
         defer { if !keep && which != .receiver { _ = s.target.delete(components: apps) } }
 
-        if which != .sender {
+        if which == .receiver {
             try await s.target.startApps(step: spec.receiverStep, context: ctx(spec.receiverStep))
-        } else if s.target.observedPods().filter({ $0.owner.hasPrefix("DaemonSet/") || $0.owner.hasPrefix("Pod/") }).isEmpty {
+        } else if which == .sender && s.target.observedPods().filter({ $0.owner.hasPrefix("DaemonSet/") || $0.owner.hasPrefix("Pod/") }).isEmpty {
             throw CLIError.config("no receiver is running; run `slimctl test receiver \(s.rendered.strategy.name)` first, or `test all`")
         }
         if which == .receiver {
@@ -46,7 +46,7 @@ struct TestCommand: AsyncParsableCommand {
             result.print(json: out.output == .json)
             return
         }
-        let result = try await MessageTest.sendAndCount(s, spec: spec, timeout: timeout ?? spec.timeoutSeconds, context: ctx)
+        let result = try await MessageTest.sendAndCount(s, spec: spec, timeout: timeout ?? spec.timeoutSeconds, startReceivers: which == .all, context: ctx)
         result.print(json: out.output == .json)
         if !result.passed { throw CLIError.silent(.failed) }
     }
@@ -100,18 +100,34 @@ struct TestOutcome {
 }
 
 /// The counting half of `slimctl test` on the local target, shared with `slimctl ci`: start the
-/// sender once the receivers listen, wait for it, and count from the logs.
+/// receivers (unless they run already) and the sender, let the sender run once the receivers
+/// listen, wait for it, and count from the logs.
 enum MessageTest {
     /// Bound on waiting for the receivers' "listening" line (real ones print it within 0.4 s).
-    static let listenTimeout: Duration = .seconds(30)
+    static let listenTimeout: Duration = LocalTarget.readyTimeout
 
-    static func sendAndCount(_ s: LocalSession, spec: TestSpec, timeout: Int, context ctx: (String) -> StepContext) async throws -> TestOutcome {
-        let before = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
-        let warnings = try await waitListening(before, report: ctx(spec.receiverStep).report)
-        // Only what receivers log from now on counts: reused ones may hold an earlier run's messages.
+    static func sendAndCount(_ s: LocalSession, spec: TestSpec, timeout: Int, startReceivers: Bool,
+                             context ctx: (String) -> StepContext) async throws -> TestOutcome {
+        // The sender is spawned together with the receivers but held (runtime/held_start.py):
+        // its Python start-up and imports overlap theirs, and it runs only once they listen,
+        // so its session never meets a receiver that is not subscribed yet.
+        let receiverStart = startReceivers ? try s.target.spawnApps(step: spec.receiverStep, context: ctx(spec.receiverStep)) : nil
+        let senderStart = try s.target.spawnApps(step: spec.senderStep, context: ctx(spec.senderStep), held: true)
+        let warnings: [String]
         var offsets: [String: Int] = [:]
-        for r in before { offsets[r.name] = (try? FileManager.default.attributesOfItem(atPath: r.logPath)[.size] as? Int) ?? 0 }
-        try await s.target.startApps(step: spec.senderStep, context: ctx(spec.senderStep))
+        do {
+            if let receiverStart { try await s.target.finishStart(receiverStart, context: ctx(spec.receiverStep)) }
+            let before = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
+            // Receivers started here were already waited for (LocalTarget.readyTimeout).
+            warnings = try await waitListening(before, timeout: receiverStart == nil ? listenTimeout : .zero, report: ctx(spec.receiverStep).report)
+            // Only what receivers log from now on counts: reused ones may hold an earlier run's messages.
+            for r in before { offsets[r.name] = (try? FileManager.default.attributesOfItem(atPath: r.logPath)[.size] as? Int) ?? 0 }
+        } catch {
+            s.target.abandon(senderStart)
+            throw error
+        }
+        s.target.go(senderStart)
+        try await s.target.finishStart(senderStart, context: ctx(spec.senderStep))
         let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
         guard let sender = state.processes(component: "sender").first else { throw CLIError.failed("the sender did not start") }
         let timedOut = try await waitForSender(sender, timeout: timeout)
@@ -149,8 +165,8 @@ enum MessageTest {
 
     /// Waits until every running receiver logged that it listens (`ReceiverReport.listening`),
     /// instead of a fixed pause; a receiver that never does is reported, not waited for longer.
-    static func waitListening(_ receivers: [LocalState.Proc], report: (String) -> Void) async throws -> [String] {
-        let limit = ContinuousClock.now + listenTimeout
+    static func waitListening(_ receivers: [LocalState.Proc], timeout: Duration, report: (String) -> Void) async throws -> [String] {
+        let limit = ContinuousClock.now + timeout
         var waiting = receivers
         while true {
             waiting = waiting.filter { r in

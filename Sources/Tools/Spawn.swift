@@ -19,9 +19,10 @@ public enum Spawn {
     }
 
     /// Starts `argv` and returns its pid. With `detached`, the child gets a new session (it
-    /// outlives slimctl, as local SLIM nodes must); otherwise a new process group.
+    /// outlives slimctl, as local SLIM nodes must); otherwise a new process group. `stdin`: a
+    /// descriptor to give the child as its standard input (default /dev/null).
     public static func start(_ argv: [String], environment: [String: String]? = nil,
-                             output: Output = .null, detached: Bool = false) throws -> pid_t {
+                             output: Output = .null, detached: Bool = false, stdin: Int32? = nil) throws -> pid_t {
         guard let exe = argv.first else { throw Failure(argv0: "", message: "empty command") }
         guard let path = which(exe, environment: environment) else {
             throw Failure(argv0: exe, message: "not found on PATH")
@@ -29,7 +30,11 @@ public enum Spawn {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stdin {
+            posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         switch output {
         case .null:
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
@@ -177,6 +182,34 @@ public enum Spawn {
         }
         // Without /proc entries (not Linux) trust kill(0).
         return live
+    }
+
+    /// A pipe whose write end stays with slimctl and whose read end becomes a child's stdin
+    /// (`start(…, stdin: readEnd)`); both ends close-on-exec, so no other child inherits them.
+    public static func pipe() throws -> (readEnd: Int32, writeEnd: Int32) {
+        var fds: [Int32] = [0, 0]
+        // pipe2 is not visible to Swift here; slimctl spawns from one task at a time, so no
+        // other child can be started between pipe and fcntl.
+        guard Glibc.pipe(&fds) == 0 else { throw Failure(argv0: "pipe", message: String(cString: strerror(errno))) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+
+    /// Writes to a pipe whose reader may be gone: false instead of dying of SIGPIPE. The
+    /// signal is blocked for this thread during the write and a pending one is taken back.
+    public static func writeToPipe(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var block = sigset_t(), old = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EPIPE {
+            var zero = timespec(tv_sec: 0, tv_nsec: 0)
+            _ = sigtimedwait(&block, nil, &zero)
+            return false
+        }
+        return n == bytes.count
     }
 
     public static func which(_ name: String, environment: [String: String]? = nil) -> String? {
