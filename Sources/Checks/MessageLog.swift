@@ -1,3 +1,5 @@
+import Foundation
+
 /// Counts what the slim-bindings p2p example (the seeds' test apps alice and bob) logged,
 /// so a message test is judged by counts instead of by eye. Pure: text in, report out; the
 /// same parser serves local processes and `kubectl logs`.
@@ -58,7 +60,11 @@ public enum MessageLog {
     /// Removes ANSI escape sequences (CSI such as colours, OSC, and two-byte escapes): the
     /// example and the SLIM library colour their output even when it goes to a file.
     public static func stripANSI(_ s: String) -> String {
-        guard s.unicodeScalars.contains("\u{1B}") else { return s }
+        // ESC is ASCII, so a byte search finds it; most lines have none (this runs per line of
+        // `slimctl logs` piped anywhere).
+        var plain = s
+        let hasEscape = plain.withUTF8 { b in b.baseAddress.map { memchr($0, 0x1B, b.count) != nil } ?? false }
+        guard hasEscape else { return s }
         var out = String.UnicodeScalarView()
         var scalars = s.unicodeScalars.makeIterator()
         while let scalar = scalars.next() {

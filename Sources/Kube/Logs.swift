@@ -62,8 +62,8 @@ extension KubeClient {
                     try await withTaskCancellationHandler {
                         while let e = try await it.next() {
                             guard case .body(let b) = e else { continue }
-                            let lines = splitter.push(b)
-                            if !lines.isEmpty { try await continuation.send(lines.map { String(decoding: $0, as: UTF8.self) }) }
+                            let lines = splitter.pushText(b)
+                            if !lines.isEmpty { try await continuation.send(lines) }
                         }
                         if !splitter.buffer.isEmpty { try await continuation.send([String(decoding: splitter.buffer, as: UTF8.self)]) }
                     } onCancel: {

@@ -37,6 +37,25 @@ struct LineSplitter {
         scanned = buffer.count
         return lines
     }
+
+    /// The same as text, each line decoded straight from the buffer (no array per line).
+    mutating func pushText(_ bytes: [UInt8]) -> [String] {
+        buffer += bytes
+        var lines: [String] = []
+        var start = 0
+        var from = scanned
+        buffer.withUnsafeBufferPointer { b in
+            while from < b.count, let p = memchr(b.baseAddress! + from, 0x0A, b.count - from) {
+                let nl = b.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<nl]), as: UTF8.self))
+                start = nl + 1
+                from = start
+            }
+        }
+        if start > 0 { buffer.removeFirst(start) }
+        scanned = buffer.count
+        return lines
+    }
 }
 
 extension KubeClient {

@@ -136,19 +136,19 @@ extension FileHandle {
     /// from `print` elsewhere cannot interleave inside them; stdio is flushed first to keep order.
     func writeAll(_ text: String) {
         fflush(nil)
-        let bytes = Array(text.utf8)
-        var done = 0
+        var text = text
         let fd = fileDescriptor
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { buf -> Int in
-                guard let base = buf.baseAddress else { return 0 }
-                return Glibc.write(fd, base + done, buf.count - done)
+        text.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return }
+            var done = 0
+            while done < buf.count {
+                let n = Glibc.write(fd, base + done, buf.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                done += n
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            done += n
         }
     }
 }

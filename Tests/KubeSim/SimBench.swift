@@ -86,7 +86,9 @@ extension SimCluster {
             podLogs[uid]?[c, default: []].append(contentsOf: entries)
             for f in (logFollowers[uid] ?? [:]).values where f.container == c {
                 var bytes: [UInt8] = []
-                for e in entries { bytes += Self.logBytes(e, timestamps: f.timestamps) }
+                // One instant for the whole burst: stamp it once.
+                let stamp = f.timestamps ? Array((SimTime.rfc3339(now, fraction: true) + " ").utf8) : []
+                for e in entries { bytes += stamp; bytes += e.text.utf8; bytes.append(10) }
                 f.sink.send(bytes)
             }
         }
