@@ -120,9 +120,10 @@ public enum LiveChanges {
 public enum VerifyWatch {
     /// Runs until `onEvent` returns true (done), the task is cancelled, or a watch fails for
     /// good (401, 403). The watches reconnect and relist on their own (see `KubeClient.watch`).
+    /// Events that arrive together are applied together and `onEvent` sees their state once.
     public static func run(_ client: KubeClient, state initial: LiveState, streams: [WatchStream],
                            onEvent: @Sendable (LiveState, [LiveChange]) async throws -> Bool) async throws {
-        let (events, continuation) = AsyncThrowingStream<(WatchStream, WatchEvent), Error>.makeStream()
+        let events = EventBatches<(WatchStream, WatchEvent)>()
         let watchers = Task {
             await withTaskGroup(of: Void.self) { group in
                 for s in streams {
@@ -130,22 +131,28 @@ public enum VerifyWatch {
                         do {
                             for try await e in client.watch(apiVersion: s.apiVersion, kind: s.kind, namespace: s.namespace,
                                                             resourceVersion: s.resourceVersion) {
-                                continuation.yield((s, e))
+                                events.push((s, e))
                             }
                         } catch {
-                            continuation.finish(throwing: error)
+                            events.finish(throwing: error)
                         }
                     }
                 }
             }
-            continuation.finish()
+            events.finish()
         }
         defer { watchers.cancel() }
         var state = initial
-        for try await (stream, event) in events {
-            let applied = state.apply(kind: stream.kind, namespace: stream.namespace, event)
-            let changes = applied.compactMap { LiveChanges.describe(kind: stream.kind, old: $0.old, new: $0.new) }
-            if case .bookmark = event { continue }
+        while let batch = try await events.next() {
+            var changes: [LiveChange] = []
+            var onlyBookmarks = true
+            for (stream, event) in batch {
+                let applied = state.apply(kind: stream.kind, namespace: stream.namespace, event)
+                changes += applied.compactMap { LiveChanges.describe(kind: stream.kind, old: $0.old, new: $0.new) }
+                if case .bookmark = event { continue }
+                onlyBookmarks = false
+            }
+            if onlyBookmarks { continue }
             if try await onEvent(state, changes) { return }
         }
         try Task.checkCancellation()

@@ -14,7 +14,7 @@ public enum SlimctlMain {
             } else {
                 try command.run()
             }
-            exit(ExitCode.ok.rawValue)
+            finish(.ok)
         } catch let e where isArgumentParserExit(e) {
             Slimctl.exit(withError: e)
         } catch {
@@ -26,8 +26,17 @@ public enum SlimctlMain {
             if !message.isEmpty {
                 FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
             }
-            exit(code.rawValue)
+            finish(code)
         }
+    }
+
+    /// Ends the process once everything is written: `_exit` after flushing, because the
+    /// library teardown `exit` runs (TLS and libcurl global state, the runtime's) has nothing
+    /// left to save and cost about a millisecond after `verify --wait` had its answer. Every
+    /// file slimctl writes is complete and renamed into place before this point.
+    static func finish(_ code: ExitCode) -> Never {
+        fflush(nil)
+        _exit(code.rawValue)
     }
 
     static func isArgumentParserExit(_ e: Error) -> Bool {
