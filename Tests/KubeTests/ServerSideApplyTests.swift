@@ -43,19 +43,10 @@ struct ServerSideApplyTests {
                         ports: [{containerPort: 46357}]
             """))
             // The injector applies only its own container (and the identifying fields).
-            let both = try await injector.apply(try YAML.load("""
-            apiVersion: apps/v1
-            kind: DaemonSet
-            metadata: {name: slim, namespace: default}
-            spec:
-              selector: {matchLabels: {app: slim}}
-              template:
-                metadata: {labels: {app: slim}}
-                spec:
-                  containers:
-                  - name: proxy
-                    image: proxy:1
-            """, file: "sidecar.yaml"), force: false)
+            let both = try await injector.apply(try manifest("""
+                      - name: proxy
+                        image: proxy:1
+            """), force: false)
             #expect(Set(containers(both).keys) == ["slim", "proxy"])
             #expect(containers(both)["slim"]?["image"]?.stringValue == "slim:1")
             let managers = both.lookup(["metadata", "managedFields"])?.listValue?.compactMap { $0["manager"]?.stringValue } ?? []
