@@ -131,7 +131,8 @@ public final class KubeClient: Sendable {
                 if e.isTimeout {
                     throw KubeError(kind: .timeout, message: "\(op): timed out after \(Int(options.requestTimeout))s talking to \(config.cluster.server) (context \"\(config.contextName)\")")
                 }
-                var m = "\(op): cannot reach \(config.cluster.server) (context \"\(config.contextName)\"): \(e.description)"
+                let via = config.cluster.proxyURL.map { " through proxy-url \($0)" } ?? ""
+                var m = "\(op): cannot reach \(config.cluster.server)\(via) (context \"\(config.contextName)\"): \(e.description)"
                 if e.isTLS { m += "; the server certificate did not verify against the kubeconfig's certificate-authority" }
                 throw KubeError(kind: .network, message: m)
             }

@@ -122,6 +122,44 @@ struct KubeconfigTests {
         await server.shutdown()
     }
 
+    /// `proxy-url`: every connection is a CONNECT tunnel through the proxy (TLS and HTTP/2 end
+    /// to end inside it); a proxy that is down is named in the error.
+    @Test func proxyURLTunnelsThroughTheProxy() async throws {
+        let server = try await KubeSimServer.start()
+        let proxy = try await SimConnectProxy.start()
+        let dir = tempDir()
+        func config(_ proxyURL: String) throws -> String {
+            try write(dir, "config-\(UUID().uuidString.prefix(4))", """
+            apiVersion: v1
+            kind: Config
+            current-context: p
+            clusters:
+            - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath), proxy-url: "\(proxyURL)"}}
+            users:
+            - {name: admin, user: {client-certificate: \(server.pki.clientCertPath), client-key: \(server.pki.clientKeyPath)}}
+            contexts:
+            - {name: p, context: {cluster: c, user: admin}}
+            """)
+        }
+        let client = try KubeClient(kubeconfig: try config(proxy.url))
+        _ = try await client.apply(configMap("through-proxy", ["k": "v"]))
+        #expect(try await client.get(apiVersion: "v1", kind: "ConfigMap", name: "through-proxy") != nil)
+        #expect(!proxy.connects.isEmpty)
+        #expect(proxy.connects.allSatisfy { $0 == "127.0.0.1:\(server.port)" }, "\(proxy.connects)")
+        #expect(server.cluster.connectionLog.contains("h2"), "HTTP/2 inside the tunnel: \(server.cluster.connectionLog)")
+
+        await proxy.shutdown()
+        var o = KubeClientOptions()
+        o.maxAttempts = 1
+        let broken = try KubeClient(kubeconfig: try config(proxy.url), options: o)
+        await #expect {
+            _ = try await broken.list(apiVersion: "v1", kind: "Node")
+        } throws: { e in
+            (e as? KubeError)?.message.contains("proxy-url \(proxy.url)") == true
+        }
+        await server.shutdown()
+    }
+
     @Test func wrongCAFailsVerificationUnlessInsecure() async throws {
         let server = try await KubeSimServer.start()
         let dir = tempDir()
