@@ -20,6 +20,9 @@ struct CICommand: AsyncParsableCommand {
     var reports: [String] = []
     @Flag(name: .customLong("keep"), help: "Leave everything running afterwards.") var keep = false
     @Option(name: .customLong("verify-timeout"), help: "Seconds to wait for verify to hold.") var verifyTimeout: Int = 60
+    @Option(name: .customLong("test-timeout"), help: "Seconds for each wait of the message test (receivers ready, sender done); default: the strategy's timeouts.")
+    var testTimeout: Int?
+    @Option(name: .customLong("chart"), help: ArgumentHelp("kind/cluster: install RELEASE from a local chart directory (repeatable).", valueName: "release=dir")) var charts: [String] = []
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
@@ -33,34 +36,62 @@ struct CICommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let targets = try parsedReports()
-        let started = Date()
-        let clock = ContinuousClock.now
-        var report = CIReport(strategy: strategy, target: target.target.rawValue, startedAt: started)
-        let github = ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true"
-
-        @Sendable func finish(_ r: CIReport) {
-            var r = r
-            r.seconds = seconds(since: clock)
-            for (kind, path) in targets {
-                if kind == "junit" { try? AtomicFile.write(r.junit(), to: path) } else if let d = try? r.json() { try? AtomicFile.write(d, to: path) }
-            }
-            if github {
-                for line in r.githubAnnotations() { print(line) }
-                if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty,
-                   let h = FileHandle(forWritingAtPath: summary) ?? (FileManager.default.createFile(atPath: summary, contents: nil) ? FileHandle(forWritingAtPath: summary) : nil) {
-                    h.seekToEndOfFile()
-                    h.write(Data(r.githubSummary().utf8))
-                    try? h.close()
-                }
-            }
+    /// Writes the reports (and, under GitHub Actions, annotations and the step summary).
+    static func writeReports(_ r: CIReport, to targets: [(kind: String, path: String)], since clock: ContinuousClock.Instant) {
+        var r = r
+        r.seconds = Engine.seconds(since: clock)
+        for (kind, path) in targets {
+            if kind == "junit" { try? AtomicFile.write(r.junit(), to: path) } else if let d = try? r.json() { try? AtomicFile.write(d, to: path) }
         }
+        guard ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" else { return }
+        for line in r.githubAnnotations() { print(line) }
+        if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty,
+           let h = FileHandle(forWritingAtPath: summary) ?? (FileManager.default.createFile(atPath: summary, contents: nil) ? FileHandle(forWritingAtPath: summary) : nil) {
+            h.seekToEndOfFile()
+            h.write(Data(r.githubSummary().utf8))
+            try? h.close()
+        }
+    }
 
-        // A configuration error stops everything before anything is created.
-        let session: LocalSession
+    /// The last lines on stdout: the result and every failure, or the JSON report.
+    static func printSummary(_ report: CIReport, json: Bool) {
+        if json, let d = try? report.json() { print(String(decoding: d, as: UTF8.self)) } else {
+            print("ci \(report.strategy): \(report.result.uppercased()) (\(report.cases.filter { $0.status == "passed" }.count) passed, \(report.failures.count) failed)")
+            for f in report.failures { print("  - \(f.group) \(f.name): \(f.message ?? "")") }
+        }
+    }
+
+    /// Runs the deploy steps (the test apps are the test's) and turns them into report cases;
+    /// the exit code when a step failed.
+    static func deploy(_ plan: Plan, executor: some StepExecutor, statePath: String, runDir: String, rendered: Rendered,
+                       progress: @escaping @Sendable (EngineEvent) -> Void) async -> (cases: [CIReport.Case], failure: ExitCode?) {
+        let caseLog = CaseLog()
         do {
-            session = try LocalSession(strategy: strategy, options: options, target: target)
+            _ = try await Engine.run(plan, executor: executor, statePath: statePath, runDir: runDir,
+                                     options: EngineOptions(exclude: appStepNames(rendered)),
+                                     events: { e in
+                                         progress(e)
+                                         caseLog.record(e, runDir: runDir)
+                                     })
+            return (caseLog.cases, nil)
+        } catch {
+            let (c, message) = ErrorReport.classify(error)
+            var cases = caseLog.cases
+            if let f = error as? StepFailure {
+                caseLog.fail(f.step, message: rendered.redactor.redact(f.message), details: f.logTail.map(rendered.redactor.redact))
+                cases = caseLog.cases
+            } else if cases.allSatisfy({ $0.status != "failed" }) {
+                cases.append(.init(group: "deploy", name: "deploy", status: "failed", seconds: 0, message: rendered.redactor.redact(message)))
+            }
+            return (cases, c == .config ? .failed : c)
+        }
+    }
+
+    /// Builds the session: a configuration error (or a missing tool) is reported, and stops
+    /// everything, before anything is created.
+    static func open<S>(_ report: inout CIReport, finish: (CIReport) -> Void, _ make: () throws -> S) throws -> S {
+        do {
+            return try make()
         } catch {
             let (code, message) = ErrorReport.classify(error)
             report.result = "error"
@@ -69,6 +100,32 @@ struct CICommand: AsyncParsableCommand {
             finish(report)
             throw error
         }
+    }
+
+    /// A verify result as a report case.
+    static func verifyCase(_ r: CheckResult, seconds: Double) -> CIReport.Case {
+        .init(group: "verify", name: String(r.rule.prefix { $0 != ":" }), status: r.outcome == "pass" ? "passed" : r.outcome == "skipped" ? "skipped" : "failed",
+              seconds: seconds, message: r.outcome == "fail" ? r.rule + ": " + r.problems.joined(separator: "; ") : (r.outcome == "skipped" ? r.notes.first : r.rule),
+              details: r.problems)
+    }
+
+    /// The message test as a report case.
+    static func testCase(_ outcome: TestOutcome, expected: Int, seconds: Double) -> CIReport.Case {
+        .init(group: "test", name: "\(expected) messages sender → receivers", status: outcome.passed ? "passed" : "failed", seconds: seconds,
+              message: outcome.passed ? "\(outcome.replies)/\(expected) replies" : outcome.problems.joined(separator: "; "),
+              details: outcome.receivers.map { "receiver \($0.0) on \($0.1): \($0.2) received" })
+    }
+
+    func run() async throws {
+        if target.target != .local { return try await KubeCI(self).run() }
+        let targets = try parsedReports()
+        let started = Date()
+        let clock = ContinuousClock.now
+        var report = CIReport(strategy: strategy, target: target.target.rawValue, startedAt: started)
+
+        @Sendable func finish(_ r: CIReport) { Self.writeReports(r, to: targets, since: clock) }
+
+        let session = try Self.open(&report, finish: finish) { try LocalSession(strategy: strategy, options: options, target: target) }
         report.strategy = session.rendered.strategy.name
         let redactor = session.rendered.redactor
         let progress = progressPrinter(redactor, json: out.output == .json)
@@ -86,23 +143,10 @@ struct CICommand: AsyncParsableCommand {
         var failed = false
         var code = ExitCode.ok
         // 1. Deploy.
-        let caseLog = CaseLog()
-        do {
-            _ = try await Engine.run(session.plan, executor: session.target, statePath: session.statePath, runDir: session.runDir,
-                                     options: EngineOptions(exclude: appStepNames(session.rendered)),
-                                     events: { e in
-                                         progress(e)
-                                         caseLog.record(e, runDir: session.runDir)
-                                     })
-        } catch {
-            failed = true
-            let (c, _) = ErrorReport.classify(error)
-            code = c == .config ? .failed : c
-            if let f = error as? StepFailure {
-                caseLog.fail(f.step, message: redactor.redact(f.message), details: f.logTail.map(redactor.redact))
-            }
-        }
-        report.cases += caseLog.cases
+        let deployed = await Self.deploy(session.plan, executor: session.target, statePath: session.statePath, runDir: session.runDir,
+                                         rendered: session.rendered, progress: progress)
+        report.cases += deployed.cases
+        if let c = deployed.failure { failed = true; code = c }
         interruptedReport.value = report
 
         // 2. Verify, waiting for it to hold.
@@ -114,11 +158,7 @@ struct CICommand: AsyncParsableCommand {
                 results = session.target.verify()
             }
             let secs = seconds(since: t)
-            for r in results {
-                report.cases.append(.init(group: "verify", name: String(r.rule.prefix { $0 != ":" }), status: r.outcome == "pass" ? "passed" : r.outcome == "skipped" ? "skipped" : "failed",
-                                          seconds: secs, message: r.outcome == "fail" ? r.rule + ": " + r.problems.joined(separator: "; ") : (r.outcome == "skipped" ? r.notes.first : r.rule),
-                                          details: r.problems))
-            }
+            report.cases += results.map { Self.verifyCase($0, seconds: secs) }
             if !results.allSatisfy(\.passed) { failed = true; code = .failed }
             interruptedReport.value = report
         }
@@ -128,12 +168,9 @@ struct CICommand: AsyncParsableCommand {
             let t = ContinuousClock.now
             let ctx = { (step: String) in StepContext(runDir: session.runDir, logPath: "\(session.runDir)/\(step).log", report: { progress(.message(step: step, text: $0)) }) }
             do {
-                let outcome = try await MessageTest.sendAndCount(session, spec: spec, timeout: spec.timeoutSeconds, startReceivers: true, context: ctx)
+                let outcome = try await MessageTest.sendAndCount(session, spec: spec, timeout: testTimeout ?? spec.timeoutSeconds, startReceivers: true, context: ctx)
                 outcome.print(json: out.output == .json)
-                report.cases.append(.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: outcome.passed ? "passed" : "failed",
-                                          seconds: seconds(since: t),
-                                          message: outcome.passed ? "\(outcome.replies)/\(spec.messages) replies" : outcome.problems.joined(separator: "; "),
-                                          details: outcome.receivers.map { "receiver \($0.0) on \($0.1): \($0.2) received" }))
+                report.cases.append(Self.testCase(outcome, expected: spec.messages, seconds: seconds(since: t)))
                 if !outcome.passed { failed = true; code = .failed }
             } catch {
                 failed = true
@@ -163,10 +200,7 @@ struct CICommand: AsyncParsableCommand {
         report.result = failed ? "failed" : "passed"
         report.exitCode = code.rawValue
         finish(report)
-        if out.output == .json, let d = try? report.json() { print(String(decoding: d, as: UTF8.self)) } else {
-            print("ci \(report.strategy): \(report.result.uppercased()) (\(report.cases.filter { $0.status == "passed" }.count) passed, \(report.failures.count) failed)")
-            for f in report.failures { print("  - \(f.group) \(f.name): \(f.message ?? "")") }
-        }
+        Self.printSummary(report, json: out.output == .json)
         if failed { throw CLIError.silent(code) }
     }
 

@@ -117,7 +117,7 @@ enum InterruptCleanup {
     static func runAll(timeout: Double = 20) {
         let pending = lock.withLock { () -> [(note: String, run: @Sendable () async -> Void)] in
             defer { actions.removeAll() }
-            return actions.sorted { $0.key < $1.key }.map(\.value)
+            return actions.sorted { $0.key > $1.key }.map(\.value)  // last registered, first run
         }
         for a in pending {
             FileHandle.standardError.write(Data((a.note + "\n").utf8))

@@ -189,20 +189,29 @@ enum KubeTest {
     static func run(_ cmd: TestCommand) async throws {
         let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target)
         let name = s.rendered.strategy.name
-        guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(name) has no `test` section") }
         if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
             throw CLIError.config("kind cluster \(s.rendered.strategy.cluster.name) was not created by slimctl: run `slimctl deploy \(name) --target kind` first")
         }
         let json = cmd.out.output == .json
         try s.announce(json: json)
+        let outcome = try await outcome(s, which: cmd.which, keep: cmd.keep, timeout: cmd.timeout, json: json)
+        outcome.print(json: json)
+        if !outcome.passed { throw CLIError.silent(.failed) }
+    }
+
+    /// Runs the apps and judges them; a wait that failed is a failed outcome naming why. Shared
+    /// by `test` and `ci`.
+    static func outcome(_ s: KubeSession, which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool) async throws -> TestOutcome {
+        let name = s.rendered.strategy.name
+        guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(name) has no `test` section") }
         let redactor = s.rendered.redactor
         let progress = progressPrinter(redactor, json: json)
         let app = AppTest(rendered: s.rendered, config: s.config(), client: try s.client(), log: "\(s.runDir)/test.log",
                           report: { progress(.message(step: "test", text: $0)) })
-        let ready = Double(cmd.timeout ?? s.rendered.strategy.step(named: spec.receiverStep)?.timeoutSeconds ?? 300)
-        let senderTimeout = cmd.timeout ?? spec.timeoutSeconds
-        let options = AppTestOptions(receiverStep: spec.receiverStep, senderStep: spec.senderStep, deployReceivers: cmd.which != .sender,
-                                     runSender: cmd.which != .receiver, keep: cmd.keep, readyTimeout: ready, listenTimeout: min(30, ready),
+        let ready = Double(timeout ?? s.rendered.strategy.step(named: spec.receiverStep)?.timeoutSeconds ?? 300)
+        let senderTimeout = timeout ?? spec.timeoutSeconds
+        let options = AppTestOptions(receiverStep: spec.receiverStep, senderStep: spec.senderStep, deployReceivers: which != .sender,
+                                     runSender: which != .receiver, keep: keep, readyTimeout: ready, listenTimeout: min(30, ready),
                                      senderTimeout: Double(senderTimeout))
         let capture: AppTestCapture
         // Ctrl-C in the middle removes what a normal end would remove.
@@ -219,24 +228,19 @@ enum KubeTest {
         } catch let e as AppTestError {
             let message = redactor.redact(e.message)
             if e.kind == .config { throw CLIError.config(message) }
-            TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false, receivers: [], problems: [message], receiverOnly: false)
-                .print(json: json)
-            throw CLIError.silent(.failed)
+            return TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false, receivers: [], problems: [message], receiverOnly: false)
         } catch let e as KubeError {
             let message = redactor.redact(e.message)
             throw [.network, .timeout, .unauthorized, .forbidden].contains(e.kind) ? CLIError.environment(message) : CLIError.failed(message)
         }
-        if cmd.which == .receiver {
-            TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false,
-                        receivers: capture.receivers.map { ($0.pod.name, $0.pod.node, 0) }, problems: [], receiverOnly: true).print(json: json)
-            return
+        if which == .receiver {
+            return TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false,
+                               receivers: capture.receivers.map { ($0.pod.name, $0.pod.node, 0) }, problems: [], receiverOnly: true)
         }
         let verdict = MessageVerdict.judge(expected: spec.messages, senderLog: capture.senderLog,
                                            receivers: capture.receivers.map { ReceiverLog(pod: $0.pod.name, node: $0.pod.node, log: $0.log, note: $0.note) },
                                            senderTimeout: capture.senderTimedOut ? senderTimeout : nil,
                                            senderStarted: capture.notes.isEmpty, notes: capture.notes)
-        let outcome = TestOutcome(verdict, redactor: redactor, extraProblems: capture.warnings)
-        outcome.print(json: json)
-        if !outcome.passed { throw CLIError.silent(.failed) }
+        return TestOutcome(verdict, redactor: redactor, extraProblems: capture.warnings)
     }
 }

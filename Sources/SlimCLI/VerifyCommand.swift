@@ -40,28 +40,51 @@ struct VerifyCommand: AsyncParsableCommand {
 /// `verify` on kind and cluster: list, judge, explain; `--wait` and `--watch` keep the lists
 /// current with watches.
 struct KubeVerifyRun {
-    let cmd: VerifyCommand
-    init(_ cmd: VerifyCommand) { self.cmd = cmd }
+    var strategy: String
+    var options: StrategyOptions
+    var target: TargetFlags
+    var watch = false
+    var wait = false
+    var timeout = 60
+    var json = false
 
-    var json: Bool { cmd.out.output == .json }
+    init(_ cmd: VerifyCommand) {
+        strategy = cmd.strategy; options = cmd.options; target = cmd.target
+        watch = cmd.watch; wait = cmd.wait; timeout = cmd.timeout; json = cmd.out.output == .json
+    }
+
+    /// For `ci`: judge (waiting up to `timeout` when `wait`), print nothing.
+    init(strategy: String, options: StrategyOptions, target: TargetFlags, wait: Bool, timeout: Int, json: Bool) {
+        self.strategy = strategy; self.options = options; self.target = target
+        self.wait = wait; self.timeout = timeout; self.json = json
+    }
 
     func run() async throws {
-        let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target)
+        let s = try KubeSession(strategy: strategy, options: options, target: target)
+        if watch {
+            let client = try s.client()
+            let rules = s.rendered.strategy.verify
+            let (state, streams) = try await reachable(client) { try await KubeVerify.collect(client, namespaces: KubeVerify.namespaces(rules)) }
+            return try await self.watch(client, rules: rules, state: state, streams: streams, redactor: s.rendered.redactor)
+        }
+        let results = try await results(s)
+        Report.printChecks(results, json: json)
+        if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
+    }
+
+    /// The verdict on the live cluster, explained and redacted.
+    func results(_ s: KubeSession) async throws -> [CheckResult] {
         let rules = s.rendered.strategy.verify
-        let redactor = s.rendered.redactor
         if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
-            throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) has not been created by slimctl: run `slimctl deploy \(cmd.strategy) --target kind` first")
+            throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) has not been created by slimctl: run `slimctl deploy \(strategy) --target kind` first")
         }
         let client = try s.client()
         let (state, streams) = try await reachable(client) { try await KubeVerify.collect(client, namespaces: KubeVerify.namespaces(rules)) }
-        if cmd.watch { return try await watch(client, rules: rules, state: state, streams: streams, redactor: redactor) }
         var final = state
-        if cmd.wait && !holds(rules, state) {
+        if wait && !holds(rules, state) {
             final = try await waitUntilHolds(client, rules: rules, state: state, streams: streams)
         }
-        let results = Report.redacted(KubeVerifyChecks.results(await KubeVerify.diagnose(KubeVerify.evaluate(rules, state: final), client: client)), redactor)
-        Report.printChecks(results, json: json)
-        if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
+        return Report.redacted(KubeVerifyChecks.results(await KubeVerify.diagnose(KubeVerify.evaluate(rules, state: final), client: client)), s.rendered.redactor)
     }
 
     func holds(_ rules: [VerifyRule], _ state: LiveState) -> Bool {
@@ -103,7 +126,7 @@ struct KubeVerifyRun {
                         return holds
                     }
                 }
-                group.addTask { try await Task.sleep(for: .seconds(cmd.timeout)) }
+                group.addTask { try await Task.sleep(for: .seconds(timeout)) }
                 try await group.next()
                 group.cancelAll()
             }

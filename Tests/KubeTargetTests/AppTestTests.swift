@@ -80,22 +80,11 @@ func p2pFixture(_ name: String) throws -> String {
             let state = tempDir()
             try await deploy(kubeconfig, state: state)
             server.cluster.setBehavior(podPrefix: "alice", .neverReady)
-            var env = ProcessInfo.processInfo.environment
-            env["SLIMCTL_STATE_DIR"] = state; env["SLIMCTL_HOME"] = root; env["NO_COLOR"] = "1"
-            env["PATH"] = try toolsPath(); env["HOME"] = state; env["KUBECONFIG"] = kubeconfig
-            let log = state + "/test.out"
-            let pid = try Spawn.start([try slimctlBinary(), "test", "all", "daemonset", "--target", "cluster"], environment: env, output: .file(log))
-            let deadline = ContinuousClock.now + .seconds(60)
-            while ContinuousClock.now < deadline, server.cluster.list("pods", namespace: "default").filter({
-                ($0.lookup(["metadata", "name"])?.stringValue ?? "").hasPrefix("alice") }).count < 2 {
-                try await Task.sleep(for: .milliseconds(20))
+            let env = try slimctlEnvironment(state: state, kubeconfig: kubeconfig)
+            let (code, out) = try await interrupted(["test", "all", "daemonset", "--target", "cluster"], environment: env, log: state + "/test.out") {
+                server.cluster.list("pods", namespace: "default").filter { ($0.lookup(["metadata", "name"])?.stringValue ?? "").hasPrefix("alice") }.count >= 2
             }
-            #expect(server.cluster.get("daemonsets", namespace: "default", name: "alice") != nil, "the receivers were applied")
-            kill(pid, SIGINT)
-            var st: Int32 = 0
-            waitpid(pid, &st, 0)
-            let out = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            #expect((st >> 8) & 0xff == 130, "exit 130 on interrupt: \(out)")
+            #expect(code == 130, "exit 130 on interrupt: \(out)")
             #expect(out.contains("removing the test apps"), "\(out)")
             let daemonSetGone = server.cluster.get("daemonsets", namespace: "default", name: "alice") == nil
             let podsLeft = server.cluster.list("pods", namespace: "default").compactMap { $0.lookup(["metadata", "name"])?.stringValue }

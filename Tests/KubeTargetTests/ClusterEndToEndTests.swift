@@ -81,21 +81,11 @@ import YAML
             let state = tempDir()
             // The controller's pod never gets ready: deploy waits on its watch until interrupted.
             server.cluster.setBehavior(podPrefix: "slim-control", .neverReady)
-            var env = ProcessInfo.processInfo.environment
-            env["SLIMCTL_STATE_DIR"] = state; env["SLIMCTL_HOME"] = root; env["NO_COLOR"] = "1"
-            env["PATH"] = try toolsPath(); env["HOME"] = state; env["KUBECONFIG"] = kubeconfig
-            let log = state + "/deploy.out"
-            let pid = try Spawn.start([try slimctlBinary(), "deploy", "daemonset", "--target", "cluster"] + charts, environment: env, output: .file(log))
-            let deadline = ContinuousClock.now + .seconds(120)
-            while ContinuousClock.now < deadline {
-                if ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("Deployment slim/slim-control: 0/1") { break }
-                try await Task.sleep(for: .milliseconds(50))
+            let env = try slimctlEnvironment(state: state, kubeconfig: kubeconfig)
+            let (exit, out) = try await interrupted(["deploy", "daemonset", "--target", "cluster"] + charts, environment: env, log: state + "/deploy.out") {
+                ((try? String(contentsOfFile: state + "/deploy.out", encoding: .utf8)) ?? "").contains("Deployment slim/slim-control: 0/1")
             }
-            kill(pid, SIGINT)
-            var st: Int32 = 0
-            waitpid(pid, &st, 0)
-            let out = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            #expect((st >> 8) & 0xff == 130, "exit 130 on interrupt: \(out)")
+            #expect(exit == 130, "exit 130 on interrupt: \(out)")
             #expect(server.cluster.get("daemonsets", namespace: "slim", name: "slim") == nil, "nothing after the interrupted step ran")
 
             // Fix the pod and resume: the cluster step is not redone, the controller and SLIM are.

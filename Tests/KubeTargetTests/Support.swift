@@ -52,14 +52,21 @@ func toolsPath(extra: [String] = []) throws -> String {
 
 /// Runs slimctl with its own state folder and the given kubeconfig.
 func slimctl(_ args: [String], state: String, kubeconfig: String? = nil, path: String? = nil) async throws -> (Int32, String) {
+    try await Spawn.capture([try slimctlBinary()] + args, environment: try slimctlEnvironment(state: state, kubeconfig: kubeconfig, path: path),
+                            timeout: .seconds(300))
+}
+
+/// The environment every slimctl a test starts gets: its own state folder and HOME (helm's
+/// caches and config stay in the test's folder), the tools, no colour.
+func slimctlEnvironment(state: String, kubeconfig: String? = nil, path: String? = nil) throws -> [String: String] {
     var env = ProcessInfo.processInfo.environment
     env["SLIMCTL_STATE_DIR"] = state
     env["SLIMCTL_HOME"] = root
     env["NO_COLOR"] = "1"
     env["PATH"] = try path ?? toolsPath()
-    env["HOME"] = state  // helm's caches and config stay in the test's folder
+    env["HOME"] = state
     if let kubeconfig { env["KUBECONFIG"] = kubeconfig }
-    return try await Spawn.capture([try slimctlBinary()] + args, environment: env, timeout: .seconds(300))
+    return env
 }
 
 /// A simulated cluster shaped like the daemonset strategy's kind cluster: a tainted
@@ -84,4 +91,18 @@ func withKindShapedCluster<T>(_ body: (KubeSimServer, String) async throws -> T)
         await server.shutdown()
         throw error
     }
+}
+
+/// Starts slimctl, sends SIGINT once `ready` holds (within 60 s), and returns its exit code and
+/// output: how the interrupt tests end a command in the middle.
+func interrupted(_ args: [String], environment: [String: String], log: String, when ready: () async throws -> Bool) async throws -> (Int32, String) {
+    let pid = try Spawn.start([try slimctlBinary()] + args, environment: environment, output: .file(log))
+    let deadline = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < deadline, !(try await ready()) {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    kill(pid, SIGINT)
+    var st: Int32 = 0
+    waitpid(pid, &st, 0)
+    return ((st >> 8) & 0xff, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
 }
