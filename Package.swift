@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Kube", dependencies: ["CCurl", "YAML", "Tools"]),
         .target(name: "Engine", dependencies: ["Plan", "Tools"]),
         .target(name: "Local", dependencies: ["Plan", "Strategy", "Values", "YAML", "Placement", "Checks", "Tools", "Engine"]),
-        .target(name: "KubeTarget", dependencies: ["Engine", "Plan", "Strategy", "Kube", "Tools", "YAML"]),
+        .target(name: "KubeTarget", dependencies: ["Engine", "Plan", "Strategy", "Kube", "Tools", "YAML", "Checks", "Placement"]),
         .target(name: "SlimCLI", dependencies: [
             "YAML", "Values", "Strategy", "Placement", "Plan", "Checks", "Tools", "Kube", "Engine", "Local", "KubeTarget",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,12 +1,11 @@
 import Checks
 import Foundation
-import KubeTarget
 import Placement
 
-/// Live rules (read by KubeTarget) judged by the same pure checks the local target uses. It sits
-/// here because KubeTarget does not depend on Checks; it only maps data, no I/O.
-enum KubeVerifyChecks {
-    static func results(_ rules: [LiveRule]) -> [CheckResult] { rules.map(result) }
+/// Live rules judged by the same pure checks the local target uses, so both targets give one
+/// verdict in one shape. It only maps data, no I/O.
+public enum KubeVerifyChecks {
+    public static func results(_ rules: [LiveRule]) -> [CheckResult] { rules.map(result) }
 
     /// A pod that is Ready but on an old revision does not count: it is reported not ready,
     /// with the revision as the reason.
