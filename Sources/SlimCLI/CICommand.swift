@@ -102,6 +102,16 @@ struct CICommand: AsyncParsableCommand {
         }
     }
 
+    /// Step 4 of every flow: diagnostics on failure, collected before anything is torn down.
+    static func diagnose(_ report: inout CIReport, runDir: String, started: Date, collect: (String) async -> Void) async {
+        let dir = "\(runDir)/ci-\(Int(started.timeIntervalSince1970))/diagnostics"
+        await collect(dir)
+        report.diagnostics = dir
+        stderr("diagnostics: \(dir)")
+    }
+
+    static let keptCase = CIReport.Case(group: "teardown", name: "kept (--keep)", status: "skipped", seconds: 0)
+
     /// A verify result as a report case.
     static func verifyCase(_ r: CheckResult, seconds: Double) -> CIReport.Case {
         .init(group: "verify", name: String(r.rule.prefix { $0 != ":" }), status: r.outcome == "pass" ? "passed" : r.outcome == "skipped" ? "skipped" : "failed",
@@ -181,17 +191,12 @@ struct CICommand: AsyncParsableCommand {
         }
 
         // 4. Diagnostics on failure, before anything is torn down.
-        if failed {
-            let dir = "\(session.runDir)/ci-\(Int(started.timeIntervalSince1970))/diagnostics"
-            Diagnostics.collect(session, into: dir)
-            report.diagnostics = dir
-            stderr("diagnostics: \(dir)")
-        }
+        if failed { await Self.diagnose(&report, runDir: session.runDir, started: started) { Diagnostics.collect(session, into: $0) } }
 
         // 5. Tear down, always, unless --keep.
         let t = ContinuousClock.now
         if keep {
-            report.cases.append(.init(group: "teardown", name: "kept (--keep)", status: "skipped", seconds: 0))
+            report.cases.append(Self.keptCase)
         } else {
             let stopped = session.tearDown()
             report.cases.append(.init(group: "teardown", name: "delete", status: "passed", seconds: seconds(since: t),

@@ -101,17 +101,12 @@ struct KubeCI {
         }
 
         // 4. Diagnostics on failure, before anything is torn down.
-        if failed {
-            let dir = "\(s.runDir)/ci-\(Int(started.timeIntervalSince1970))/diagnostics"
-            await KubeDiagnostics.collect(s, into: dir)
-            report.diagnostics = dir
-            stderr("diagnostics: \(dir)")
-        }
+        if failed { await CICommand.diagnose(&report, runDir: s.runDir, started: started) { await KubeDiagnostics.collect(s, into: $0) } }
 
         // 5. Tear down, always, unless --keep.
         let t = ContinuousClock.now
         if keep {
-            report.cases.append(.init(group: "teardown", name: "kept (--keep)", status: "skipped", seconds: 0))
+            report.cases.append(CICommand.keptCase)
         } else {
             do {
                 let removed = try await tearDown(s)
