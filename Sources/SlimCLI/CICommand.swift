@@ -260,9 +260,16 @@ enum Diagnostics {
             let lines = Engine.tail(p.logPath, lines: 200).map { r.redact(Supervisor.stripANSI($0)) }
             try? AtomicFile.write(lines.joined(separator: "\n") + "\n", to: "\(dir)/logs/\(p.name).log", mode: 0o600)
         }
-        let plan = s.plan.steps.map { st in "\(st.name) [\(st.kind)]\n" + st.actions.map { "  - " + r.redact($0.text) }.joined(separator: "\n") }
-        try? AtomicFile.write(plan.joined(separator: "\n") + "\n", to: "\(dir)/plan.txt", mode: 0o600)
-        for rel in s.rendered.releases {
+        writePlanAndValues(s.rendered, plan: s.plan, into: dir)
+    }
+
+    /// The plan (every step's actions) and each release's rendered values, secrets masked:
+    /// part of the diagnostics on every target.
+    static func writePlanAndValues(_ rendered: Rendered, plan: Plan, into dir: String) {
+        let r = rendered.redactor
+        let steps = plan.steps.map { st in "\(st.name) [\(st.kind)]\n" + st.actions.map { "  - " + r.redact($0.text) }.joined(separator: "\n") }
+        try? AtomicFile.write(steps.joined(separator: "\n") + "\n", to: "\(dir)/plan.txt", mode: 0o600)
+        for rel in rendered.releases {
             try? AtomicFile.write(r.redact(rel.text), to: "\(dir)/values/\(rel.fileName)", mode: 0o600)
         }
     }

@@ -36,7 +36,7 @@ struct KubeCI {
         defer { lock.release() }
 
         let interruptedReport = LockedBox(report)
-        let cleanup = InterruptCleanup.register(keep ? "interrupted: writing the report (--keep leaves everything)" : "interrupted: tearing down") {
+        let cleanup = ChildRegistry.shared.onInterrupt(keep ? "interrupted: writing the report (--keep leaves everything)" : "interrupted: tearing down") {
             var r = interruptedReport.value
             r.result = "interrupted"
             r.exitCode = ExitCode.interrupted.rawValue
@@ -44,7 +44,7 @@ struct KubeCI {
             r.cases.append(.init(group: "teardown", name: keep ? "kept (--keep)" : "delete", status: keep ? "skipped" : "passed", seconds: 0))
             finish(r)
         }
-        defer { InterruptCleanup.unregister(cleanup) }
+        defer { ChildRegistry.shared.removeInterruptHook(cleanup) }
 
         var failed = false
         var code = ExitCode.ok
@@ -131,13 +131,7 @@ struct KubeCI {
     func tearDown(_ s: KubeSession) async throws -> [String] {
         defer { try? FileManager.default.removeItem(atPath: s.statePath) }
         if s.kind == .kind {
-            let kind = Kind()
-            let log = "\(s.runDir)/cluster-down.log"
-            let name = s.rendered.strategy.cluster.name
-            guard try await kind.clusters(log: log).contains(name) else { return [] }
-            try await kind.delete(name: name, log: log)
-            if let k = s.targetOptions.kubeconfig { try? FileManager.default.removeItem(atPath: k) }
-            return ["kind cluster \(name)"]
+            return try await s.deleteKindCluster() ? ["kind cluster \(s.rendered.strategy.cluster.name)"] : []
         }
         let teardown = KubeTeardown(rendered: s.rendered, config: s.config())
         return try await teardown.run(client: try s.client(), deleteNamespaces: false, log: "\(s.runDir)/delete.log") { _ in }
@@ -174,11 +168,7 @@ enum KubeDiagnostics {
                 write(lines.joined(separator: "\n") + "\n", to: "\(dir)/logs/\(pod.metadata.namespace ?? "")_\(pod.metadata.name)_\(c).log")
             }
         }
-        let plan = s.plan.steps.map { st in "\(st.name) [\(st.kind)]\n" + st.actions.map { "  - " + r.redact($0.text) }.joined(separator: "\n") }
-        write(plan.joined(separator: "\n") + "\n", to: "\(dir)/plan.txt")
-        for rel in s.rendered.releases {
-            write(r.redact(rel.text), to: "\(dir)/values/\(rel.fileName)")
-        }
+        Diagnostics.writePlanAndValues(s.rendered, plan: s.plan, into: dir)
     }
 
     static func write(_ text: String, to path: String) {

@@ -91,6 +91,18 @@ struct KubeSession {
         if json { stderr(line) } else { print(line); fflush(nil) }
     }
 
+    /// Deletes the strategy's kind cluster and the kubeconfig slimctl kept for it; false when
+    /// there was no such cluster.
+    func deleteKindCluster() async throws -> Bool {
+        let kind = Kind()
+        let log = "\(runDir)/cluster-down.log"
+        let name = rendered.strategy.cluster.name
+        defer { if let k = targetOptions.kubeconfig { try? FileManager.default.removeItem(atPath: k) } }
+        guard try await kind.clusters(log: log).contains(name) else { return false }
+        try await kind.delete(name: name, log: log)
+        return true
+    }
+
     /// Releases helm knows now (nil when the cluster cannot be asked yet, e.g. kind not created).
     func knownReleases() async -> Set<String>? {
         if kind == .kind, let k = targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) { return nil }
@@ -224,16 +236,8 @@ enum KubeCommands {
         }
         let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target)
         try s.requireTools()
-        let kind = Kind()
-        let log = "\(s.runDir)/cluster-down.log"
         let name = s.rendered.strategy.cluster.name
-        if try await kind.clusters(log: log).contains(name) {
-            try await kind.delete(name: name, log: log)
-            print("cluster down: deleted kind cluster \(name)")
-        } else {
-            print("cluster down: no kind cluster named \(name)")
-        }
-        if let k = s.targetOptions.kubeconfig { try? FileManager.default.removeItem(atPath: k) }
+        print(try await s.deleteKindCluster() ? "cluster down: deleted kind cluster \(name)" : "cluster down: no kind cluster named \(name)")
         try? FileManager.default.removeItem(atPath: s.statePath)
     }
 }

@@ -55,7 +55,6 @@ public enum SlimctlMain {
                 let note = Retained.interruptNote
                 FileHandle.standardError.write(Data((note.isEmpty ? "" : "\n" + note + "\n").utf8))
                 ChildRegistry.shared.terminateAll()
-                InterruptCleanup.runAll()
                 exit(ExitCode.interrupted.rawValue)
             }
             source.resume()
@@ -93,40 +92,4 @@ struct Slimctl: AsyncParsableCommand {
                       VerifyCommand.self, TestCommand.self, LogsCommand.self, StatusCommand.self, CICommand.self,
                       DeleteCommand.self, ClusterCommand.self, DoctorCommand.self]
     )
-}
-
-/// What must not be left behind when Ctrl-C ends a command in the middle of an API exchange:
-/// `test` on kind/cluster registers the removal of the apps it applied, as a normal end would
-/// do (unless `--keep`). The interrupt handler runs these, each bounded in time, before it exits
-/// 130; a second Ctrl-C during that is not waited for.
-enum InterruptCleanup {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var actions: [Int: (note: String, run: @Sendable () async -> Void)] = [:]
-    nonisolated(unsafe) private static var next = 0
-
-    static func register(_ note: String, _ run: @escaping @Sendable () async -> Void) -> Int {
-        lock.withLock {
-            next += 1
-            actions[next] = (note, run)
-            return next
-        }
-    }
-
-    static func unregister(_ id: Int) { _ = lock.withLock { actions.removeValue(forKey: id) } }
-
-    static func runAll(timeout: Double = 20) {
-        let pending = lock.withLock { () -> [(note: String, run: @Sendable () async -> Void)] in
-            defer { actions.removeAll() }
-            return actions.sorted { $0.key > $1.key }.map(\.value)  // last registered, first run
-        }
-        for a in pending {
-            FileHandle.standardError.write(Data((a.note + "\n").utf8))
-            let done = DispatchSemaphore(value: 0)
-            Task.detached {
-                await a.run()
-                done.signal()
-            }
-            _ = done.wait(timeout: .now() + timeout)
-        }
-    }
 }

@@ -217,12 +217,12 @@ enum KubeTest {
         // Ctrl-C in the middle removes what a normal end would remove.
         var cleanup: Int?
         if options.runSender && !options.keep {
-            cleanup = InterruptCleanup.register("interrupted: removing the test apps (--keep leaves them)") {
+            cleanup = ChildRegistry.shared.onInterrupt("interrupted: removing the test apps (--keep leaves them)") {
                 let objects = ((try? await app.objects(step: spec.senderStep)) ?? []) + ((try? await app.objects(step: spec.receiverStep)) ?? [])
                 _ = try? await app.remove(objects)
             }
         }
-        defer { if let cleanup { InterruptCleanup.unregister(cleanup) } }
+        defer { if let cleanup { ChildRegistry.shared.removeInterruptHook(cleanup) } }
         do {
             capture = try await app.run(options) { MessageLog.parseReceiver($0).listening }
         } catch let e as AppTestError {

@@ -247,18 +247,39 @@ public final class ChildRegistry: @unchecked Sendable {
     public func remove(_ pid: pid_t) { lock.lock(); pids.remove(pid); lock.unlock() }
     public var all: [pid_t] { lock.lock(); defer { lock.unlock() }; return Array(pids) }
 
-    private var hooks: [@Sendable () -> Void] = []
+    private var hooks: [(id: Int, note: String?, run: @Sendable () async -> Void)] = []
+    private var nextHook = 0
 
-    /// Work that must happen on an interrupt after the children are gone (e.g. `ci` tearing down
-    /// what it deployed and writing its report).
-    public func onInterrupt(_ hook: @escaping @Sendable () -> Void) {
-        lock.lock(); hooks.append(hook); lock.unlock()
+    /// Work that must happen on an interrupt after the children are gone: `ci` tearing down
+    /// what it deployed and writing its report, `test` on kind/cluster removing the apps it
+    /// applied. `note` goes to stderr first. The returned id removes the hook once the work it
+    /// guards has ended normally.
+    @discardableResult
+    public func onInterrupt(_ note: String? = nil, _ hook: @escaping @Sendable () async -> Void) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        nextHook += 1
+        hooks.append((nextHook, note, hook))
+        return nextHook
     }
 
-    /// Ends every registered child group, then runs the interrupt hooks; called from the interrupt handler.
-    public func terminateAll() {
+    public func removeInterruptHook(_ id: Int) {
+        lock.lock(); hooks.removeAll { $0.id == id }; lock.unlock()
+    }
+
+    /// Ends every registered child group, then runs the interrupt hooks, the last registered
+    /// first, each bounded by `hookTimeout` seconds; called from the interrupt handler (not on
+    /// the cooperative pool, so hooks that talk to an API server can run while it waits).
+    public func terminateAll(hookTimeout: Double = 20) {
         Spawn.terminateGroups(all, grace: .seconds(3))
-        lock.lock(); let hs = hooks; lock.unlock()
-        for h in hs { h() }
+        lock.lock(); let hs = hooks.reversed(); hooks.removeAll(); lock.unlock()
+        for h in hs {
+            if let note = h.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+            let done = DispatchSemaphore(value: 0)
+            Task.detached {
+                await h.run()
+                done.signal()
+            }
+            _ = done.wait(timeout: .now() + hookTimeout)
+        }
     }
 }

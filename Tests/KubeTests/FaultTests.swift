@@ -87,7 +87,7 @@ struct FaultTests {
     @Test func watchSurvivesDropAnd410() async throws {
         try await withCluster(clientOptions: fastRetries()) { server, client, _ in
             let start = try await client.list(apiVersion: "v1", kind: "ConfigMap")
-            let seen = LineBox()
+            let seen = LogBox()
             let result = try await withThrowingTaskGroup(of: [String].self) { group in
                 group.addTask {
                     for try await e in client.watch(apiVersion: "v1", kind: "ConfigMap", resourceVersion: start.resourceVersion) {
@@ -96,17 +96,17 @@ struct FaultTests {
                         case .relisted(let items): seen.append("RELISTED \(items.count)")
                         default: continue
                         }
-                        if seen.all.contains("ADDED c") { return seen.all }
+                        if seen.lines.contains("ADDED c") { return seen.lines }
                     }
-                    return seen.all
+                    return seen.lines
                 }
                 group.addTask {
                     try await Task.sleep(nanoseconds: 20_000_000_000)
-                    throw KubeError(kind: .timeout, message: "watch saw only \(seen.all)")
+                    throw KubeError(kind: .timeout, message: "watch saw only \(seen.lines)")
                 }
                 try await until { server.cluster.watcherCount > 0 }
                 _ = try await client.apply(configMap("a", [:]))
-                try await until { seen.all.contains("ADDED a") }
+                try await until { seen.lines.contains("ADDED a") }
                 // The stream breaks; while it is down, a change happens and history is compacted,
                 // so the resume is answered 410 and the client relists.
                 server.cluster.inject(SimFaultRule(method: "GET", watch: true, action: .internalError, times: 1))
@@ -114,7 +114,7 @@ struct FaultTests {
                 _ = try await client.apply(configMap("b", [:]))
                 server.cluster.compactWatchHistory()
                 // Only once the relist is in may c be added, or c would be part of the relist.
-                try await until { seen.all.contains { $0.hasPrefix("RELISTED") } }
+                try await until { seen.lines.contains { $0.hasPrefix("RELISTED") } }
                 _ = try await client.apply(configMap("c", [:]))
                 let r = try await group.next() ?? []
                 group.cancelAll()
@@ -139,14 +139,5 @@ struct FaultTests {
             }
             #expect(items.count == 1)
         }
-    }
-}
-
-/// Waits (polling, test support only) until `done` holds, for at most 20 s.
-func until(_ done: () -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(20)
-    while !done() {
-        guard Date() < deadline else { throw KubeError(kind: .timeout, message: "condition never held") }
-        try await Task.sleep(nanoseconds: 10_000_000)
     }
 }

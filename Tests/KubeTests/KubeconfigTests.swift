@@ -149,13 +149,18 @@ struct KubeconfigTests {
         #expect(server.cluster.connectionLog.contains("h2"), "HTTP/2 inside the tunnel: \(server.cluster.connectionLog)")
 
         await proxy.shutdown()
+        // A proxy that is down: a port held bound but not listening refuses every connection,
+        // and no other test's server can take it over meanwhile (a freed port can be reused).
+        let closed = try ClosedPort()
+        defer { closed.release() }
+        let downURL = "http://127.0.0.1:\(closed.port)"
         var o = KubeClientOptions()
         o.maxAttempts = 1
-        let broken = try KubeClient(kubeconfig: try config(proxy.url), options: o)
+        let broken = try KubeClient(kubeconfig: try config(downURL), options: o)
         await #expect {
             _ = try await broken.list(apiVersion: "v1", kind: "Node")
         } throws: { e in
-            (e as? KubeError)?.message.contains("proxy-url \(proxy.url)") == true
+            (e as? KubeError)?.message.contains("proxy-url \(downURL)") == true
         }
         await server.shutdown()
     }

@@ -76,3 +76,36 @@ func waitFor(_ client: KubeClient, apiVersion: String, kind: String, name: Strin
         return v
     }
 }
+
+/// Waits (polling, test support only) until `done` holds, for at most 20 s.
+func until(_ done: () -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(20)
+    while !done() {
+        guard Date() < deadline else { throw KubeError(kind: .timeout, message: "condition never held") }
+        try await Task.sleep(nanoseconds: 10_000_000)
+    }
+}
+
+/// A loopback port bound but never listened on: connecting is refused at once, for as long as
+/// the test holds it.
+struct ClosedPort {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) == 0 && getsockname(s, $0, &len) == 0 }
+        }
+        guard s >= 0, bound else { throw KubeError(kind: .other, message: "cannot reserve a loopback port") }
+        fd = s
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    func release() { close(fd) }
+}

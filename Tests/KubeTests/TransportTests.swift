@@ -19,16 +19,14 @@ struct TransportTests {
                 "spec": .map(["containers": .list([.map(["name": "main", "image": "busybox"])])]),
             ]))
         }
-        let deadline = Date().addingTimeInterval(20)
-        while cluster.list("pods", namespace: "default").filter({ $0.lookup(["status", "phase"])?.stringValue == "Running" && ($0.lookup(["metadata", "name"])?.stringValue ?? "").hasPrefix(prefix) }).count < count {
-            guard Date() < deadline else { throw KubeError(kind: .timeout, message: "pods never ran") }
-            try await Task.sleep(nanoseconds: 20_000_000)
+        try await until {
+            cluster.list("pods", namespace: "default").filter({ $0.lookup(["status", "phase"])?.stringValue == "Running" && ($0.lookup(["metadata", "name"])?.stringValue ?? "").hasPrefix(prefix) }).count >= count
         }
         return names
     }
 
     @Test func requestsUseHTTP2AndShareOneConnection() async throws {
-        let lines = LineBox()
+        let lines = LogBox()
         var o = KubeClientOptions()
         o.requestLog = { lines.append($0) }
         try await withCluster(clientOptions: o) { server, client, _ in
@@ -37,7 +35,7 @@ struct TransportTests {
             _ = try await client.list(apiVersion: "v1", kind: "ConfigMap")
             #expect(server.cluster.connectionLog == ["h2"], "connections: \(server.cluster.connectionLog)")
             #expect(server.cluster.http2Requests >= 11)
-            let answers = lines.all.filter { $0.hasPrefix("< ") }
+            let answers = lines.lines.filter { $0.hasPrefix("< ") }
             #expect(!answers.isEmpty && answers.allSatisfy { $0.hasSuffix("(HTTP/2)") }, "\(answers.prefix(3))")
         }
     }
@@ -73,11 +71,7 @@ struct TransportTests {
                         return n
                     }
                 }
-                let deadline = Date().addingTimeInterval(20)
-                while server.cluster.logFollowerCount < pods.count {
-                    guard Date() < deadline else { throw KubeError(kind: .timeout, message: "only \(server.cluster.logFollowerCount) of \(pods.count) follows started") }
-                    try await Task.sleep(nanoseconds: 20_000_000)
-                }
+                try await until { server.cluster.logFollowerCount >= pods.count }
                 for p in pods { server.cluster.appendLogs(pod: p, (0..<20).map { "\(p) \($0)" }) }
                 var all: [Int] = []
                 for try await n in group { all.append(n) }
@@ -103,7 +97,7 @@ struct TransportTests {
             let before = CurlEngine.shared.flowStats
             let stream = client.logChunks(pod: pod, options: LogOptions(follow: true))
             var it = stream.makeAsyncIterator()
-            while server.cluster.logFollowerCount < 1 { try await Task.sleep(nanoseconds: 10_000_000) }
+            try await until { server.cluster.logFollowerCount >= 1 }
             for start in stride(from: 0, to: total, by: 1_000) {
                 server.cluster.appendLogs(pod: pod, (start..<start + 1_000).map { "\($0) \(payload)" })
             }
@@ -156,11 +150,4 @@ struct TransportTests {
             #expect(server.cluster.connectionLog.contains("h2"), "kubectl connections: \(server.cluster.connectionLog)")
         }
     }
-}
-
-final class LineBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ l: String) { lock.lock(); lines.append(l); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }
