@@ -1,7 +1,7 @@
 # The two commands the README promises: `make demo` and `make test`. Both install what they need.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libcurl4-openssl-dev pkg-config python3-venv openssl
+APT_PACKAGES := libyaml-dev libcurl4-openssl-dev pkg-config python3-venv openssl docker-registry
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
 .PHONY: all build deps tools test demo bench clean
@@ -19,6 +19,7 @@ deps:
 
 tools: deps
 	@./scripts/fetch-tools.sh
+	@./scripts/fetch-charts.sh
 
 build: deps
 	$(SWIFT) build

@@ -48,9 +48,11 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
         ], path: "Tests/KubeSim"),
+        // Test support: the released charts (found, never copied) and a real OCI registry holding them.
+        .target(name: "TestCharts", dependencies: ["Tools"], path: "Tests/TestCharts"),
         // `make bench`: slimctl against kubectl and helm on the simulated cluster (test support, not shipped).
         .executableTarget(name: "slimctl-bench", dependencies: [
-            "KubeSim", "YAML", "Placement", "Tools", .product(name: "OrderedCollections", package: "swift-collections"),
+            "KubeSim", "TestCharts", "YAML", "Placement", "Tools", .product(name: "OrderedCollections", package: "swift-collections"),
         ], path: "Tests/Bench"),
 
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
@@ -59,10 +61,9 @@ let package = Package(
         .testTarget(name: "PlacementTests", dependencies: ["Placement"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Strategy", "Values", "YAML", "Tools"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "YAML", "Tools", "Placement"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "TestCharts", "YAML", "Tools", "Placement"]),
         .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine"]),
-        .testTarget(name: "KubeTargetTests", dependencies: ["KubeTarget", "KubeSim", "Kube", "Plan", "Strategy", "Tools", "YAML", "Engine"],
-                    exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Tools", "YAML"], exclude: ["Fixtures"]),
+        .testTarget(name: "KubeTargetTests", dependencies: ["KubeTarget", "KubeSim", "TestCharts", "Kube", "Plan", "Strategy", "Tools", "YAML", "Engine"]),
+        .testTarget(name: "CLITests", dependencies: ["SlimCLI", "TestCharts", "Tools", "YAML"]),
     ]
 )

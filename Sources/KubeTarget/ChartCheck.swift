@@ -67,19 +67,6 @@ public enum ChartCheck {
         throw ChartMismatch(release: release, chart: chart, generation: generation, problems: problems, rendered: rendered)
     }
 
-    /// Keys in the values that belong to a known other SLIM chart generation, named so the user
-    /// sees why the chart ignored them.
-    public static func generationHints(values: Value, generation: String?) -> [String] {
-        var hints: [String] = []
-        if values.lookup(["slim", "deploymentMode"]) != nil && (generation ?? "1.4").hasPrefix("1.4") {
-            hints.append("the values set `slim.deploymentMode`, which only 1.5+ charts read; 1.4 charts choose the workload with `slim.daemonset`")
-        }
-        if values.lookup(["slim", "daemonset"]) != nil, let g = generation, !g.hasPrefix("1.4") {
-            hints.append("the values set `slim.daemonset`, which 1.5+ charts ignore (they read `slim.deploymentMode`)")
-        }
-        return hints
-    }
-
     static func describe(_ v: Value) -> String {
         switch v {
         case .string(let s): return s

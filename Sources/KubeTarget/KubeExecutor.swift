@@ -106,13 +106,12 @@ public final class KubeExecutor: StepExecutor {
         let valuesFile = "\(config.target.renderDir)/\(r.fileName)"
         let chart = Planner.chart(for: rel, strategyFile: rendered.strategy.file, target: config.target)
         if let repo = Planner.repository(for: rel, target: config.target) {
-            try await config.helm.run(config.helm.repoAddArgv(name: repo.name, url: repo.url), log: ctx.logPath)
+            try await config.helm.run(config.helm.repoAddArgv(name: repo.name, url: repo.url, caFile: config.target.caFile), log: ctx.logPath)
         }
         let text = try await config.helm.template(release: rel.release, chart: chart, namespace: rel.namespace, valuesFile: valuesFile, log: ctx.logPath)
         let docs = try YAML.loadAll(text, file: "helm template \(rel.release)")
         let chartName = chart.ref + (chart.version.map { " \($0)" } ?? "")
-        try ChartCheck.check(manifests: docs, expect: rel.expect.map(Expected.init), release: rel.release, chart: chartName, generation: rel.chart.generation,
-                             valuesKeysHint: ChartCheck.generationHints(values: r.values, generation: rel.chart.generation))
+        try ChartCheck.check(manifests: docs, expect: rel.expect.map(Expected.init), release: rel.release, chart: chartName, generation: rel.chart.generation)
         ctx.report("helm template: \(rel.expect.count) expected object(s) present")
         try await config.helm.run(config.helm.upgradeInstallArgv(release: rel.release, chart: chart, namespace: rel.namespace,
                                                                  createNamespace: rel.createNamespace, valuesFile: valuesFile), log: ctx.logPath)

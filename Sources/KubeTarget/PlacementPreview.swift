@@ -117,6 +117,9 @@ public enum PlacementPreviewer {
                     workloads.append(.init(release: rel.release, name: name, namespace: ds.lookup(["metadata", "namespace"])?.stringValue ?? rel.namespace,
                                            decisions: Placement.daemonSet(nodes: nodes, pod: spec), skipped: nil))
                 }
+            } catch let f as Helm.Failure {
+                // helm's own words (`Error: …` and what follows), on one line.
+                workloads += skipped("helm template failed: " + f.lastLines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))
             } catch {
                 let first = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
                 workloads += skipped("helm template failed: \(first)")

@@ -22,7 +22,15 @@ public struct TestImage: Sendable {
     }
 
     public func inspectArgv(_ engine: String) -> [String] { [engine, "image", "inspect", "--format", "{{.Id}}", reference] }
-    public func buildArgv(_ engine: String) -> [String] { [engine, "build", "--tag", reference, buildContext] }
+    /// The image tag names the slim-bindings version inside (`slimctl/slim-test-apps:2.2.0`), so
+    /// each chart generation's apps talk to SLIM nodes of the same major version.
+    public func buildArgv(_ engine: String) -> [String] {
+        var a = [engine, "build", "--tag", reference]
+        if let tag = reference.split(separator: ":").last, reference.contains(":"), tag.first?.isNumber == true {
+            a += ["--build-arg", "SLIM_BINDINGS_VERSION=\(tag)"]
+        }
+        return a + [buildContext]
+    }
 
     /// Builds the image when the engine does not have it, then lets kind load it (kind itself
     /// skips nodes that already hold the same image ID).

@@ -15,16 +15,24 @@ public struct TargetOptions: Sendable {
     public var kubeconfig: String?
     /// Folder the rendered values files and kind config are written to before helm runs.
     public var renderDir: String
-    /// release → local chart directory, for people working on SLIM's charts.
+    /// release → local chart directory or packaged `.tgz`, for people working on SLIM's charts.
     public var chartOverrides: [String: String]
+    /// Registry and repository mirrors, tried in order; `plainHTTP`/`caFile` are passed to helm
+    /// for every remote chart (a mirror without TLS, or with a private CA).
+    public var chartMirrors: [ChartMirror]
+    public var plainHTTP: Bool
+    public var caFile: String?
 
     public init(kind: TargetKind, context: String? = nil, kubeconfig: String? = nil, renderDir: String,
-                chartOverrides: [String: String] = [:]) {
+                chartOverrides: [String: String] = [:], chartMirrors: [ChartMirror] = [], plainHTTP: Bool = false, caFile: String? = nil) {
         self.kind = kind
         self.context = context
         self.kubeconfig = kubeconfig
         self.renderDir = renderDir
         self.chartOverrides = chartOverrides
+        self.chartMirrors = chartMirrors
+        self.plainHTTP = plainHTTP
+        self.caFile = caFile
     }
 }
 
@@ -84,6 +92,7 @@ public enum Planner {
             case .helm(let rel):
                 guard let r = rendered.release(forStep: step.name) else { continue }
                 actions = helmActions(r, rel: rel, strategyFile: strategy.file, target: target)
+                // The mirror is not part of the hash: the same chart fetched from elsewhere changes nothing.
                 hashInput += r.text + rel.chart.ref + rel.chart.version + (target.chartOverrides[rel.release] ?? "")
             case .manifests(let set):
                 guard let m = rendered.manifests(forStep: step.name) else { continue }
@@ -104,7 +113,11 @@ public enum Planner {
     public static func chart(for rel: HelmRelease, strategyFile: String, target: TargetOptions) -> Helm.Chart {
         if let local = target.chartOverrides[rel.release] { return .local(local) }
         let ref = rel.chart.ref
-        if ref.hasPrefix("oci://") || rel.chart.repo != nil { return .remote(ref, version: rel.chart.version) }
+        if ref.hasPrefix("oci://") {
+            return .remote(ChartMirror.apply(target.chartMirrors, to: ref) ?? ref, version: rel.chart.version,
+                           plainHTTP: target.plainHTTP, caFile: target.caFile)
+        }
+        if rel.chart.repo != nil { return .remote(ref, version: rel.chart.version, caFile: target.caFile) }
         if ref.hasPrefix("/") { return .local(ref) }
         let dir = (strategyFile as NSString).deletingLastPathComponent
         return .local(((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(ref))
@@ -114,7 +127,13 @@ public enum Planner {
     public static func repository(for rel: HelmRelease, target: TargetOptions) -> (name: String, url: String)? {
         guard target.chartOverrides[rel.release] == nil, let url = rel.chart.repo,
               let alias = rel.chart.ref.split(separator: "/").first else { return nil }
-        return (String(alias), url)
+        return (String(alias), ChartMirror.apply(target.chartMirrors, to: url) ?? url)
+    }
+
+    /// Where a mirror sends the release's chart, for the plan; nil when no mirror applies.
+    static func mirrored(_ rel: HelmRelease, chart: Helm.Chart, target: TargetOptions) -> String? {
+        if let repo = rel.chart.repo, let url = ChartMirror.apply(target.chartMirrors, to: repo) { return url }
+        return chart.isLocal || chart.ref == rel.chart.ref ? nil : chart.ref
     }
 
     static func clusterActions(_ c: ClusterLayout, target: TargetOptions) -> [PlannedAction] {
@@ -145,8 +164,9 @@ public enum Planner {
             let chart = chart(for: rel, strategyFile: strategyFile, target: target)
             var actions: [PlannedAction] = []
             if let repo = repository(for: rel, target: target) {
-                actions.append(.run(helm.repoAddArgv(name: repo.name, url: repo.url)))
+                actions.append(.run(helm.repoAddArgv(name: repo.name, url: repo.url, caFile: target.caFile)))
             }
+            if let to = mirrored(rel, chart: chart, target: target) { actions.append(.notice("chart mirror: \(rel.chart.ref) → \(to)")) }
             actions.append(.run(helm.templateArgv(release: rel.release, chart: chart, namespace: rel.namespace, valuesFile: valuesFile)))
             actions.append(.notice("the rendered chart must contain: " + (rel.expect.isEmpty ? "(no expectations)" : rel.expect.map { "\($0.kind) \($0.name)" }.joined(separator: ", "))
                                    + (rel.chart.generation.map { " (values written for chart generation \($0))" } ?? "")))

@@ -21,7 +21,20 @@ public struct RenderedRelease: Sendable {
     public var text: String
     /// True when a secret variable's value is inside: the file is written 0600.
     public var holdsSecret: Bool
+    /// Each layer's own values, in order, named as the user knows it (file path, `--set …`), so a
+    /// value helm ignores can be traced to the layer that set it.
+    public var layers: [ValuesSource] = []
     public var fileName: String { "\(release).values.yaml" }
+
+    /// The last layer that sets `path`: the one whose value helm saw.
+    public func origin(of path: [String]) -> ValuesSource? {
+        layers.last { $0.values.lookup(path) != nil }
+    }
+}
+
+public struct ValuesSource: Sendable {
+    public var name: String
+    public var values: Value
 }
 
 public struct RenderedManifests: Sendable {
@@ -69,21 +82,29 @@ public enum Renderer {
         var releases: [RenderedRelease] = []
         for (step, rel) in strategy.helmReleases {
             var layers: [(path: String, text: String)] = []
+            var sources: [ValuesSource] = []
             for ref in rel.valuesFiles {
                 guard let text = files[ref.resolved] else {
                     throw RenderError("\(ref.mark): values file `\(ref.path)` was not found (looked for \(ref.resolved))")
                 }
-                layers.append((ref.resolved, try substituteValuesFile(text, path: ref.resolved, vars: vars)))
+                let layer = (ref.resolved, try substituteValuesFile(text, path: ref.resolved, vars: vars))
+                layers.append(layer)
+                sources.append(ValuesSource(name: ref.resolved, values: try Values.compose(files: [layer], sets: [])))
             }
             var base = try Values.compose(files: layers, sets: [])
             // The strategy's own `set:` entries belong to the strategy layer: user -f files may override them.
             for (path, value) in rel.set {
-                base = Values.merge(base, nest(path: path, value: value))
+                let v = nest(path: path, value: value)
+                base = Values.merge(base, v)
+                sources.append(ValuesSource(name: "\(rel.mark.file): `set: \(path)` of step `\(step.name)`", values: v))
             }
             let userLayers = user.byRelease[rel.release] ?? []
+            for layer in userLayers {
+                let userValues = try Values.compose([layer], readFile: readFile)
+                sources.append(ValuesSource(name: layer.commandLine.joined(separator: " "), values: userValues))
+            }
             if !userLayers.isEmpty {
-                let userValues = try Values.compose(userLayers, readFile: readFile)
-                base = Values.merge(base, userValues)
+                base = try Values.compose(userLayers, base: base, readFile: readFile)
             }
             let body = YAML.emit(base)
             let secret = variables.secrets.values.contains { !$0.isEmpty && body.contains($0) }
@@ -91,7 +112,7 @@ public enum Renderer {
             header += "# Layers: " + (rel.valuesFiles.map(\.path) + (rel.set.isEmpty ? [] : ["strategy set"])
                                       + userLayers.map { $0.commandLine.joined(separator: " ") }).joined(separator: ", ") + "\n"
             releases.append(RenderedRelease(step: step.name, release: rel.release, namespace: rel.namespace, chart: rel.chart,
-                                            values: base, text: header + body, holdsSecret: secret))
+                                            values: base, text: header + body, holdsSecret: secret, layers: sources))
         }
         var manifests: [RenderedManifests] = []
         for step in strategy.steps {

@@ -22,7 +22,7 @@ struct CICommand: AsyncParsableCommand {
     @Option(name: .customLong("verify-timeout"), help: "Seconds to wait for verify to hold.") var verifyTimeout: Int = 60
     @Option(name: .customLong("test-timeout"), help: "Seconds for each wait of the message test (receivers ready, sender done); default: the strategy's timeouts.")
     var testTimeout: Int?
-    @Option(name: .customLong("chart"), help: ArgumentHelp("kind/cluster: install RELEASE from a local chart directory (repeatable).", valueName: "release=dir")) var charts: [String] = []
+    @OptionGroup var sources: ChartSourceOptions
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
@@ -93,13 +93,18 @@ struct CICommand: AsyncParsableCommand {
         do {
             return try make()
         } catch {
-            let (code, message) = ErrorReport.classify(error)
-            report.result = "error"
-            report.exitCode = code.rawValue
-            report.cases.append(.init(group: "deploy", name: "load strategy", status: "failed", seconds: 0, message: message))
-            finish(report)
+            fail(&report, error, finish: finish)
             throw error
         }
+    }
+
+    /// A configuration problem found before anything was created: reported, then rethrown.
+    static func fail(_ report: inout CIReport, _ error: Error, name: String = "load strategy", finish: (CIReport) -> Void) {
+        let (code, message) = ErrorReport.classify(error)
+        report.result = "error"
+        report.exitCode = code.rawValue
+        report.cases.append(.init(group: "deploy", name: name, status: "failed", seconds: 0, message: message))
+        finish(report)
     }
 
     /// Step 4 of every flow: diagnostics on failure, collected before anything is torn down.

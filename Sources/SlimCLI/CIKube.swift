@@ -24,11 +24,17 @@ struct KubeCI {
         @Sendable func finish(_ r: CIReport) { CICommand.writeReports(r, to: targets, since: clock) }
 
         let s = try CICommand.open(&report, finish: finish) {
-            let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target, charts: cmd.charts)
+            let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target, sources: cmd.sources)
             try s.requireTools()
             return s
         }
         report.strategy = s.rendered.strategy.name
+        do {
+            try await s.preflight(json: json)
+        } catch {
+            CICommand.fail(&report, error, name: "charts", finish: finish)
+            throw error
+        }
         let redactor = s.rendered.redactor
         let progress = progressPrinter(redactor, json: json)
         let keep = cmd.keep

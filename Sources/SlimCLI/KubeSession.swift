@@ -15,41 +15,51 @@ struct KubeSession {
     var plan: Plan
     var kind: TargetKind
 
-    init(strategy: String, options: StrategyOptions, target flags: TargetFlags, charts: [String] = []) throws {
+    init(strategy: String, options: StrategyOptions, target flags: TargetFlags, sources: ChartSourceOptions = ChartSourceOptions()) throws {
         workspace = options.workspace
         rendered = try options.render(strategy, persistSecrets: true)
         kind = flags.target
-        targetOptions = try Self.targetOptions(flags, rendered: rendered, workspace: workspace, charts: charts)
+        targetOptions = try Self.targetOptions(flags, rendered: rendered, workspace: workspace, sources: sources)
         plan = Planner.plan(rendered, target: targetOptions)
     }
 
     /// For kind, slimctl keeps the cluster's own kubeconfig (from `kind get kubeconfig`) in its
     /// state folder, so the user's kubeconfig is never edited; the cluster target uses theirs.
-    static func targetOptions(_ flags: TargetFlags, rendered: Rendered, workspace: Workspace, charts: [String]) throws -> TargetOptions {
+    static func targetOptions(_ flags: TargetFlags, rendered: Rendered, workspace: Workspace, sources: ChartSourceOptions) throws -> TargetOptions {
         let name = rendered.strategy.name
         var overrides: [String: String] = [:]
         let releases = rendered.strategy.helmReleases.map(\.release.release)
-        for c in charts {
-            guard let eq = c.firstIndex(of: "="), eq != c.startIndex else { throw CLIError.config("--chart \(c): expected release=dir") }
+        for c in sources.charts {
+            guard let eq = c.firstIndex(of: "="), eq != c.startIndex else { throw CLIError.config("--chart \(c): expected release=path") }
             let release = String(c[..<eq])
-            let dir = Workspace.absolute(String(c[c.index(after: eq)...]))
+            let path = Workspace.absolute(String(c[c.index(after: eq)...]))
             guard releases.contains(release) else {
                 throw CLIError.config("--chart \(c): strategy `\(name)` has no release `\(release)`; " + Suggest.didYouMean(release, in: releases))
             }
-            guard FileManager.default.fileExists(atPath: "\(dir)/Chart.yaml") else {
-                throw CLIError.config("--chart \(c): \(dir) is not a chart directory (no Chart.yaml)")
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                throw CLIError.config("--chart \(c): \(path) does not exist")
             }
-            overrides[release] = dir
+            if isDir.boolValue {
+                guard FileManager.default.fileExists(atPath: "\(path)/Chart.yaml") else {
+                    throw CLIError.config("--chart \(c): \(path) is not a chart directory (no Chart.yaml)")
+                }
+            } else if !(path.hasSuffix(".tgz") || path.hasSuffix(".tar.gz")) {
+                throw CLIError.config("--chart \(c): \(path) is neither a chart directory nor a packaged chart (.tgz)")
+            }
+            overrides[release] = path
         }
         let renderDir = "\(workspace.stateRoot)/rendered/\(name)"
+        let mirrors = try sources.chartMirrors(), ca = try sources.caBundle()
         switch flags.target {
         case .kind:
             let cluster = rendered.strategy.cluster.name
             return TargetOptions(kind: .kind, context: Kind.contextName(cluster: cluster),
-                                 kubeconfig: "\(workspace.stateRoot)/kind/\(cluster).kubeconfig", renderDir: renderDir, chartOverrides: overrides)
+                                 kubeconfig: "\(workspace.stateRoot)/kind/\(cluster).kubeconfig", renderDir: renderDir, chartOverrides: overrides,
+                                 chartMirrors: mirrors, plainHTTP: sources.usePlainHTTP, caFile: ca)
         default:
             return TargetOptions(kind: flags.target, context: flags.context, kubeconfig: flags.kubeconfig.map(Workspace.absolute),
-                                 renderDir: renderDir, chartOverrides: overrides)
+                                 renderDir: renderDir, chartOverrides: overrides, chartMirrors: mirrors, plainHTTP: sources.usePlainHTTP, caFile: ca)
         }
     }
 
@@ -80,6 +90,21 @@ struct KubeSession {
         }
         if kind == .kind, Spawn.which("kind") == nil {
             throw CLIError.environment("kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (it needs docker or podman)")
+        }
+    }
+
+    /// Every chart read, checked and rendered before the first install (see `ChartPreflight`):
+    /// a combination that cannot work is a configuration error, with nothing changed.
+    func preflight(json: Bool) async throws {
+        _ = try RenderWriter.write(rendered, to: targetOptions.renderDir)
+        do {
+            _ = try await ChartPreflight.run(rendered: rendered, target: targetOptions, helm: helm, log: "\(runDir)/charts.log") { line in
+                if json { stderr(line) } else { print(line); fflush(nil) }
+            }
+        } catch let r as ChartRefusal {
+            throw CLIError.config(rendered.redactor.redact(r.description))
+        } catch let f as Helm.Failure {
+            throw CLIError.failed("reading the charts failed: \(rendered.redactor.redact(f.description))")
         }
     }
 
@@ -115,12 +140,12 @@ struct KubeSession {
 enum KubeCommands {
     static func deploy(_ cmd: DeployCommand) async throws {
         if cmd.portBase != nil { throw CLIError.config("--port-base is for the local target only") }
-        let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target, charts: cmd.charts)
+        let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target, sources: cmd.sources)
         try s.requireTools()
         let json = cmd.out.output == .json
         let lock = try DeployLock.acquire("\(s.workspace.stateRoot)/\(s.kind.rawValue)/\(s.rendered.strategy.name).lock")
         defer { lock.release() }
-        _ = try RenderWriter.write(s.rendered, to: s.targetOptions.renderDir)
+        try await s.preflight(json: json)
         try s.announce(json: json)
         let executor = KubeExecutor(rendered: s.rendered, config: s.config(knownReleases: await s.knownReleases()))
         let options = EngineOptions(from: cmd.from, only: cmd.only, skip: cmd.skip,

@@ -29,6 +29,9 @@ struct StrategyOptions: ParsableArguments {
     @Option(name: .customLong("set-literal"), help: ArgumentHelp("Helm --set-literal (the rest taken verbatim).", valueName: "[release:]path=value"))
     var setLiteral: [String] = []
 
+    @Option(name: .customLong("generation"), help: ArgumentHelp("SLIM chart generation the strategy deploys: 2 (slim chart 2.2.0, SLIM 2.3.0) or 1.4 (slim chart 1.4.0); default: the strategy's (also SLIMCTL_GENERATION).", valueName: "gen"))
+    var generation: String?
+
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default ./.slimctl; SLIMCTL_STATE_DIR).", valueName: "dir"))
     var stateDir: String?
 
@@ -51,7 +54,8 @@ struct StrategyOptions: ParsableArguments {
     var workspace: Workspace { Workspace.discover(extraStrategyDirs: strategyDirs, stateDir: stateDir) }
 
     func render(_ strategy: String, persistSecrets: Bool) throws -> Rendered {
-        try workspace.load(strategy, vars: try variables(), userArgs: userArgs, persistSecrets: persistSecrets)
+        let gen = generation ?? ProcessInfo.processInfo.environment["SLIMCTL_GENERATION"].flatMap { $0.isEmpty ? nil : $0 }
+        return try workspace.load(strategy, vars: try variables(), userArgs: userArgs, generation: gen, persistSecrets: persistSecrets)
     }
 }
 
@@ -77,5 +81,42 @@ struct OutputFlags: ParsableArguments {
 
     var color: Bool {
         !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(1) == 1
+    }
+}
+
+/// Where charts come from on kind/cluster: a chart in hand for one release, registry mirrors for
+/// air-gapped users, and the registry access helm needs for them.
+struct ChartSourceOptions: ParsableArguments {
+    @Option(name: .customLong("chart"), help: ArgumentHelp("kind/cluster: install RELEASE from a local chart directory or packaged .tgz (repeatable).", valueName: "release=path"))
+    var charts: [String] = []
+
+    @Option(name: .customLong("chart-mirror"), help: ArgumentHelp("kind/cluster: fetch charts whose reference or repository URL starts with FROM from TO instead, e.g. ghcr.io/agntcy=registry.internal:5000/agntcy (repeatable; also SLIMCTL_CHART_MIRROR, comma-separated).", valueName: "from=to"))
+    var mirrors: [String] = []
+
+    @Flag(name: .customLong("plain-http"), help: "kind/cluster: reach OCI chart registries over plain HTTP (helm --plain-http; also SLIMCTL_CHART_PLAIN_HTTP=1).")
+    var plainHTTP = false
+
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp("kind/cluster: CA bundle for the chart registry or repository (helm --ca-file; also SLIMCTL_CHART_CA_FILE).", valueName: "file"))
+    var caFile: String?
+
+    /// The mirrors in order: flags first, then the environment's.
+    func chartMirrors() throws -> [ChartMirror] {
+        do {
+            let env = ProcessInfo.processInfo.environment["SLIMCTL_CHART_MIRROR"] ?? ""
+            return try mirrors.map(ChartMirror.parse) + ChartMirror.parseList(env)
+        } catch {
+            throw CLIError.config("--chart-mirror: \(error)")
+        }
+    }
+
+    var usePlainHTTP: Bool {
+        plainHTTP || ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["SLIMCTL_CHART_PLAIN_HTTP"]?.lowercased() ?? "")
+    }
+
+    func caBundle() throws -> String? {
+        guard let f = caFile ?? ProcessInfo.processInfo.environment["SLIMCTL_CHART_CA_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        let p = Workspace.absolute(f)
+        guard FileManager.default.isReadableFile(atPath: p) else { throw CLIError.config("--ca-file \(f): cannot read \(p)") }
+        return p
     }
 }

@@ -65,7 +65,7 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(name: .customLong("skip"), help: "Skip these steps (repeatable).") var skip: [String] = []
     @Flag(name: .customLong("force"), help: "Redo finished steps even if unchanged.") var force = false
     @Option(name: .customLong("port-base"), help: "Local target: fixed loopback ports for the SLIM nodes (node i: base+2i), instead of free ones.") var portBase: Int?
-    @Option(name: .customLong("chart"), help: ArgumentHelp("kind/cluster: install RELEASE from a local chart directory (repeatable).", valueName: "release=dir")) var charts: [String] = []
+    @OptionGroup var sources: ChartSourceOptions
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags

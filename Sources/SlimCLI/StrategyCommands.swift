@@ -110,7 +110,7 @@ struct PlanCommand: AsyncParsableCommand {
         abstract: "Show every step in order with the exact command or API call it will make. Nothing runs; secrets are masked.")
 
     @Argument(help: "Strategy name or path to a strategy file.") var strategy: String
-    @Option(name: .customLong("chart"), help: ArgumentHelp("kind/cluster: plan RELEASE from a local chart directory (repeatable), as deploy --chart.", valueName: "release=dir")) var charts: [String] = []
+    @OptionGroup var sources: ChartSourceOptions
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
@@ -121,7 +121,7 @@ struct PlanCommand: AsyncParsableCommand {
         // kind and cluster: the same target options deploy uses, so the argvs shown are the ones run.
         let targetOptions = target.target == .local
             ? TargetOptions(kind: .local, renderDir: "\(ws.stateRoot)/rendered/\(rendered.strategy.name)")
-            : try KubeSession.targetOptions(target, rendered: rendered, workspace: ws, charts: charts)
+            : try KubeSession.targetOptions(target, rendered: rendered, workspace: ws, sources: sources)
         let plan = Planner.plan(rendered, target: targetOptions)
         // kind/cluster: where the DaemonSets will land on the nodes that exist now.
         var preview: PlacementPreview?

@@ -104,13 +104,21 @@ struct Workspace {
     /// `userArgs`: `-f` (kind nil) and `--set*` arguments as typed, each optionally prefixed
     /// `RELEASE:` to address a release other than the strategy's primary (SLIM) one.
     func load(_ nameOrPath: String, vars: [String: String], userArgs: [(SetKind?, String)],
-              persistSecrets: Bool) throws -> Rendered {
+              generation: String? = nil, persistSecrets: Bool) throws -> Rendered {
         let file = try strategyFile(nameOrPath)
         let text = try read(file)
-        let declared = try StrategyLoader.declaredVariables(text: text, file: file)
+        let (declared, generations) = try StrategyLoader.declarations(text: text, file: file)
         let name = (try? YAML.parseDocument(text, file: file))?.scalarField("name") ?? nameOrPath
+        if vars["generation"] != nil && !generations.isEmpty {
+            throw CLIError.config("choose the chart generation with --generation, not --var generation=…")
+        }
+        var presets: [String: String] = [:]
+        if let g = try GenerationChoice.choose(generations, requested: generation, strategy: name) {
+            presets = g.variables
+            presets["generation"] = g.name
+        }
         let resolved = try VariableResolver.resolve(declared, overrides: vars, remembered: rememberedSecrets(name),
-                                                    generate: Self.randomSecret)
+                                                    presets: presets, generate: Self.randomSecret)
         if persistSecrets { try remember(resolved.generated, strategy: name) }
         let strategy = try StrategyLoader.load(text: text, file: file, values: resolved.values)
         var files: [String: String] = [:]

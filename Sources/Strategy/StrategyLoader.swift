@@ -4,11 +4,12 @@ import YAML
 /// touching the disk: keys, types, step references, cycles, variables. File references are checked
 /// separately (`StrategyReferences`) because that needs I/O the core does not do.
 public enum StrategyLoader {
-    public static let topKeys = ["name", "description", "variables", "cluster", "steps", "verify", "test"]
+    public static let topKeys = ["name", "description", "variables", "generations", "cluster", "steps", "verify", "test"]
+    static let generationKeys = ["default", "description", "variables", "unsupported"]
     static let variableKeys = ["default", "description", "secret", "generate"]
     static let clusterKeys = ["name", "nodes"]
     static let nodeKeys = ["role", "labels", "taints"]
-    static let stepKeys = ["name", "description", "needs", "timeout", "cluster", "helm", "manifests"]
+    static let stepKeys = ["name", "description", "needs", "timeout", "generations", "cluster", "helm", "manifests"]
     static let helmKeys = ["release", "namespace", "createNamespace", "chart", "values", "set", "primary", "expect"]
     static let chartKeys = ["ref", "version", "repo", "generation"]
     static let manifestKeys = ["files", "namespace", "app"]
@@ -17,12 +18,23 @@ public enum StrategyLoader {
     /// Reads only the variable declarations, so a caller can resolve values (overrides, generated
     /// secrets) before the full load substitutes them.
     public static func declaredVariables(text: String, file: String) throws -> [Variable] {
+        try declarations(text: text, file: file).variables
+    }
+
+    /// Variables and chart generations: what must be decided before the strategy's text can be
+    /// substituted. A strategy with generations gets the variable `generation` implicitly.
+    public static func declarations(text: String, file: String) throws -> (variables: [Variable], generations: [ChartGeneration]) {
         let doc = try YAML.parseDocument(text, file: file)
         var errors: [StrategyError] = []
         let top = MapReader(doc, context: "the strategy", errors: &errors)
-        let vars = readVariables(top.node("variables"), errors: &errors)
+        var vars = readVariables(top.node("variables"), errors: &errors)
+        let generations = readGenerations(top.node("generations"), variables: vars, errors: &errors)
+        if let g = generations.first, !vars.contains(where: { $0.name == "generation" }) {
+            vars.append(Variable(name: "generation", defaultValue: nil, description: "chart generation (set by --generation)",
+                                 secret: false, generateLength: nil, mark: g.mark))
+        }
         if !errors.isEmpty { throw StrategyErrors(errors) }
-        return vars
+        return (vars, generations)
     }
 
     /// Loads and validates a strategy. `values` must hold a value for every declared variable
@@ -32,7 +44,13 @@ public enum StrategyLoader {
         var errors: [StrategyError] = []
         let top = MapReader(doc, context: "the strategy", errors: &errors)
         top.checkKeys(topKeys, errors: &errors)
-        let variables = readVariables(top.node("variables"), errors: &errors)
+        var variables = readVariables(top.node("variables"), errors: &errors)
+        let generations = readGenerations(top.node("generations"), variables: variables, errors: &errors)
+        if !generations.isEmpty && !variables.contains(where: { $0.name == "generation" }) {
+            variables.append(Variable(name: "generation", defaultValue: nil, description: "chart generation",
+                                      secret: false, generateLength: nil, mark: doc.mark))
+        }
+        let generation = generations.isEmpty ? nil : values["generation"]
 
         func sub(_ n: Node?) -> Node? {
             guard let n else { return nil }
@@ -65,17 +83,74 @@ public enum StrategyLoader {
                 throw StrategyErrors(errors)
             }
             for item in items { if let st = readStep(item, folder: folder, errors: &errors) { steps.append(st) } }
+            for st in steps {
+                for g in st.generations ?? [] where !generations.contains(where: { $0.name == g }) {
+                    errors.append(StrategyError("step `\(st.name)` names generation `\(g)`, which `generations` does not declare", at: st.mark,
+                                                hint: Suggest.didYouMean(g, in: generations.map(\.name))))
+                }
+            }
+            checkSteps(steps, errors: &errors)
+            // Steps of other generations are left out; a `needs` on one of them is then met.
+            if let generation {
+                let dropped = Set(steps.filter { !($0.generations?.contains(generation) ?? true) }.map(\.name))
+                steps = steps.filter { !dropped.contains($0.name) }
+                for i in steps.indices { steps[i].needs.removeAll { dropped.contains($0) } }
+            }
         } else {
             errors.append(StrategyError("the strategy needs `steps`", at: doc.mark))
         }
-        checkSteps(steps, errors: &errors)
 
         let verify = sub(top.node("verify")).map { readVerify($0, errors: &errors) } ?? []
         let test = sub(top.node("test")).flatMap { readTest($0, steps: steps, errors: &errors) }
 
         if !errors.isEmpty { throw StrategyErrors(errors) }
         return Strategy(name: name, description: description, file: file, variables: variables,
-                        cluster: cluster, steps: steps, verify: verify, test: test)
+                        cluster: cluster, steps: steps, verify: verify, test: test,
+                        generations: generations, generation: generation)
+    }
+
+    static func readGenerations(_ node: Node?, variables: [Variable], errors: inout [StrategyError]) -> [ChartGeneration] {
+        guard let node else { return [] }
+        let r = MapReader(node, context: "`generations`", errors: &errors)
+        var out: [ChartGeneration] = []
+        for (name, n) in r.pairs {
+            let mark = r.keyMark(name) ?? n.mark
+            if name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) {
+                errors.append(StrategyError("generation name `\(name)` may only hold letters, digits, `.` and `-`", at: mark))
+            }
+            let g = MapReader(n, context: "generation `\(name)`", errors: &errors)
+            g.checkKeys(generationKeys, errors: &errors)
+            var vars: [String: String] = [:]
+            if let v = g.node("variables") {
+                let vr = MapReader(v, context: "variables of generation `\(name)`", errors: &errors)
+                for (k, val) in vr.pairs {
+                    guard variables.contains(where: { $0.name == k }) else {
+                        errors.append(StrategyError("generation `\(name)` sets `\(k)`, which is not a declared variable", at: vr.keyMark(k) ?? val.mark,
+                                                    hint: Suggest.didYouMean(k, in: variables.map(\.name))))
+                        continue
+                    }
+                    guard case .scalar(let text, _, _) = val.kind else {
+                        errors.append(StrategyError("generation `\(name)`: `\(k)` must be a string", at: val.mark))
+                        continue
+                    }
+                    vars[k] = text
+                }
+            }
+            out.append(ChartGeneration(name: name, description: g.string("description", errors: &errors) ?? "",
+                                       isDefault: g.bool("default", errors: &errors) ?? false, variables: vars,
+                                       unsupported: g.string("unsupported", errors: &errors), mark: mark))
+        }
+        let defaults = out.filter(\.isDefault)
+        if defaults.count > 1 {
+            errors.append(StrategyError("generations \(defaults.map { "`\($0.name)`" }.joined(separator: " and ")) are both `default: true`; one may be", at: defaults[1].mark))
+        }
+        if let d = defaults.first, d.unsupported != nil {
+            errors.append(StrategyError("the default generation `\(d.name)` is marked `unsupported`", at: d.mark))
+        }
+        if !out.isEmpty && !out.contains(where: { $0.unsupported == nil }) {
+            errors.append(StrategyError("every generation is `unsupported`; at least one must be deployable", at: node.mark))
+        }
+        return out
     }
 
     // MARK: sections
@@ -186,8 +261,9 @@ public enum StrategyLoader {
             guard let m = r.node("manifests") else { return nil }
             action = .manifests(readManifests(m, step: name, folder: folder, errors: &errors))
         }
+        let only = r.node("generations") == nil ? nil : r.strings("generations", errors: &errors).map(\.0)
         return Step(name: name, description: r.string("description", errors: &errors) ?? "", needs: needs,
-                    action: action, timeoutSeconds: timeout, mark: node.mark)
+                    action: action, timeoutSeconds: timeout, generations: only, mark: node.mark)
     }
 
     static func readHelm(_ node: Node, step: String, folder: String, errors: inout [StrategyError]) -> HelmRelease? {

@@ -12,6 +12,9 @@ public struct Strategy: Sendable {
     public var steps: [Step]
     public var verify: [VerifyRule]
     public var test: TestSpec?
+    /// The chart generations the strategy is written for (empty: one, unnamed), and the one in use.
+    public var generations: [ChartGeneration] = []
+    public var generation: String? = nil
 
     public func step(named name: String) -> Step? { steps.first { $0.name == name } }
     public func variable(named name: String) -> Variable? { variables.first { $0.name == name } }
@@ -37,6 +40,30 @@ public struct Variable: Sendable {
     /// kept in the state directory, so re-runs reuse it.
     public var generateLength: Int?
     public var mark: Mark
+}
+
+/// A family of SLIM charts whose values share one shape (1.4: `slim.daemonset` and a `-local`
+/// Service; 2: `slim.deploymentMode` and a node-local main Service). A strategy names the ones it
+/// has values for; choosing one sets a bundle of variables (chart versions, image tags, Service
+/// names), so one strategy file serves both without copies.
+public struct ChartGeneration: Sendable {
+    public var name: String
+    public var description: String
+    public var isDefault: Bool
+    /// Variable values this generation sets (a `--var` still wins).
+    public var variables: [String: String]
+    /// Why the strategy cannot be deployed with this generation's charts, and what to do instead.
+    public var unsupported: String?
+    public var mark: Mark
+
+    public init(name: String, description: String, isDefault: Bool, variables: [String: String], unsupported: String?, mark: Mark) {
+        self.name = name
+        self.description = description
+        self.isDefault = isDefault
+        self.variables = variables
+        self.unsupported = unsupported
+        self.mark = mark
+    }
 }
 
 public struct ClusterLayout: Sendable {
@@ -79,6 +106,8 @@ public struct Step: Sendable {
     public var action: Action
     /// Seconds the engine gives this step before calling it failed.
     public var timeoutSeconds: Int
+    /// The chart generations this step belongs to; nil: all.
+    public var generations: [String]? = nil
     public var mark: Mark
 
     public var kindName: String {

@@ -9,8 +9,9 @@ public enum VariableResolver {
         public var secrets: [String: String]
     }
 
+    /// `presets`: values the chosen chart generation gives; they replace defaults, not `--var`.
     public static func resolve(_ declared: [Variable], overrides: [String: String], remembered: [String: String],
-                               generate: (Int) -> String) throws -> Resolved {
+                               presets: [String: String] = [:], generate: (Int) -> String) throws -> Resolved {
         var errors: [StrategyError] = []
         let names = declared.map(\.name)
         for k in overrides.keys.sorted() where !names.contains(k) {
@@ -26,6 +27,8 @@ public enum VariableResolver {
                 value = o
             } else if let r = remembered[v.name], v.generateLength != nil {
                 value = r
+            } else if let p = presets[v.name] {
+                value = p
             } else if let d = v.defaultValue {
                 value = d
             } else if let n = v.generateLength {

@@ -20,21 +20,35 @@ public struct Helm: Sendable {
         public var ref: String
         public var version: String?
         public var isLocal: Bool
-        public init(ref: String, version: String?, isLocal: Bool) {
+        /// Registry access options helm needs for some mirrors: plain HTTP, a private CA.
+        public var plainHTTP: Bool
+        public var caFile: String?
+        public init(ref: String, version: String?, isLocal: Bool, plainHTTP: Bool = false, caFile: String? = nil) {
             self.ref = ref
             self.version = version
             self.isLocal = isLocal
+            self.plainHTTP = plainHTTP
+            self.caFile = caFile
         }
 
-        /// A local chart directory; never given `--version`, which helm ignores for paths.
-        public static func local(_ dir: String) -> Chart { Chart(ref: dir, version: nil, isLocal: true) }
+        /// A local chart directory or packaged `.tgz`; never given `--version`, which helm ignores for paths.
+        public static func local(_ path: String) -> Chart { Chart(ref: path, version: nil, isLocal: true) }
 
         /// `oci://…` or `repo/name` at a pinned version.
-        public static func remote(_ ref: String, version: String) -> Chart {
-            Chart(ref: ref, version: version.isEmpty ? nil : version, isLocal: false)
+        public static func remote(_ ref: String, version: String, plainHTTP: Bool = false, caFile: String? = nil) -> Chart {
+            Chart(ref: ref, version: version.isEmpty ? nil : version, isLocal: false, plainHTTP: plainHTTP, caFile: caFile)
         }
 
-        var argv: [String] { [ref] + (isLocal ? [] : version.map { ["--version", $0] } ?? []) }
+        var argv: [String] {
+            guard !isLocal else { return [ref] }
+            var a = [ref] + (version.map { ["--version", $0] } ?? [])
+            if plainHTTP && ref.hasPrefix("oci://") { a.append("--plain-http") }
+            if let caFile { a += ["--ca-file", caFile] }
+            return a
+        }
+
+        /// How the chart is named in messages: `oci://…/slim 2.2.0`, or the path.
+        public var display: String { ref + (version.map { " \($0)" } ?? "") }
     }
 
     var kubeFlags: [String] {
@@ -46,8 +60,13 @@ public struct Helm: Sendable {
 
     // MARK: argv (pure)
 
-    public func repoAddArgv(name: String, url: String) -> [String] {
-        [executable, "repo", "add", "--force-update", name, url]
+    public func repoAddArgv(name: String, url: String, caFile: String? = nil) -> [String] {
+        [executable, "repo", "add", "--force-update", name, url] + (caFile.map { ["--ca-file", $0] } ?? [])
+    }
+
+    /// The chart's own Chart.yaml, for a directory, a `.tgz`, an OCI or a repository chart alike.
+    public func showChartArgv(_ chart: Chart) -> [String] {
+        [executable, "show", "chart"] + chart.argv
     }
 
     /// Renders offline (no cluster contact), so the check runs before anything is changed.
@@ -81,7 +100,8 @@ public struct Helm: Sendable {
 
     // MARK: running
 
-    /// A helm command that failed, with the last lines it printed (its full output is in `log`).
+    /// A helm command that failed, with helm's own error (or the last lines it printed; its full
+    /// output is in `log`).
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var argv: [String]
         public var status: Int32
@@ -92,6 +112,36 @@ public struct Helm: Sendable {
             if !lastLines.isEmpty { s += ":\n" + lastLines.map { "    " + $0 }.joined(separator: "\n") }
             return s
         }
+
+        /// helm's `Error: …` text and what follows it, else the last lines.
+        static func errorLines(_ output: String) -> [String] {
+            let lines = output.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            if let i = lines.lastIndex(where: { $0.hasPrefix("Error:") }) { return Array(lines[i...].prefix(12)) }
+            return Array(lines.suffix(8))
+        }
+    }
+
+    /// Runs `argv` and returns its combined output; the command and output are appended to `log`.
+    /// Throws `Failure` carrying helm's own error text on a non-zero exit.
+    public func output(_ argv: [String], log: String, timeout: Duration = .seconds(300)) async throws -> String {
+        let (status, out) = try await Spawn.capture(argv, timeout: timeout)
+        Log.append(log, "$ " + argv.joined(separator: " ") + "\n" + out)
+        guard status == 0 else { throw Failure(argv: argv, status: status, log: log, lastLines: Failure.errorLines(out)) }
+        return out
+    }
+
+    /// What helm printed besides the manifests: coalesce warnings name values helm ignored.
+    public struct Rendering: Sendable {
+        public var manifests: String
+        public var warnings: [String]
+    }
+
+    /// The chart's Chart.yaml text (`helm show chart`).
+    public func showChart(_ chart: Chart, log: String) async throws -> String {
+        let out = try await output(showChartArgv(chart), log: log)
+        // helm may print INFO lines (e.g. a pull from a registry) before the YAML on the same stream.
+        return out.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("level=") && !$0.hasPrefix("Pulled:") && !$0.hasPrefix("Digest:") }
+            .joined(separator: "\n")
     }
 
     /// Runs `argv` (built above) with its output appended to `log`; throws `Failure` on a non-zero exit.
@@ -104,12 +154,18 @@ public struct Helm: Sendable {
     /// Renders the chart and returns its manifests as text, one document per template. Uses
     /// `--output-dir` so helm's warnings (which go to the same log) never mix into the YAML.
     public func template(release: String, chart: Chart, namespace: String, valuesFile: String, log: String) async throws -> String {
+        try await render(release: release, chart: chart, namespace: namespace, valuesFile: valuesFile, log: log).manifests
+    }
+
+    /// `template` with the warnings helm printed (lines saying a value was ignored).
+    public func render(release: String, chart: Chart, namespace: String, valuesFile: String, log: String) async throws -> Rendering {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-template-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try await run(templateArgv(release: release, chart: chart, namespace: namespace, valuesFile: valuesFile, outputDir: dir), log: log)
+        let out = try await output(templateArgv(release: release, chart: chart, namespace: namespace, valuesFile: valuesFile, outputDir: dir), log: log)
+        let warnings = out.split(separator: "\n").map(String.init).filter { $0.contains("warning:") }
         var docs: [String] = []
         let fm = FileManager.default
-        guard let walker = fm.enumerator(atPath: dir) else { return "" }
+        guard let walker = fm.enumerator(atPath: dir) else { return Rendering(manifests: "", warnings: warnings) }
         var files: [String] = []
         while let f = walker.nextObject() as? String {
             if f.hasSuffix(".yaml") || f.hasSuffix(".yml") { files.append(f) }
@@ -117,7 +173,7 @@ public struct Helm: Sendable {
         for f in files.sorted() {
             if let t = try? String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8) { docs.append(t) }
         }
-        return docs.joined(separator: "\n---\n")
+        return Rendering(manifests: docs.joined(separator: "\n---\n"), warnings: warnings)
     }
 
     /// A release as `helm list -o json` reports it.

@@ -88,9 +88,11 @@ public enum Values {
     /// All user layers in Helm's fixed order, whatever order they were given in: every `-f` file
     /// in order, then `--set-json`, `--set`, `--set-string`, `--set-file`, `--set-literal`, each
     /// kind in its own order. The result is what Helm passes on to meet the chart defaults.
-    public static func compose(files: [(path: String, text: String)], sets: [(SetKind, String)],
+    /// `base`: values that come before every file (a strategy's own layers): `--set` then indexes
+    /// into their lists as helm's strvals does into values files' lists (`list[1]=B` keeps the rest).
+    public static func compose(files: [(path: String, text: String)], sets: [(SetKind, String)], base start: Value = .emptyMap,
                                readFile: (String) throws -> String = Values.noFileReader) throws -> Value {
-        var base: Value = .emptyMap
+        var base: Value = start
         for file in files {
             base = merge(base, try loadFile(path: file.path, text: file.text))
         }
@@ -103,7 +105,7 @@ public enum Values {
     }
 
     /// `compose` over layers as they came from a command line.
-    public static func compose(_ layers: [ValuesLayer],
+    public static func compose(_ layers: [ValuesLayer], base: Value = .emptyMap,
                                readFile: (String) throws -> String = Values.noFileReader) throws -> Value {
         var files: [(path: String, text: String)] = []
         var sets: [(SetKind, String)] = []
@@ -113,6 +115,6 @@ public enum Values {
             case .set(let kind, let expression): sets.append((kind, expression))
             }
         }
-        return try compose(files: files, sets: sets, readFile: readFile)
+        return try compose(files: files, sets: sets, base: base, readFile: readFile)
     }
 }

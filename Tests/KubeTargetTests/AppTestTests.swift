@@ -15,7 +15,7 @@ func p2pFixture(_ name: String) throws -> String {
 /// `slimctl test --target cluster` end to end: the real slimctl and helm against the simulated
 /// cluster, whose kubelet plays back the captured logs of real slim-bindings 3.3.8 apps.
 @Suite(.serialized) struct AppTestEndToEnd {
-    let charts = ["--chart", "slim-control=\(controlChart)", "--chart", "slim=\(slimChart)"]
+    var charts: [String] { get throws { try realChartArgs() } }
     /// The worker whose receiver the sender reaches (the other one only listens).
     let reached = "slim-cluster-worker"
 

@@ -7,7 +7,7 @@ import YAML
 /// `slimctl ci --target cluster` end to end: the real slimctl and helm against the simulated
 /// cluster, whose kubelet plays back real slim-bindings 3.3.8 logs.
 @Suite(.serialized) struct CICluster {
-    let charts = ["--chart", "slim-control=\(controlChart)", "--chart", "slim=\(slimChart)"]
+    var charts: [String] { get throws { try realChartArgs() } }
     let apps = AppTestEndToEnd()
 
     func report(_ path: String) throws -> Value {

@@ -1,14 +1,15 @@
 import Foundation
 import Kube
 import KubeSim
+import TestCharts
 import Testing
 import Tools
 import YAML
 
 /// `slimctl deploy daemonset --target cluster` end to end: the real slimctl and the real helm
-/// against the simulated API server, with the project's test charts standing in for SLIM's.
+/// against the simulated API server, with the released SLIM charts.
 @Suite(.serialized) struct ClusterEndToEnd {
-    let charts = ["--chart", "slim-control=\(controlChart)", "--chart", "slim=\(slimChart)"]
+    var charts: [String] { get throws { try realChartArgs() } }
 
     func writes(_ server: KubeSimServer) -> [String] {
         server.cluster.requestLog.filter { !$0.hasPrefix("GET ") }
@@ -63,16 +64,35 @@ import YAML
         }
     }
 
-    @Test func valuesForAnotherChartGenerationFailBeforeInstalling() async throws {
+    @Test func aChartOfAnotherGenerationIsRefusedBeforeAnythingIsInstalled() async throws {
         try await withKindShapedCluster { server, kubeconfig in
             let state = tempDir()
-            let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "--set", "slim.daemonset=null",
-                                                 "--set", "slim.deploymentMode=DaemonSet"] + charts, state: state, kubeconfig: kubeconfig)
-            #expect(code == 1, "\(out)")
-            #expect(out.contains("chart generation 1.4"), "\(out)")
-            #expect(out.contains("slim.deploymentMode"), "\(out)")
-            #expect(server.cluster.get("secrets", namespace: "slim", name: "sh.helm.release.v1.slim.v1") == nil, "nothing installed for slim")
-            #expect(server.cluster.get("statefulsets", namespace: "slim", name: "slim") == nil)
+            // The default generation (2) has values for slim 2.x; the chart in hand is 1.4.0.
+            let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + (try realChartArgs(slim: "1.4.0")),
+                                                state: state, kubeconfig: kubeconfig)
+            #expect(code == 2, "\(out)")
+            #expect(out.contains("slim 1.4.0"), "\(out)")
+            #expect(out.contains("generation 1.4"), "\(out)")
+            #expect(out.contains("--generation 1.4"), "the hint names the generation that fits: \(out)")
+            #expect(out.contains("slim.deploymentMode"), "the key this chart does not read is named: \(out)")
+            #expect(out.contains("nothing was installed"), "\(out)")
+            #expect(server.cluster.list("secrets", namespace: "slim").isEmpty, "no release at all, not even the controller")
+        }
+    }
+
+    @Test func statefulsetWithAChartThatHasNoStatefulSetIsRefused() async throws {
+        try await withKindShapedCluster { server, kubeconfig in
+            let state = tempDir()
+            let (code, out) = try await slimctl(["deploy", "statefulset", "--target", "cluster",
+                                                 "--chart", "slim=\(try RealCharts.path("slim-2.2.0.tgz"))"], state: state, kubeconfig: kubeconfig)
+            #expect(code == 2, "\(out)")
+            #expect(out.contains("cannot render a StatefulSet"), "\(out)")
+            #expect(out.contains("Deployment or DaemonSet"), "\(out)")
+            #expect(server.cluster.list("secrets", namespace: "spire").isEmpty && server.cluster.list("secrets", namespace: "slim").isEmpty)
+            let (code2, out2) = try await slimctl(["deploy", "statefulset", "--target", "cluster", "--generation", "2"], state: state, kubeconfig: kubeconfig)
+            #expect(code2 == 2, "\(out2)")
+            #expect(out2.contains("no StatefulSet template"), "\(out2)")
+            #expect(out2.contains("--generation 1.4"), "\(out2)")
         }
     }
 

@@ -2,13 +2,17 @@ import Foundation
 import Kube
 import KubeSim
 import Placement
+import TestCharts
 import Testing
 import Tools
 
 /// The repository root, found from this file.
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-let slimChart = "\(root)/Tests/CLITests/Fixtures/slim-like-chart"
-let controlChart = "\(root)/Tests/KubeTargetTests/Fixtures/control-like-chart"
+/// The released charts of the daemonset strategy's default generation (2), as `--chart` arguments.
+func realChartArgs(slim: String = "2.2.0", control: String = "2.2.0") throws -> [String] {
+    ["--chart", "slim-control=\(try RealCharts.path("slim-control-plane-\(control).tgz"))",
+     "--chart", "slim=\(try RealCharts.path("slim-\(slim).tgz"))"]
+}
 
 struct TestFailure: Error, CustomStringConvertible {
     var description: String

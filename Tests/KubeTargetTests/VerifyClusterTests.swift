@@ -9,7 +9,7 @@ import YAML
 /// `slimctl verify --target cluster`: the real slimctl (and the real helm for the deploy) against
 /// the simulated API server.
 @Suite(.serialized) struct VerifyClusterTests {
-    let charts = ["--chart", "slim-control=\(controlChart)", "--chart", "slim=\(slimChart)"]
+    var charts: [String] { get throws { try realChartArgs() } }
 
     func deploy(_ kubeconfig: String, state: String) async throws {
         let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)

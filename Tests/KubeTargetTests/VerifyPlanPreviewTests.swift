@@ -7,7 +7,7 @@ import YAML
 /// `slimctl plan daemonset --target cluster` previews where the SLIM DaemonSet will run on the
 /// live nodes, before anything is installed.
 @Suite(.serialized) struct VerifyPlanPreviewTests {
-    let charts = ["--chart", "slim-control=\(controlChart)", "--chart", "slim=\(slimChart)"]
+    var charts: [String] { get throws { try realChartArgs() } }
 
     @Test func planPreviewsPlacementOnTheLiveNodesWithoutWriting() async throws {
         try await withKindShapedCluster { server, kubeconfig in
