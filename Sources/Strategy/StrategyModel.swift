@@ -132,6 +132,19 @@ public struct HelmRelease: Sendable {
     /// Workloads and services the chart must render and that must become ready.
     public var expect: [Expectation]
     public var mark: Mark
+
+    public init(release: String, namespace: String, createNamespace: Bool, chart: ChartRef, valuesFiles: [PathRef],
+                set: [(path: String, value: Value)], primary: Bool, expect: [Expectation], mark: Mark) {
+        self.release = release
+        self.namespace = namespace
+        self.createNamespace = createNamespace
+        self.chart = chart
+        self.valuesFiles = valuesFiles
+        self.set = set
+        self.primary = primary
+        self.expect = expect
+        self.mark = mark
+    }
 }
 
 public struct ChartRef: Sendable {
@@ -143,6 +156,14 @@ public struct ChartRef: Sendable {
     /// The chart generation the values are written for ("1.4"): a mismatch is caught before deploying.
     public var generation: String?
     public var mark: Mark
+
+    public init(ref: String, version: String, repo: String?, generation: String?, mark: Mark) {
+        self.ref = ref
+        self.version = version
+        self.repo = repo
+        self.generation = generation
+        self.mark = mark
+    }
 }
 
 public struct PathRef: Sendable, Hashable {
@@ -159,6 +180,13 @@ public struct Expectation: Sendable {
     /// Extra required fields, e.g. `internalTrafficPolicy: Local` for a Service, `replicas: 3`.
     public var fields: [(key: String, value: Value)]
     public var mark: Mark
+
+    public init(kind: String, name: String, fields: [(key: String, value: Value)], mark: Mark) {
+        self.kind = kind
+        self.name = name
+        self.fields = fields
+        self.mark = mark
+    }
 }
 
 public struct ManifestSet: Sendable {
