@@ -123,8 +123,11 @@ public struct Helm: Sendable {
 
     /// Runs `argv` and returns its combined output; the command and output are appended to `log`.
     /// Throws `Failure` carrying helm's own error text on a non-zero exit.
-    public func output(_ argv: [String], log: String, timeout: Duration = .seconds(300)) async throws -> String {
-        let (status, out) = try await Spawn.capture(argv, timeout: timeout)
+    public func output(_ argv: [String], log: String, timeout: Duration? = nil) async throws -> String {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-helm-\(UUID().uuidString).out").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let status = try await Spawn.run(argv, log: tmp, timeout: timeout)
+        let out = (try? String(contentsOfFile: tmp, encoding: .utf8)) ?? ""
         Log.append(log, "$ " + argv.joined(separator: " ") + "\n" + out)
         guard status == 0 else { throw Failure(argv: argv, status: status, log: log, lastLines: Failure.errorLines(out)) }
         return out
@@ -146,9 +149,7 @@ public struct Helm: Sendable {
 
     /// Runs `argv` (built above) with its output appended to `log`; throws `Failure` on a non-zero exit.
     public func run(_ argv: [String], log: String, timeout: Duration? = nil) async throws {
-        Log.append(log, "$ " + argv.joined(separator: " ") + "\n")
-        let status = try await Spawn.run(argv, log: log, timeout: timeout)
-        guard status == 0 else { throw Failure(argv: argv, status: status, log: log, lastLines: Log.tail(log, 8)) }
+        _ = try await output(argv, log: log, timeout: timeout)
     }
 
     /// Renders the chart and returns its manifests as text, one document per template. Uses

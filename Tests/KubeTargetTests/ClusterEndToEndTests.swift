@@ -21,20 +21,20 @@ import YAML
             let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)
             #expect(code == 0, "\(out)")
             #expect(out.contains("target cluster: context kind-sim, server \(server.url)"), "\(out)")
-            #expect(out.contains("3 step(s) run"), "\(out)")
+            #expect(out.contains("4 step(s) run"), "cluster, controller, slim, slim-any-node: \(out)")
             let ds = server.cluster.get("daemonsets", namespace: "slim", name: "slim")
             #expect(ds?.lookup(["status", "numberReady"])?.intValue == 2, "one SLIM pod per worker; the control-plane is tainted")
-            #expect(server.cluster.get("services", namespace: "slim", name: "slim-local")?.lookup(["spec", "internalTrafficPolicy"])?.stringValue == "Local")
+            #expect(server.cluster.get("services", namespace: "slim", name: "slim")?.lookup(["spec", "internalTrafficPolicy"])?.stringValue == "Local",
+                    "the 2.x chart's own Service is node-local")
+            #expect(server.cluster.get("services", namespace: "slim", name: "slim-any") != nil, "the strategy's any-node Service")
             #expect(server.cluster.get("deployments", namespace: "slim", name: "slim-control")?.lookup(["status", "readyReplicas"])?.intValue == 1)
             #expect(server.cluster.get("secrets", namespace: "slim", name: "sh.helm.release.v1.slim.v1") != nil, "helm keeps the release in a Secret")
-            #expect(server.cluster.requestLog.contains { $0.hasPrefix("GET /apis/apps/v1/namespaces/slim/daemonsets?") && $0.contains("watch=true") },
-                    "readiness is waited for with a watch")
 
             // Re-running changes nothing: no write reaches the API server.
             server.cluster.clearRequestLog()
             let (code2, out2) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)
             #expect(code2 == 0, "\(out2)")
-            #expect(out2.contains("0 step(s) run, 3 unchanged"), "\(out2)")
+            #expect(out2.contains("0 step(s) run, 4 unchanged"), "\(out2)")
             #expect(writes(server).isEmpty, "\(writes(server))")
 
             // The receivers: server-side apply through slimctl's client, waited for by watch.
@@ -48,7 +48,7 @@ import YAML
             #expect(code4 == 0, "\(out4)")
             let status = try Value(json: String(out4[(out4.range(of: "{")?.lowerBound ?? out4.endIndex)...]))
             let releases = status["releases"]?.listValue ?? []
-            #expect(Set(releases.compactMap { $0["chart"]?.stringValue }) == ["slim-1.4.0", "slim-control-plane-1.4.0"], "\(out4)")
+            #expect(Set(releases.compactMap { $0["chart"]?.stringValue }) == ["slim-2.2.0", "slim-control-plane-2.2.0"], "\(out4)")
             let workloads = status["workloads"]?.listValue ?? []
             let ready = workloads.filter { $0["ready"]?.boolValue == true }.compactMap { $0["name"]?.stringValue }
             #expect(Set(ready) == ["slim-control", "slim", "alice"], "\(out4)")
@@ -117,7 +117,7 @@ import YAML
             let (code, out2) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)
             #expect(code == 0, "\(out2)")
             #expect(out2.contains("cluster: skipped"), "\(out2)")
-            #expect(out2.contains("2 step(s) run, 1 unchanged"), "\(out2)")
+            #expect(out2.contains("3 step(s) run, 1 unchanged"), "controller, slim, slim-any-node: \(out2)")
             #expect(server.cluster.get("daemonsets", namespace: "slim", name: "slim")?.lookup(["status", "numberReady"])?.intValue == 2)
         }
     }

@@ -72,7 +72,8 @@ import YAML
             }
             #expect(out.contains("ok   DaemonSet slim: 2/2 nodes ready"), "\(out)")
             #expect(out.contains("slim-cluster-control-plane: taint node-role.kubernetes.io/control-plane:NoSchedule not tolerated"), "\(out)")
-            #expect(out.contains("ok   Service slim-local (internalTrafficPolicy Local)"), "\(out)")
+            #expect(out.contains("ok   Service slim (internalTrafficPolicy Local)"), "\(out)")
+            #expect(out.contains("ok   Service slim-any (internalTrafficPolicy Cluster)"), "\(out)")
             #expect(out.contains("ok   Deployment slim-control: 1/1 available"), "\(out)")
             #expect(out.contains("verify: everything holds"), "\(out)")
 
