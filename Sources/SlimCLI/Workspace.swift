@@ -79,6 +79,15 @@ struct Workspace {
 
     var secretsDir: String { "\(stateRoot)/secrets" }
 
+    func rememberedGeneration(_ strategy: String) -> String? {
+        (try? String(contentsOfFile: "\(stateRoot)/generations/\(strategy)", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func rememberGeneration(_ name: String, strategy: String) throws {
+        guard rememberedGeneration(strategy) != name else { return }
+        try AtomicFile.write(name + "\n", to: "\(stateRoot)/generations/\(strategy)", mode: 0o600)
+    }
+
     /// Generated secret values are kept per strategy (0600) so every re-run uses the same ones.
     func rememberedSecrets(_ strategy: String) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: "\(secretsDir)/\(strategy).json"),
@@ -113,9 +122,16 @@ struct Workspace {
             throw CLIError.config("choose the chart generation with --generation, not --var generation=…")
         }
         var presets: [String: String] = [:]
-        if let g = try GenerationChoice.choose(generations, requested: generation, strategy: name) {
+        // The generation of the last deploy holds until another is asked for, so `verify`, `test`
+        // and `delete` after `deploy --generation 1.4` look at what was deployed.
+        let remembered = generation == nil ? rememberedGeneration(name).flatMap { r in generations.contains { $0.name == r && $0.unsupported == nil } ? r : nil } : nil
+        if let g = try GenerationChoice.choose(generations, requested: generation ?? remembered, strategy: name) {
             presets = g.variables
             presets["generation"] = g.name
+            if let remembered, remembered != (try? GenerationChoice.choose(generations, requested: nil, strategy: name))??.name {
+                FileHandle.standardError.write(Data("using chart generation \(remembered) of the last deploy of \(name) (--generation to choose another)\n".utf8))
+            }
+            if persistSecrets, generation != nil { try rememberGeneration(g.name, strategy: name) }
         }
         let resolved = try VariableResolver.resolve(declared, overrides: vars, remembered: rememberedSecrets(name),
                                                     presets: presets, generate: Self.randomSecret)
