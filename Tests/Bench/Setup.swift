@@ -1,4 +1,5 @@
 import Foundation
+import TestCharts
 import KubeSim
 import YAML
 
@@ -71,10 +72,12 @@ struct Bench {
         }
     }
 
-    /// The project's test charts stand in for SLIM's (the simulator cannot pull OCI charts).
+    /// The released charts of the daemonset strategy's default generation, as packaged files.
     var chartFlags: [String] {
-        ["--chart", "slim=\(root)/Tests/CLITests/Fixtures/slim-like-chart",
-         "--chart", "slim-control=\(root)/Tests/KubeTargetTests/Fixtures/control-like-chart"]
+        get throws {
+            ["--chart", "slim=\(try RealCharts.path("slim-2.2.0.tgz"))",
+             "--chart", "slim-control=\(try RealCharts.path("slim-control-plane-2.2.0.tgz"))"]
+        }
     }
 
     /// Waits until the server has received watch requests and no new one for a moment: the tool

@@ -1,7 +1,8 @@
 import Foundation
+import TestCharts
 
 /// Start-up and render: how long a user waits for the simplest commands, against helm doing the
-/// equivalent (its own help; rendering the test chart with slimctl's rendered values).
+/// equivalent (its own help; rendering the released slim chart with slimctl's rendered values).
 extension Bench {
     func startupAndRender() throws -> [Figure] {
         let state = tempDir("render")
@@ -14,9 +15,9 @@ extension Bench {
         }
         let first = try Child.run([slimctl, "render", "daemonset", "--out", out], env: env)
         guard first.status == 0 else { throw BenchError("slimctl render daemonset failed (exit \(first.status))") }
-        let chart = "\(root)/Tests/CLITests/Fixtures/slim-like-chart"
+        let chart = try RealCharts.path("slim-2.2.0.tgz")
         let peerTemplate = [helm, "template", "slim", chart, "-f", "\(out)/slim.values.yaml", "--namespace", "slim"]
-        guard try Child.run(peerTemplate, env: env).status == 0 else { throw BenchError("helm template of the test chart failed") }
+        guard try Child.run(peerTemplate, env: env).status == 0 else { throw BenchError("helm template of the released slim chart failed") }
 
         var help: [Double] = [], helpPeer: [Double] = [], render: [Double] = [], renderPeer: [Double] = []
         for _ in 0..<runs(40) {
