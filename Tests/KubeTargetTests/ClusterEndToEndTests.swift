@@ -80,11 +80,30 @@ import YAML
         }
     }
 
+    @Test func aValueHelmWouldIgnoreIsAnErrorNamingTheFileThatSetIt() async throws {
+        try await withKindShapedCluster { server, kubeconfig in
+            let state = tempDir()
+            // 1.4-style controller values on the 2.x chart: helm only warns and drops them.
+            let file = state + "/controller-1.4-style.yaml"
+            try "config:\n  northbound:\n    httpHost: 0.0.0.0\n    httpPort: \"50051\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "-f", "slim-control:\(file)"] + charts,
+                                                state: state, kubeconfig: kubeconfig)
+            #expect(code == 2, "\(out)")
+            #expect(out.contains("values key `config.northbound` (set by -f \(file))"), "\(out)")
+            #expect(out.contains("helm ignored it"), "\(out)")
+            #expect(server.cluster.list("secrets", namespace: "slim").isEmpty, "nothing installed")
+        }
+    }
+
     @Test func statefulsetWithAChartThatHasNoStatefulSetIsRefused() async throws {
         try await withKindShapedCluster { server, kubeconfig in
             let state = tempDir()
-            let (code, out) = try await slimctl(["deploy", "statefulset", "--target", "cluster",
-                                                 "--chart", "slim=\(try RealCharts.path("slim-2.2.0.tgz"))"], state: state, kubeconfig: kubeconfig)
+            let inHand = ["spire-crds=spire-crds-0.5.0.tgz", "spire=spire-0.26.0.tgz", "slim-control=slim-control-plane-1.4.0.tgz", "slim=slim-2.2.0.tgz"]
+            let args = try inHand.flatMap { a -> [String] in
+                let parts = a.split(separator: "=")
+                return ["--chart", "\(parts[0])=\(try RealCharts.path(String(parts[1])))"]
+            }
+            let (code, out) = try await slimctl(["deploy", "statefulset", "--target", "cluster"] + args, state: state, kubeconfig: kubeconfig)
             #expect(code == 2, "\(out)")
             #expect(out.contains("cannot render a StatefulSet"), "\(out)")
             #expect(out.contains("Deployment or DaemonSet"), "\(out)")

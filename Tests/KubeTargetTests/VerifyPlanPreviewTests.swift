@@ -48,4 +48,16 @@ import YAML
         #expect(out.contains("helm upgrade --install"), "the plan itself: \(out)")
         #expect(out.contains("placement not previewed: the cluster cannot be reached"), "\(out)")
     }
+
+    @Test func aPreviewThatHelmCannotRenderShowsHelmsOwnError() async throws {
+        try await withKindShapedCluster { _, kubeconfig in
+            let state = tempDir()
+            // A scalar where the chart reads a map: helm stops with its own message.
+            let (code, out) = try await slimctl(["plan", "daemonset", "--target", "cluster", "--set", "slim.service=5"] + charts,
+                                                state: state, kubeconfig: kubeconfig)
+            #expect(code == 0, "\(out)")
+            #expect(out.contains("helm template failed: Error: "), "helm's words, not only its exit status: \(out)")
+            #expect(out.contains("can't evaluate field"), "\(out)")
+        }
+    }
 }
