@@ -55,6 +55,10 @@ struct RealChartInstallTests {
             try await roundTrip(h, release: "slim", chart: "slim-1.4.0.tgz", namespace: "slim",
                                 gone: ["/apis/apps/v1/namespaces/slim/statefulsets/slim", "/api/v1/namespaces/slim/services/slim"]) {
                 #expect(try await h.get("/apis/apps/v1/namespaces/slim/statefulsets/slim") != nil)
+                // helm's default validation: it read the OpenAPI v3 documents, then let the server validate.
+                let log = h.server.cluster.requestLog
+                #expect(log.contains { $0.hasPrefix("GET /openapi/v3/apis/apps/v1") })
+                #expect(log.contains { $0.hasPrefix("PATCH /apis/apps/v1/namespaces/slim/statefulsets/slim") && $0.contains("fieldValidation=Strict") })
                 try await expectReadySlice(h, namespace: "slim", service: "slim", readyPods: 1, port: ("data-plane-0", 46357))
             }
             #expect(try await h.items("/apis/discovery.k8s.io/v1/namespaces/slim/endpointslices").isEmpty)
@@ -198,6 +202,8 @@ struct RealChartInstallTests {
                                 gone: ["/apis/apps/v1/namespaces/spire/statefulsets/spire-server", "/apis/storage.k8s.io/v1/csidrivers/csi.spiffe.io"]) {
                 let ids = try await h.items("/apis/spire.spiffe.io/v1alpha1/clusterspiffeids")
                 #expect(ids.count == 7, "\(ids.map(\.objectName))")
+                // Applied with strict field validation against the CRD's schema.
+                #expect(h.server.cluster.requestLog.contains { $0.hasPrefix("PATCH /apis/spire.spiffe.io/v1alpha1/clusterspiffeids/") && $0.contains("fieldValidation=Strict") })
                 #expect(try await h.items("/apis/rbac.authorization.k8s.io/v1/clusterroles").count == 3)
                 #expect(try await h.items("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings").count == 3)
                 let driver = try #require(try await h.get("/apis/storage.k8s.io/v1/csidrivers/csi.spiffe.io"))
