@@ -107,6 +107,12 @@ public final class SimCluster: @unchecked Sendable {
     /// Sorted all-namespace lists by resource, valid while `revision` is unchanged (see SimListCache).
     var listCache: [SimResource: SortedList] = [:]
     var serviceIPCounter = 1
+    /// Resources of Established CRDs, served after the built-in ones (see SimCRDs).
+    var customResources: [SimResource] = []
+    /// Set while a `dryRun=All` request runs: writes are validated and answered, not stored.
+    var dryRunning = false
+    /// Namespaces whose pods, Services or EndpointSlices changed since the slice controller ran.
+    var endpointsDirty: Set<String> = []
 
     /// Requests seen, in order (method and path with query), for tests that check what a client asked.
     public internal(set) var requestLog: [String] = []
@@ -128,7 +134,12 @@ public final class SimCluster: @unchecked Sendable {
                 "apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": .string(ns)]),
             ]), manager: "kube-apiserver")
         }
+        installDefaultStorageClass()
     }
+
+    /// Everything served now: the built-in kinds, then custom resources.
+    var servedLocked: [SimResource] { SimCatalog.all + customResources }
+    func served() -> [SimResource] { withLock { servedLocked } }
 
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
@@ -173,7 +184,8 @@ public final class SimCluster: @unchecked Sendable {
     /// watchers and lets controllers react.
     @discardableResult
     func putLocked(_ r: SimResource, _ object: Value, type: String) -> Value {
-        var obj = object
+        var obj = type == "DELETED" ? object : pruneCustomLocked(r, object)
+        if dryRunning { return obj }
         revision += 1
         obj[path: ["metadata", "resourceVersion"]] = .string(String(revision))
         let ns = r.namespaced ? (obj[path: ["metadata", "namespace"]]?.str ?? "") : ""
@@ -186,6 +198,8 @@ public final class SimCluster: @unchecked Sendable {
             objects[r, default: [:]][ns, default: [:]][name] = obj
         }
         record(WatchLogEntry(rv: revision, resource: r, type: type, object: obj, old: old))
+        if r == Self.crdResource { refreshCustomResourcesLocked() }
+        noteEndpointsChange(r, obj)
         if r.name != "events" { scheduleReconcile() }
         return obj
     }
@@ -292,9 +306,15 @@ public final class SimCluster: @unchecked Sendable {
             if obj[path: ["spec", "template", "spec", "containers"]]?.list.isEmpty ?? true {
                 throw SimError.invalid(r, name, field: "spec.template.spec.containers")
             }
-        default: break
+        default: try admitValidate(r, obj)
         }
-        if name.count > 253 || name.contains(where: { !($0.isLowercase || $0.isNumber || $0 == "-" || $0 == ".") }) {
+        // RBAC objects take any path segment as a name (`system:controller:...`).
+        if r.group == "rbac.authorization.k8s.io" {
+            if name == "." || name == ".." || name.contains("/") || name.contains("%") {
+                throw SimError.invalid(r, name, field: "metadata.name", reason: "FieldValueInvalid",
+                                       detail: "Invalid value: \"\(name)\": may not contain '/' or '%', and may not be '.' or '..'")
+            }
+        } else if name.count > 253 || name.contains(where: { !($0.isLowercase || $0.isNumber || $0 == "-" || $0 == ".") }) {
             throw SimError.invalid(r, name, field: "metadata.name", reason: "FieldValueInvalid",
                                    detail: "Invalid value: \"\(name)\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")
         }
@@ -334,7 +354,7 @@ public final class SimCluster: @unchecked Sendable {
             if obj["status"] == nil { obj[path: ["status"]] = .map(["phase": "Active"]) }
             obj[path: ["metadata", "labels", "kubernetes.io/metadata.name"]] = obj[path: ["metadata", "name"]]
             obj[path: ["spec", "finalizers"]] = .list(["kubernetes"])
-        default: break
+        default: admitDefaults(r, &obj)
         }
     }
 
@@ -345,7 +365,7 @@ public final class SimCluster: @unchecked Sendable {
     func deleteLocked(_ r: SimResource, namespace: String?, name: String, propagation: String?, gracePeriod: Int?) throws -> Value {
         var obj = try getLocked(r, namespace: r.namespaced ? namespace : nil, name: name)
         let uid = obj[path: ["metadata", "uid"]]?.str ?? ""
-        if r.name == "pods", gracePeriod != 0, options.terminationDelay > 0 {
+        if r.name == "pods", gracePeriod != 0, options.terminationDelay > 0, !dryRunning {
             if obj[path: ["metadata", "deletionTimestamp"]] == nil {
                 obj[path: ["metadata", "deletionTimestamp"]] = .string(SimTime.rfc3339())
                 obj[path: ["metadata", "deletionGracePeriodSeconds"]] = .int(Int64(gracePeriod ?? 30))
@@ -369,13 +389,15 @@ public final class SimCluster: @unchecked Sendable {
     }
 
     func removeLocked(_ r: SimResource, _ obj: Value, propagation: String?) {
+        guard !dryRunning else { return }
         let uid = obj[path: ["metadata", "uid"]]?.str ?? ""
         let ns = obj[path: ["metadata", "namespace"]]?.str
         if r.name == "pods" { kubeletForget(uid: uid) }
+        if r == Self.crdResource { removeCustomObjectsLocked(of: obj) }
         putLocked(r, obj, type: "DELETED")
         if r.name == "namespaces" {
             let name = obj[path: ["metadata", "name"]]?.str ?? ""
-            for res in SimCatalog.all where res.namespaced {
+            for res in servedLocked where res.namespaced {
                 for o in allLocked(res, namespace: name) {
                     removeLocked(res, o, propagation: "Background")
                 }
@@ -383,7 +405,7 @@ public final class SimCluster: @unchecked Sendable {
             return
         }
         // Garbage collection of dependents.
-        for res in SimCatalog.all where res.namespaced {
+        for res in servedLocked where res.namespaced {
             for o in allLocked(res, namespace: ns) {
                 let refs = o[path: ["metadata", "ownerReferences"]]?.list ?? []
                 guard refs.contains(where: { $0["uid"]?.str == uid }) else { continue }

@@ -41,6 +41,9 @@ extension SimCluster {
         }
         schedulePending(nodes: nodeInfos)
         kubeletSync()
+        reconcileStorage()
+        reconcileCRDs()
+        reconcileEndpointSlices()
     }
 
     // MARK: Helpers
@@ -199,6 +202,12 @@ extension SimCluster {
                 "apps.kubernetes.io/pod-index": String(i),
             ])
             pod[path: ["spec", "hostname"]] = .string("\(name)-\(i)")
+            let claims = claimTemplateVolumes(sts, podName: "\(name)-\(i)", namespace: ns)
+            if !claims.isEmpty {
+                let names = Set(claims.compactMap { $0["name"]?.str })
+                let own = (pod[path: ["spec", "volumes"]]?.list ?? []).filter { !names.contains($0["name"]?.str ?? "") }
+                pod[path: ["spec", "volumes"]] = .list(own + claims)
+            }
             if let svc = sts[path: ["spec", "serviceName"]]?.str, !svc.isEmpty { pod[path: ["spec", "subdomain"]] = .string(svc) }
             createPod(pod, namespace: ns, owner: sts, ownerKind: "StatefulSet")
             if !parallel { break }

@@ -89,16 +89,17 @@ extension SimCluster {
         let open = ["/version", "/healthz", "/livez", "/readyz"]
         if open.contains(req.path) { return openEndpoint(req.path) }
         let segments = req.path.split(separator: "/").map(String.init)
-        if segments.first == "openapi" { return SimOpenAPI.route(segments).map { .json($0) } ?? notFoundPage() }
+        if segments.first == "openapi" { return openAPI(segments, accept: req.headers["accept"] ?? "") }
+        let served = served()
         // Discovery.
         switch segments.count {
         case 1 where segments[0] == "api": return .json(SimCatalog.apiVersions(serverAddress: serverAddress))
-        case 1 where segments[0] == "apis": return .json(SimCatalog.groupList())
+        case 1 where segments[0] == "apis": return .json(SimCatalog.groupList(served))
         case 2 where segments[0] == "api" && segments[1] == "v1":
-            return SimCatalog.resourceList(groupVersion: "v1").map { .json($0) } ?? .error(.unknownResource)
-        case 2 where segments[0] == "apis": return SimCatalog.group(segments[1]).map { .json($0) } ?? notFoundPage()
+            return SimCatalog.resourceList(served, groupVersion: "v1").map { .json($0) } ?? .error(.unknownResource)
+        case 2 where segments[0] == "apis": return SimCatalog.group(served, segments[1]).map { .json($0) } ?? notFoundPage()
         case 3 where segments[0] == "apis":
-            return SimCatalog.resourceList(groupVersion: "\(segments[1])/\(segments[2])").map { .json($0) } ?? notFoundPage()
+            return SimCatalog.resourceList(served, groupVersion: "\(segments[1])/\(segments[2])").map { .json($0) } ?? notFoundPage()
         default: break
         }
         let gv: String
@@ -110,14 +111,14 @@ extension SimCluster {
         } else {
             return notFoundPage()
         }
-        guard SimCatalog.knownGroupVersion(gv) else { return notFoundPage() }
+        guard SimCatalog.knownGroupVersion(served, gv) else { return notFoundPage() }
         var namespace: String?
         if rest.first == "namespaces", rest.count >= 3 {
             namespace = rest[rest.startIndex + 1]
             rest = rest.dropFirst(2)
         }
         let resourceName = rest.first ?? ""
-        guard let r = SimCatalog.resource(groupVersion: gv, name: resourceName) else { return .error(.unknownResource) }
+        guard let r = SimCatalog.resource(served, groupVersion: gv, name: resourceName) else { return .error(.unknownResource) }
         let name = rest.count > 1 ? rest[rest.startIndex + 1] : nil
         let sub = rest.count > 2 ? rest[rest.startIndex + 2] : nil
         if namespace != nil && !r.namespaced { return .error(.unknownResource) }
@@ -135,6 +136,44 @@ extension SimCluster {
         if forbiddenUsers.contains(user.name) {
             return .error(.forbidden(user: user.name, verb: verb, r: r, namespace: namespace, name: name))
         }
+        if let dry = req.query["dryRun"], req.method != "GET" {
+            guard dry == "All" else { return .error(.badRequest("Invalid dry run value: \(dry)")) }
+            return withLock { dryRun { serve(req, r, namespace: namespace, name: name, sub: sub, isWatch: isWatch) } }
+        }
+        return serve(req, r, namespace: namespace, name: name, sub: sub, isWatch: isWatch)
+    }
+
+    /// Runs a write as `dryRun=All` asks: admission, defaulting and validation happen and the
+    /// answer is what would be stored, but nothing is stored, no watcher hears of it and the
+    /// allocators (uids aside) are left as they were.
+    func dryRun(_ body: () -> SimResponse) -> SimResponse {
+        let saved = (managedPaths, serviceIPCounter)
+        dryRunning = true
+        defer { dryRunning = false; (managedPaths, serviceIPCounter) = saved }
+        return body()
+    }
+
+    /// Field validation of custom resources (`fieldValidation`: Strict refuses fields the
+    /// schema does not declare, Warn, the default, answers with a Warning header per field,
+    /// Ignore says nothing); built-in kinds have no schema here and pass.
+    func serve(_ req: SimRequest, _ r: SimResource, namespace: String?, name: String?, sub: String?, isWatch: Bool) -> SimResponse {
+        guard ["POST", "PUT", "PATCH"].contains(req.method),
+              let schema = withLock({ crdLocked(for: r)?.version[path: ["schema", "openAPIV3Schema"]] }),
+              let body = try? decodeBody(req) else {
+            return serveResource(req, r, namespace: namespace, name: name, sub: sub, isWatch: isWatch)
+        }
+        let unknown = SimSchema.unknownFields(body, schema)
+        let mode = req.query["fieldValidation"] ?? "Warn"
+        if !unknown.isEmpty, mode == "Strict" {
+            let fields = unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
+            return .error(.badRequest("\(r.kind) in version \"\(r.version)\" cannot be handled as a \(r.kind): strict decoding error: \(fields)"))
+        }
+        let response = serveResource(req, r, namespace: namespace, name: name, sub: sub, isWatch: isWatch)
+        guard mode == "Warn", !unknown.isEmpty, case .full(let code, let ct, let bytes, let headers) = response else { return response }
+        return .full(code: code, contentType: ct, body: bytes, headers: headers + unknown.map { ("Warning", "299 - \"unknown field \\\"\($0)\\\"\"") })
+    }
+
+    func serveResource(_ req: SimRequest, _ r: SimResource, namespace: String?, name: String?, sub: String?, isWatch: Bool) -> SimResponse {
         do {
             switch (req.method, name, sub) {
             case ("GET", nil, _):

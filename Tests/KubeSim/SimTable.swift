@@ -44,7 +44,7 @@ enum SimTable {
         case "namespaces":
             return [name, col("Status"), ageCol]
         default:
-            return [name, ageCol]
+            return kindColumns(r) ?? [name, ageCol]
         }
     }
 
@@ -95,7 +95,7 @@ enum SimTable {
         case "namespaces":
             return [name, o[path: ["status", "phase"]] ?? "Active", ageText]
         default:
-            return [name, ageText]
+            return kindCells(r, o) ?? [name, ageText]
         }
     }
 
