@@ -15,7 +15,7 @@ struct KubeSession {
     var plan: Plan
     var kind: TargetKind
 
-    init(strategy: String, options: StrategyOptions, target flags: TargetFlags, sources: ChartSourceOptions = ChartSourceOptions()) throws {
+    init(strategy: String, options: StrategyOptions, target flags: TargetFlags, sources: ChartSourceOptions? = nil) throws {
         workspace = options.workspace
         rendered = try options.render(strategy, persistSecrets: true)
         kind = flags.target
@@ -25,11 +25,11 @@ struct KubeSession {
 
     /// For kind, slimctl keeps the cluster's own kubeconfig (from `kind get kubeconfig`) in its
     /// state folder, so the user's kubeconfig is never edited; the cluster target uses theirs.
-    static func targetOptions(_ flags: TargetFlags, rendered: Rendered, workspace: Workspace, sources: ChartSourceOptions) throws -> TargetOptions {
+    static func targetOptions(_ flags: TargetFlags, rendered: Rendered, workspace: Workspace, sources: ChartSourceOptions?) throws -> TargetOptions {
         let name = rendered.strategy.name
         var overrides: [String: String] = [:]
         let releases = rendered.strategy.helmReleases.map(\.release.release)
-        for c in sources.charts {
+        for c in sources?.charts ?? [] {
             guard let eq = c.firstIndex(of: "="), eq != c.startIndex else { throw CLIError.config("--chart \(c): expected release=path") }
             let release = String(c[..<eq])
             let path = Workspace.absolute(String(c[c.index(after: eq)...]))
@@ -50,16 +50,18 @@ struct KubeSession {
             overrides[release] = path
         }
         let renderDir = "\(workspace.stateRoot)/rendered/\(name)"
-        let mirrors = try sources.chartMirrors(), ca = try sources.caBundle()
+        // Commands without chart options (verify, status, …) still honour the environment's mirror settings.
+        let mirrors = try sources?.chartMirrors() ?? ChartSourceOptions.environmentMirrors(), ca = try sources?.caBundle() ?? ChartSourceOptions.environmentCA()
+        let plainHTTP = sources?.usePlainHTTP ?? ChartSourceOptions.environmentPlainHTTP
         switch flags.target {
         case .kind:
             let cluster = rendered.strategy.cluster.name
             return TargetOptions(kind: .kind, context: Kind.contextName(cluster: cluster),
                                  kubeconfig: "\(workspace.stateRoot)/kind/\(cluster).kubeconfig", renderDir: renderDir, chartOverrides: overrides,
-                                 chartMirrors: mirrors, plainHTTP: sources.usePlainHTTP, caFile: ca)
+                                 chartMirrors: mirrors, plainHTTP: plainHTTP, caFile: ca)
         default:
             return TargetOptions(kind: flags.target, context: flags.context, kubeconfig: flags.kubeconfig.map(Workspace.absolute),
-                                 renderDir: renderDir, chartOverrides: overrides, chartMirrors: mirrors, plainHTTP: sources.usePlainHTTP, caFile: ca)
+                                 renderDir: renderDir, chartOverrides: overrides, chartMirrors: mirrors, plainHTTP: plainHTTP, caFile: ca)
         }
     }
 

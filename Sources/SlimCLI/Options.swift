@@ -102,19 +102,34 @@ struct ChartSourceOptions: ParsableArguments {
     /// The mirrors in order: flags first, then the environment's.
     func chartMirrors() throws -> [ChartMirror] {
         do {
-            let env = ProcessInfo.processInfo.environment["SLIMCTL_CHART_MIRROR"] ?? ""
-            return try mirrors.map(ChartMirror.parse) + ChartMirror.parseList(env)
-        } catch {
-            throw CLIError.config("--chart-mirror: \(error)")
+            return try mirrors.map(ChartMirror.parse) + Self.environmentMirrors()
+        } catch let e as ChartMirror.Invalid {
+            throw CLIError.config("--chart-mirror: \(e)")
         }
     }
 
-    var usePlainHTTP: Bool {
-        plainHTTP || ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["SLIMCTL_CHART_PLAIN_HTTP"]?.lowercased() ?? "")
+    var usePlainHTTP: Bool { plainHTTP || Self.environmentPlainHTTP }
+
+    func caBundle() throws -> String? { try Self.checkedCA(caFile) ?? Self.environmentCA() }
+
+    static func environmentMirrors() throws -> [ChartMirror] {
+        do {
+            return try ChartMirror.parseList(ProcessInfo.processInfo.environment["SLIMCTL_CHART_MIRROR"] ?? "")
+        } catch let e as ChartMirror.Invalid {
+            throw CLIError.config("SLIMCTL_CHART_MIRROR: \(e)")
+        }
     }
 
-    func caBundle() throws -> String? {
-        guard let f = caFile ?? ProcessInfo.processInfo.environment["SLIMCTL_CHART_CA_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+    static var environmentPlainHTTP: Bool {
+        ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["SLIMCTL_CHART_PLAIN_HTTP"]?.lowercased() ?? "")
+    }
+
+    static func environmentCA() throws -> String? {
+        try checkedCA(ProcessInfo.processInfo.environment["SLIMCTL_CHART_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    static func checkedCA(_ f: String?) throws -> String? {
+        guard let f else { return nil }
         let p = Workspace.absolute(f)
         guard FileManager.default.isReadableFile(atPath: p) else { throw CLIError.config("--ca-file \(f): cannot read \(p)") }
         return p

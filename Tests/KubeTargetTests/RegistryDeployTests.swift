@@ -55,6 +55,10 @@ import YAML
                 #expect(out.contains("chart spire 0.26.0"), "SPIRE came from the classic repository: \(out)")
                 #expect(server.cluster.get("statefulsets", namespace: "slim", name: "slim")?.lookup(["spec", "replicas"])?.intValue == 3)
                 #expect(server.cluster.get("statefulsets", namespace: "spire", name: "spire-server") != nil)
+                let (vcode, vout) = try await slimctl(["verify", "statefulset", "--target", "cluster", "--wait", "--timeout", "60"],
+                                                      state: state, kubeconfig: kubeconfig)
+                #expect(vcode == 0, "\(vout)")
+                #expect(vout.contains("StatefulSet slim"), "\(vout)")
             }
         }
     }

@@ -80,7 +80,7 @@ import YAML
             let (jcode, jout) = try await verify(["--output", "json"], state: state, kubeconfig: kubeconfig)
             #expect(jcode == 0, "\(jout)")
             let results = try Value(json: jout).listValue ?? []
-            #expect(results.count == 3, "\(jout)")
+            #expect(results.count == 4, "\(jout)")
             #expect(results.allSatisfy { $0["outcome"]?.stringValue == "pass" }, "\(jout)")
             let rows = results.first?["rows"]?.listValue ?? []
             #expect(Set(rows.compactMap { $0["node"]?.stringValue }) == ["slim-cluster-worker", "slim-cluster-worker2"], "\(jout)")
