@@ -36,16 +36,21 @@ extension SimCluster {
 
     func reconcileStorage() {
         let claims = Self.res("persistentvolumeclaims"), volumes = Self.res("persistentvolumes")
+        let allClaims = allLocked(claims, namespace: nil)
+        let pending = allClaims.contains { $0[path: ["status", "phase"]]?.str == "Pending" && $0[path: ["spec", "volumeName"]] == nil }
         var consumers: [String: String] = [:]  // namespace/claim → node of a scheduled pod using it
-        for pod in allLocked(Self.res("pods"), namespace: nil) {
-            guard let node = pod[path: ["spec", "nodeName"]]?.str, !node.isEmpty else { continue }
-            let ns = pod[path: ["metadata", "namespace"]]?.str ?? ""
-            for v in pod[path: ["spec", "volumes"]]?.list ?? [] {
-                if let c = v[path: ["persistentVolumeClaim", "claimName"]]?.str { consumers["\(ns)/\(c)"] = node }
+        // Only a pending claim needs the pods; a benchmark-sized cluster has many and no claims.
+        for byName in pending ? (objects[Self.res("pods")] ?? [:]).values.map(\.values) : [] {
+            for pod in byName {
+                guard let node = pod[path: ["spec", "nodeName"]]?.str, !node.isEmpty else { continue }
+                let ns = pod[path: ["metadata", "namespace"]]?.str ?? ""
+                for v in pod[path: ["spec", "volumes"]]?.list ?? [] {
+                    if let c = v[path: ["persistentVolumeClaim", "claimName"]]?.str { consumers["\(ns)/\(c)"] = node }
+                }
             }
         }
         var liveClaims = Set<String>()
-        for pvc in allLocked(claims, namespace: nil) {
+        for pvc in allClaims {
             liveClaims.insert(pvc[path: ["metadata", "uid"]]?.str ?? "")
             guard pvc[path: ["status", "phase"]]?.str == "Pending", pvc[path: ["spec", "volumeName"]] == nil else { continue }
             let key = "\(pvc[path: ["metadata", "namespace"]]?.str ?? "")/\(pvc[path: ["metadata", "name"]]?.str ?? "")"

@@ -2,7 +2,13 @@ import Foundation
 import Kube
 import KubeSim
 import Placement
+import Testing
 import YAML
+
+/// The suites that run the real helm on the released charts, one test at a time: each starts
+/// several helm and kubectl processes, and running them all at once on a small machine starves
+/// the timing-sensitive simulator tests that run beside them.
+@Suite("released charts", .serialized) enum ReleasedCharts {}
 
 /// The released charts in the shared folder (`../shared/charts` beside the repository, or
 /// `SLIMCTL_CHARTS_DIR`): a missing chart fails the test, it is never skipped.
