@@ -126,8 +126,7 @@ struct Workspace {
         // and `delete` after `deploy --generation 1.4` look at what was deployed.
         let remembered = generation == nil ? rememberedGeneration(name).flatMap { r in generations.contains { $0.name == r && $0.unsupported == nil } ? r : nil } : nil
         if let g = try GenerationChoice.choose(generations, requested: generation ?? remembered, strategy: name) {
-            presets = g.variables
-            presets["generation"] = g.name
+            presets = GenerationChoice.presets(g)
             if let remembered, remembered != (try? GenerationChoice.choose(generations, requested: nil, strategy: name))??.name {
                 FileHandle.standardError.write(Data("using chart generation \(remembered) of the last deploy of \(name) (--generation to choose another)\n".utf8))
             }

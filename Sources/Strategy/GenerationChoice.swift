@@ -22,4 +22,12 @@ public enum GenerationChoice {
         }
         return g
     }
+
+    /// The variable values a chosen generation sets, `generation` itself included.
+    public static func presets(_ g: ChartGeneration?) -> [String: String] {
+        guard let g else { return [:] }
+        var p = g.variables
+        p["generation"] = g.name
+        return p
+    }
 }

@@ -5,12 +5,14 @@ import Strategy
 import Testing
 import YAML
 
-/// The project's strategy rendered as slimctl does (default variables, no user layers).
-func renderedStrategy(_ name: String) throws -> Rendered {
+/// The project's strategy rendered as slimctl does (default generation and variables, no user layers).
+func renderedStrategy(_ name: String, generation: String? = nil) throws -> Rendered {
     let file = "\(root)/strategies/\(name).yaml"
     let text = try String(contentsOfFile: file, encoding: .utf8)
-    let declared = try StrategyLoader.declaredVariables(text: text, file: file)
-    let resolved = try VariableResolver.resolve(declared, overrides: [:], remembered: [:], generate: { String(repeating: "s", count: $0) })
+    let (declared, generations) = try StrategyLoader.declarations(text: text, file: file)
+    let chosen = try GenerationChoice.choose(generations, requested: generation, strategy: name)
+    let resolved = try VariableResolver.resolve(declared, overrides: [:], remembered: [:], presets: GenerationChoice.presets(chosen),
+                                                generate: { String(repeating: "s", count: $0) })
     let strategy = try StrategyLoader.load(text: text, file: file, values: resolved.values)
     var files: [String: String] = [:]
     for step in strategy.steps {

@@ -4,13 +4,21 @@ import Testing
 import Tools
 
 @Suite struct TestImageFiles {
-    @Test func dockerfilePinsTheBindingsTheStrategiesImageNames() throws {
+    @Test func theImageTagIsTheBindingsVersionTheDockerfileInstalls() throws {
         let dockerfile = try String(contentsOfFile: "\(root)/images/test-apps/Dockerfile", encoding: .utf8)
         #expect(dockerfile.contains("FROM python:3.12-slim"))
-        let pin = try #require(dockerfile.firstMatch(of: /slim-bindings\[examples\]==([0-9.]+)/)).output.1
+        #expect(dockerfile.contains("slim-bindings[examples]==${SLIM_BINDINGS_VERSION}"))
+        let defaultPin = try #require(dockerfile.firstMatch(of: /ARG SLIM_BINDINGS_VERSION=([0-9.]+)/)).output.1
+        // Every generation's image is built with its own tag as the version; the default is the default generation's.
+        var tags: [String] = []
         for strategy in ["daemonset", "statefulset"] {
             let text = try String(contentsOfFile: "\(root)/strategies/\(strategy).yaml", encoding: .utf8)
-            #expect(text.contains("slimctl/slim-test-apps:\(pin)"), "strategy \(strategy)'s testImage must be the image of this Dockerfile")
+            tags += text.matches(of: /slimctl\/slim-test-apps:([0-9.]+)/).map { String($0.output.1) }
+        }
+        #expect(Set(tags) == ["2.2.0", "1.4.1"], "\(tags)")
+        #expect(defaultPin == "2.2.0")
+        for tag in tags {
+            #expect(TestImage(reference: "slimctl/slim-test-apps:\(tag)", buildContext: "/c").buildArgv("docker").contains("SLIM_BINDINGS_VERSION=\(tag)"))
         }
     }
 

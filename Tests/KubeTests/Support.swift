@@ -61,8 +61,12 @@ func waitFor(_ client: KubeClient, apiVersion: String, kind: String, name: Strin
              _ done: @escaping @Sendable (Value) -> Bool) async throws -> Value {
     try await withThrowingTaskGroup(of: Value.self) { group in
         group.addTask {
-            if let v = try await client.get(apiVersion: apiVersion, kind: kind, name: name), done(v) { return v }
-            for try await e in client.watch(apiVersion: apiVersion, kind: kind, fieldSelector: "metadata.name=\(name)") {
+            // The watch starts at the version the get saw: a change in between is not missed
+            // (without it, a busy machine could let the awaited update slip past unseen).
+            let current = try await client.get(apiVersion: apiVersion, kind: kind, name: name)
+            if let v = current, done(v) { return v }
+            let rv = current?.lookup(["metadata", "resourceVersion"])?.stringValue
+            for try await e in client.watch(apiVersion: apiVersion, kind: kind, fieldSelector: "metadata.name=\(name)", resourceVersion: rv) {
                 if let o = e.object, done(o) { return o }
             }
             throw KubeError(kind: .other, message: "watch ended")
