@@ -37,7 +37,7 @@ public struct BindingsPairing: Sendable, Equatable {
 
     public static let table: [BindingsPairing] = [
         BindingsPairing(slimRelease: "1.4.0", bindings: "1.4.1", match: .exact,
-                        note: "1.4.1 is SLIM 1.4.0's data plane with a bindings-only fix (a start-up deadlock on one core); the 1.4 test image pins it",
+                        note: "1.4.1 is SLIM 1.4.0's data plane with a bindings-only fix (a deadlock of the embedded runtime on one core); the 1.4 test image pins it",
                         staticPeers: false),
         BindingsPairing(slimRelease: "2.0.0", bindings: "2.0.0", match: .exact,
                         note: "tags slim-v2.0.0 and slim-bindings-v2.0.0 are one commit", staticPeers: true),
