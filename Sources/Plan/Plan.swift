@@ -182,8 +182,10 @@ public enum Planner {
                 let mode: String
                 if let m = r.values.lookup(["slim", "deploymentMode"])?.stringValue {
                     mode = m == "DaemonSet" ? "DaemonSet" : "Deployment"
+                } else if let ds = r.values.lookup(["slim", "daemonset"])?.boolValue {
+                    mode = ds ? "DaemonSet" : "StatefulSet"
                 } else {
-                    mode = r.values.lookup(["slim", "daemonset"])?.boolValue == true ? "DaemonSet" : "StatefulSet"
+                    mode = (Int(r.chart.version.split(separator: ".").first ?? "") ?? 0) >= 2 ? "Deployment" : "StatefulSet"
                 }
                 return [.local("write node configs from \(valuesFile) (slim.config), listen addresses on loopback ports"),
                         .local("start SLIM node processes as a \(mode) would place them"),

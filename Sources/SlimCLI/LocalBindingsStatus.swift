@@ -21,7 +21,7 @@ struct LocalBindingsStatus {
     var line: String? {
         guard let s = shown else { return nil }
         let how = s.match == .exact ? "exact pairing for SLIM \(s.slim)" : "NEAREST pairing: SLIM \(s.slim) has no published slim-bindings"
-        var text = "slim-bindings \(s.version) (\(how)\(running == nil ? "; installed by the next deploy" : "")): \(s.note)"
+        var text = "slim-bindings \(s.version) (\(how)\(running == nil ? "; used by the next deploy" : "")): \(s.note)"
         if outdated, let p = planned { text += "\n  the next deploy switches to slim-bindings \(p.bindings) for SLIM \(p.slimRelease)" }
         return text
     }
