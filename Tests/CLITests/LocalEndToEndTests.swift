@@ -63,6 +63,21 @@ func expectBindings(_ status: [String: Any], version: String, slim: String, pair
     #expect(b["running"] as? Bool == true, "\(b)")
 }
 
+/// Polls `condition` until it holds or 10 s pass (a bound, not a timing the test asserts).
+func eventually(_ condition: () -> Bool) async throws -> Bool {
+    let end = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < end {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return condition()
+}
+
+/// Log text without ANSI colour codes (SLIM colours its log lines even into files).
+func withoutANSI(_ s: String) -> String {
+    s.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+}
+
 /// The JSON object `test … -o json` prints after its progress lines.
 func testJSON(_ text: String) throws -> [String: Any] {
     let json = text.split(separator: "\n").drop { !$0.hasPrefix("{") }.joined(separator: "\n")
@@ -167,6 +182,18 @@ func testJSON(_ text: String) throws -> [String: Any] {
         for c in configs {
             let cfg = try String(contentsOfFile: "\(state)/local/daemonset/config/\(c)", encoding: .utf8)
             #expect(cfg.contains("type: static") && cfg.contains("${env:SLIM_NODE_ID}") && !cfg.contains("{{"), "\(cfg)")
+        }
+        // The nodes mesh under the ids the chart's env gives them (SLIM_NODE_ID = pod name).
+        let logs = "\(state)/local/daemonset/logs"
+        let nodeLogs = try FileManager.default.contentsOfDirectory(atPath: logs).filter { $0.hasPrefix("slim-") }
+        #expect(nodeLogs.count == 2, "\(nodeLogs)")
+        for log in nodeLogs {
+            let other = nodeLogs.first { $0 != log }.map { String($0.dropLast(4)) } ?? "?"
+            let meshed = try await eventually {
+                let text = withoutANSI((try? String(contentsOfFile: "\(logs)/\(log)", encoding: .utf8)) ?? "")
+                return text.contains("connected to peer peer_id=\(other)") || text.contains("registering incoming peer in state table node_id=\(other)")
+            }
+            #expect(meshed, "\(log) never names its peer \(other)")
         }
         (code, text) = try await run(["test", "all", "daemonset", "-o", "json"], state: state)
         #expect(code == 0, "\(text)")
