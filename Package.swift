@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Strategy", "Values", "YAML", "Tools"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "TestCharts", "YAML", "Tools", "Placement"]),
-        .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine"]),
+        .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine", "YAML"]),
         .testTarget(name: "KubeTargetTests", dependencies: ["KubeTarget", "KubeSim", "TestCharts", "Kube", "Plan", "Strategy", "Tools", "YAML", "Engine"]),
         .testTarget(name: "CLITests", dependencies: ["SlimCLI", "TestCharts", "Tools", "YAML"]),
     ]

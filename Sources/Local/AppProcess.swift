@@ -11,41 +11,6 @@ struct AppCommand {
     var notices: [String]
 }
 
-struct ServiceMap {
-    /// Service host forms (`slim`, `slim.ns`, `slim.ns.svc`, `slim.ns.svc.cluster.local`) → kind.
-    enum Kind { case any, nodeLocal }
-    var hosts: [String: Kind] = [:]
-    /// SLIM instance per node (node-local routing) and all instances (round robin).
-    var byNode: [String: Int] = [:]
-    var all: [Int] = []
-    var next = 0
-
-    mutating func register(fullname: String, namespace: String, daemonSet: Bool) {
-        for (name, kind) in [(fullname, Kind.any)] + (daemonSet ? [(fullname + "-local", Kind.nodeLocal)] : []) {
-            for h in [name, "\(name).\(namespace)", "\(name).\(namespace).svc", "\(name).\(namespace).svc.cluster.local"] {
-                hosts[h] = kind
-            }
-        }
-    }
-
-    /// The local port an address resolves to from `node`, or nil when the host is not a SLIM Service.
-    mutating func port(host: String, node: String) throws -> (Int, String)? {
-        guard let kind = hosts[host] else { return nil }
-        switch kind {
-        case .nodeLocal:
-            guard let p = byNode[node] else {
-                throw LocalError("\(host) has internalTrafficPolicy Local and no SLIM node runs on \(node): a pod there could not connect")
-            }
-            return (p, "node-local Service → the SLIM node on \(node)")
-        case .any:
-            guard !all.isEmpty else { throw LocalError("\(host): no SLIM node is running") }
-            let i = next % all.count
-            next += 1
-            return (all[i], "Service → SLIM node \(i + 1) of \(all.count) (round robin)")
-        }
-    }
-}
-
 enum AppCommandBuilder {
     static let spireFlags: Set<String> = ["--spire-socket-path", "--spire-jwt-audience", "--spire-trust-bundle", "--spire-target-spiffe-id"]
 

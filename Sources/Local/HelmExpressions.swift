@@ -2,18 +2,29 @@ import Foundation
 import YAML
 
 /// The few Helm template forms that appear inside `slim.config` strings, evaluated against the
-/// rendered values so the local target runs the config the chart would mount. Anything else is an
-/// error naming the key: guessing would make the local run differ from the cluster silently.
+/// rendered values and the release so the local target runs the config the chart would mount.
+/// Anything else is an error naming the key: guessing would make the local run differ from the
+/// cluster silently.
 enum HelmExpressions {
+    /// What `.Release` and the chart's name helpers give for this release.
+    struct Context {
+        var values: Value
+        var releaseName: String
+        var namespace: String
+        /// `include "slim.fullname" .` and `include "slim.name" .`.
+        var fullname: String
+        var name: String
+    }
+
     struct Unsupported: Error, CustomStringConvertible {
         var key: String
         var expression: String
         var description: String {
-            "\(key): the local target cannot evaluate the Helm expression `\(expression)` (supported: `.Values.a.b`, `(index .Values.list N).field`)"
+            "\(key): the local target cannot evaluate the Helm expression `\(expression)` (supported: `.Values.a.b`, `(index .Values.list N).field`, `.Release.Name`, `.Release.Namespace`, `include \"slim.fullname\" .`, `include \"slim.name\" .`)"
         }
     }
 
-    static func evaluate(_ text: String, values: Value, key: String) throws -> String {
+    static func evaluate(_ text: String, context: Context, key: String) throws -> String {
         guard text.contains("{{") else { return text }
         var out = ""
         var rest = Substring(text)
@@ -24,14 +35,22 @@ enum HelmExpressions {
             out += rest[..<open.lowerBound]
             var expr = String(rest[open.upperBound..<close.lowerBound])
             expr = expr.trimmingCharacters(in: CharacterSet(charactersIn: "- ").union(.whitespaces))
-            guard let v = resolve(expr, values) else { throw Unsupported(key: key, expression: "{{ \(expr) }}") }
+            guard let v = resolve(expr, context) else { throw Unsupported(key: key, expression: "{{ \(expr) }}") }
             out += v
             rest = rest[close.upperBound...]
         }
         return out + rest
     }
 
-    private static func resolve(_ expr: String, _ values: Value) -> String? {
+    private static func resolve(_ expr: String, _ context: Context) -> String? {
+        switch expr {
+        case ".Release.Name": return context.releaseName
+        case ".Release.Namespace": return context.namespace
+        case "include \"slim.fullname\" .": return context.fullname
+        case "include \"slim.name\" .": return context.name
+        default: break
+        }
+        let values = context.values
         var base: Value?
         var tail: String
         if expr.hasPrefix("(index ") {

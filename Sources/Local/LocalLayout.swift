@@ -59,22 +59,4 @@ public enum LocalLayout {
         for _ in 0..<5 { s.append(alphabet[Int(h % UInt64(alphabet.count))]); h /= UInt64(alphabet.count) }
         return "\(workload)-\(s)"
     }
-
-    /// SLIM release facts the app mapping needs: the chart's fullname and its Services.
-    public struct SlimRelease: Sendable {
-        public var fullname: String
-        public var namespace: String
-        public var daemonSet: Bool
-        public var replicas: Int
-        public var dataPort: Int
-    }
-
-    public static func slimRelease(_ r: RenderedRelease) -> SlimRelease? {
-        guard r.values.lookup(["slim", "config"]) != nil else { return nil }
-        let fullname = r.values["fullnameOverride"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? r.release
-        let ds = r.values.lookup(["slim", "daemonset"])?.boolValue ?? true
-        let replicas = Int(r.values.lookup(["slim", "replicaCount"])?.intValue ?? 1)
-        let port = Int(r.values.lookup(["slim", "service", "data", "port"])?.intValue ?? 46357)
-        return SlimRelease(fullname: fullname, namespace: r.namespace, daemonSet: ds, replicas: max(replicas, 0), dataPort: port)
-    }
 }

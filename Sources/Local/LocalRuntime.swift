@@ -1,21 +1,26 @@
 import Foundation
 import Tools
 
-/// The Python side of the local target: slim-bindings (pinned) in a venv under the user's cache,
-/// installed on first use. A marker file written after a complete install tells a finished venv
-/// from an interrupted one, which is redone.
+/// The Python side of the local target: one slim-bindings version (the one paired with the SLIM
+/// release the strategy deploys, see `BindingsPairing`) in its own venv under the user's cache,
+/// installed on first use. One venv per version, because nodes and apps of different versions
+/// do not talk, and switching generations must not reinstall. A marker file written after a
+/// complete install tells a finished venv from an interrupted one, which is redone.
 public struct LocalRuntime: Sendable {
-    public static let package = "slim-bindings[examples]==3.3.8"
-    public static let version = "3.3.8"
-
+    /// The slim-bindings version this venv holds (node runtime and example apps alike).
+    public var version: String
     public var venv: String
     /// `runtime/slim_node.py` of the slimctl installation.
     public var nodeScript: String
 
-    public init(cacheDir: String, nodeScript: String) {
-        self.venv = "\(cacheDir)/slimctl/slim-bindings-\(Self.version)"
+    public init(cacheDir: String, nodeScript: String, version: String) {
+        self.version = version
+        self.venv = "\(cacheDir)/slimctl/slim-bindings-\(version)"
         self.nodeScript = nodeScript
     }
+
+    /// What pip installs: the examples extra brings the apps' dependencies (pydantic, prompt-toolkit).
+    public var package: String { "slim-bindings[examples]==\(version)" }
 
     /// The default cache folder: `$XDG_CACHE_HOME` or `~/.cache`.
     public static func defaultCacheDir(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -67,18 +72,18 @@ public struct LocalRuntime: Sendable {
             try? FileManager.default.removeItem(atPath: venv)
             throw InstallError(message: "python3 -m venv failed (exit \(rc)); see \(log) (on Debian: apt-get install python3-venv)")
         }
-        progress("installing \(Self.package) from PyPI (first run only)")
-        rc = try await Spawn.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", Self.package],
+        progress("installing \(package) from PyPI (first run only)")
+        rc = try await Spawn.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", package],
                                  log: log, timeout: .seconds(900))
         guard rc == 0 else {
             try? FileManager.default.removeItem(atPath: venv)
-            throw InstallError(message: "pip install \(Self.package) failed (exit \(rc)); last lines of \(log):\n" + tail(log))
+            throw InstallError(message: "pip install \(package) failed (exit \(rc)); last lines of \(log):\n" + tail(log))
         }
         // The marker is written last: a venv without it is an interrupted install and is redone.
-        guard FileManager.default.createFile(atPath: marker, contents: Data(Self.version.utf8)), health() == .ready else {
+        guard FileManager.default.createFile(atPath: marker, contents: Data(version.utf8)), health() == .ready else {
             throw InstallError(message: "the venv at \(venv) is not usable after install; see \(log)")
         }
-        progress("slim-bindings \(Self.version) ready")
+        progress("slim-bindings \(version) ready")
     }
 
     func tail(_ path: String) -> String {

@@ -30,8 +30,29 @@ public struct LocalState: Codable, Sendable {
         public var exitCode: Int32?
     }
 
+    /// A Service applied by a manifests step (no app) that selects SLIM pods, e.g. `slim-any`.
+    public struct AppliedService: Codable, Sendable, Hashable {
+        public var name: String
+        public var namespace: String
+        public var routing: ServiceMap.Routing
+        public var step: String
+    }
+
+    /// The slim-bindings the running SLIM nodes use, as paired when they started.
+    public struct Bindings: Codable, Sendable, Hashable {
+        public var version: String
+        public var slimRelease: String
+        public var match: BindingsPairing.Match
+        public var note: String
+        /// Whether the nodes were started as a static full mesh (false: each routes only its own apps).
+        public var meshed: Bool
+    }
+
     public var strategy: String
     public var nodes: [SimNode] = []
+    /// Optional so that state files written before these existed still load.
+    public var services: [AppliedService]? = nil
+    public var bindings: Bindings? = nil
     public var processes: [Proc] = []
     public var notices: [String] = []
     /// Owner of the deployment lock (pid of a running `deploy`), to refuse a second one.

@@ -17,10 +17,14 @@ public struct LocalTarget: StepExecutor {
     /// Fixed ports for the SLIM nodes (node i listens on base+2i, its control server on base+2i+1),
     /// for users who point their own clients at the local nodes; nil picks free ports.
     public var portBase: Int?
+    /// The slim-bindings paired with the strategy's SLIM release (`runtime` holds that version);
+    /// nil when the strategy runs no SLIM release.
+    public var bindings: BindingsPairing?
 
-    public init(rendered: Rendered, runtime: LocalRuntime, stateDir: String, portBase: Int? = nil) {
+    public init(rendered: Rendered, runtime: LocalRuntime, bindings: BindingsPairing?, stateDir: String, portBase: Int? = nil) {
         self.rendered = rendered
         self.runtime = runtime
+        self.bindings = bindings
         self.stateDir = stateDir
         self.portBase = portBase
     }
@@ -28,7 +32,7 @@ public struct LocalTarget: StepExecutor {
     public var statePath: String { "\(stateDir)/processes.json" }
     var strategy: Strategy { rendered.strategy }
 
-    func loadState() -> LocalState { LocalState.load(statePath) ?? LocalState(strategy: strategy.name) }
+    public func loadState() -> LocalState { LocalState.load(statePath) ?? LocalState(strategy: strategy.name) }
 
     // MARK: steps
 
@@ -70,6 +74,8 @@ public struct LocalTarget: StepExecutor {
     }
 
     func startSlim(_ r: RenderedRelease, _ slim: LocalLayout.SlimRelease, context: StepContext) async throws {
+        // The venv follows the SLIM release: a generation switch needs another bindings version.
+        try await runtime.ensure(progress: context.report)
         var state = loadState()
         Supervisor.stop(state.processes.filter { $0.component == "slim" }.map(\.pid))
         state.processes.removeAll { $0.component == "slim" }
@@ -78,14 +84,10 @@ public struct LocalTarget: StepExecutor {
         let eligible = decisions.filter(\.shouldRun).map(\.node)
         for d in decisions where !d.shouldRun { context.report("no SLIM node on \(d.reasons.joined(separator: "; "))") }
         guard !eligible.isEmpty else { throw LocalError("no simulated node is eligible for SLIM: " + decisions.flatMap(\.reasons).joined(separator: "; ")) }
-        var instances: [(name: String, node: String, owner: String)] = []
-        if slim.daemonSet {
-            instances = eligible.map { (LocalLayout.podName(slim.fullname, node: $0), $0, "DaemonSet/\(slim.fullname)") }
-        } else {
-            instances = Placement.statefulSetPodNames(name: slim.fullname, replicas: slim.replicas).enumerated().map {
-                ($0.element, eligible[$0.offset % eligible.count], "StatefulSet/\(slim.fullname)")
-            }
-        }
+        if let b = bindings { context.report(b.summary) }
+        let owner = "\(slim.workload.rawValue)/\(slim.fullname)"
+        let instances = slim.podNames(nodes: eligible).map { (name: $0.pod, node: $0.node, owner: owner) }
+        guard !instances.isEmpty else { throw LocalError("\(owner) has 0 replicas: no SLIM node to start") }
         var attempt = 0
         var used: Set<Int> = []
         while true {
@@ -96,18 +98,25 @@ public struct LocalTarget: StepExecutor {
             var procs: [LocalState.Proc] = []
             var failure: String?
             var portInUse = false
-            for (i, inst) in instances.enumerated() {
-                let peers = instances.enumerated().filter { $0.offset != i }.map { NodeConfigBuilder.Peer(nodeID: $0.element.name, port: ports[$0.offset * 2]) }
-                let cfg = try NodeConfigBuilder.build(values: r.values, nodeID: inst.name, dataPort: ports[i * 2], controlPort: ports[i * 2 + 1], peers: peers)
-                if i == 0 { for n in cfg.notices { context.report(n) } }
-                let cfgPath = "\(stateDir)/config/\(inst.name).yaml"
-                try AtomicFile.write("# SLIM node config for \(inst.name) on \(inst.node), from \(r.release)'s slim.config\n" + YAML.emit(cfg.config), to: cfgPath, mode: 0o600)
-                let log = "\(stateDir)/logs/\(inst.name).log"
-                let started = try Supervisor.start([runtime.python, runtime.nodeScript, cfgPath], env: ["SLIM_SVC_ID": inst.name], log: log)
-                procs.append(.init(name: inst.name, component: "slim", workload: inst.owner, node: inst.node, pid: started.pid,
-                                   argv: [runtime.python, runtime.nodeScript, cfgPath], logPath: log, configPath: cfgPath,
-                                   port: ports[i * 2], startedAt: Date(), runsToCompletion: false))
+            let pods = instances.enumerated().map { i, inst in
+                NodeConfigBuilder.Pod(name: inst.name, node: inst.node, env: slim.environment(pod: inst.name, node: inst.node),
+                                      dataPort: ports[i * 2], controlPort: ports[i * 2 + 1])
             }
+            let ids = pods.map { NodeConfigBuilder.nodeID(values: r.values, pod: $0, pods: pods.count) }
+            for (i, pod) in pods.enumerated() {
+                let peers = pods.indices.filter { $0 != i }.map { NodeConfigBuilder.Peer(nodeID: ids[$0], port: pods[$0].dataPort) }
+                let cfg = try NodeConfigBuilder.build(values: r.values, slim: slim, pod: pod, pods: pods.count, peers: peers,
+                                                      staticPeers: bindings?.staticPeers ?? true)
+                if i == 0 { for n in cfg.notices { context.report(n) } }
+                let cfgPath = "\(stateDir)/config/\(pod.name).yaml"
+                try AtomicFile.write("# SLIM node config for \(pod.name) on \(pod.node), from \(r.release)'s slim.config\n" + YAML.emit(cfg.config), to: cfgPath, mode: 0o600)
+                let log = "\(stateDir)/logs/\(pod.name).log"
+                let started = try Supervisor.start([runtime.python, runtime.nodeScript, cfgPath], env: pod.env, log: log)
+                procs.append(.init(name: pod.name, component: "slim", workload: owner, node: pod.node, pid: started.pid,
+                                   argv: [runtime.python, runtime.nodeScript, cfgPath], logPath: log, configPath: cfgPath,
+                                   port: pod.dataPort, startedAt: Date(), runsToCompletion: false))
+            }
+            state.bindings = bindings.map { .init(version: $0.bindings, slimRelease: $0.slimRelease, match: $0.match, note: $0.note, meshed: $0.staticPeers && pods.count > 1) }
             state.processes += procs
             try state.save(statePath)
             for p in procs {
@@ -143,12 +152,15 @@ public struct LocalTarget: StepExecutor {
         }
     }
 
+    /// The SLIM Services as they exist now: the chart's own and those a manifests step applied.
     func slimServices(_ state: LocalState) -> ServiceMap {
         var map = ServiceMap()
         for r in rendered.releases {
             guard let s = LocalLayout.slimRelease(r) else { continue }
-            map.register(fullname: s.fullname, namespace: s.namespace, daemonSet: s.daemonSet)
+            for svc in s.chartServices { map.register(name: svc.name, namespace: s.namespace, routing: svc.routing, origin: "the slim chart") }
         }
+        for a in state.services ?? [] { map.register(name: a.name, namespace: a.namespace, routing: a.routing, origin: "step \(a.step)") }
+        map.meshed = state.bindings?.meshed ?? bindings?.staticPeers ?? true
         // Round robin continues across invocations: the sender lands on another replica than the receiver.
         map.next = state.processes.filter { $0.component != "slim" }.count
         for p in state.processes where p.component == "slim" {
@@ -158,6 +170,28 @@ public struct LocalTarget: StepExecutor {
             }
         }
         return map
+    }
+
+    /// A manifests step's Services that select SLIM pods (such as the strategy's `slim-any`):
+    /// recorded so that apps' addresses naming them resolve, with their traffic policy.
+    func applyServices(_ objects: [Value], step: String, namespace: String, state: inout LocalState, context: StepContext) {
+        let slims = rendered.releases.compactMap(LocalLayout.slimRelease)
+        for o in objects where o["kind"]?.stringValue == "Service" {
+            let name = o["metadata"]?["name"]?.stringValue ?? "?"
+            let ns = o["metadata"]?["namespace"]?.stringValue ?? namespace
+            let selector = (o["spec"]?["selector"]?.mapValue ?? [:]).compactMapValues(\.stringValue)
+            guard !selector.isEmpty, let slim = slims.first(where: { s in s.namespace == ns && selector.allSatisfy { s.selectorLabels[$0.key] == $0.value } }) else {
+                context.report("not run locally: Service \(ns)/\(name) (it selects no SLIM pods)")
+                continue
+            }
+            let routing = ServiceMap.Routing(internalTrafficPolicy: o["spec"]?["internalTrafficPolicy"]?.stringValue)
+            var list = state.services ?? []
+            list.removeAll { $0.name == name && $0.namespace == ns }
+            list.append(.init(name: name, namespace: ns, routing: routing, step: step))
+            state.services = list
+            context.report("Service \(ns)/\(name) → " + (routing == .nodeLocal ? "the SLIM node on the caller's node" : "any SLIM node")
+                           + " of \(slim.workload.rawValue)/\(slim.fullname) (internalTrafficPolicy \(routing.policy))")
+        }
     }
 
     /// Starts the workloads of a manifests step: a DaemonSet once per eligible node, a Pod or
@@ -197,6 +231,7 @@ public struct LocalTarget: StepExecutor {
         try await Self.watchStartUp(apps.procs.filter { !$0.runsToCompletion },
                                     ready: apps.app == .receiver ? { MessageLog.parseReceiver($0).listening } : nil)
         Supervisor.release(apps.procs.map(\.pid))
+        guard !apps.procs.isEmpty else { return }
         context.report("started " + apps.procs.map { "\($0.name)@\($0.node)" }.joined(separator: ", "))
     }
 
@@ -215,6 +250,7 @@ public struct LocalTarget: StepExecutor {
         guard state.processes.contains(where: { $0.component == "slim" }) else {
             throw LocalError("no SLIM node is running locally; run `slimctl deploy \(strategy.name)` first")
         }
+        applyServices(m.objects, step: step, namespace: m.namespace, state: &state, context: context)
         let nodes = simNodes(state)
         var services = slimServices(state)
         let all = rendered.manifests.flatMap(\.objects)
@@ -338,19 +374,34 @@ public struct LocalTarget: StepExecutor {
                 return WorkloadChecks.skipped("StatefulSet \(name)", because: "not run on the local target (only SLIM nodes and test apps are)")
             case .deployment(let name, _, _):
                 return WorkloadChecks.skipped("Deployment \(name)", because: "the SLIM controller does not run on the local target")
-            case .service(let name, _, let policy, _):
-                let slim = rendered.releases.compactMap(LocalLayout.slimRelease).first { name == $0.fullname || name == $0.fullname + "-local" }
-                guard let slim else { return WorkloadChecks.skipped("Service \(name)", because: "not a SLIM Service") }
-                let isLocal = name.hasSuffix("-local")
-                if isLocal && !slim.daemonSet {
-                    return CheckResult(rule: "Service \(name)", outcome: "fail", rows: [], problems: ["the chart renders \(name) only in DaemonSet mode"], notes: [])
-                }
-                let ok = !(policy == "Local" && !isLocal)
-                return CheckResult(rule: "Service \(name)" + (policy.map { " (internalTrafficPolicy \($0))" } ?? ""), outcome: ok ? "pass" : "fail",
-                                   rows: [], problems: ok ? [] : ["\(name) routes to any node, not node-locally"],
-                                   notes: [isLocal ? "local target routes \(name) to the SLIM node on the caller's node" : "local target routes \(name) round robin over SLIM nodes"])
+            case .service(let name, let namespace, let policy, _):
+                return serviceCheck(name: name, namespace: namespace, policy: policy, state: state)
             }
         }
+    }
+
+    /// A Service rule: the Service must exist locally (rendered by the SLIM chart, or applied by
+    /// a manifests step that ran) and route as its `internalTrafficPolicy` says.
+    func serviceCheck(name: String, namespace: String, policy: String?, state: LocalState) -> CheckResult {
+        let rule = "Service \(name)" + (policy.map { " (internalTrafficPolicy \($0))" } ?? "")
+        guard let entry = slimServices(state).entry(name: name, namespace: namespace) else {
+            let definedBy = rendered.manifests.first { m in
+                m.objects.contains { $0["kind"]?.stringValue == "Service" && $0["metadata"]?["name"]?.stringValue == name }
+            }
+            if let m = definedBy {
+                return CheckResult(rule: rule, outcome: "fail", rows: [], problems: ["\(name) is not applied yet: step \(m.step) has not run (slimctl deploy)"], notes: [])
+            }
+            if let slim = rendered.releases.compactMap(LocalLayout.slimRelease).first(where: { $0.namespace == namespace && name == $0.fullname + "-local" }) {
+                return CheckResult(rule: rule, outcome: "fail", rows: [], problems: ["the slim chart (\(slim.shape == .v1 ? "1.x" : "2.x")) does not render \(name) for a \(slim.workload.rawValue)"], notes: [])
+            }
+            return WorkloadChecks.skipped(rule, because: "not a SLIM Service")
+        }
+        let wanted = policy.map { ServiceMap.Routing(internalTrafficPolicy: $0) } ?? entry.routing
+        let ok = wanted == entry.routing
+        let how = entry.routing == .nodeLocal ? "to the SLIM node on the caller's node" : "to any SLIM node"
+        return CheckResult(rule: rule, outcome: ok ? "pass" : "fail", rows: [],
+                           problems: ok ? [] : ["\(name) (\(entry.origin)) has internalTrafficPolicy \(entry.routing.policy), not \(policy ?? "")"],
+                           notes: ["local target routes \(name) (\(entry.origin)) \(how)"])
     }
 
     /// Stops everything and forgets it. Safe to run twice.

@@ -178,7 +178,15 @@ public enum Planner {
             return actions
         case .local:
             if r.values.lookup(["slim", "config"]) != nil {
-                let mode = r.values.lookup(["slim", "daemonset"])?.boolValue == false ? "StatefulSet" : "DaemonSet"
+                // 2.x charts: `slim.deploymentMode` (default Deployment); 1.x: `slim.daemonset` (default false).
+                let mode: String
+                if let m = r.values.lookup(["slim", "deploymentMode"])?.stringValue {
+                    mode = m == "DaemonSet" ? "DaemonSet" : "Deployment"
+                } else if let ds = r.values.lookup(["slim", "daemonset"])?.boolValue {
+                    mode = ds ? "DaemonSet" : "StatefulSet"
+                } else {
+                    mode = (Int(r.chart.version.split(separator: ".").first ?? "") ?? 0) >= 2 ? "Deployment" : "StatefulSet"
+                }
                 return [.local("write node configs from \(valuesFile) (slim.config), listen addresses on loopback ports"),
                         .local("start SLIM node processes as a \(mode) would place them"),
                         .wait("every SLIM node reports ready")]
@@ -203,10 +211,15 @@ public enum Planner {
             if m.app != nil { out.append(.wait("\(m.app?.rawValue ?? "") pods ready")) }
             return out
         case .local:
-            let workloads = m.objects.filter { ["Pod", "DaemonSet", "Deployment", "StatefulSet"].contains($0["kind"]?.stringValue ?? "") }
-            return workloads.map { o in
+            let shown = m.objects.filter { ["Pod", "DaemonSet", "Deployment", "StatefulSet", "Service"].contains($0["kind"]?.stringValue ?? "") }
+            return shown.map { o in
                 let kind = o["kind"]?.stringValue ?? "?"
                 let name = o["metadata"]?["name"]?.stringValue ?? "?"
+                if kind == "Service" {
+                    let local = o["spec"]?["internalTrafficPolicy"]?.stringValue == "Local"
+                    return .local("register Service \(name): apps' addresses naming it resolve to " + (local ? "the SLIM node on their own node" : "any SLIM node")
+                                  + " (when it selects SLIM pods)")
+                }
                 return .local(kind == "DaemonSet" ? "start \(name) once per eligible node (as its DaemonSet)" : "start \(name) (\(kind)) as a process")
             }
         }

@@ -26,21 +26,26 @@ struct DoctorCommand: AsyncParsableCommand {
         await check("kind", ["kind", "version"], fix: "install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)", needed: "kind target")
         await check("docker", ["docker", "info", "--format", "{{.ServerVersion}}"], fix: "install and start Docker (or podman) for the kind target", needed: "kind target")
         rows.append(await kubeconfigDoctorRow())
-        let runtime = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "")
-        switch runtime.health() {
-        case .ready: rows.append(("slim-bindings", true, "\(LocalRuntime.version) in \(runtime.venv)", ""))
-        case .missing: rows.append(("slim-bindings", true, "not installed yet: installed on first local deploy into \(runtime.venv)", ""))
-        case .broken(let why): rows.append(("slim-bindings", false, why, "rm -rf \(runtime.venv); the next local deploy reinstalls it"))
+        // One venv per slim-bindings version the local target pairs with a SLIM release.
+        for version in BindingsPairing.versions {
+            let runtime = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "", version: version)
+            let slim = BindingsPairing.table.filter { $0.bindings == version }.map(\.slimRelease).joined(separator: ", ")
+            let name = "slim-bindings \(version)"
+            switch runtime.health() {
+            case .ready: rows.append((name, true, "in \(runtime.venv) (for SLIM \(slim))", ""))
+            case .missing: rows.append((name, true, "not installed yet: a local deploy of SLIM \(slim) installs it into \(runtime.venv)", ""))
+            case .broken(let why): rows.append((name, false, why, "rm -rf \(runtime.venv); the next local deploy reinstalls it"))
+            }
         }
         if out.output == .json {
             printJSON(.list(rows.map { .map(["check": .string($0.0), "ok": .bool($0.1), "detail": .string($0.2), "fix": .string($0.3)]) }))
         } else {
             for r in rows {
-                print("\(r.1 ? "ok  " : "MISS") \(r.0.padding(toLength: 14, withPad: " ", startingAt: 0)) \(r.2)")
+                print("\(r.1 ? "ok  " : "MISS") \(r.0.padding(toLength: 20, withPad: " ", startingAt: 0)) \(r.2)")
                 if !r.3.isEmpty { print("     fix: \(r.3)") }
             }
         }
-        let localOK = rows.filter { ["python3", "python3-venv", "slim-bindings"].contains($0.0) }.allSatisfy(\.1)
+        let localOK = rows.filter { ["python3", "python3-venv"].contains($0.0) || $0.0.hasPrefix("slim-bindings") }.allSatisfy(\.1)
         if !localOK { throw CLIError.silent(.environment) }
     }
 }

@@ -22,9 +22,13 @@ struct LocalSession {
         workspace = options.workspace
         rendered = try options.render(strategy, persistSecrets: true)
         let name = rendered.strategy.name
-        let runtime = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "\(workspace.home)/runtime/slim_node.py")
-        target = LocalTarget(rendered: rendered, runtime: runtime, stateDir: "\(workspace.stateRoot)/local/\(name)", portBase: portBase)
+        // Refused before anything starts: a SLIM release the local runtime cannot run.
+        let bindings = try localBindings(rendered)
+        let runtime = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "\(workspace.home)/runtime/slim_node.py",
+                                   version: bindings?.bindings ?? BindingsPairing.versions.last ?? "")
+        target = LocalTarget(rendered: rendered, runtime: runtime, bindings: bindings, stateDir: "\(workspace.stateRoot)/local/\(name)", portBase: portBase)
         plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: "\(workspace.stateRoot)/rendered/\(name)"))
+        LocalPlanNotes.annotate(&plan, rendered: rendered, bindings: bindings)
     }
 
     /// Stops every process and forgets the finished steps, so the next deploy starts fresh.
@@ -36,6 +40,11 @@ struct LocalSession {
 
     var statePath: String { "\(workspace.stateRoot)/state/\(rendered.strategy.name)-local.json" }
     var runDir: String { "\(workspace.stateRoot)/runs/\(rendered.strategy.name)" }
+}
+
+/// The slim-bindings pairing for the strategy's SLIM release; an unknown release is a config error.
+func localBindings(_ rendered: Rendered) throws -> BindingsPairing? {
+    do { return try LocalLayout.bindings(rendered) } catch let e as BindingsPairing.Unsupported { throw CLIError.config(e.description) }
 }
 
 /// Progress lines: `[2/4] slim …` with elapsed time; secrets masked.
@@ -133,13 +142,15 @@ struct StatusCommand: AsyncParsableCommand {
             let status = rec.map { $0.status == "done" && $0.hash != st.inputsHash ? "changed" : $0.status } ?? (apps.contains(st.name) ? "by test" : "pending")
             return .map(["step": .string(st.name), "status": .string(status)])
         }
+        let bindings = LocalBindingsStatus(running: s.target.loadState().bindings, planned: s.target.bindings)
         if out.output == .json {
-            printJSON(.map(["strategy": .string(s.rendered.strategy.name), "target": "local", "steps": .list(steps),
+            printJSON(.map(["strategy": .string(s.rendered.strategy.name), "target": "local", "steps": .list(steps), "slimBindings": bindings.json,
                             "pods": .list(pods.map { .map(["name": .string($0.name), "owner": .string($0.owner), "node": .string($0.node),
                                                            "phase": .string($0.phase), "ready": .bool($0.ready)]) })]))
             return
         }
         print("strategy \(s.rendered.strategy.name) on target local")
+        if let line = bindings.line { print(line) }
         for st in steps { print("  \((st["status"]?.stringValue ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)) \(st["step"]?.stringValue ?? "")") }
         print(pods.isEmpty ? "\nnothing running" : "")
         for p in pods { print("  \(p.node.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(p.owner.padding(toLength: 20, withPad: " ", startingAt: 0)) \(p.ready ? "Ready" : p.reason ?? p.phase)") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Local
 import KubeTarget
 import OrderedCollections
 import Plan
@@ -122,7 +123,10 @@ struct PlanCommand: AsyncParsableCommand {
         let targetOptions = target.target == .local
             ? TargetOptions(kind: .local, renderDir: "\(ws.stateRoot)/rendered/\(rendered.strategy.name)")
             : try KubeSession.targetOptions(target, rendered: rendered, workspace: ws, sources: sources)
-        let plan = Planner.plan(rendered, target: targetOptions)
+        var plan = Planner.plan(rendered, target: targetOptions)
+        if target.target == .local {
+            LocalPlanNotes.annotate(&plan, rendered: rendered, bindings: try localBindings(rendered))
+        }
         // kind/cluster: where the DaemonSets will land on the nodes that exist now.
         var preview: PlacementPreview?
         if target.target != .local {

@@ -63,6 +63,7 @@ import Tools
         var strategy = try String(contentsOfFile: "\(root)/strategies/daemonset.yaml", encoding: .utf8)
         strategy = strategy.replacingOccurrences(of: "../values/", with: "\(root)/values/")
             .replacingOccurrences(of: "manifests/daemonset/sender.yaml", with: "\(root)/strategies/manifests/daemonset/sender.yaml")
+            .replacingOccurrences(of: "manifests/daemonset/slim-any-node.yaml", with: "\(root)/strategies/manifests/daemonset/slim-any-node.yaml")
             .replacingOccurrences(of: "manifests/daemonset/receiver.yaml", with: "\(dir)/receiver.yaml")
             .replacingOccurrences(of: "name: daemonset", with: "name: broken-receiver")
         try strategy.write(toFile: "\(dir)/broken-receiver.yaml", atomically: true, encoding: .utf8)

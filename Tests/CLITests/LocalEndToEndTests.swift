@@ -45,16 +45,55 @@ func tempDir() -> String {
     return d
 }
 
+/// `status -o json` of the local target.
+func status(_ args: String..., state: String) async throws -> [String: Any] {
+    let (code, text) = try await run(["status"] + args + ["-o", "json"], state: state)
+    guard code == 0, let obj = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+        throw TestFailure("status \(args) failed (\(code)): \(text)")
+    }
+    return obj
+}
+
+/// The slim-bindings that `status` shows for running nodes.
+func expectBindings(_ status: [String: Any], version: String, slim: String, pairing: String) throws {
+    let b = try #require(status["slimBindings"] as? [String: Any], "status has no slimBindings: \(status)")
+    #expect(b["version"] as? String == version, "\(b)")
+    #expect(b["slimRelease"] as? String == slim, "\(b)")
+    #expect(b["pairing"] as? String == pairing, "\(b)")
+    #expect(b["running"] as? Bool == true, "\(b)")
+}
+
+/// Polls `condition` until it holds or 10 s pass (a bound, not a timing the test asserts).
+func eventually(_ condition: () -> Bool) async throws -> Bool {
+    let end = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < end {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return condition()
+}
+
+/// Log text without ANSI colour codes (SLIM colours its log lines even into files).
+func withoutANSI(_ s: String) -> String {
+    s.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+}
+
+/// The JSON object `test … -o json` prints after its progress lines.
+func testJSON(_ text: String) throws -> [String: Any] {
+    let json = text.split(separator: "\n").drop { !$0.hasPrefix("{") }.joined(separator: "\n")
+    return try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
+}
+
 @Suite(.serialized) struct LocalEndToEnd {
     @Test func renderWritesValuesThatDescribeTheStrategy() async throws {
         let state = tempDir(), out = tempDir() + "/out"
         let (code, text) = try await run(["render", "daemonset", "--out", out, "--set", "slim.replicaCount=2"], state: state)
         #expect(code == 0, "\(text)")
         let slim = try String(contentsOfFile: "\(out)/slim.values.yaml", encoding: .utf8)
-        #expect(slim.contains("deploymentMode: DaemonSet"), "the default generation is 2")
+        #expect(slim.contains("deploymentMode: DaemonSet"))
         #expect(slim.contains("replicaCount: 2"))
         #expect(slim.contains("{{ (index .Values.slim.service.data 0).port }}"), "Helm tpl strings must pass through")
-        #expect(slim.contains("{{ include \"slim.fullname\" . }}"), "Helm tpl strings must pass through")
+        #expect(slim.contains("{{ .Release.Namespace }}") && slim.contains("{{ include \"slim.fullname\" . }}"), "Helm tpl strings must pass through")
         #expect(slim.contains("tag: 2.3.0") || slim.contains("tag: '2.3.0'") || slim.contains("tag: \"2.3.0\""))
         let kind = try String(contentsOfFile: "\(out)/kind-config.yaml", encoding: .utf8)
         #expect(kind.components(separatedBy: "role: worker").count == 3)
@@ -102,7 +141,7 @@ func tempDir() -> String {
 
         // Re-running changes nothing.
         (code, text) = try await run(["deploy", "daemonset"], state: state)
-        #expect(code == 0 && text.contains("0 step(s) run, 3 unchanged"), "\(text)")
+        #expect(code == 0 && text.contains("0 step(s) run, 4 unchanged"), "\(text)")
 
         // Kill one SLIM node: verify names it and fails.
         let procs = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(state)/local/daemonset/processes.json"))) as? [String: Any]
@@ -124,15 +163,42 @@ func tempDir() -> String {
         #expect(!Spawn.isAlive(pid))
     }
 
-    @Test func daemonsetMessagesCrossNodes() async throws {
+    /// Generation 2 (slim chart 2.2.0, SLIM 2.3.0): slim-bindings 2.2.0, the nearest published
+    /// pairing, said as such; nodes in a static mesh; the sender through the strategy's `slim-any`.
+    @Test func daemonsetGeneration2RunsTheNearestBindingsInAMesh() async throws {
         let state = tempDir()
         defer { cleanup(state) }
-        var (code, text) = try await run(["deploy", "daemonset"], state: state)
+        var (code, text) = try await run(["plan", "daemonset"], state: state)
+        #expect(code == 0 && text.contains("note: slim-bindings 2.2.0 (NEAREST pairing: SLIM 2.3.0"), "\(text)")
+        (code, text) = try await run(["deploy", "daemonset"], state: state)
         #expect(code == 0, "\(text)")
+        #expect(text.contains("kubernetes (EndpointSlices of Service slim/slim) → static full mesh"), "\(text)")
+        #expect(text.contains("Service slim/slim-any → any SLIM node"), "\(text)")
+        try expectBindings(try await status("daemonset", state: state), version: "2.2.0", slim: "2.3.0", pairing: "nearest")
+        (code, text) = try await run(["status", "daemonset"], state: state)
+        #expect(text.contains("slim-bindings 2.2.0 (NEAREST pairing"), "\(text)")
+        let configs = try FileManager.default.contentsOfDirectory(atPath: "\(state)/local/daemonset/config")
+        #expect(configs.count == 2)
+        for c in configs {
+            let cfg = try String(contentsOfFile: "\(state)/local/daemonset/config/\(c)", encoding: .utf8)
+            #expect(cfg.contains("type: static") && cfg.contains("${env:SLIM_NODE_ID}") && !cfg.contains("{{"), "\(cfg)")
+        }
+        // The nodes mesh under the ids the chart's env gives them (SLIM_NODE_ID = pod name).
+        let logs = "\(state)/local/daemonset/logs"
+        let nodeLogs = try FileManager.default.contentsOfDirectory(atPath: logs).filter { $0.hasPrefix("slim-") }
+        #expect(nodeLogs.count == 2, "\(nodeLogs)")
+        for log in nodeLogs {
+            let other = nodeLogs.first { $0 != log }.map { String($0.dropLast(4)) } ?? "?"
+            let meshed = try await eventually {
+                let text = withoutANSI((try? String(contentsOfFile: "\(logs)/\(log)", encoding: .utf8)) ?? "")
+                return text.contains("connected to peer peer_id=\(other)") || text.contains("registering incoming peer in state table node_id=\(other)")
+            }
+            #expect(meshed, "\(log) never names its peer \(other)")
+        }
         (code, text) = try await run(["test", "all", "daemonset", "-o", "json"], state: state)
         #expect(code == 0, "\(text)")
-        let json = text.split(separator: "\n").drop { !$0.hasPrefix("{") }.joined(separator: "\n")
-        let r = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
+        #expect(text.contains("slim-any.slim.svc.cluster.local:46357 → http://127.0.0.1:"), "\(text)")
+        let r = try testJSON(text)
         #expect(r["passed"] as? Bool == true, "\(text)")
         #expect(r["replies"] as? Int == 10)
         let receivers = r["receivers"] as? [[String: Any]] ?? []
@@ -140,18 +206,50 @@ func tempDir() -> String {
         #expect(receivers.compactMap { $0["received"] as? Int }.reduce(0, +) == 10)
     }
 
-    @Test func statefulsetThreeReplicasInAMesh() async throws {
+    /// Generation 1.4 (slim chart 1.4.0, SLIM 1.4.0): slim-bindings 1.4.1; its nodes cannot mesh
+    /// without the controller, which is said, and apps meet on the sender's node.
+    @Test func daemonsetGeneration14RunsBindings141() async throws {
+        let state = tempDir()
+        defer { cleanup(state) }
+        var (code, text) = try await run(["deploy", "daemonset", "--generation", "1.4"], state: state)
+        #expect(code == 0, "\(text)")
+        #expect(text.contains("2 SLIM node(s) ready") && text.contains("not meshed"), "\(text)")
+        #expect(text.contains("SLIM_SVC_ID=slim-cluster-worker"), "the 1.4 DaemonSet's node id is the node name: \(text)")
+        try expectBindings(try await status("daemonset", "--generation", "1.4", state: state), version: "1.4.1", slim: "1.4.0", pairing: "exact")
+        (code, text) = try await run(["verify", "daemonset", "--generation", "1.4"], state: state)
+        #expect(code == 0 && text.contains("Service slim-local (internalTrafficPolicy Local)"), "\(text)")
+        (code, text) = try await run(["test", "all", "daemonset", "--generation", "1.4", "-o", "json"], state: state)
+        #expect(code == 0, "\(text)")
+        let r = try testJSON(text)
+        #expect(r["passed"] as? Bool == true && r["replies"] as? Int == 10, "\(text)")
+        #expect(((r["receivers"] as? [[String: Any]]) ?? []).compactMap { $0["received"] as? Int }.reduce(0, +) == 10)
+    }
+
+    @Test func statefulsetThreeReplicasOnBindings141() async throws {
         let state = tempDir()
         defer { cleanup(state) }
         var (code, text) = try await run(["deploy", "statefulset"], state: state)
         #expect(code == 0, "\(text)")
         #expect(text.contains("SPIRE TLS replaced by insecure transport"), "\(text)")
+        #expect(text.contains("slim-bindings 1.4.1 (exact pairing for SLIM 1.4.0)"), "\(text)")
+        try expectBindings(try await status("statefulset", state: state), version: "1.4.1", slim: "1.4.0", pairing: "exact")
         (code, text) = try await run(["verify", "statefulset"], state: state)
         #expect(code == 0 && text.contains("StatefulSet slim: 3/3 replicas ready"), "\(text)")
         (code, text) = try await run(["test", "all", "statefulset"], state: state)
         #expect(code == 0 && text.contains("PASS (10/10)"), "\(text)")
-        // Receiver and sender reach the Service through different replicas: messages cross the mesh.
-        #expect(text.contains("SLIM node 1 of 3") && text.contains("SLIM node 2 of 3"), "\(text)")
+        // 1.4 nodes do not mesh without the controller: both apps are sent to one replica, and told so.
+        #expect(text.contains("the local SLIM nodes are not meshed"), "\(text)")
+    }
+
+    @Test func unknownSlimReleaseIsRefusedBeforeAnythingStarts() async throws {
+        let state = tempDir()
+        defer { cleanup(state) }
+        for cmd in [["deploy"], ["plan"], ["status"]] {
+            let (code, text) = try await run(cmd + ["daemonset", "--var", "slimTag=9.9.9"], state: state)
+            #expect(code == 2, "\(cmd): \(text)")
+            #expect(text.contains("SLIM 9.9.9") && text.contains("1.4.0 (slim-bindings 1.4.1)") && text.contains("2.3.0 (slim-bindings 2.2.0)"), "\(text)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "\(state)/local/daemonset/processes.json"), "nothing was started")
     }
 
     @Test func brokenUserStrategiesAreConfigErrors() async throws {

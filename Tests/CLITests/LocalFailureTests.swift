@@ -43,7 +43,7 @@ import Tools
         let state = tempDir(), cache = tempDir()
         defer { cleanup(state) }
         // A venv folder without the completion marker: an install that never finished.
-        try FileManager.default.createDirectory(atPath: "\(cache)/slimctl/slim-bindings-3.3.8/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(cache)/slimctl/slim-bindings-2.2.0/bin", withIntermediateDirectories: true)
 
         // 1. Interrupt while the runtime installs: exit 130, no child left behind.
         let (pid1, log1) = try background(["deploy", "daemonset"], state: state, cache: cache)
