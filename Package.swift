@@ -49,7 +49,7 @@ let package = Package(
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
         ], path: "Tests/KubeSim"),
         // Test support: the released charts (found, never copied) and a real OCI registry holding them.
-        .target(name: "TestCharts", dependencies: ["Tools"], path: "Tests/TestCharts"),
+        .target(name: "TestCharts", dependencies: ["Tools", "Local"], path: "Tests/TestCharts"),
         // `make bench`: slimctl against kubectl and helm on the simulated cluster (test support, not shipped).
         .executableTarget(name: "slimctl-bench", dependencies: [
             "KubeSim", "TestCharts", "YAML", "Placement", "Tools", .product(name: "OrderedCollections", package: "swift-collections"),

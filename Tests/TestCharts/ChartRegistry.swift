@@ -1,4 +1,5 @@
 import Foundation
+import Local
 import Tools
 
 /// A real OCI registry (Debian's `docker-registry`) and a classic chart repository (a static HTTP
@@ -111,18 +112,7 @@ public final class ChartRegistry: @unchecked Sendable {
 
     /// A port the kernel just handed out (bound, read, released): the servers take it next.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let rc = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard rc else { throw Failure(description: "no free loopback port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        do { return try Ports.one() } catch { throw Failure(description: "no free loopback port: \(error)") }
     }
 
     public func stop(removing: Bool = true) {
