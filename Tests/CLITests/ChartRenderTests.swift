@@ -106,4 +106,25 @@ import YAML
         #expect(server?["endpoint"]?.stringValue == "0.0.0.0:{{ (index .Values.slim.service.data 0).port }}", "the endpoint is kept: \(String(describing: server))")
         #expect(server?["tls"]?["insecure"]?.boolValue == false)
     }
+
+    @Test func mirrorsFromTheEnvironmentAndFlagsShowInThePlan() async throws {
+        let state = tempDir()
+        var env = ProcessInfo.processInfo.environment
+        env["SLIMCTL_STATE_DIR"] = state
+        env["NO_COLOR"] = "1"
+        env["KUBECONFIG"] = state + "/none"
+        env["SLIMCTL_CHART_MIRROR"] = "ghcr.io/agntcy=registry.internal:5000/agntcy"
+        env["SLIMCTL_CHART_PLAIN_HTTP"] = "1"
+        let (code, out) = try await Spawn.capture([try slimctlBinary(), "plan", "statefulset", "--target", "cluster",
+                                                   "--chart-mirror", "https://spiffe.github.io/helm-charts-hardened=http://charts.internal/spiffe"],
+                                                  environment: env)
+        #expect(code == 0, "\(out)")
+        #expect(out.contains("oci://registry.internal:5000/agntcy/slim/helm/slim --version 1.4.0 --plain-http"), "\(out)")
+        #expect(out.contains("helm repo add --force-update spiffe http://charts.internal/spiffe/"), "\(out)")
+        #expect(out.contains("note: chart mirror: oci://ghcr.io/agntcy/slim/helm/slim-control-plane → oci://registry.internal:5000/agntcy/slim/helm/slim-control-plane"), "\(out)")
+        let (bad, badOut) = try await run(["plan", "daemonset", "--target", "cluster", "--chart-mirror", "no-equals-sign"], state: state)
+        #expect(bad == 2 && badOut.contains("expected FROM=TO"), "\(badOut)")
+        let (tgz, tgzOut) = try await run(["plan", "daemonset", "--target", "cluster", "--chart", "slim=\(state)/missing.tgz"], state: state)
+        #expect(tgz == 2 && tgzOut.contains("does not exist"), "\(tgzOut)")
+    }
 }
