@@ -8,6 +8,8 @@ public struct KubeCluster: Sendable, Equatable {
     public var insecureSkipTLSVerify: Bool
     public var tlsServerName: String?
     public var proxyURL: String?
+    /// The kubeconfig file that defines this cluster, for messages (the TLS warning names it).
+    public var file: String? = nil
 }
 
 public struct ExecConfig: Sendable, Equatable {
@@ -148,7 +150,7 @@ public enum KubeconfigLoader {
                 certificateAuthorityData: try b64(c["certificate-authority-data"], "certificate-authority-data", name),
                 certificateAuthority: resolve(c["certificate-authority"]?.stringValue),
                 insecureSkipTLSVerify: c["insecure-skip-tls-verify"]?.boolValue ?? false,
-                tlsServerName: c["tls-server-name"]?.stringValue, proxyURL: c["proxy-url"]?.stringValue)
+                tlsServerName: c["tls-server-name"]?.stringValue, proxyURL: c["proxy-url"]?.stringValue, file: file)
         }
         for (name, u) in try named("users", "user") where cfg.users[name] == nil {
             var exec: ExecConfig?

@@ -51,7 +51,7 @@ struct StrategyOptions: ParsableArguments {
         return out
     }
 
-    var workspace: Workspace { Workspace.discover(extraStrategyDirs: strategyDirs, stateDir: stateDir) }
+    var workspace: Workspace { get throws { try Workspace.discover(extraStrategyDirs: strategyDirs, stateDir: stateDir) } }
 
     func render(_ strategy: String, persistSecrets: Bool) throws -> Rendered {
         let gen = generation ?? ProcessInfo.processInfo.environment["SLIMCTL_GENERATION"].flatMap { $0.isEmpty ? nil : $0 }

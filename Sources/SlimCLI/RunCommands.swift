@@ -19,7 +19,7 @@ struct LocalSession {
         guard flags.target == .local else {
             throw CLIError.config("target `\(flags.target.rawValue)` cannot run yet: this version deploys to the local target only (`plan --target \(flags.target.rawValue)` shows what it will do)")
         }
-        workspace = options.workspace
+        workspace = try options.workspace
         rendered = try options.render(strategy, persistSecrets: true)
         let name = rendered.strategy.name
         let runtime = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "\(workspace.home)/runtime/slim_node.py")
@@ -99,7 +99,7 @@ struct DeployCommand: AsyncParsableCommand {
 struct DeployLock {
     let path: String
     static func acquire(_ path: String) throws -> DeployLock {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
         let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CLIError.environment("cannot open lock \(path)") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
