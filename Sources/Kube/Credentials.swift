@@ -17,6 +17,7 @@ actor CredentialProvider {
     /// Seconds an exec plugin may run; nil: `SLIMCTL_EXEC_TIMEOUT` or 60 s.
     let execTimeout: Double?
     private var cached: (Credential, Date?)?
+    private var inFlight: Task<(Credential, Date?), Error>?
 
     init(config: ResolvedConfig, execTimeout: Double? = nil) {
         self.config = config
@@ -42,7 +43,13 @@ actor CredentialProvider {
         }
         if let e = u.exec {
             if let (c, expiry) = cached, expiry.map({ $0 > Date().addingTimeInterval(10) }) ?? true { return c }
-            let (c, expiry) = try await runExec(e)
+            // Requests made while the plugin runs wait for that run instead of starting their own
+            // (the actor is re-entered at every await): one plugin process at a time, as kubectl.
+            if let running = inFlight { return try await running.value.0 }
+            let run = Task { try await self.runExec(e) }
+            inFlight = run
+            defer { inFlight = nil }
+            let (c, expiry) = try await withTaskCancellationHandler { try await run.value } onCancel: { run.cancel() }
             cached = (c, expiry)
             return c
         }
