@@ -80,8 +80,8 @@ public enum Placeholders {
 
     /// Splits text into literal runs and placeholders. `((` followed by something that is not a
     /// name (`$((i+1))` in a shell command, `(((`) is literal text, as are `((…))` whose inside
-    /// is not a name. `((` and a name with no `))` before the end of the line or the next `((`
-    /// is unterminated.
+    /// is not a name. `((` directly followed by a name, with no `))` before the end of the line
+    /// or the next `((`, is unterminated.
     static func pieces(_ text: String) -> [Piece] {
         var out: [Piece] = []
         var literal = ""
@@ -107,6 +107,13 @@ public enum Placeholders {
                     literal += "(("
                     i = open.upperBound
                 }
+                continue
+            }
+            // Unterminated only when the name follows `((` directly: `if (( n > 1` in prose or a
+            // shell line is not slimctl's.
+            guard start.startIndex == after.startIndex else {
+                literal += "(("
+                i = open.upperBound
                 continue
             }
             let nameRun = start.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }

@@ -51,7 +51,7 @@ import YAML
         #expect(errorText { _ = try load(minimal, vars: ["ns": s]) }.isEmpty)
     }
 
-    @Test(arguments: ["", "UPPER", "a_b", "a.b", "-a", "a-", "é", String(repeating: "a", count: 64)]) func invalidLabels(_ s: String) {
+    @Test(arguments: ["UPPER", "a_b", "a.b", "-a", "a-", "é", String(repeating: "a", count: 64)]) func invalidLabels(_ s: String) {
         #expect(errorText { _ = try load(minimal, vars: ["ns": s]) }.contains("is not a DNS-1123 label"), "\(s)")
     }
 }
