@@ -1,4 +1,5 @@
 import Foundation
+import Tools
 import YAML
 
 public struct KubeCluster: Sendable, Equatable {
@@ -103,8 +104,8 @@ public enum KubeconfigLoader {
 
     public static func parseFile(_ path: String) throws -> Kubeconfig {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw KubeError.config("cannot read kubeconfig \(path): \(error.localizedDescription)")
+        do { text = try FileSystem.readText(path, what: "kubeconfig") } catch {
+            throw KubeError.config("\(error)")
         }
         let dir = (path as NSString).deletingLastPathComponent
         return try parse(text, file: path, baseDirectory: dir.isEmpty ? "." : dir)
