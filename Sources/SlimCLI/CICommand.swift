@@ -163,6 +163,7 @@ struct CICommand: AsyncParsableCommand {
         if target.target != .local { return try await KubeCI(self).run() }
         try checkTimeouts()
         let targets = try parsedReports()
+        try options.checkWritableState()
         let started = Date()
         let clock = ContinuousClock.now
         var report = CIReport(strategy: strategy, target: target.target.rawValue, startedAt: started)

@@ -18,6 +18,7 @@ struct KubeCI {
     func run() async throws {
         try cmd.checkTimeouts()
         let targets = try cmd.parsedReports()
+        try cmd.options.checkWritableState()
         let started = Date()
         let clock = ContinuousClock.now
         var report = CIReport(strategy: cmd.strategy, target: cmd.target.target.rawValue, startedAt: started)

@@ -54,6 +54,9 @@ struct StrategyOptions: ParsableArguments {
 
     var workspace: Workspace { get throws { try Workspace.discover(extraStrategyDirs: strategyDirs, stateDir: stateDir) } }
 
+    /// For commands that write state: the state folder must be writable before anything runs.
+    func checkWritableState() throws { try workspace.checkStateRoot(writable: true) }
+
     func render(_ strategy: String, persistSecrets: Bool) throws -> Rendered {
         let gen = generation ?? ProcessInfo.processInfo.environment["SLIMCTL_GENERATION"].flatMap { $0.isEmpty ? nil : $0 }
         return try workspace.load(strategy, vars: try variables(), userArgs: userArgs, generation: gen, persistSecrets: persistSecrets)

@@ -71,6 +71,7 @@ struct DeployCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
+        try options.checkWritableState()
         if target.target != .local { return try await KubeCommands.deploy(self) }
         if let p = portBase, !(1024...65000).contains(p) { throw CLIError.config("--port-base \(p): choose a port between 1024 and 65000") }
         let s = try LocalSession(strategy: strategy, options: options, target: target, portBase: portBase)
@@ -177,6 +178,7 @@ struct ClusterCommand: AsyncParsableCommand {
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         func run() async throws {
+            try options.checkWritableState()
             if target.target != .local { return try await KubeCommands.clusterUp(self) }
             let s = try LocalSession(strategy: strategy, options: options, target: target)
             let first = s.plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"

@@ -64,6 +64,7 @@ struct RenderCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
+        if outDir != nil { try options.checkWritableState() }
         let rendered = try options.render(strategy, persistSecrets: outDir != nil)
         guard let outDir else {
             let redactor = rendered.redactor

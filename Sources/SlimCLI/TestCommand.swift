@@ -27,6 +27,7 @@ struct TestCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let t = timeout, t <= 0 { throw CLIError.config("--timeout \(t): give a number of seconds above 0") }
+        try options.checkWritableState()
         if target.target != .local { return try await KubeTest.run(self) }
         let s = try LocalSession(strategy: strategy, options: options, target: target)
         guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(s.rendered.strategy.name) has no `test` section") }

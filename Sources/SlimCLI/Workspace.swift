@@ -111,14 +111,17 @@ struct Workspace {
         }
     }
 
-    /// The state folder must be a folder slimctl can write to; checked before anything runs,
-    /// so a wrong `--state-dir` is one clear message, not a failure halfway through a deploy.
-    func checkStateRoot() throws {
+    /// The state folder must be a folder; for commands that write there (`writable`: deploy,
+    /// ci, test, render --out, cluster up) it must also be one slimctl can create and write to,
+    /// checked with a probe before anything runs, so a wrong `--state-dir` is one clear message
+    /// rather than a failure halfway through. Read-only commands (status, verify) still work
+    /// on a read-only state folder.
+    func checkStateRoot(writable: Bool) throws {
         do {
             if FileSystem.kind(stateRoot) == .regular || FileSystem.kind(stateRoot) == .other {
                 throw FileProblem("", "state folder \(stateRoot)", cause: "is not a directory")
             }
-            try FileSystem.checkWritable("\(stateRoot)/.write-check")
+            if writable { try FileSystem.checkWritable("\(stateRoot)/.write-check") }
         } catch let e as FileProblem {
             throw CLIError.config("\(e) (choose another with --state-dir or SLIMCTL_STATE_DIR)")
         }
@@ -162,7 +165,7 @@ struct Workspace {
     func load(_ nameOrPath: String, vars: [String: String], userArgs: [(SetKind?, String)],
               generation: String? = nil, persistSecrets: Bool) throws -> Rendered {
         let file = try strategyFile(nameOrPath)
-        if persistSecrets { try checkStateRoot() }
+        if persistSecrets { try checkStateRoot(writable: false) }
         let text = try read(file, what: "strategy file")
         let (declared, generations) = try StrategyLoader.declarations(text: text, file: file)
         let name = (try? YAML.parseDocument(text, file: file))?.scalarField("name") ?? nameOrPath
