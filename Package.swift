@@ -56,6 +56,7 @@ let package = Package(
         ], path: "Tests/Bench"),
 
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "ToolsTests", dependencies: ["Tools"]),
         .testTarget(name: "ValuesTests", dependencies: ["Values", "YAML", "Tools"], exclude: ["Fixtures"]),
         .testTarget(name: "StrategyTests", dependencies: ["Strategy", "Values", "YAML"]),
         .testTarget(name: "PlacementTests", dependencies: ["Placement"]),
@@ -64,6 +65,6 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "TestCharts", "YAML", "Tools", "Placement"]),
         .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine", "YAML"]),
         .testTarget(name: "KubeTargetTests", dependencies: ["KubeTarget", "KubeSim", "TestCharts", "Kube", "Plan", "Strategy", "Tools", "YAML", "Engine"]),
-        .testTarget(name: "CLITests", dependencies: ["SlimCLI", "TestCharts", "Tools", "YAML"]),
+        .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Checks", "TestCharts", "Tools", "YAML"]),
     ]
 )

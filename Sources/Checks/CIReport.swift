@@ -54,6 +54,12 @@ public struct CIReport: Sendable, Codable {
         return try e.encode(self)
     }
 
+    /// The bytes of one report file: `junit` (XML) or `json`. The caller writes them atomically
+    /// (temp file and rename), so a CI system never picks up half a report.
+    public func data(format: String) throws -> Data {
+        format == "junit" ? Data(junit().utf8) : try json()
+    }
+
     /// JUnit XML as the common consumers read it: one `testsuite` per group inside `testsuites`.
     public func junit() -> String {
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

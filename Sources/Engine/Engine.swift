@@ -1,5 +1,6 @@
 import Foundation
 import Plan
+import Tools
 
 /// Progress as events; the CLI decides how they look (TTY line, plain line, JSON).
 public enum EngineEvent: Sendable {
@@ -89,7 +90,7 @@ public enum Engine {
     public static func run(_ plan: Plan, executor: some StepExecutor, statePath: String, runDir: String,
                            options: EngineOptions = EngineOptions(),
                            events: @escaping @Sendable (EngineEvent) -> Void) async throws -> Summary {
-        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
+        try FileSystem.makeDirectory(runDir)
         var state = RunState.load(statePath) ?? RunState(strategy: plan.strategy, target: plan.target.rawValue)
         let selected = try select(plan, options: options)
         var summary = Summary()

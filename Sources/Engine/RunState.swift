@@ -1,4 +1,5 @@
 import Foundation
+import Tools
 
 /// What has been done, per strategy and target: finished steps with the hash of their inputs.
 /// Re-running skips a finished step whose inputs are unchanged and redoes a changed one.
@@ -36,19 +37,11 @@ public struct RunState: Codable, Sendable {
     }
 }
 
+/// Files slimctl writes (state, rendered values, reports): temp file + rename, so an interrupt
+/// never leaves half a file; a failure is a `FileProblem` naming the path and the cause.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String, mode: Int = 0o644) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir.isEmpty ? "." : dir, withIntermediateDirectories: true)
-        let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: mode]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp])
-        }
-        if rename(tmp, path) != 0 {
-            let err = String(cString: strerror(errno))
-            unlink(tmp)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: err])
-        }
+        try FileSystem.writeAtomically(data, to: path, mode: mode)
     }
 
     public static func write(_ text: String, to path: String, mode: Int = 0o644) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Tools
 import YAML
 
 /// What goes on the wire to authenticate one request. Not `CustomStringConvertible` on
@@ -13,9 +14,15 @@ enum Credential: Sendable {
 /// `tokenFile` (it may rotate), and exec plugin output cached until its expiry.
 actor CredentialProvider {
     let config: ResolvedConfig
+    /// Seconds an exec plugin may run; nil: `SLIMCTL_EXEC_TIMEOUT` or 60 s.
+    let execTimeout: Double?
     private var cached: (Credential, Date?)?
+    private var inFlight: Task<(Credential, Date?), Error>?
 
-    init(config: ResolvedConfig) { self.config = config }
+    init(config: ResolvedConfig, execTimeout: Double? = nil) {
+        self.config = config
+        self.execTimeout = execTimeout
+    }
 
     func invalidate() { cached = nil }
 
@@ -36,7 +43,13 @@ actor CredentialProvider {
         }
         if let e = u.exec {
             if let (c, expiry) = cached, expiry.map({ $0 > Date().addingTimeInterval(10) }) ?? true { return c }
-            let (c, expiry) = try await runExec(e)
+            // Requests made while the plugin runs wait for that run instead of starting their own
+            // (the actor is re-entered at every await): one plugin process at a time, as kubectl.
+            if let running = inFlight { return try await running.value.0 }
+            let run = Task { try await self.runExec(e) }
+            inFlight = run
+            defer { inFlight = nil }
+            let (c, expiry) = try await withTaskCancellationHandler { try await run.value } onCancel: { run.cancel() }
             cached = (c, expiry)
             return c
         }
@@ -62,14 +75,26 @@ actor CredentialProvider {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in e.env { env[k] = v }
         env["KUBERNETES_EXEC_INFO"] = info.jsonString()
-        guard let exe = ProcessRunner.find(e.command, path: env["PATH"] ?? "/usr/bin:/bin") else {
+        guard let exe = PluginPath.find(e.command, path: env["PATH"] ?? "/usr/bin:/bin") else {
             var m = "user \"\(config.userName)\": exec plugin \"\(e.command)\" not found"
             if let hint = e.installHint { m += "\n" + hint }
             throw KubeError.config(m)
         }
-        let r = try await ProcessRunner.run(exe, args: e.args, environment: env)
+        let limit = try execTimeout ?? ExecTimeout.seconds(environment: ProcessInfo.processInfo.environment)
+        // Its own process group, registered for Ctrl-C, stopped with everything it started at the limit.
+        let r: Spawn.Captured
+        do {
+            r = try await Spawn.captureSeparately([exe] + e.args, environment: env, timeout: .milliseconds(Int64(limit * 1000)))
+        } catch let f as Spawn.Failure {
+            throw KubeError.config("user \"\(config.userName)\": cannot run exec plugin \(e.command): \(f.message)")
+        }
+        let err = Self.lastLines(r.stderr)
+        if r.timedOut {
+            throw KubeError(kind: .timeout, message: "user \"\(config.userName)\": exec plugin \(e.command) did not finish within \(ExecTimeout.text(limit)) and was stopped "
+                            + "(\(ExecTimeout.variable) sets the limit; default \(ExecTimeout.text(ExecTimeout.defaultSeconds)))"
+                            + (err.isEmpty ? "; it printed nothing on stderr" : "; its stderr: \(err)"))
+        }
         guard r.status == 0 else {
-            let err = String(decoding: r.stderr.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) exited with status \(r.status)\(err.isEmpty ? "" : ": \(err)")")
         }
         guard let out = try? Value(jsonBytes: r.stdout), out["kind"]?.stringValue == "ExecCredential" else {
@@ -92,13 +117,17 @@ actor CredentialProvider {
         }
         throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) returned neither a token nor a client certificate")
     }
+
+    /// The end of a plugin's stderr (where the reason usually is), bounded for a message.
+    static func lastLines(_ bytes: [UInt8]) -> String {
+        let text = String(decoding: bytes.suffix(2000), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let lines = text.split(separator: "\n").suffix(5)
+        return lines.joined(separator: " | ")
+    }
 }
 
-/// Runs a child process without blocking the cooperative pool: the wait happens on a thread
-/// of its own and resumes the caller through a continuation.
-enum ProcessRunner {
-    struct Result: Sendable { var status: Int32; var stdout: [UInt8]; var stderr: [UInt8] }
-
+/// Where exec plugins are looked up: kubectl's rule, a path with `/` as is, otherwise `PATH`.
+enum PluginPath {
     static func find(_ command: String, path: String) -> String? {
         if command.contains("/") { return FileManager.default.isExecutableFile(atPath: command) ? command : nil }
         for dir in path.split(separator: ":") {
@@ -106,43 +135,5 @@ enum ProcessRunner {
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
         return nil
-    }
-
-    static func run(_ exe: String, args: [String], environment: [String: String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Result, Error>) in
-            let thread = Thread {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: exe)
-                p.arguments = args
-                p.environment = environment
-                let out = Pipe(), err = Pipe()
-                p.standardOutput = out
-                p.standardError = err
-                p.standardInput = FileHandle.nullDevice
-                do { try p.run() } catch {
-                    cont.resume(throwing: KubeError.config("cannot run \(exe): \(error.localizedDescription)"))
-                    return
-                }
-                let errData = ErrBox()
-                let t = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
-                t.start()
-                let o = out.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                while !errData.done { usleep(1000) }
-                cont.resume(returning: Result(status: p.terminationStatus, stdout: Array(o), stderr: Array(errData.data)))
-            }
-            thread.start()
-        }
-    }
-
-    final class ErrBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var _data = Data()
-        private var _done = false
-        var data: Data {
-            get { lock.lock(); defer { lock.unlock() }; return _data }
-            set { lock.lock(); _data = newValue; _done = true; lock.unlock() }
-        }
-        var done: Bool { lock.lock(); defer { lock.unlock() }; return _done }
     }
 }

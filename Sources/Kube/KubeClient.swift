@@ -16,6 +16,10 @@ public struct KubeClientOptions: Sendable {
     public var requestLog: (@Sendable (String) -> Void)?
     public var userAgent = "slimctl/0.1"
     public var fieldManager = "slimctl"
+    /// Seconds a kubeconfig exec credential plugin may run; nil: `SLIMCTL_EXEC_TIMEOUT`, else 60.
+    public var execTimeout: Double?
+    /// Where warnings go (TLS verification off); nil: stderr, each distinct warning once per process.
+    public var warning: (@Sendable (String) -> Void)?
     public init() {}
 }
 
@@ -37,7 +41,8 @@ public final class KubeClient: Sendable {
     public init(config: ResolvedConfig, options: KubeClientOptions = KubeClientOptions()) {
         self.config = config
         self.options = options
-        self.credentials = CredentialProvider(config: config)
+        self.credentials = CredentialProvider(config: config, execTimeout: options.execTimeout)
+        if let w = TLSWarning.message(config) { (options.warning ?? TLSWarning.printOnce)(w) }
     }
 
     /// kubectl-style construction: `--kubeconfig`, `KUBECONFIG`, `--context`, `--namespace`.

@@ -1,4 +1,5 @@
 import Foundation
+import Tools
 import YAML
 
 public struct KubeCluster: Sendable, Equatable {
@@ -8,6 +9,8 @@ public struct KubeCluster: Sendable, Equatable {
     public var insecureSkipTLSVerify: Bool
     public var tlsServerName: String?
     public var proxyURL: String?
+    /// The kubeconfig file that defines this cluster, for messages (the TLS warning names it).
+    public var file: String? = nil
 }
 
 public struct ExecConfig: Sendable, Equatable {
@@ -101,8 +104,8 @@ public enum KubeconfigLoader {
 
     public static func parseFile(_ path: String) throws -> Kubeconfig {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw KubeError.config("cannot read kubeconfig \(path): \(error.localizedDescription)")
+        do { text = try FileSystem.readText(path, what: "kubeconfig") } catch {
+            throw KubeError.config("\(error)")
         }
         let dir = (path as NSString).deletingLastPathComponent
         return try parse(text, file: path, baseDirectory: dir.isEmpty ? "." : dir)
@@ -148,7 +151,7 @@ public enum KubeconfigLoader {
                 certificateAuthorityData: try b64(c["certificate-authority-data"], "certificate-authority-data", name),
                 certificateAuthority: resolve(c["certificate-authority"]?.stringValue),
                 insecureSkipTLSVerify: c["insecure-skip-tls-verify"]?.boolValue ?? false,
-                tlsServerName: c["tls-server-name"]?.stringValue, proxyURL: c["proxy-url"]?.stringValue)
+                tlsServerName: c["tls-server-name"]?.stringValue, proxyURL: c["proxy-url"]?.stringValue, file: file)
         }
         for (name, u) in try named("users", "user") where cfg.users[name] == nil {
             var exec: ExecConfig?

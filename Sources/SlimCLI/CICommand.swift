@@ -19,31 +19,50 @@ struct CICommand: AsyncParsableCommand {
     @Option(name: .customLong("report"), help: ArgumentHelp("Write a report: junit=PATH or json=PATH (repeatable).", valueName: "kind=path"))
     var reports: [String] = []
     @Flag(name: .customLong("keep"), help: "Leave everything running afterwards.") var keep = false
-    @Option(name: .customLong("verify-timeout"), help: "Seconds to wait for verify to hold.") var verifyTimeout: Int = 60
-    @Option(name: .customLong("test-timeout"), help: "Seconds for each wait of the message test (receivers ready, sender done); default: the strategy's timeouts.")
+    @Option(name: .customLong("verify-timeout"), parsing: .unconditional, help: "Seconds to wait for verify to hold.") var verifyTimeout: Int = 60
+    @Option(name: .customLong("test-timeout"), parsing: .unconditional, help: "Seconds for each wait of the message test (receivers ready, sender done); default: the strategy's timeouts.")
     var testTimeout: Int?
     @OptionGroup var sources: ChartSourceOptions
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
 
+    /// The report paths, each checked before anything runs: a report that cannot be written at
+    /// the end would turn a pipeline's result into nothing, after all the work was done.
     func parsedReports() throws -> [(kind: String, path: String)] {
         try reports.map { r in
             guard let eq = r.firstIndex(of: "="), ["junit", "json"].contains(String(r[..<eq])), r.index(after: eq) < r.endIndex else {
                 throw CLIError.config("--report \(r): expected junit=PATH or json=PATH")
             }
-            return (String(r[..<eq]), Workspace.absolute(String(r[r.index(after: eq)...])))
+            let path = Workspace.absolute(String(r[r.index(after: eq)...]))
+            do { try FileSystem.checkWritable(path) } catch let e as FileProblem {
+                throw CLIError.config("--report \(r): \(e)")
+            }
+            return (String(r[..<eq]), path)
         }
     }
 
-    /// Writes the reports (and, under GitHub Actions, annotations and the step summary).
-    static func writeReports(_ r: CIReport, to targets: [(kind: String, path: String)], since clock: ContinuousClock.Instant) {
+    /// Checks the numbers given on the command line; a timeout of 0 or less would end every wait at once.
+    func checkTimeouts() throws {
+        if verifyTimeout <= 0 { throw CLIError.config("--verify-timeout \(verifyTimeout): give a number of seconds above 0") }
+        if let t = testTimeout, t <= 0 { throw CLIError.config("--test-timeout \(t): give a number of seconds above 0") }
+    }
+
+    /// Writes the reports (and, under GitHub Actions, annotations and the step summary); returns
+    /// one message per report that could not be written, so the run can fail on it.
+    @discardableResult
+    static func writeReports(_ r: CIReport, to targets: [(kind: String, path: String)], since clock: ContinuousClock.Instant) -> [String] {
         var r = r
         r.seconds = Engine.seconds(since: clock)
+        var failures: [String] = []
         for (kind, path) in targets {
-            if kind == "junit" { try? AtomicFile.write(r.junit(), to: path) } else if let d = try? r.json() { try? AtomicFile.write(d, to: path) }
+            do {
+                try AtomicFile.write(try r.data(format: kind), to: path)
+            } catch {
+                failures.append("the \(kind) report was not written: \(ErrorReport.describe(error))")
+            }
         }
-        guard ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" else { return }
+        guard ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" else { return failures }
         for line in r.githubAnnotations() { print(line) }
         if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty,
            let h = FileHandle(forWritingAtPath: summary) ?? (FileManager.default.createFile(atPath: summary, contents: nil) ? FileHandle(forWritingAtPath: summary) : nil) {
@@ -51,6 +70,15 @@ struct CICommand: AsyncParsableCommand {
             h.write(Data(r.githubSummary().utf8))
             try? h.close()
         }
+        return failures
+    }
+
+    /// After the summary: a report that could not be written makes the run fail (exit 1 when it
+    /// had passed), since the pipeline would otherwise see no result at all.
+    static func failOnUnwrittenReports(_ failures: [String], code: ExitCode) throws {
+        guard !failures.isEmpty else { return }
+        for f in failures { stderr("error: " + f) }
+        throw CLIError.silent(code == .ok ? .failed : code)
     }
 
     /// The last lines on stdout: the result and every failure, or the JSON report.
@@ -133,12 +161,15 @@ struct CICommand: AsyncParsableCommand {
 
     func run() async throws {
         if target.target != .local { return try await KubeCI(self).run() }
+        try checkTimeouts()
         let targets = try parsedReports()
+        try options.checkWritableState()
         let started = Date()
         let clock = ContinuousClock.now
         var report = CIReport(strategy: strategy, target: target.target.rawValue, startedAt: started)
 
-        @Sendable func finish(_ r: CIReport) { Self.writeReports(r, to: targets, since: clock) }
+        let unwritten = LockedBox<[String]>([])
+        @Sendable func finish(_ r: CIReport) { unwritten.value = Self.writeReports(r, to: targets, since: clock) }
 
         let session = try Self.open(&report, finish: finish) { try LocalSession(strategy: strategy, options: options, target: target) }
         report.strategy = session.rendered.strategy.name
@@ -211,6 +242,7 @@ struct CICommand: AsyncParsableCommand {
         report.exitCode = code.rawValue
         finish(report)
         Self.printSummary(report, json: out.output == .json)
+        try Self.failOnUnwrittenReports(unwritten.value, code: code)
         if failed { throw CLIError.silent(code) }
     }
 

@@ -16,12 +16,15 @@ struct KubeCI {
     init(_ cmd: CICommand) { self.cmd = cmd }
 
     func run() async throws {
+        try cmd.checkTimeouts()
         let targets = try cmd.parsedReports()
+        try cmd.options.checkWritableState()
         let started = Date()
         let clock = ContinuousClock.now
         var report = CIReport(strategy: cmd.strategy, target: cmd.target.target.rawValue, startedAt: started)
         let json = cmd.out.output == .json
-        @Sendable func finish(_ r: CIReport) { CICommand.writeReports(r, to: targets, since: clock) }
+        let unwritten = LockedBox<[String]>([])
+        @Sendable func finish(_ r: CIReport) { unwritten.value = CICommand.writeReports(r, to: targets, since: clock) }
 
         let s = try CICommand.open(&report, finish: finish) {
             let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target, sources: cmd.sources)
@@ -129,6 +132,7 @@ struct KubeCI {
         report.exitCode = code.rawValue
         finish(report)
         CICommand.printSummary(report, json: json)
+        try CICommand.failOnUnwrittenReports(unwritten.value, code: code)
         if failed { throw CLIError.silent(code) }
     }
 

@@ -42,14 +42,22 @@ enum ErrorReport {
             case .silent(let c): return (c, "")
             }
         case is StrategyErrors, is StrategyError, is YAMLError, is ValuesError, is RenderError,
-             is Placeholders.Unknown, is EngineUsageError:
+             is Placeholders.Unknown, is Placeholders.Unterminated, is EngineUsageError, is ReleasePrefix.Unknown,
+             is FileProblem, is UTF8Text.Invalid:
             return (.config, "\(error)")
         case is LocalRuntime.InstallError, is Spawn.Failure:
             return (.environment, "\(error)")
         case is CancellationError:
             return (.interrupted, "interrupted")
         default:
+            if let words = FoundationErrorText.describe(error) { return (.config, words) }
             return (.failed, "\(error)")
         }
+    }
+
+    /// An error's message as printed: never Foundation's own text.
+    static func describe(_ error: Error) -> String {
+        let (_, message) = classify(error)
+        return message.isEmpty ? "\(error)" : message
     }
 }

@@ -16,7 +16,7 @@ struct KubeSession {
     var kind: TargetKind
 
     init(strategy: String, options: StrategyOptions, target flags: TargetFlags, sources: ChartSourceOptions? = nil) throws {
-        workspace = options.workspace
+        workspace = try options.workspace
         rendered = try options.render(strategy, persistSecrets: true)
         kind = flags.target
         targetOptions = try Self.targetOptions(flags, rendered: rendered, workspace: workspace, sources: sources)

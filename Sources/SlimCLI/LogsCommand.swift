@@ -21,7 +21,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("[strategy] [slim|controller|spire|receiver|sender|pod]; all components when no selector.", valueName: "words"))
     var words: [String] = []
     @Flag(name: [.customShort("f"), .customLong("follow")], help: "Keep following (Ctrl-C to stop).") var follow = false
-    @Option(name: .customLong("tail"), help: "Lines per container from the end (-1: all).") var tail: Int = -1
+    @Option(name: .customLong("tail"), parsing: .unconditional, help: "Lines per container from the end (-1: all).") var tail: Int = -1
     @Option(name: .customLong("since"), help: ArgumentHelp("Only lines newer than this Go duration (30s, 5m, 1h30m); kind/cluster.", valueName: "duration"))
     var since: String?
     @Flag(name: .customLong("timestamps"), help: "Show each line's timestamp (kind/cluster).") var timestamps = false

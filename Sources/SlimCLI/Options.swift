@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Plan
+import Tools
 import Values
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -51,7 +52,10 @@ struct StrategyOptions: ParsableArguments {
         return out
     }
 
-    var workspace: Workspace { Workspace.discover(extraStrategyDirs: strategyDirs, stateDir: stateDir) }
+    var workspace: Workspace { get throws { try Workspace.discover(extraStrategyDirs: strategyDirs, stateDir: stateDir) } }
+
+    /// For commands that write state: the state folder must be writable before anything runs.
+    func checkWritableState() throws { try workspace.checkStateRoot(writable: true) }
 
     func render(_ strategy: String, persistSecrets: Bool) throws -> Rendered {
         let gen = generation ?? ProcessInfo.processInfo.environment["SLIMCTL_GENERATION"].flatMap { $0.isEmpty ? nil : $0 }
@@ -131,7 +135,13 @@ struct ChartSourceOptions: ParsableArguments {
     static func checkedCA(_ f: String?) throws -> String? {
         guard let f else { return nil }
         let p = Workspace.absolute(f)
-        guard FileManager.default.isReadableFile(atPath: p) else { throw CLIError.config("--ca-file \(f): cannot read \(p)") }
+        switch FileSystem.kind(p) {
+        case .regular: break
+        case .missing: throw CLIError.config("--ca-file \(f): \(p) does not exist")
+        case .directory: throw CLIError.config("--ca-file \(f): \(p) is a directory, not a CA bundle file")
+        case .other: throw CLIError.config("--ca-file \(f): \(p) is not a regular file")
+        }
+        guard FileManager.default.isReadableFile(atPath: p) else { throw CLIError.config("--ca-file \(f): cannot read \(p): permission denied") }
         return p
     }
 }

@@ -19,7 +19,7 @@ struct LocalSession {
         guard flags.target == .local else {
             throw CLIError.config("target `\(flags.target.rawValue)` cannot run yet: this version deploys to the local target only (`plan --target \(flags.target.rawValue)` shows what it will do)")
         }
-        workspace = options.workspace
+        workspace = try options.workspace
         rendered = try options.render(strategy, persistSecrets: true)
         let name = rendered.strategy.name
         // Refused before anything starts: a SLIM release the local runtime cannot run.
@@ -80,6 +80,7 @@ struct DeployCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
+        try options.checkWritableState()
         if target.target != .local { return try await KubeCommands.deploy(self) }
         if let p = portBase, !(1024...65000).contains(p) { throw CLIError.config("--port-base \(p): choose a port between 1024 and 65000") }
         let s = try LocalSession(strategy: strategy, options: options, target: target, portBase: portBase)
@@ -108,7 +109,7 @@ struct DeployCommand: AsyncParsableCommand {
 struct DeployLock {
     let path: String
     static func acquire(_ path: String) throws -> DeployLock {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
         let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CLIError.environment("cannot open lock \(path)") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -188,6 +189,7 @@ struct ClusterCommand: AsyncParsableCommand {
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         func run() async throws {
+            try options.checkWritableState()
             if target.target != .local { return try await KubeCommands.clusterUp(self) }
             let s = try LocalSession(strategy: strategy, options: options, target: target)
             let first = s.plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"

@@ -16,6 +16,11 @@ public enum SlimctlMain {
             }
             finish(.ok)
         } catch let e where isArgumentParserExit(e) {
+            // A usage error is exit 2, as documented (ArgumentParser's own code would be 64).
+            if Slimctl.exitCode(for: e) == ArgumentParser.ExitCode.validationFailure {
+                FileHandle.standardError.write(Data((Slimctl.fullMessage(for: e) + "\n").utf8))
+                finish(.config)
+            }
             Slimctl.exit(withError: e)
         } catch {
             if ChildRegistry.shared.interrupted {

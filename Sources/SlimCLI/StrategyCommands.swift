@@ -6,6 +6,7 @@ import KubeTarget
 import OrderedCollections
 import Plan
 import Strategy
+import Tools
 import YAML
 
 func printJSON(_ v: Value) { print(v.jsonString(pretty: true)) }
@@ -19,7 +20,7 @@ struct StrategiesCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
-        let ws = options.workspace
+        let ws = try options.workspace
         var rows: [Value] = []
         var problems: [String] = []
         for (name, file) in ws.catalog() {
@@ -64,6 +65,7 @@ struct RenderCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
+        if outDir != nil { try options.checkWritableState() }
         let rendered = try options.render(strategy, persistSecrets: outDir != nil)
         guard let outDir else {
             let redactor = rendered.redactor
@@ -87,7 +89,7 @@ enum RenderWriter {
     /// Everything is rendered in memory first; then each file is written to a temp name and
     /// renamed, so a failure never leaves a half-written set behind.
     static func write(_ r: Rendered, to dir: String) throws -> [(path: String, mode: Int)] {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileSystem.makeDirectory(dir)
         var files: [(String, String, Int)] = r.releases.map { ("\(dir)/\($0.fileName)", $0.text, $0.holdsSecret ? 0o600 : 0o644) }
         files.append(("\(dir)/kind-config.yaml", r.kindConfig, 0o644))
         for (path, text, mode) in files { try AtomicFile.write(text, to: path, mode: mode) }
@@ -118,7 +120,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let rendered = try options.render(strategy, persistSecrets: false)
-        let ws = options.workspace
+        let ws = try options.workspace
         // kind and cluster: the same target options deploy uses, so the argvs shown are the ones run.
         let targetOptions = target.target == .local
             ? TargetOptions(kind: .local, renderDir: "\(ws.stateRoot)/rendered/\(rendered.strategy.name)")

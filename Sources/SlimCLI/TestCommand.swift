@@ -20,12 +20,14 @@ struct TestCommand: AsyncParsableCommand {
     @Argument(help: "sender, receiver or all.") var which: Which = .all
     @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
     @Flag(name: .customLong("keep"), help: "Leave the test apps running afterwards.") var keep = false
-    @Option(name: .customLong("timeout"), help: "Seconds for the sender to finish (default: the strategy's test.timeout); on kind/cluster also for the receivers to be ready (default: the receiver step's timeout).") var timeout: Int?
+    @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds for the sender to finish (default: the strategy's test.timeout); on kind/cluster also for the receivers to be ready (default: the receiver step's timeout).") var timeout: Int?
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
+        if let t = timeout, t <= 0 { throw CLIError.config("--timeout \(t): give a number of seconds above 0") }
+        try options.checkWritableState()
         if target.target != .local { return try await KubeTest.run(self) }
         let s = try LocalSession(strategy: strategy, options: options, target: target)
         guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(s.rendered.strategy.name) has no `test` section") }

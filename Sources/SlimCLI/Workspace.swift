@@ -3,6 +3,7 @@ import Foundation
 import Local
 import Plan
 import Strategy
+import Tools
 import Values
 import YAML
 
@@ -13,14 +14,32 @@ struct Workspace {
     var strategyDirs: [String]
     var stateRoot: String
 
-    static func discover(extraStrategyDirs: [String], stateDir: String?) -> Workspace {
+    /// Folders named with `--strategies` or in `SLIMCTL_STRATEGIES` must exist: a typo there
+    /// would otherwise quietly run the built-in strategy of the same name.
+    static func discover(extraStrategyDirs: [String], stateDir: String?) throws -> Workspace {
         let env = ProcessInfo.processInfo.environment
         let home = env["SLIMCTL_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? findHome() ?? FileManager.default.currentDirectoryPath
         var dirs = ["\(home)/strategies"]
-        if let e = env["SLIMCTL_STRATEGIES"] { dirs += e.split(separator: ":").map(String.init) }
-        dirs += extraStrategyDirs
-        let state = stateDir ?? env["SLIMCTL_STATE_DIR"] ?? FileManager.default.currentDirectoryPath + "/.slimctl"
+        if let e = env["SLIMCTL_STRATEGIES"] {
+            for d in e.split(separator: ":").map(String.init) {
+                try checkStrategyFolder(d, origin: "SLIMCTL_STRATEGIES")
+                dirs.append(d)
+            }
+        }
+        for d in extraStrategyDirs {
+            try checkStrategyFolder(d, origin: "--strategies")
+            dirs.append(d)
+        }
+        let state = stateDir ?? env["SLIMCTL_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.currentDirectoryPath + "/.slimctl"
         return Workspace(home: home, strategyDirs: dirs, stateRoot: absolute(state))
+    }
+
+    static func checkStrategyFolder(_ dir: String, origin: String) throws {
+        switch FileSystem.kind(dir) {
+        case .directory: return
+        case .missing: throw CLIError.config("\(origin) \(dir): the folder does not exist")
+        default: throw CLIError.config("\(origin) \(dir): not a folder (strategy files are read from a folder of .yaml files)")
+        }
     }
 
     /// The folder above the executable that holds `strategies/` and `runtime/` (a checkout or an install prefix).
@@ -58,8 +77,12 @@ struct Workspace {
     func strategyFile(_ nameOrPath: String) throws -> String {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") {
             let p = Self.absolute(nameOrPath)
-            guard FileManager.default.fileExists(atPath: p) else { throw CLIError.config("strategy file \(nameOrPath) does not exist") }
-            return p
+            switch FileSystem.kind(p) {
+            case .regular: return p
+            case .missing: throw CLIError.config("strategy file \(nameOrPath) does not exist")
+            case .directory: throw CLIError.config("strategy file \(nameOrPath) is a directory, not a file (give the .yaml file, or the folder with --strategies)")
+            case .other: throw CLIError.config("strategy file \(nameOrPath) is not a regular file")
+            }
         }
         let all = catalog()
         guard let f = all.first(where: { $0.name == nameOrPath }) else {
@@ -69,12 +92,39 @@ struct Workspace {
         return f.file
     }
 
-    func read(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError.config("cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+    /// A file the user named or a strategy lists: a regular file of UTF-8 text. Directories,
+    /// devices and FIFOs are refused before opening (a FIFO would block, /dev/zero never end).
+    func read(_ path: String, what: String = "file") throws -> String {
+        do { return try FileSystem.readText(path, what: what) } catch let e as FileProblem {
+            throw CLIError.config(e.description)
+        } catch let e as UTF8Text.Invalid {
+            throw CLIError.config(e.description)
         }
-        guard let s = String(data: data, encoding: .utf8) else { throw CLIError.config("\(path) is not UTF-8 text") }
-        return s
+    }
+
+    /// `--set-file` paths: Values names the argument and the path, so only the cause is said here.
+    static func readSetFile(_ path: String) throws -> String {
+        do { return try FileSystem.readText(absolute(path)) } catch let e as FileProblem {
+            throw CLIError.config(e.cause)
+        } catch let e as UTF8Text.Invalid {
+            throw CLIError.config("not UTF-8 at \(e.line):\(e.column)")
+        }
+    }
+
+    /// The state folder must be a folder; for commands that write there (`writable`: deploy,
+    /// ci, test, render --out, cluster up) it must also be one slimctl can create and write to,
+    /// checked with a probe before anything runs, so a wrong `--state-dir` is one clear message
+    /// rather than a failure halfway through. Read-only commands (status, verify) still work
+    /// on a read-only state folder.
+    func checkStateRoot(writable: Bool) throws {
+        do {
+            if FileSystem.kind(stateRoot) == .regular || FileSystem.kind(stateRoot) == .other {
+                throw FileProblem("", "state folder \(stateRoot)", cause: "is not a directory")
+            }
+            if writable { try FileSystem.checkWritable("\(stateRoot)/.write-check") }
+        } catch let e as FileProblem {
+            throw CLIError.config("\(e) (choose another with --state-dir or SLIMCTL_STATE_DIR)")
+        }
     }
 
     var secretsDir: String { "\(stateRoot)/secrets" }
@@ -115,7 +165,8 @@ struct Workspace {
     func load(_ nameOrPath: String, vars: [String: String], userArgs: [(SetKind?, String)],
               generation: String? = nil, persistSecrets: Bool) throws -> Rendered {
         let file = try strategyFile(nameOrPath)
-        let text = try read(file)
+        if persistSecrets { try checkStateRoot(writable: false) }
+        let text = try read(file, what: "strategy file")
         let (declared, generations) = try StrategyLoader.declarations(text: text, file: file)
         let name = (try? YAML.parseDocument(text, file: file))?.scalarField("name") ?? nameOrPath
         if vars["generation"] != nil && !generations.isEmpty {
@@ -140,14 +191,18 @@ struct Workspace {
         var missing: [String] = []
         for step in strategy.steps {
             let refs: [PathRef]
+            let what: String
             switch step.action {
-            case .helm(let h): refs = h.valuesFiles
-            case .manifests(let m): refs = m.files
-            case .cluster: refs = []
+            case .helm(let h): refs = h.valuesFiles; what = "values file"
+            case .manifests(let m): refs = m.files; what = "manifest"
+            case .cluster: refs = []; what = ""
             }
             for r in refs {
-                if let t = FileManager.default.contents(atPath: r.resolved).flatMap({ String(data: $0, encoding: .utf8) }) { files[r.resolved] = t }
-                else { missing.append("\(r.mark): `\(r.path)` does not exist (looked for \(r.resolved))") }
+                do { files[r.resolved] = try FileSystem.readText(r.resolved, what: what) } catch let e as FileProblem {
+                    missing.append("\(r.mark): `\(r.path)`: \(e.cause) (looked for \(r.resolved))")
+                } catch let e as UTF8Text.Invalid {
+                    missing.append("\(r.mark): `\(r.path)`: \(e)")
+                }
             }
         }
         if !missing.isEmpty { throw CLIError.config(missing.joined(separator: "\n")) }
@@ -155,19 +210,19 @@ struct Workspace {
         let primary = strategy.primaryRelease?.release ?? ""
         let releases = strategy.helmReleases.map(\.release.release)
         for (kind, raw) in userArgs {
-            var release = primary
-            var body = raw
-            if let colon = raw.firstIndex(of: ":"), releases.contains(String(raw[..<colon])) {
-                release = String(raw[..<colon])
-                body = String(raw[raw.index(after: colon)...])
+            let flag = kind?.flag ?? "-f"
+            let (prefix, body): (String?, String)
+            do { (prefix, body) = try ReleasePrefix.split(raw, flag: flag, releases: releases, strategy: strategy.name) } catch let e as ReleasePrefix.Unknown {
+                throw CLIError.config(e.description)
             }
+            let release = prefix ?? primary
             if let kind {
                 user.byRelease[release, default: []].append(.set(kind, body))
             } else {
-                user.byRelease[release, default: []].append(.file(body, text: try read(body)))
+                user.byRelease[release, default: []].append(.file(body, text: try read(Self.absolute(body), what: "-f values file")))
             }
         }
-        return try Renderer.render(strategy: strategy, variables: resolved, files: files, user: user, readFile: { try read($0) })
+        return try Renderer.render(strategy: strategy, variables: resolved, files: files, user: user, readFile: Self.readSetFile)
     }
 }
 

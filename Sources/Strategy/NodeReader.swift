@@ -61,10 +61,25 @@ struct MapReader {
         return s
     }
 
+    /// A whole number; a list or map there says so, rather than "must be a string".
     func int(_ key: String, errors: inout [StrategyError]) -> Int? {
-        guard let s = string(key, errors: &errors) else { return nil }
+        guard let n = node(key), !n.isNullScalar else { return nil }
+        guard case .scalar(let s, _, _) = n.kind else {
+            errors.append(StrategyError("`\(key)` in \(context) must be a whole number, found a \(n.kindName)", at: n.mark))
+            return nil
+        }
         guard let i = Int(s.replacingOccurrences(of: "_", with: "")) else {
-            errors.append(StrategyError("`\(key)` in \(context) must be a whole number, found `\(s)`", at: node(key)?.mark))
+            errors.append(StrategyError("`\(key)` in \(context) must be a whole number, found `\(s)`", at: n.mark))
+            return nil
+        }
+        return i
+    }
+
+    /// Seconds for a wait: a timeout of 0 or less would end it before it starts.
+    func seconds(_ key: String, errors: inout [StrategyError]) -> Int? {
+        guard let i = int(key, errors: &errors) else { return nil }
+        guard i > 0 else {
+            errors.append(StrategyError("`\(key)` in \(context) must be a number of seconds above 0, found `\(i)`", at: node(key)?.mark))
             return nil
         }
         return i

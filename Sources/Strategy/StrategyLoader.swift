@@ -52,11 +52,16 @@ public enum StrategyLoader {
         }
         let generation = generations.isEmpty ? nil : values["generation"]
 
+        let raw = RawScalars(doc)
         func sub(_ n: Node?) -> Node? {
             guard let n else { return nil }
             do { return try Placeholders.substitute(n, values) } catch let u as Placeholders.Unknown {
                 errors.append(StrategyError("unknown variable `((\(u.name)))`", at: u.mark,
                                             hint: Suggest.didYouMean(u.name, in: variables.map(\.name))))
+                return nil
+            } catch let u as Placeholders.Unterminated {
+                errors.append(StrategyError("unterminated placeholder `\(u.fragment)`: close it with `))`", at: u.mark,
+                                            hint: "variables are written `((name))`"))
                 return nil
             } catch {
                 errors.append(StrategyError("\(error)", at: n.mark))
@@ -72,7 +77,7 @@ public enum StrategyLoader {
         let folder = directory(of: file)
 
         var cluster = ClusterLayout(name: "slim-cluster", nodes: [], mark: doc.mark)
-        if let c = sub(top.node("cluster")) { cluster = readCluster(c, errors: &errors) } else if top.node("cluster") == nil {
+        if let c = sub(top.node("cluster")) { cluster = readCluster(c, raw: raw, errors: &errors) } else if top.node("cluster") == nil {
             errors.append(StrategyError("the strategy needs a `cluster` section (its node layout)", at: doc.mark))
         }
 
@@ -82,7 +87,7 @@ public enum StrategyLoader {
                 errors.append(StrategyError("`steps` must be a list", at: s.mark))
                 throw StrategyErrors(errors)
             }
-            for item in items { if let st = readStep(item, folder: folder, errors: &errors) { steps.append(st) } }
+            for item in items { if let st = readStep(item, folder: folder, raw: raw, errors: &errors) { steps.append(st) } }
             for st in steps {
                 for g in st.generations ?? [] where !generations.contains(where: { $0.name == g }) {
                     errors.append(StrategyError("step `\(st.name)` names generation `\(g)`, which `generations` does not declare", at: st.mark,
@@ -96,7 +101,7 @@ public enum StrategyLoader {
                 steps = steps.filter { !dropped.contains($0.name) }
                 for i in steps.indices { steps[i].needs.removeAll { dropped.contains($0) } }
             }
-        } else {
+        } else if top.node("steps") == nil {
             errors.append(StrategyError("the strategy needs `steps`", at: doc.mark))
         }
 
@@ -184,13 +189,11 @@ public enum StrategyLoader {
         return out
     }
 
-    static func readCluster(_ node: Node, errors: inout [StrategyError]) -> ClusterLayout {
+    static func readCluster(_ node: Node, raw: RawScalars, errors: inout [StrategyError]) -> ClusterLayout {
         let r = MapReader(node, context: "`cluster`", errors: &errors)
         r.checkKeys(clusterKeys, errors: &errors)
         let name = r.string("name", errors: &errors) ?? "slim-cluster"
-        if !isDNSLabel(name) {
-            errors.append(StrategyError("cluster name `\(name)` must be a DNS label (lowercase letters, digits, `-`)", at: r.node("name")?.mark ?? node.mark))
-        }
+        DNSNames.check(name, field: "cluster name", of: "the strategy", node: r.node("name"), raw: raw, fallback: node.mark, errors: &errors)
         var nodes: [ClusterNode] = []
         for item in r.list("nodes", errors: &errors) {
             let n = MapReader(item, context: "a cluster node", errors: &errors)
@@ -234,7 +237,7 @@ public enum StrategyLoader {
         return TaintSpec(key: String(key), value: parts.count > 1 ? String(parts[1]) : "", effect: effect)
     }
 
-    static func readStep(_ node: Node, folder: String, errors: inout [StrategyError]) -> Step? {
+    static func readStep(_ node: Node, folder: String, raw: RawScalars, errors: inout [StrategyError]) -> Step? {
         let r = MapReader(node, context: "a step", errors: &errors)
         r.checkKeys(stepKeys, errors: &errors)
         guard let name = r.string("name", required: true, errors: &errors) else { return nil }
@@ -249,31 +252,30 @@ public enum StrategyLoader {
             return nil
         }
         let needs = r.strings("needs", errors: &errors).map(\.0)
-        let timeout = r.int("timeout", errors: &errors) ?? 600
+        let timeout = r.seconds("timeout", errors: &errors) ?? 600
         let action: Step.Action
         switch kinds[0] {
         case "cluster":
             action = .cluster
         case "helm":
-            guard let h = r.node("helm"), let rel = readHelm(h, step: name, folder: folder, errors: &errors) else { return nil }
+            guard let h = r.node("helm"), let rel = readHelm(h, step: name, folder: folder, raw: raw, errors: &errors) else { return nil }
             action = .helm(rel)
         default:
             guard let m = r.node("manifests") else { return nil }
-            action = .manifests(readManifests(m, step: name, folder: folder, errors: &errors))
+            action = .manifests(readManifests(m, step: name, folder: folder, raw: raw, errors: &errors))
         }
         let only = r.node("generations") == nil ? nil : r.strings("generations", errors: &errors).map(\.0)
         return Step(name: name, description: r.string("description", errors: &errors) ?? "", needs: needs,
                     action: action, timeoutSeconds: timeout, generations: only, mark: node.mark)
     }
 
-    static func readHelm(_ node: Node, step: String, folder: String, errors: inout [StrategyError]) -> HelmRelease? {
+    static func readHelm(_ node: Node, step: String, folder: String, raw: RawScalars, errors: inout [StrategyError]) -> HelmRelease? {
         let r = MapReader(node, context: "helm step `\(step)`", errors: &errors)
         r.checkKeys(helmKeys, errors: &errors)
         let release = r.string("release", required: true, errors: &errors) ?? step
-        if !isDNSLabel(release) {
-            errors.append(StrategyError("release name `\(release)` must be a DNS label", at: r.node("release")?.mark ?? node.mark))
-        }
+        DNSNames.check(release, field: "release name", of: "helm step `\(step)`", node: r.node("release"), raw: raw, fallback: node.mark, errors: &errors)
         let namespace = r.string("namespace", required: true, errors: &errors) ?? "default"
+        DNSNames.check(namespace, field: "namespace", of: "helm step `\(step)`", node: r.node("namespace"), raw: raw, fallback: node.mark, errors: &errors)
         var chart = ChartRef(ref: "", version: "", repo: nil, generation: nil, mark: node.mark)
         if let c = r.node("chart") {
             let cr = MapReader(c, context: "the chart of `\(step)`", errors: &errors)
@@ -315,7 +317,7 @@ public enum StrategyLoader {
                            primary: r.bool("primary", errors: &errors) ?? false, expect: expect, mark: node.mark)
     }
 
-    static func readManifests(_ node: Node, step: String, folder: String, errors: inout [StrategyError]) -> ManifestSet {
+    static func readManifests(_ node: Node, step: String, folder: String, raw: RawScalars, errors: inout [StrategyError]) -> ManifestSet {
         let r = MapReader(node, context: "manifests step `\(step)`", errors: &errors)
         r.checkKeys(manifestKeys, errors: &errors)
         let files = r.strings("files", errors: &errors).map { PathRef(path: $0.0, resolved: join(folder, $0.0), mark: $0.1) }
@@ -328,7 +330,9 @@ public enum StrategyLoader {
                                             hint: Suggest.didYouMean(a, in: TestApp.allCases.map(\.rawValue))))
             }
         }
-        return ManifestSet(files: files, namespace: r.string("namespace", errors: &errors) ?? "default", app: app, mark: node.mark)
+        let namespace = r.string("namespace", errors: &errors) ?? "default"
+        DNSNames.check(namespace, field: "namespace", of: "manifests step `\(step)`", node: r.node("namespace"), raw: raw, fallback: node.mark, errors: &errors)
+        return ManifestSet(files: files, namespace: namespace, app: app, mark: node.mark)
     }
 
     static func readVerify(_ node: Node, errors: inout [StrategyError]) -> [VerifyRule] {
@@ -381,7 +385,7 @@ public enum StrategyLoader {
             }
         }
         return TestSpec(messages: messages, receiverStep: recv, senderStep: send,
-                        timeoutSeconds: r.int("timeout", errors: &errors) ?? 120, mark: node.mark)
+                        timeoutSeconds: r.seconds("timeout", errors: &errors) ?? 120, mark: node.mark)
     }
 
     /// Unique names, known dependencies, no cycles.
@@ -410,11 +414,6 @@ public enum StrategyLoader {
 
     static func isIdentifier(_ s: String) -> Bool {
         !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-    }
-
-    static func isDNSLabel(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 63 && s.first != "-" && s.last != "-"
-            && s.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
     }
 
     static func directory(of file: String) -> String {

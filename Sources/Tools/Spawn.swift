@@ -16,6 +16,9 @@ public enum Spawn {
         case null
         /// Appended to; stdout and stderr both go there, interleaved as they happen.
         case file(String)
+        /// Write ends of two pipes the caller reads: stdout and stderr kept apart (a credential
+        /// plugin prints its token on stdout and its complaints on stderr).
+        case pipes(stdout: Int32, stderr: Int32)
     }
 
     /// Starts `argv` and returns its pid. With `detached`, the child gets a new session (it
@@ -40,8 +43,11 @@ public enum Spawn {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         case .file(let p):
             posix_spawn_file_actions_addopen(&actions, 1, p, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        case .pipes(let out, let err):
+            posix_spawn_file_actions_adddup2(&actions, out, 1)
+            posix_spawn_file_actions_adddup2(&actions, err, 2)
         }
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if case .pipes = output {} else { posix_spawn_file_actions_adddup2(&actions, 1, 2) }
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)

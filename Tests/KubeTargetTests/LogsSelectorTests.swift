@@ -3,6 +3,7 @@ import KubeTarget
 import Plan
 import Strategy
 import Testing
+import Tools
 import YAML
 
 /// The project's strategy rendered as slimctl does (default generation and variables, no user layers).
