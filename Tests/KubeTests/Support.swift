@@ -57,7 +57,7 @@ func daemonSet(_ name: String, image: String = "slim:1", extra: String = "") thr
 }
 
 /// Collects a watch until `done` says so or the time runs out.
-func waitFor(_ client: KubeClient, apiVersion: String, kind: String, name: String, timeout: Double = 10,
+func waitFor(_ client: KubeClient, apiVersion: String, kind: String, name: String, timeout: Double = 60,
              _ done: @escaping @Sendable (Value) -> Bool) async throws -> Value {
     try await withThrowingTaskGroup(of: Value.self) { group in
         group.addTask {
