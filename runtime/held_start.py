@@ -8,7 +8,14 @@ every 5 s). Python start-up and the example's imports take about 0.2 s of the se
 0.25-0.3 s to its first message; this script does them while the receivers start, then
 waits.
 
-Usage:  held_start.py PROGRAM [ARGS...]      (run by the venv's python)
+Usage:  held_start.py [--no-hold] [--secrets FILE] PROGRAM [ARGS...]   (run by the venv's python)
+
+  --no-hold       run at once (no release line awaited): used to keep secrets out of argv.
+  --secrets FILE  a JSON object {token: value} (mode 0600, written by slimctl): every token in
+                  ARGS is replaced by its value in-process, so /proc/PID/cmdline (readable by
+                  every local user) shows only the tokens. The file is removed once read. A
+                  PROGRAM that is not an entry point of this environment would need exec, which
+                  would put the values back into argv: that is refused (exit 2).
 
 Contract with the supervisor (slimctl):
   * PROGRAM is a console script of this interpreter's environment (the venv's bin folder):
@@ -44,20 +51,50 @@ def load_entry_point(program: str):
     return None
 
 
-def main(argv: "list[str]") -> int:
-    if len(argv) < 2:
-        print("usage: held_start.py PROGRAM [ARGS...]", file=sys.stderr)
-        return 2
-    program = argv[1] if "/" in argv[1] else (shutil.which(argv[1]) or argv[1])
-    args = argv[2:]
-    entry = load_entry_point(program)
+def read_secrets(path: str) -> "dict[str, str]":
+    """The token → value map slimctl wrote for this app; removed once read."""
+    import json
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            values = json.load(f)
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    return {str(k): str(v) for k, v in values.items()}
 
-    if not sys.stdin.buffer.readline():
-        print("slimctl-held: not released, not started", file=sys.stderr, flush=True)
-        return 0
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
+
+def main(argv: "list[str]") -> int:
+    rest = argv[1:]
+    hold, secrets = True, {}
+    while rest and rest[0] in ("--no-hold", "--secrets"):
+        if rest[0] == "--no-hold":
+            hold, rest = False, rest[1:]
+        elif len(rest) > 1:
+            secrets, rest = read_secrets(rest[1]), rest[2:]
+        else:
+            rest = []
+    if not rest:
+        print("usage: held_start.py [--no-hold] [--secrets FILE] PROGRAM [ARGS...]", file=sys.stderr)
+        return 2
+    program = rest[0] if "/" in rest[0] else (shutil.which(rest[0]) or rest[0])
+    args = rest[1:]
+    for token, value in secrets.items():
+        args = [a.replace(token, value) for a in args]
+    entry = load_entry_point(program)
+    if secrets and entry is None:
+        print(f"slimctl-held: {program} is not an entry point of this environment; "
+              "running it would put its secrets into argv", file=sys.stderr, flush=True)
+        return 2
+
+    if hold:
+        if not sys.stdin.buffer.readline():
+            print("slimctl-held: not released, not started", file=sys.stderr, flush=True)
+            return 0
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
 
     if entry is None:
         os.execv(program, [program] + args)

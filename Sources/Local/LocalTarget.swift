@@ -286,7 +286,7 @@ public struct LocalTarget: StepExecutor {
                 let log = "\(stateDir)/logs/\(pod).log"
                 var env = cmd.env
                 env["PATH"] = runtime.binDir + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-                let argv = held ? [runtime.python, runtime.heldScript] + cmd.argv : cmd.argv
+                let argv = try launch(cmd.argv, pod: pod, held: held)
                 let s = try Supervisor.start(argv, env: env, log: log, held: held)
                 if let g = s.gate { gates.append(g) }
                 started.append(.init(name: pod, component: component, workload: "\(kind)/\(name)", node: node, pid: s.pid,
@@ -297,6 +297,34 @@ public struct LocalTarget: StepExecutor {
         state.processes += started
         try state.save(statePath)
         return SpawnedApps(procs: started, gates: gates, app: m.app)
+    }
+
+    /// The argv an app starts with. A secret value in its arguments (the shared secret after
+    /// `$(VAR)` expansion) is swapped for a token and handed over in a 0600 file the launcher
+    /// reads and removes, so no local user sees it in `/proc/PID/cmdline`.
+    func launch(_ argv: [String], pod: String, held: Bool) throws -> [String] {
+        var args = argv
+        var tokens: [String: String] = [:]
+        for (name, value) in rendered.secrets.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
+            let token = "@@slimctl-secret:\(name)@@"
+            for i in args.indices where args[i].contains(value) {
+                args[i] = args[i].replacingOccurrences(of: value, with: token)
+                tokens[token] = value
+            }
+        }
+        guard held || !tokens.isEmpty else { return argv }
+        guard FileManager.default.fileExists(atPath: runtime.heldScript) else {
+            throw LocalError("the app launcher \(runtime.heldScript) is missing (set SLIMCTL_HOME to the slimctl folder that holds runtime/)")
+        }
+        var launcher = [runtime.python, runtime.heldScript] + (held ? [] : ["--no-hold"])
+        if !tokens.isEmpty {
+            let dir = "\(stateDir)/secrets"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let file = "\(dir)/\(pod).json"
+            try AtomicFile.write(try JSONSerialization.data(withJSONObject: tokens), to: file, mode: 0o600)
+            launcher += ["--secrets", file]
+        }
+        return launcher + args
     }
 
     /// How long a long-running app without a readiness line must stay up to count as started.

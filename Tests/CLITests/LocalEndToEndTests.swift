@@ -39,6 +39,23 @@ func cleanup(_ state: String) {
     }
 }
 
+/// The generated shared secret slimctl keeps for a strategy (0600, in the state folder).
+func sharedSecret(_ state: String, strategy: String) throws -> String {
+    let data = try Data(contentsOf: URL(fileURLWithPath: "\(state)/secrets/\(strategy).json"))
+    let m = try JSONSerialization.jsonObject(with: data) as? [String: String]
+    guard let s = m?["sharedSecret"] else { throw TestFailure("no sharedSecret in \(state)/secrets/\(strategy).json") }
+    return s
+}
+
+/// PIDs whose command line (world-readable) contains `text`.
+func processesWithInCommandLine(_ text: String) -> [String] {
+    let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { $0.allSatisfy(\.isNumber) }
+    return pids.filter { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
+    }
+}
+
 func tempDir() -> String {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-test-\(UUID().uuidString)").path
     try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
@@ -195,9 +212,16 @@ func testJSON(_ text: String) throws -> [String: Any] {
             }
             #expect(meshed, "\(log) never names its peer \(other)")
         }
-        (code, text) = try await run(["test", "all", "daemonset", "-o", "json"], state: state)
+        (code, text) = try await run(["test", "all", "daemonset", "-o", "json", "--keep"], state: state)
         #expect(code == 0, "\(text)")
         #expect(text.contains("slim-any.slim.svc.cluster.local:46357 → http://127.0.0.1:"), "\(text)")
+        // The receivers still run (--keep): the shared secret is in no process's command line,
+        // which every local user can read, and no hand-over file is left.
+        let secret = try sharedSecret(state, strategy: "daemonset")
+        #expect(secret.count >= 32)
+        #expect(processesWithInCommandLine(secret).isEmpty, "the shared secret is visible in /proc/*/cmdline")
+        #expect(!processesWithInCommandLine("@@slimctl-secret:sharedSecret@@").isEmpty, "the receivers run through the launcher")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(state)/local/daemonset/secrets")) ?? []).isEmpty)
         let r = try testJSON(text)
         #expect(r["passed"] as? Bool == true, "\(text)")
         #expect(r["replies"] as? Int == 10)
