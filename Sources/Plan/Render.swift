@@ -74,6 +74,7 @@ public enum Renderer {
                               user: UserLayers = UserLayers(),
                               readFile: (String) throws -> String = Values.noFileReader) throws -> Rendered {
         let vars = variables.values
+        var secrets = variables.secrets
         let releaseNames = strategy.helmReleases.map(\.release.release)
         for name in user.byRelease.keys.sorted() where !releaseNames.contains(name) {
             throw RenderError("values were given for release `\(name)`, which strategy `\(strategy.name)` does not have; "
@@ -107,7 +108,11 @@ public enum Renderer {
                 base = try Values.compose(userLayers, base: base, readFile: readFile)
             }
             let body = YAML.emit(base)
-            let secret = variables.secrets.values.contains { !$0.isEmpty && body.contains($0) }
+            let valueSecrets = SecretValues.find(in: base)
+            for (path, value) in valueSecrets where value.count >= SecretValues.minimumMaskedLength {
+                secrets["\(rel.release):\(path)"] = value
+            }
+            let secret = !valueSecrets.isEmpty || variables.secrets.values.contains { !$0.isEmpty && body.contains($0) }
             var header = "# Rendered by slimctl: strategy \(strategy.name), release \(rel.release) (step \(step.name)).\n"
             header += "# Layers: " + (rel.valuesFiles.map(\.path) + (rel.set.isEmpty ? [] : ["strategy set"])
                                       + userLayers.map { $0.commandLine.joined(separator: " ") }).joined(separator: ", ") + "\n"
@@ -135,7 +140,7 @@ public enum Renderer {
             }
             manifests.append(RenderedManifests(step: step.name, app: set.app, namespace: set.namespace, objects: objects, holdsSecret: secret))
         }
-        return Rendered(strategy: strategy, variables: vars, secrets: variables.secrets, releases: releases,
+        return Rendered(strategy: strategy, variables: vars, secrets: secrets, releases: releases,
                         manifests: manifests, kindConfig: KindConfig.render(strategy.cluster))
     }
 

@@ -69,18 +69,22 @@ struct RenderCommand: AsyncParsableCommand {
         let rendered = try options.render(strategy, persistSecrets: outDir != nil)
         guard let outDir else {
             let redactor = rendered.redactor
+            // Printed values are masked twice over: secret variables by value, secret-named keys by key.
             if out.output == .json {
-                printJSON(.map(OrderedDictionary(uniqueKeysWithValues: rendered.releases.map { ($0.release, $0.values) })).redacted(redactor))
+                printJSON(.map(OrderedDictionary(uniqueKeysWithValues: rendered.releases.map { ($0.release, SecretValues.masked($0.values)) })).redacted(redactor))
             } else {
-                for r in rendered.releases { print("---\n# \(r.fileName)\n" + redactor.redact(r.text)) }
+                for r in rendered.releases {
+                    let text = SecretValues.find(in: r.values).isEmpty ? r.text : YAML.emit(SecretValues.masked(r.values))
+                    print("---\n# \(r.fileName)\n" + redactor.redact(text))
+                }
             }
             return
         }
         let written = try RenderWriter.write(rendered, to: Workspace.absolute(outDir))
         if out.output == .json {
-            printJSON(.list(written.map { .map(["file": .string($0.path), "mode": .string(String($0.mode, radix: 8))]) }))
+            printJSON(.list(written.map { .map(["file": .string($0.path), "mode": .string(String($0.mode, radix: 8)), "secret": .bool($0.secret)]) }))
         } else {
-            for w in written { print("wrote \(w.path)" + (w.mode == 0o600 ? " (0600: holds a secret)" : "")) }
+            for w in written { print("wrote \(w.path)" + (w.secret ? " (holds a secret)" : "")) }
         }
     }
 }
@@ -88,12 +92,13 @@ struct RenderCommand: AsyncParsableCommand {
 enum RenderWriter {
     /// Everything is rendered in memory first; then each file is written to a temp name and
     /// renamed, so a failure never leaves a half-written set behind.
-    static func write(_ r: Rendered, to dir: String) throws -> [(path: String, mode: Int)] {
-        try FileSystem.makeDirectory(dir)
-        var files: [(String, String, Int)] = r.releases.map { ("\(dir)/\($0.fileName)", $0.text, $0.holdsSecret ? 0o600 : 0o644) }
-        files.append(("\(dir)/kind-config.yaml", r.kindConfig, 0o644))
-        for (path, text, mode) in files { try AtomicFile.write(text, to: path, mode: mode) }
-        return files.map { ($0.0, $0.2) }
+    /// Every file 0600 in a 0700 folder: values files may hold secrets (and the rest sits beside them).
+    static func write(_ r: Rendered, to dir: String) throws -> [(path: String, mode: Int, secret: Bool)] {
+        try FileSystem.makeDirectory(dir, mode: 0o700)
+        var files: [(String, String, Bool)] = r.releases.map { ("\(dir)/\($0.fileName)", $0.text, $0.holdsSecret) }
+        files.append(("\(dir)/kind-config.yaml", r.kindConfig, false))
+        for (path, text, _) in files { try AtomicFile.write(text, to: path, mode: 0o600) }
+        return files.map { ($0.0, 0o600, $0.2) }
     }
 }
 

@@ -178,8 +178,8 @@ public enum StrategyLoader {
             let v = MapReader(n, context: "variable `\(name)`", errors: &errors)
             v.checkKeys(variableKeys, errors: &errors)
             let gen = v.int("generate", errors: &errors)
-            if let gen, gen < 16 || gen > 256 {
-                errors.append(StrategyError("`generate` for `\(name)` must be between 16 and 256 characters", at: v.node("generate")?.mark))
+            if let gen, gen < SecretStrength.keyLength || gen > 256 {
+                errors.append(StrategyError("`generate` for `\(name)` must be between \(SecretStrength.keyLength) and 256 characters (a generated secret is a key; SLIM's HMAC needs 32)", at: v.node("generate")?.mark))
             }
             out.append(Variable(name: name, defaultValue: v.string("default", errors: &errors),
                                 description: v.string("description", errors: &errors) ?? "",

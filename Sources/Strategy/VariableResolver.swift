@@ -55,6 +55,9 @@ public enum VariableResolver {
         values = references.values
         var secrets: [String: String] = [:]
         for v in declared where v.secret { secrets[v.name] = values[v.name] }
+        // Only values given by hand are judged: generated ones come from the system's random source.
+        let weak = declared.compactMap { v in v.secret ? overrides[v.name].flatMap { SecretStrength.problem(v, value: $0) } : nil }
+        if !weak.isEmpty { throw StrategyErrors(weak) }
         return Resolved(values: values, generated: generated, secrets: secrets)
     }
 }
@@ -112,5 +115,32 @@ struct References {
         values[name] = text
         finished.insert(name)
         return text
+    }
+}
+
+/// A secret given by hand must be fit for its use before anything runs. A generated secret
+/// (`generate: N`) is a key: SLIM's HMAC needs at least 32 bytes, and a guessable value (few
+/// distinct characters) defeats it; any secret must be long enough that masking it in output
+/// never masks a common word (which would give it away). The value itself is never printed.
+public enum SecretStrength {
+    public static let keyLength = 32
+    public static let keyDistinct = 10
+    public static let minimumLength = 8
+
+    static func problem(_ v: Variable, value: String) -> StrategyError? {
+        if v.generateLength != nil {
+            if value.count < keyLength {
+                return StrategyError("secret `\(v.name)` is \(value.count) characters; it is a key and needs at least \(keyLength) (SLIM's HMAC minimum)",
+                                     at: v.mark, hint: "drop --var \(v.name)=… to have one generated, or pass \(keyLength)+ random characters")
+            }
+            if Set(value).count < keyDistinct {
+                return StrategyError("secret `\(v.name)` has only \(Set(value).count) distinct characters: too guessable for a key",
+                                     at: v.mark, hint: "drop --var \(v.name)=… to have one generated, or pass a random value")
+            }
+        } else if value.count < minimumLength {
+            return StrategyError("secret `\(v.name)` is shorter than \(minimumLength) characters", at: v.mark,
+                                 hint: "a short secret is guessable, and masking it in output would mask ordinary words")
+        }
+        return nil
     }
 }

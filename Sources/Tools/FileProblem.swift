@@ -114,7 +114,8 @@ public enum FileSystem {
     }
 
     /// `mkdir -p`, with a message naming the component that could not be created and why.
-    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
+    /// Folders slimctl makes are private by default: state, secrets, logs and rendered values.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws {
         if kind(path) == .directory { return }
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {

@@ -98,8 +98,8 @@ public enum Log {
     public static func append(_ path: String, _ text: String) {
         let fm = FileManager.default
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        if !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) }
+        if !dir.isEmpty { try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+        if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) }
         guard let h = FileHandle(forWritingAtPath: path) else { return }
         defer { try? h.close() }
         _ = try? h.seekToEnd()

@@ -136,11 +136,13 @@ func testJSON(_ text: String) throws -> [String: Any] {
 
     @Test func planMasksSecretsAndShowsHelmCommands() async throws {
         let state = tempDir()
-        let (code, text) = try await run(["plan", "statefulset", "--target", "kind", "--var", "sharedSecret=topsecretvalue123456"], state: state)
+        let (code, text) = try await run(["plan", "statefulset", "--target", "kind", "--var", "sharedSecret=topsecretvalue123456-and-some-more-XYZ"], state: state)
         #expect(code == 0, "\(text)")
         #expect(text.contains("helm upgrade --install spire spiffe/spire --version"), "\(text)")
         #expect(text.contains("kind create cluster --name slim-cluster"))
         #expect(!text.contains("topsecretvalue123456"))
+        let (weak, weakText) = try await run(["plan", "statefulset", "--var", "sharedSecret=slim"], state: state)
+        #expect(weak == 2 && weakText.contains("secret `sharedSecret` is 4 characters") && !weakText.contains("=slim"), "\(weakText)")
     }
 
     @Test func daemonsetDeployVerifyAndCrashDetection() async throws {
