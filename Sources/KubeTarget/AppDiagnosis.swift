@@ -7,13 +7,38 @@ import YAML
 enum AppDiagnosis {
     /// The pods a workload owns (selected as its controller selects them).
     static func pods(_ c: KubeClient, _ w: Workload) async throws -> [Value] {
-        if w.kind == "Pod" {
-            return try await c.list(apiVersion: "v1", kind: "Pod", namespace: w.namespace, fieldSelector: "metadata.name=\(w.name)").items
+        let (labels, fields) = selectors(w)
+        guard labels != nil || fields != nil else { return [] }
+        return try await c.list(apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: labels, fieldSelector: fields).items
+    }
+
+    /// Waiting reasons that time alone does not cure: waiting longer only delays the failure.
+    static let stuckReasons: Set<String> = ["ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull",
+                                            "CreateContainerConfigError", "CrashLoopBackOff"]
+
+    /// Returns once a pod of `w` waits for a reason in `stuckReasons` (watching its pods from the
+    /// version the first list saw); runs until cancelled otherwise.
+    static func untilStuck(_ c: KubeClient, _ w: Workload) async throws {
+        func stuck(_ v: Value) -> Bool {
+            Pod(v).containerStatuses.contains { $0.waitingReason.map(stuckReasons.contains) ?? false }
         }
+        let (labels, fields) = selectors(w)
+        guard labels != nil || fields != nil else { return try await Task.sleep(for: .seconds(86_400)) }
+        let first = try await c.list(apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: labels, fieldSelector: fields)
+        if first.items.contains(where: stuck) { return }
+        for try await e in c.watch(apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: labels, fieldSelector: fields,
+                                   resourceVersion: first.resourceVersion) {
+            if let o = e.object, stuck(o) { return }
+        }
+        try await Task.sleep(for: .seconds(86_400))
+    }
+
+    /// How the workload's controller selects its pods.
+    static func selectors(_ w: Workload) -> (labels: String?, fields: String?) {
+        if w.kind == "Pod" { return (nil, "metadata.name=\(w.name)") }
         let labels = (w.object.lookup(["spec", "selector", "matchLabels"])?.mapValue ?? [:])
             .compactMap { k, v in v.stringValue.map { "\(k)=\($0)" } }.sorted()
-        guard !labels.isEmpty else { return [] }
-        return try await c.list(apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: labels.joined(separator: ",")).items
+        return (labels.isEmpty ? nil : labels.joined(separator: ","), nil)
     }
 
     /// "alice-x7k2p on worker-1: ImagePullBackOff (Failed to pull image …)" for every pod that is

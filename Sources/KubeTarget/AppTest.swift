@@ -59,12 +59,29 @@ public struct AppTest: Sendable {
     /// Ready pod on every eligible node. After `timeout` seconds, throws naming each pod that
     /// is not ready, its node and why ("alice-x7k2p on worker-1: ImagePullBackOff (…)").
     public func waitReady(_ objects: [Value], role: String, timeout: Double) async throws {
+        enum Outcome: Sendable { case ready, stuck }
         for o in workloads(objects) {
-            let ready = try await Self.within(timeout) { [client, report] in
-                try await Readiness.wait(client, apiVersion: o.apiVersion, kind: o.kind, name: o.name, namespace: o.namespace, report: report)
-                return true
+            // Readiness and a stuck pod race: an image that cannot be pulled or a crash loop is
+            // reported at once instead of after the whole timeout.
+            let outcome = try await Self.within(timeout) { [client, report] in
+                try await withThrowingTaskGroup(of: Outcome.self) { group in
+                    group.addTask {
+                        try await Readiness.wait(client, apiVersion: o.apiVersion, kind: o.kind, name: o.name, namespace: o.namespace, report: report)
+                        return .ready
+                    }
+                    group.addTask {
+                        try await AppDiagnosis.untilStuck(client, o)
+                        return .stuck
+                    }
+                    defer { group.cancelAll() }
+                    return try await group.next() ?? .ready
+                }
             }
-            if ready == nil {
+            switch outcome {
+            case .ready?: continue
+            case .stuck?:
+                throw AppTestError("\(role) cannot become ready: " + (try await AppDiagnosis.notReady(client, o)))
+            case nil:
                 let why = try await AppDiagnosis.notReady(client, o)
                 throw AppTestError("\(role) never ready within \(Self.seconds(timeout)): " + why)
             }
