@@ -250,6 +250,12 @@ public struct LocalTarget: StepExecutor {
         guard state.processes.contains(where: { $0.component == "slim" }) else {
             throw LocalError("no SLIM node is running locally; run `slimctl deploy \(strategy.name)` first")
         }
+        // An app attached to a dead SLIM node would only wait out its timeout: name the node now.
+        let dead = state.processes.filter { $0.component == "slim" && !Spawn.isAlive($0.pid) }
+        if !dead.isEmpty {
+            throw LocalError("SLIM node " + dead.map { "\($0.name) on \($0.node)" }.joined(separator: ", ")
+                             + " is not running (its log: \(dead[0].logPath)); run `slimctl deploy \(strategy.name)` to start it again")
+        }
         applyServices(m.objects, step: step, namespace: m.namespace, state: &state, context: context)
         let nodes = simNodes(state)
         var services = slimServices(state)

@@ -110,4 +110,21 @@ import Tools
         #expect(text.contains("test: FAIL"), "\(text)")
         #expect(text.contains("is not running") || text.contains("replies"), "\(text)")
     }
+
+    @Test func aDeadSlimNodeFailsTheTestAtOnceNamingIt() async throws {
+        let state = tempDir()
+        defer { cleanup(state) }
+        var (code, text) = try await run(["deploy", "daemonset"], state: state)
+        #expect(code == 0, "\(text)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(state)/local/daemonset/processes.json"))
+        let procs = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["processes"] as? [[String: Any]] ?? []
+        let node = try #require(procs.first { $0["component"] as? String == "slim" })
+        let name = node["name"] as? String ?? "?"
+        if let pid = node["pid"] as? Int { kill(-Int32(pid), SIGKILL) }
+        // A long timeout: the dead node is named before any app waits for it.
+        (code, text) = try await run(["test", "all", "daemonset", "--timeout", "600"], state: state)
+        #expect(code == 1, "\(text)")
+        #expect(text.contains("SLIM node \(name) on ") && text.contains("is not running"), "\(text)")
+        #expect(text.contains("slimctl deploy daemonset"), "\(text)")
+    }
 }
