@@ -173,6 +173,10 @@ struct CICommand: AsyncParsableCommand {
 
         let session = try Self.open(&report, finish: finish) { try LocalSession(strategy: strategy, options: options, target: target) }
         report.strategy = session.rendered.strategy.name
+        let lock = try Self.open(&report, finish: finish) {
+            try DeployLock.acquire(root: session.workspace.stateRoot, target: .local, strategy: session.rendered.strategy.name, command: "ci")
+        }
+        defer { lock.release() }
         let redactor = session.rendered.redactor
         let progress = progressPrinter(redactor, json: out.output == .json)
         let keep = self.keep

@@ -41,7 +41,7 @@ struct KubeCI {
         let redactor = s.rendered.redactor
         let progress = progressPrinter(redactor, json: json)
         let keep = cmd.keep
-        let lock = try DeployLock.acquire("\(s.workspace.stateRoot)/\(s.kind.rawValue)/\(s.rendered.strategy.name).lock")
+        let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: s.kind, strategy: s.rendered.strategy.name, command: "ci")
         defer { lock.release() }
 
         let interruptedReport = LockedBox(report)

@@ -145,7 +145,7 @@ enum KubeCommands {
         let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target, sources: cmd.sources)
         try s.requireTools()
         let json = cmd.out.output == .json
-        let lock = try DeployLock.acquire("\(s.workspace.stateRoot)/\(s.kind.rawValue)/\(s.rendered.strategy.name).lock")
+        let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: s.kind, strategy: s.rendered.strategy.name, command: "deploy")
         defer { lock.release() }
         try await s.preflight(json: json)
         try s.announce(json: json)
@@ -169,6 +169,8 @@ enum KubeCommands {
     static func delete(_ cmd: DeleteCommand) async throws {
         let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target)
         try s.requireTools()
+        let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: s.kind, strategy: s.rendered.strategy.name, command: "delete")
+        defer { lock.release() }
         if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
             try? FileManager.default.removeItem(atPath: s.statePath)
             print("nothing to delete: slimctl has not created kind cluster \(s.rendered.strategy.cluster.name)")

@@ -84,7 +84,7 @@ struct DeployCommand: AsyncParsableCommand {
         if target.target != .local { return try await KubeCommands.deploy(self) }
         if let p = portBase, !(1024...65000).contains(p) { throw CLIError.config("--port-base \(p): choose a port between 1024 and 65000") }
         let s = try LocalSession(strategy: strategy, options: options, target: target, portBase: portBase)
-        let lock = try DeployLock.acquire("\(s.workspace.stateRoot)/local/\(s.rendered.strategy.name).lock")
+        let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: .local, strategy: s.rendered.strategy.name, command: "deploy")
         defer { lock.release() }
         _ = try RenderWriter.write(s.rendered, to: "\(s.workspace.stateRoot)/rendered/\(s.rendered.strategy.name)")
         let print = progressPrinter(s.rendered.redactor, json: out.output == .json)
@@ -106,21 +106,31 @@ struct DeployCommand: AsyncParsableCommand {
 }
 
 /// One `deploy` at a time per strategy: a second one would race the first for ports and processes.
+/// One lock per state folder, target and strategy, held by every command that changes what runs
+/// (deploy, test, delete, ci): two of them at once would start, stop or record processes and
+/// releases behind each other's back. The second is refused naming the holder.
 struct DeployLock {
     let path: String
-    static func acquire(_ path: String) throws -> DeployLock {
+    static func acquire(_ path: String, command: String = "deploy") throws -> DeployLock {
         try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
         let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CLIError.environment("cannot open lock \(path)") }
+        guard fd >= 0 else { throw CLIError.environment("cannot open lock \(path): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            let holder = (try? String(contentsOfFile: path + ".pid", encoding: .utf8)) ?? "?"
-            throw CLIError.config("another slimctl deploy of this strategy is running (pid \(holder.trimmingCharacters(in: .whitespacesAndNewlines))); wait for it or stop it")
+            let holder = ((try? String(contentsOfFile: path + ".pid", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+            throw CLIError.config("busy: slimctl \(holder.isEmpty ? "?" : holder) is changing this deployment (lock \(path)); "
+                                  + "wait for it to finish or stop it, then run `\(command)` again")
         }
-        try? "\(getpid())\n".write(toFile: path + ".pid", atomically: true, encoding: .utf8)
+        try? AtomicFile.write("pid \(getpid()), `\(command)`\n", to: path + ".pid", mode: 0o600)
         // The descriptor stays open (and locked) until the process ends.
         return DeployLock(path: path)
     }
+
+    /// The lock of `strategy` on `target` in the state folder `root`.
+    static func acquire(root: String, target: TargetKind, strategy: String, command: String) throws -> DeployLock {
+        try acquire("\(root)/\(target.rawValue)/\(strategy).lock", command: command)
+    }
+
     func release() { try? FileManager.default.removeItem(atPath: path + ".pid") }
 }
 
@@ -170,6 +180,8 @@ struct DeleteCommand: AsyncParsableCommand {
     func run() async throws {
         if target.target != .local { return try await KubeCommands.delete(self) }
         let s = try LocalSession(strategy: strategy, options: options, target: target)
+        let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: .local, strategy: s.rendered.strategy.name, command: "delete")
+        defer { lock.release() }
         let stopped = s.tearDown()
         if out.output == .json {
             printJSON(.map(["strategy": .string(s.rendered.strategy.name), "stopped": .list(stopped.map { .string($0) })]))

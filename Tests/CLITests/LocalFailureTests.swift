@@ -63,7 +63,12 @@ import Tools
         try await Task.sleep(for: .milliseconds(700))
         let (code3, text3) = try await runWith(cache: cache, ["deploy", "daemonset"], state: state)
         #expect(code3 == 2, "\(text3)")
-        #expect(text3.contains("another slimctl deploy of this strategy is running"), "\(text3)")
+        #expect(text3.contains("busy: slimctl pid \(pid2), `deploy` is changing this deployment"), "\(text3)")
+        // Every command that changes what runs is refused alike while the deploy holds the lock.
+        for other in [["test", "all", "daemonset"], ["delete", "daemonset"], ["ci", "daemonset"]] {
+            let (c, t) = try await runWith(cache: cache, other, state: state)
+            #expect(c == 2 && t.contains("busy: slimctl pid \(pid2)"), "\(other): \(t)")
+        }
         let code2 = wait(pid2)
         let text2 = (try? String(contentsOfFile: log2, encoding: .utf8)) ?? ""
         #expect(code2 == 0, "\(text2)")
