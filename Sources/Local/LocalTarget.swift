@@ -78,6 +78,9 @@ public struct LocalTarget: StepExecutor {
         try await runtime.ensure(progress: context.report)
         var state = loadState()
         Supervisor.stop(state.processes.filter { $0.component == "slim" }.map(\.pid))
+        // SLIM nodes an interrupted deploy started but never recorded.
+        let orphans = Orphans.stop(stateDir: stateDir, components: ["slim"], known: [])
+        if !orphans.isEmpty { context.report("stopped \(orphans.count) SLIM node process(es) an interrupted deploy left unrecorded") }
         state.processes.removeAll { $0.component == "slim" }
         let nodes = simNodes(state)
         let decisions = Placement.daemonSet(nodes: nodes, pod: LocalLayout.slimPlacement(values: r.values))
@@ -111,7 +114,8 @@ public struct LocalTarget: StepExecutor {
                 let cfgPath = "\(stateDir)/config/\(pod.name).yaml"
                 try AtomicFile.write("# SLIM node config for \(pod.name) on \(pod.node), from \(r.release)'s slim.config\n" + YAML.emit(cfg.config), to: cfgPath, mode: 0o600)
                 let log = "\(stateDir)/logs/\(pod.name).log"
-                let started = try Supervisor.start([runtime.python, runtime.nodeScript, cfgPath], env: pod.env, log: log)
+                let started = try Supervisor.start([runtime.python, runtime.nodeScript, cfgPath],
+                                                   env: pod.env.merging(Orphans.marks(stateDir: stateDir, component: "slim")) { $1 }, log: log)
                 procs.append(.init(name: pod.name, component: "slim", workload: owner, node: pod.node, pid: started.pid,
                                    argv: [runtime.python, runtime.nodeScript, cfgPath], logPath: log, configPath: cfgPath,
                                    port: pod.dataPort, startedAt: Date(), runsToCompletion: false))
@@ -290,7 +294,7 @@ public struct LocalTarget: StepExecutor {
                 let cmd = try AppCommandBuilder.build(podSpec: spec, namespace: ns, node: node, objects: all, binDir: runtime.binDir, services: &services)
                 if !noticed { for n in cmd.notices { context.report(rendered.redactor.redact(n)) }; noticed = true }
                 let log = "\(stateDir)/logs/\(pod).log"
-                var env = cmd.env
+                var env = cmd.env.merging(Orphans.marks(stateDir: stateDir, component: component)) { $1 }
                 env["PATH"] = runtime.binDir + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
                 let argv = try launch(cmd.argv, pod: pod, held: held)
                 let s = try Supervisor.start(argv, env: env, log: log, held: held)
@@ -443,7 +447,10 @@ public struct LocalTarget: StepExecutor {
         var state = loadState()
         let stopping = state.processes.filter { components?.contains($0.component) ?? true }
         Supervisor.stop(stopping.map(\.pid))
-        let stopped = stopping.map(\.name)
+        var stopped = stopping.map(\.name)
+        // Processes whose record was lost (a deploy ended between start and record) go too.
+        let orphans = Orphans.stop(stateDir: stateDir, components: components, known: Set(state.processes.filter { !(components?.contains($0.component) ?? true) }.map(\.pid)))
+        stopped += orphans.map { "unrecorded process \($0)" }
         state.processes.removeAll { components?.contains($0.component) ?? true }
         if components == nil {
             try? FileManager.default.removeItem(atPath: statePath)

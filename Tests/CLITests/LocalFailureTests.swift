@@ -132,4 +132,55 @@ import Tools
         #expect(text.contains("SLIM node \(name) on ") && text.contains("is not running"), "\(text)")
         #expect(text.contains("slimctl deploy daemonset"), "\(text)")
     }
+
+    /// PIDs carrying the local target's mark for the state folder of `strategy`.
+    func marked(_ state: String, strategy: String) -> [String] {
+        let owner = "SLIMCTL_LOCAL_STATE=\(state)/local/\(strategy)"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { pid in
+            guard Int(pid) != nil, let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+            return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == owner }
+        }
+    }
+
+    /// Deploys interrupted at random points by SIGINT, SIGTERM or SIGKILL (a seeded sequence, so
+    /// a failure can be replayed), then one deploy and one delete: not one process of the state
+    /// folder may be left, recorded or not.
+    @Test func deploysInterruptedAtRandomLeaveNoProcessAfterDelete() async throws {
+        let state = tempDir()
+        defer { cleanup(state) }
+        let runs = Int(ProcessInfo.processInfo.environment["SLIMCTL_SIGNAL_RUNS"] ?? "") ?? 50
+        let env = ProcessInfo.processInfo.environment
+        let defaultCache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.cache")
+        var rng = SplitMix(seed: 0x5111_c7)
+        var (code, text) = try await run(["deploy", "daemonset"], state: state)  // the venv exists from here on
+        #expect(code == 0, "\(text)")
+        let signals: [Int32] = [SIGINT, SIGTERM, SIGKILL]
+        for i in 0..<runs {
+            let (pid, log) = try background(["deploy", "daemonset", "--force"], state: state, cache: defaultCache)
+            try await Task.sleep(for: .milliseconds(Int(rng.next() % 900)))
+            let sig = signals[Int(rng.next() % 3)]
+            kill(pid, sig)
+            let status = wait(pid)
+            let out = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect([0, 1, 130, 128 + SIGTERM, 128 + SIGKILL].contains(status), "run \(i) (signal \(sig)) ended with \(status): \(out)")
+        }
+        (code, text) = try await run(["deploy", "daemonset"], state: state)
+        #expect(code == 0, "the deploy after the interrupted ones: \(text)")
+        (code, text) = try await run(["delete", "daemonset"], state: state)
+        #expect(code == 0, "\(text)")
+        #expect(marked(state, strategy: "daemonset").isEmpty, "processes left after delete: \(marked(state, strategy: "daemonset"))")
+    }
+}
+
+/// A small seeded generator (SplitMix64): the same interrupt points on every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
