@@ -50,6 +50,10 @@ let package = Package(
         ], path: "Tests/KubeSim"),
         // Test support: the released charts (found, never copied) and a real OCI registry holding them.
         .target(name: "TestCharts", dependencies: ["Tools", "Local"], path: "Tests/TestCharts"),
+        // `make fuzz`: the YAML, strategy and --set parsers under libFuzzer; built normally it
+        // replays its seeds and crash regressions (run by `make test`).
+        .executableTarget(name: "slimctl-fuzz", dependencies: ["YAML", "Strategy", "Values"], path: "Tests/Fuzz",
+                          exclude: ["seeds", "regressions"]),
         // `make bench`: slimctl against kubectl and helm on the simulated cluster (test support, not shipped).
         .executableTarget(name: "slimctl-bench", dependencies: [
             "KubeSim", "TestCharts", "YAML", "Placement", "Tools", .product(name: "OrderedCollections", package: "swift-collections"),
