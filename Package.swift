@@ -65,7 +65,9 @@ let package = Package(
         .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine", "YAML"]),
         .testTarget(name: "KubeTargetTests", dependencies: ["KubeTarget", "KubeSim", "TestCharts", "Kube", "Plan", "Strategy", "Tools", "YAML", "Engine"]),
         // The simulator's scheduler and DaemonSet controller against slimctl's Placement, on random clusters.
-        .testTarget(name: "SimDifferentialTests", dependencies: ["KubeSim", "Placement", "YAML"]),
+        .testTarget(name: "SimDifferentialTests", dependencies: [
+            "KubeSim", "Placement", "YAML", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         .testTarget(name: "CLITests", dependencies: ["SlimCLI", "TestCharts", "Tools", "YAML"]),
     ]
 )

@@ -131,12 +131,16 @@ public final class SimCluster: @unchecked Sendable {
     init(options: SimOptions, loop: EventLoop) {
         self.options = options
         self.loop = loop
-        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-            _ = try? createLocked(Self.namespaceResource, namespace: nil, object: .map([
-                "apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": .string(ns)]),
-            ]), manager: "kube-apiserver")
+        // Under the lock: the first write already schedules a controller pass on the loop, which
+        // must not run while the rest of the initial objects are still being stored.
+        withLock {
+            for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+                _ = try? createLocked(Self.namespaceResource, namespace: nil, object: .map([
+                    "apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": .string(ns)]),
+                ]), manager: "kube-apiserver")
+            }
+            installDefaultStorageClass()
         }
-        installDefaultStorageClass()
     }
 
     /// Everything served now: the built-in kinds, then custom resources.
