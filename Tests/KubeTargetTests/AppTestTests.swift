@@ -134,7 +134,7 @@ func p2pFixture(_ name: String) throws -> String {
             #expect(out.contains("receiver never ready within 3s: alice-"), "\(out)")
             #expect(out.contains("on slim-cluster-worker: ImagePullBackOff"), "\(out)")
             #expect(out.contains("on slim-cluster-worker2: ImagePullBackOff"), "\(out)")
-            #expect(out.contains("Failed to pull image \"slimctl/slim-test-apps:1.4.1\": not found"), "\(out)")
+            #expect(out.contains("Failed to pull image \"slimctl/slim-test-apps:2.2.0\": not found"), "\(out)")
             #expect(server.cluster.get("pods", namespace: "default", name: "bob") == nil, "no sender without receivers: \(out)")
             #expect(server.cluster.get("daemonsets", namespace: "default", name: "alice") == nil, "removed: \(out)")
         }
