@@ -204,10 +204,17 @@ struct ControllerKubectlTests {
             // An image update: a second ReplicaSet, never more than replicas + maxSurge (25% of
             // 3, rounded up: 1) pods, never fewer than replicas - maxUnavailable (rounded down: 0) ready.
             let timeline = PodTimeline.start(h.client, server: h.server, namespace: "default")
+            let statuses = PodTimeline.start(h.client, server: h.server, namespace: "default", apiVersion: "apps/v1", kind: "Deployment")
             _ = try kubectl(h, ["set", "image", "deployment/web", "web=web:2"])
             _ = try kubectl(h, ["rollout", "status", "deployment/web", "--timeout=60s"])
             try await h.eventually("the old pods gone") { timeline.snapshots(initial: owned).last?.values.allSatisfy { $0.image == "web:2" } == true }
             timeline.stop()
+            statuses.stop()
+            // slimctl's verify calls it rolled out only once kubectl would: no old pod left.
+            for snapshot in statuses.snapshots(initial: []) {
+                guard let d = snapshot["web"], Deployment(d).rolledOut, Deployment(d).metadata.generation == 2 else { continue }
+                #expect(d.lookup(["status", "replicas"])?.intValue == 3 && d.lookup(["status", "updatedReplicas"])?.intValue == 3, "\(d["status"] ?? .null)")
+            }
             for snapshot in timeline.snapshots(initial: owned) {
                 let live = snapshot.values.filter { !$0.isTerminating }
                 #expect(live.count <= 4, "\(live.count) pods")

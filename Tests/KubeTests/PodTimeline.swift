@@ -3,21 +3,22 @@ import Kube
 import KubeSim
 import YAML
 
-/// Every pod event of a namespace from a given resourceVersion on, in the order the API server
-/// committed them, replayed into snapshots so a test can check an invariant of a rollout at
-/// every step (how many pods existed, which were ready) rather than at moments it sampled.
+/// Every event of a kind (pods by default) in a namespace from a given resourceVersion on, in
+/// the order the API server committed them, replayed into snapshots so a test can check an
+/// invariant of a rollout at every step (how many pods existed, which were ready) rather than at
+/// moments it sampled.
 final class PodTimeline: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [WatchEvent] = []
     private var task: Task<Void, Never>?
 
     /// Starts recording from the cluster's current version.
-    static func start(_ client: KubeClient, server: KubeSimServer, namespace: String) -> PodTimeline {
+    static func start(_ client: KubeClient, server: KubeSimServer, namespace: String, apiVersion: String = "v1", kind: String = "Pod") -> PodTimeline {
         let t = PodTimeline()
         let rv = String(server.cluster.resourceVersion)
         t.task = Task {
             do {
-                for try await e in client.watch(apiVersion: "v1", kind: "Pod", namespace: namespace, resourceVersion: rv) {
+                for try await e in client.watch(apiVersion: apiVersion, kind: kind, namespace: namespace, resourceVersion: rv) {
                     t.lock.withLock { t.events.append(e) }
                 }
             } catch {}
@@ -27,7 +28,7 @@ final class PodTimeline: @unchecked Sendable {
 
     func stop() { task?.cancel() }
 
-    /// The pods after each event (name to object), starting from `initial`.
+    /// The objects after each event (name to object), starting from `initial`.
     func snapshots(initial: [Value]) -> [[String: Value]] {
         var pods: [String: Value] = [:]
         for p in initial { pods[p.objectName] = p }
