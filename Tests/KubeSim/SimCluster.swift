@@ -115,6 +115,9 @@ public final class SimCluster: @unchecked Sendable {
     var endpointsDirty: Set<String> = []
     /// Controller re-runs already scheduled (by key), so a pass that asks again adds no timer.
     var requeueAt: [String: Date] = [:]
+    /// The revision of the last node write, and the one the node lifecycle pass last saw.
+    var nodesWrittenAt = 0
+    var nodesLifecycleAt = -1
 
     /// Requests seen, in order (method and path with query), for tests that check what a client asked.
     public internal(set) var requestLog: [String] = []
@@ -192,6 +195,7 @@ public final class SimCluster: @unchecked Sendable {
     func putLocked(_ r: SimResource, _ object: Value, type: String) -> Value {
         var obj = type == "DELETED" ? object : pruneCustomLocked(r, object)
         if type != "DELETED" { prepareWorkloadLocked(r, &obj) }
+        if r.name == "nodes" { nodesWrittenAt = revision + 1 }
         if dryRunning { return obj }
         revision += 1
         obj[path: ["metadata", "resourceVersion"]] = .string(String(revision))

@@ -21,7 +21,7 @@ extension SimCluster {
 
     func reconcileLocked() {
         nodeLifecycleLocked()
-        let nodes = allLocked(Self.res("nodes"), namespace: nil)
+        let nodes = allLocked(Self.res("nodes"), namespace: nil).map(SchedNode.init)
         var byOwner: [String: [Value]] = [:]
         for pod in allLocked(Self.res("pods"), namespace: nil) {
             if let uid = Self.controllerUID(pod) { byOwner[uid, default: []].append(pod) }

@@ -71,9 +71,8 @@ extension SimCluster {
         return creationOrder(a, b)
     }
 
-    func reconcileDaemonSet(_ ds: Value, nodes nodeObjects: [Value], pods: [Value]) {
+    func reconcileDaemonSet(_ ds: Value, nodes: [SchedNode], pods: [Value]) {
         guard !(ds[path: ["spec", "selector"]]?.mapValue ?? [:]).isEmpty else { return }
-        let nodes = nodeObjects.map(SchedNode.init)
         let plan = DaemonPlan(ds)
         let (hash, old) = daemonSetHistory(ds)
         var byNode = Self.podsByNode(pods)
@@ -120,7 +119,7 @@ extension SimCluster {
         for (node, ps) in byNode where !known.contains(node) {
             delete += ps.filter { ($0[path: ["spec", "nodeName"]]?.str ?? "").isEmpty && !Self.isTerminating($0) }
         }
-        let changed = !create.isEmpty || !delete.isEmpty
+        var changed = !create.isEmpty || !delete.isEmpty
         syncDaemonNodes(ds, plan: plan, hash: hash, create: create, delete: delete)
 
         // Rolling update once the creations and deletions above are observed (the controller's
@@ -129,10 +128,11 @@ extension SimCluster {
             let desired = nodes.filter { decisions[$0.name]?.run == true }.count
             let (toDelete, toCreate) = rollingUpdatePlan(ds, hash: hash, nodes: nodes, decisions: decisions, byNode: byNode, desired: desired, available: available)
             syncDaemonNodes(ds, plan: plan, hash: hash, create: toCreate, delete: toDelete)
+            changed = !toDelete.isEmpty || !toCreate.isEmpty
         }
         cleanupDaemonHistory(ds, old: old, pods: pods)
 
-        byNode = Self.podsByNode(livePods(ownedBy: ds))
+        if changed { byNode = Self.podsByNode(livePods(ownedBy: ds)) }
         writeDaemonSetStatus(ds, nodes: nodes, decisions: decisions, byNode: byNode, hash: hash, available: available)
         if let recheck { requeue(key: "minready/\(Self.uid(ds))", after: recheck) }
     }
@@ -145,9 +145,11 @@ extension SimCluster {
         return out
     }
 
+    /// The pods an owner controls now (unsorted: callers order what they need).
     func livePods(ownedBy owner: Value) -> [Value] {
         let uid = Self.uid(owner)
-        return allLocked(Self.res("pods"), namespace: owner[path: ["metadata", "namespace"]]?.str).filter { Self.controllerUID($0) == uid }
+        let ns = owner[path: ["metadata", "namespace"]]?.str ?? ""
+        return (objects[Self.res("pods")]?[ns]?.values).map { $0.filter { Self.controllerUID($0) == uid } } ?? []
     }
 
     func failedDaemonPodEvent(_ ds: Value, _ pod: Value, node: String) {

@@ -63,8 +63,11 @@ extension SimCluster {
         return taints
     }
 
-    /// One pass over every node: writes `spec.taints` where the lifecycle taints changed.
+    /// One pass over every node, when a node was written since the last: writes `spec.taints`
+    /// where the lifecycle taints changed.
     func nodeLifecycleLocked() {
+        guard nodesWrittenAt > nodesLifecycleAt else { return }
+        nodesLifecycleAt = nodesWrittenAt
         let r = Self.res("nodes")
         for node in allLocked(r, namespace: nil) {
             let current = SimTaint.list(node[path: ["spec", "taints"]])

@@ -67,20 +67,20 @@ extension SimCluster {
         (pod[path: ["metadata", "ownerReferences"]]?.list ?? []).first { $0["controller"]?.boolValue == true }?["uid"]?.str
     }
 
-    func schedulePending(nodes nodeObjects: [Value]) {
+    func schedulePending(nodes: [SchedNode]) {
         let podsR = Self.res("pods")
-        let nodes = nodeObjects.map(SchedNode.init)
+        let all = allLocked(podsR, namespace: nil)
+        let pending = all.filter { pod in
+            !Self.isTerminating(pod) && (pod[path: ["spec", "nodeName"]]?.str ?? "").isEmpty
+                && (pod[path: ["spec", "schedulerName"]]?.str ?? "default-scheduler") == "default-scheduler"
+        }
+        guard !pending.isEmpty else { return }
         var load: [String: Int] = [:]
         var ownerLoad: [String: [String: Int]] = [:]
-        var pending: [Value] = []
-        for pod in allLocked(podsR, namespace: nil) where !Self.isTerminating(pod) {
-            if let n = pod[path: ["spec", "nodeName"]]?.str, !n.isEmpty {
-                guard !["Succeeded", "Failed"].contains(pod[path: ["status", "phase"]]?.str ?? "") else { continue }
-                load[n, default: 0] += 1
-                if let owner = Self.controllerUID(pod) { ownerLoad[owner, default: [:]][n, default: 0] += 1 }
-            } else if (pod[path: ["spec", "schedulerName"]]?.str ?? "default-scheduler") == "default-scheduler" {
-                pending.append(pod)
-            }
+        for pod in all where !Self.isTerminating(pod) && !Self.isTerminal(pod) {
+            guard let n = pod[path: ["spec", "nodeName"]]?.str, !n.isEmpty else { continue }
+            load[n, default: 0] += 1
+            if let owner = Self.controllerUID(pod) { ownerLoad[owner, default: [:]][n, default: 0] += 1 }
         }
         for pod in pending {
             let spec = pod["spec"] ?? .map([:])
