@@ -41,7 +41,7 @@ let package = Package(
 
         // Test support: a simulated kube-apiserver (the only stand-in the project allows).
         .target(name: "KubeSim", dependencies: [
-            "YAML", "Placement",
+            "YAML",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -69,6 +69,10 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "TestCharts", "YAML", "Tools", "Placement"]),
         .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine", "YAML"]),
         .testTarget(name: "KubeTargetTests", dependencies: ["KubeTarget", "KubeSim", "TestCharts", "Kube", "Plan", "Strategy", "Tools", "YAML", "Engine"]),
+        // The simulator's scheduler and DaemonSet controller against slimctl's Placement, on random clusters.
+        .testTarget(name: "SimDifferentialTests", dependencies: [
+            "KubeSim", "Placement", "YAML", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Checks", "TestCharts", "Tools", "YAML"]),
     ]
 )

@@ -148,9 +148,17 @@ public struct Deployment: Sendable {
     public var metadata: ObjectMeta
     public var replicas: Int
     public var observedGeneration: Int, readyReplicas: Int, updatedReplicas: Int, availableReplicas: Int
+    /// `status.replicas`: pods of every ReplicaSet, old ones still terminating included.
+    public var statusReplicas: Int
     public var conditions: [Condition]
+    /// Pods of old ReplicaSets still there: a rollout is not over until they are gone.
+    public var oldReplicas: Int { max(0, statusReplicas - updatedReplicas) }
+    /// The rollout is complete as `kubectl rollout status` judges it: this generation observed,
+    /// every replica updated, no old pod left, every updated pod available. (Counting available
+    /// pods alone is not enough: mid-rollout, old pods still available make up for new ones that
+    /// are not yet.)
     public var rolledOut: Bool {
-        observedGeneration >= metadata.generation && updatedReplicas == replicas && availableReplicas == replicas && readyReplicas == replicas
+        observedGeneration >= metadata.generation && updatedReplicas >= replicas && oldReplicas == 0 && availableReplicas >= updatedReplicas
     }
     public init(_ v: Value) {
         metadata = ObjectMeta(v["metadata"])
@@ -158,6 +166,7 @@ public struct Deployment: Sendable {
         let s = v["status"]
         observedGeneration = int(s?["observedGeneration"]); readyReplicas = int(s?["readyReplicas"])
         updatedReplicas = int(s?["updatedReplicas"]); availableReplicas = int(s?["availableReplicas"])
+        statusReplicas = int(s?["replicas"])
         conditions = Condition.list(s?["conditions"])
     }
 }

@@ -203,6 +203,7 @@ public enum KubeVerify {
             var why: [String] = []
             if d.observedGeneration < d.metadata.generation { why.append("generation \(d.metadata.generation) not yet observed (\(d.observedGeneration))") }
             why.append("\(d.updatedReplicas)/\(d.replicas) updated, \(d.availableReplicas)/\(d.replicas) available, \(d.readyReplicas)/\(d.replicas) ready")
+            if d.oldReplicas > 0 { why.append("\(d.oldReplicas) old pod(s) pending termination") }
             problems.append("Deployment \(name) not rolled out: " + why.joined(separator: "; "))
             for c in d.conditions where (c.type == "ReplicaFailure" && c.status == "True") || (["Available", "Progressing"].contains(c.type) && c.status != "True") {
                 problems.append("condition \(c.type)=\(c.status)" + (c.reason.map { " (\($0))" } ?? "") + (c.message.map { ": \($0)" } ?? ""))

@@ -122,21 +122,28 @@ extension NodeSelectorTerm {
 }
 
 extension NodeSelectorRequirement {
-    /// Mirrors the value checks of `labels.NewRequirement` (label key/value syntax is left to the
-    /// API server, which rejects such pods before any controller sees them).
+    /// Mirrors the checks of `labels.NewRequirement`: the key must be a qualified name, the
+    /// operator's value count must fit (Gt/Lt: one integer), and every value must be a label
+    /// value. The API server does not check values in node affinity, so a spec can hold a
+    /// value that fails here, such as a negative Gt/Lt bound (`-1` is not a label value): its
+    /// term then matches no node.
     var labelParseError: String? {
+        guard LabelSyntax.isQualifiedName(key) else { return "\(key): not a valid label key" }
         switch `operator` {
         case .in, .notIn:
-            return values.isEmpty ? "\(key) \(`operator`) needs at least one value" : nil
+            if values.isEmpty { return "\(key) \(`operator`) needs at least one value" }
         case .exists, .doesNotExist:
-            return values.isEmpty ? nil : "\(key) \(`operator`) takes no values"
+            if !values.isEmpty { return "\(key) \(`operator`) takes no values" }
         case .gt, .lt:
             guard values.count == 1 else { return "\(key) \(`operator`) needs exactly one value" }
-            return goParseInt(values[0]) == nil
-                ? "\(key) \(`operator`) \(values[0]): the value must be an integer" : nil
+            if goParseInt(values[0]) == nil { return "\(key) \(`operator`) \(values[0]): the value must be an integer" }
         default:
             return "\(key): unsupported operator \"\(`operator`)\""
         }
+        if let bad = values.first(where: { !LabelSyntax.isValue($0) }) {
+            return "\(key) \(`operator`) \(bad): not a valid label value"
+        }
+        return nil
     }
 
     /// Mirrors `nodeSelectorRequirementsAsFieldSelector`: only In and NotIn, with one value.

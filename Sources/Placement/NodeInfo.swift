@@ -25,28 +25,43 @@ public struct NodeInfo: Sendable, Hashable, Codable {
         self.conditions = conditions
     }
 
-    /// The node with the taints the node lifecycle controller would have put on it by now.
+    /// The node with the taints the node lifecycle controller would have left on it by now.
     ///
     /// A real node never stays NotReady or cordoned without them, and they change the answer:
     /// `not-ready:NoSchedule` is not among the DaemonSet tolerations, so a NotReady node gets no
-    /// new DaemonSet pod. Simulated nodes (Local) call this so they behave like real ones.
-    /// Mirrors `nodeConditionToTaintKeyStatusMap` and `doNoScheduleTaintingPass` (NoSchedule
-    /// taints from conditions and `spec.unschedulable`) plus the NoExecute taints of taint-based
-    /// eviction (`NotReadyTaintTemplate`, `UnreachableTaintTemplate`) in
+    /// new DaemonSet pod. The controller owns those keys both ways: a NoSchedule taint with one
+    /// of them that the node's state does not justify (set by hand, or left from before) is
+    /// removed, and so are the not-ready/unreachable NoExecute taints once the node is Ready
+    /// (or the other one of the pair). Simulated nodes (Local) and live nodes call this so they
+    /// behave like real ones. Mirrors `doNoScheduleTaintingPass` (`nodeConditionToTaintKeyStatusMap`
+    /// plus `spec.unschedulable`) and taint-based eviction (`NotReadyTaintTemplate`,
+    /// `UnreachableTaintTemplate`, `markNodeAsReachable`) in
     /// pkg/controller/nodelifecycle/node_lifecycle_controller.go.
     public func withLifecycleTaints() -> NodeInfo {
-        var wanted: [Taint] = []
+        var noSchedule: [String] = []
+        var noExecute: String?
+        var staleNoExecute: Set<String> = [TaintKey.notReady, TaintKey.unreachable]
         if !ready {
             let key = conditions["Ready"] == "Unknown" ? TaintKey.unreachable : TaintKey.notReady
-            wanted += [Taint(key: key, effect: .noSchedule), Taint(key: key, effect: .noExecute)]
+            noSchedule.append(key)
+            noExecute = key
+            staleNoExecute.remove(key)
         }
         let byCondition = [("MemoryPressure", TaintKey.memoryPressure), ("DiskPressure", TaintKey.diskPressure),
                            ("PIDPressure", TaintKey.pidPressure), ("NetworkUnavailable", TaintKey.networkUnavailable)]
-        for (condition, key) in byCondition where conditions[condition] == "True" {
-            wanted.append(Taint(key: key, effect: .noSchedule))
-        }
-        if unschedulable { wanted.append(Taint(key: TaintKey.unschedulable, effect: .noSchedule)) }
+        for (condition, key) in byCondition where conditions[condition] == "True" { noSchedule.append(key) }
+        if unschedulable { noSchedule.append(TaintKey.unschedulable) }
+        let managed = Set([TaintKey.notReady, TaintKey.unreachable, TaintKey.unschedulable] + byCondition.map(\.1))
         var copy = self
+        copy.taints = taints.filter { t in
+            switch t.effect {
+            case .noSchedule: return !managed.contains(t.key) || noSchedule.contains(t.key)
+            case .noExecute: return !staleNoExecute.contains(t.key)
+            case .preferNoSchedule: return true
+            }
+        }
+        var wanted = noSchedule.map { Taint(key: $0, effect: .noSchedule) }
+        if let noExecute { wanted.append(Taint(key: noExecute, effect: .noExecute)) }
         for taint in wanted where !copy.taints.contains(where: { $0.key == taint.key && $0.effect == taint.effect }) {
             copy.taints.append(taint)
         }

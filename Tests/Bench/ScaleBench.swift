@@ -69,9 +69,9 @@ extension Bench {
         for i in 1...Self.scaleNodes {
             let name = String(format: "node-%04d", i)
             switch i {
-            case 1...50: nodes.append(.init(name: name, taints: [Taint(key: "dedicated", value: "batch", effect: .noSchedule)]))
+            case 1...50: nodes.append(.init(name: name, taints: [.init(key: "dedicated", value: "batch", effect: .noSchedule)]))
             case 51...150: nodes.append(.init(name: name, ready: false))
-            case 151...350: nodes.append(.init(name: name, taints: [Taint(key: "dedicated", value: "slim", effect: .noSchedule)]))
+            case 151...350: nodes.append(.init(name: name, taints: [.init(key: "dedicated", value: "slim", effect: .noSchedule)]))
             default: nodes.append(.init(name: name))
             }
         }

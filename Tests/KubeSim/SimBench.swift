@@ -100,7 +100,7 @@ extension SimCluster {
     }
 
     /// The `controller-revision-hash` the simulated controllers give pods of this template.
-    public static func templateHash(_ template: Value) -> String { SimID.hash(template) }
+    public static func templateHash(_ template: Value) -> String { SimTemplates.hash(template) }
 
     /// Deletes the DaemonSet's pods at once (no grace period); the controller recreates them
     /// Running but not Ready, until `makeReady`.

@@ -113,6 +113,11 @@ public final class SimCluster: @unchecked Sendable {
     var dryRunning = false
     /// Namespaces whose pods, Services or EndpointSlices changed since the slice controller ran.
     var endpointsDirty: Set<String> = []
+    /// Controller re-runs already scheduled (by key), so a pass that asks again adds no timer.
+    var requeueAt: [String: Date] = [:]
+    /// The revision of the last node write, and the one the node lifecycle pass last saw.
+    var nodesWrittenAt = 0
+    var nodesLifecycleAt = -1
 
     /// Requests seen, in order (method and path with query), for tests that check what a client asked.
     public internal(set) var requestLog: [String] = []
@@ -129,12 +134,16 @@ public final class SimCluster: @unchecked Sendable {
     init(options: SimOptions, loop: EventLoop) {
         self.options = options
         self.loop = loop
-        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-            _ = try? createLocked(Self.namespaceResource, namespace: nil, object: .map([
-                "apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": .string(ns)]),
-            ]), manager: "kube-apiserver")
+        // Under the lock: the first write already schedules a controller pass on the loop, which
+        // must not run while the rest of the initial objects are still being stored.
+        withLock {
+            for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+                _ = try? createLocked(Self.namespaceResource, namespace: nil, object: .map([
+                    "apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": .string(ns)]),
+                ]), manager: "kube-apiserver")
+            }
+            installDefaultStorageClass()
         }
-        installDefaultStorageClass()
     }
 
     /// Everything served now: the built-in kinds, then custom resources.
@@ -185,6 +194,8 @@ public final class SimCluster: @unchecked Sendable {
     @discardableResult
     func putLocked(_ r: SimResource, _ object: Value, type: String) -> Value {
         var obj = type == "DELETED" ? object : pruneCustomLocked(r, object)
+        if type != "DELETED" { prepareWorkloadLocked(r, &obj) }
+        if r.name == "nodes" { nodesWrittenAt = revision + 1 }
         if dryRunning { return obj }
         revision += 1
         obj[path: ["metadata", "resourceVersion"]] = .string(String(revision))
@@ -294,7 +305,7 @@ public final class SimCluster: @unchecked Sendable {
             if obj[path: ["spec", "containers"]]?.list.isEmpty ?? true {
                 throw SimError.invalid(r, name, field: "spec.containers")
             }
-        case "deployments", "daemonsets", "statefulsets":
+        case "deployments", "daemonsets", "statefulsets", "replicasets":
             guard let sel = obj[path: ["spec", "selector"]], sel.mapValue != nil else {
                 throw SimError.invalid(r, name, field: "spec.selector")
             }
@@ -337,16 +348,13 @@ public final class SimCluster: @unchecked Sendable {
                 obj[path: ["spec", "clusterIPs"]] = .list([.string(ip)])
             }
             if obj["status"] == nil { obj[path: ["status"]] = .map(["loadBalancer": .map([:])]) }
-        case "deployments", "statefulsets":
+        case "deployments", "statefulsets", "replicasets":
             if obj[path: ["spec", "replicas"]] == nil { obj[path: ["spec", "replicas"]] = 1 }
             if r.name == "statefulsets", obj[path: ["spec", "podManagementPolicy"]] == nil {
                 obj[path: ["spec", "podManagementPolicy"]] = "OrderedReady"
             }
             if obj["status"] == nil { obj[path: ["status"]] = .map([:]) }
         case "daemonsets":
-            if obj[path: ["spec", "updateStrategy"]] == nil {
-                obj[path: ["spec", "updateStrategy"]] = .map(["type": "RollingUpdate", "rollingUpdate": .map(["maxUnavailable": 1, "maxSurge": 0])])
-            }
             if obj["status"] == nil {
                 obj[path: ["status"]] = .map(["currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0])
             }

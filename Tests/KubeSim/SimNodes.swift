@@ -1,18 +1,25 @@
 import OrderedCollections
-import Placement
 import YAML
 
 /// Nodes as kind registers them, plus the node-lifecycle changes tests make (NotReady, cordon,
-/// taints); the lifecycle taints follow the condition like the node lifecycle controller.
+/// taints, pressure). Only what the kubelet and the user set is written here; the lifecycle
+/// taints are the node lifecycle controller's (SimNodeLifecycle), applied before `setNodes`
+/// returns so a test sees the node as the scheduler will.
 extension SimCluster {
     public struct NodeSpec: Sendable {
         public var name: String
         public var labels: [String: String]
-        public var taints: [Taint]
+        /// The taints the user (or kubeadm) set; the lifecycle controller adds its own.
+        public var taints: [SimTaint]
         public var ready: Bool
         public var unschedulable: Bool
-        public init(name: String, labels: [String: String] = [:], taints: [Taint] = [], ready: Bool = true, unschedulable: Bool = false) {
+        /// Condition statuses overriding the kubelet's defaults, e.g. `["Ready": "Unknown"]`
+        /// (unreachable) or `["MemoryPressure": "True"]`.
+        public var conditions: [String: String]
+        public init(name: String, labels: [String: String] = [:], taints: [SimTaint] = [], ready: Bool = true, unschedulable: Bool = false,
+                    conditions: [String: String] = [:]) {
             self.name = name; self.labels = labels; self.taints = taints; self.ready = ready; self.unschedulable = unschedulable
+            self.conditions = conditions
         }
     }
 
@@ -20,13 +27,18 @@ extension SimCluster {
         var labels: [String: String] = ["kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
                                         "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"]
         for (k, v) in n.labels { labels[k] = v }
-        let info = NodeInfo(name: n.name, labels: labels, taints: n.taints, unschedulable: n.unschedulable, ready: n.ready,
-                            conditions: ["Ready": n.ready ? "True" : "False"]).withLifecycleTaints()
-        let taints = info.taints.map { t -> Value in .map(["key": .string(t.key), "value": .string(t.value), "effect": .string(t.effect.rawValue)]).filteringEmptyValue() }
+        let taints = n.taints.map(\.json)
         let now = SimTime.rfc3339()
         func cond(_ type: String, _ status: String, _ reason: String, _ message: String) -> Value {
-            .map(["type": .string(type), "status": .string(status), "lastHeartbeatTime": .string(now), "lastTransitionTime": .string(now),
-                  "reason": .string(reason), "message": .string(message)])
+            let status = n.conditions[type] ?? status
+            return .map(["type": .string(type), "status": .string(status), "lastHeartbeatTime": .string(now), "lastTransitionTime": .string(now),
+                         "reason": .string(reason), "message": .string(message)])
+        }
+        let readyCondition: Value
+        switch n.conditions["Ready"] ?? (n.ready ? "True" : "False") {
+        case "True": readyCondition = cond("Ready", "True", "KubeletReady", "kubelet is posting ready status")
+        case "Unknown": readyCondition = cond("Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
+        default: readyCondition = cond("Ready", "False", "KubeletNotReady", "container runtime network not ready")
         }
         var spec: OrderedDictionary<String, Value> = ["podCIDR": .string("10.244.\(index % 250).0/24")]
         if n.unschedulable { spec["unschedulable"] = true }
@@ -38,12 +50,13 @@ extension SimCluster {
             "status": .map([
                 "capacity": .map(["cpu": "8", "memory": "16318508Ki", "pods": "110", "ephemeral-storage": "102626232Ki"]),
                 "allocatable": .map(["cpu": "8", "memory": "16318508Ki", "pods": "110", "ephemeral-storage": "102626232Ki"]),
-                "conditions": .list([
+                "conditions": .list((n.conditions["NetworkUnavailable"] == nil ? [] : [
+                    cond("NetworkUnavailable", "True", "NoRouteCreated", "Node created without a route"),
+                ]) + [
                     cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
                     cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
                     cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                    n.ready ? cond("Ready", "True", "KubeletReady", "kubelet is posting ready status")
-                            : cond("Ready", "False", "KubeletNotReady", "container runtime network not ready"),
+                    readyCondition,
                 ]),
                 "addresses": .list([.map(["type": "InternalIP", "address": .string("172.18.\(index / 250).\(index % 250 + 2)")]),
                                     .map(["type": "Hostname", "address": .string(n.name)])]),
@@ -68,19 +81,12 @@ extension SimCluster {
                     _ = try? createLocked(r, namespace: nil, object: Self.nodeObject(n, index: i), manager: "kubelet")
                 }
             }
+            nodeLifecycleLocked()
         }
     }
 
     /// `count` Ready worker nodes named like kind's (`sim-worker`, `sim-worker2`, ...).
     public func addWorkers(_ count: Int, prefix: String = "sim-worker") {
         setNodes((0..<count).map { NodeSpec(name: $0 == 0 ? prefix : "\(prefix)\($0 + 1)") })
-    }
-}
-
-extension Value {
-    func filteringEmptyValue() -> Value {
-        guard case .map(var m) = self else { return self }
-        if m["value"] == .string("") { m.removeValue(forKey: "value") }
-        return .map(m)
     }
 }

@@ -201,6 +201,9 @@ extension SimCluster {
                     let (obj, created) = try withLock { try applyLocked(r, namespace: namespace, name: n, patch: patch, manager: manager, force: force) }
                     return .json(obj, code: created ? 201 : 200)
                 }
+                if ct.hasPrefix("application/json-patch+json") {
+                    return .json(try withLock { try jsonPatchLocked(r, namespace: namespace, name: n, patch: patch) })
+                }
                 if ct.hasPrefix("application/merge-patch+json") || ct.hasPrefix("application/strategic-merge-patch+json") {
                     let strategic = ct.hasPrefix("application/strategic-merge-patch+json")
                     return .json(try withLock { try mergePatchLocked(r, namespace: namespace, name: n, patch: patch, manager: req.query["fieldManager"] ?? "kubectl", strategic: strategic) })
@@ -255,7 +258,7 @@ extension SimCluster {
         if (req.headers["content-type"] ?? "").hasPrefix("application/vnd.kubernetes.protobuf") { return try SimProtobuf.decode(req.body) }
         let text = String(decoding: req.body, as: UTF8.self)
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
-        if trimmed.hasPrefix("{") {
+        if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
             do { return try Value(jsonBytes: req.body) } catch { throw SimError.badRequest("error decoding JSON: \(error)") }
         }
         do { return try YAML.load(text, file: "request") } catch { throw SimError.badRequest("error decoding YAML: \(error)") }

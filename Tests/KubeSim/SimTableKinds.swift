@@ -24,6 +24,14 @@ extension SimTable {
             return [name, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
         case "storageclasses":
             return [name, col("Provisioner"), col("ReclaimPolicy"), col("VolumeBindingMode"), col("AllowVolumeExpansion"), ageCol]
+        case "replicasets":
+            return [name, col("Desired", "integer", "Number of desired pods"), col("Current", "integer", "Number of actual replicas"),
+                    col("Ready", "integer", "The number of ready replicas for this replica set."), ageCol,
+                    col("Containers", priority: 1, "Names of each container in the template."),
+                    col("Images", priority: 1, "Images referenced by each container in the template."),
+                    col("Selector", priority: 1, "Selector is a label query over pods that should match the replica count.")]
+        case "controllerrevisions":
+            return [name, col("Controller"), col("Revision", "integer"), ageCol]
         default:
             return nil
         }
@@ -69,6 +77,20 @@ extension SimTable {
             let shown = addrs.prefix(3).joined(separator: ",") + (addrs.count > 3 ? " + \(addrs.count - 3) more..." : "")
             return [name, s(["addressType"]), .string(ports.isEmpty ? "<unset>" : ports.joined(separator: ",")),
                     .string(addrs.isEmpty ? "<unset>" : shown), ageText]
+        case "replicasets":
+            let containers = o[path: ["spec", "template", "spec", "containers"]]?.list ?? []
+            let selector = (o[path: ["spec", "selector", "matchLabels"]]?.stringMap ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            return [name, .int(o[path: ["spec", "replicas"]]?.intValue ?? 1), .int(o[path: ["status", "replicas"]]?.intValue ?? 0),
+                    .int(o[path: ["status", "readyReplicas"]]?.intValue ?? 0), ageText,
+                    .string(containers.compactMap { $0["name"]?.str }.joined(separator: ",")),
+                    .string(containers.compactMap { $0["image"]?.str }.joined(separator: ",")), .string(selector.joined(separator: ","))]
+        case "controllerrevisions":
+            let owner = (o[path: ["metadata", "ownerReferences"]]?.list ?? []).first { $0["controller"]?.boolValue == true }
+            let controller = owner.map { ref -> String in
+                let group = (ref["apiVersion"]?.str ?? "").split(separator: "/").dropLast().first.map { ".\($0)" } ?? ""
+                return "\((ref["kind"]?.str ?? "").lowercased())\(group)/\(ref["name"]?.str ?? "")"
+            } ?? "<none>"
+            return [name, .string(controller), .int(o["revision"]?.intValue ?? 0), ageText]
         case "storageclasses":
             let def = o[path: ["metadata", "annotations", "storageclass.kubernetes.io/is-default-class"]]?.str == "true"
             return [.string((name.str ?? "") + (def ? " (default)" : "")), s(["provisioner"]), s(["reclaimPolicy"], "Delete"),

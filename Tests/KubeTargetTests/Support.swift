@@ -79,7 +79,7 @@ func withKindShapedCluster<T>(_ body: (KubeSimServer, String) async throws -> T)
     let server = try await KubeSimServer.start()
     server.cluster.setNodes([
         .init(name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
-              taints: [Taint(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
+              taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
         .init(name: "slim-cluster-worker"),
         .init(name: "slim-cluster-worker2"),
     ])

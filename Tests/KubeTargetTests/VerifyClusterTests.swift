@@ -91,7 +91,7 @@ import YAML
         try await withKindShapedCluster { server, kubeconfig in
             let state = tempDir()
             try await deploy(kubeconfig, state: state)
-            server.cluster.setNodes([.init(name: "slim-cluster-worker3", taints: [Taint(key: "dedicated", value: "gpu", effect: .noSchedule)])])
+            server.cluster.setNodes([.init(name: "slim-cluster-worker3", taints: [.init(key: "dedicated", value: "gpu", effect: .noSchedule)])])
             server.cluster.setNodes([.init(name: "slim-cluster-worker2", ready: false)])
             let (code, out) = try await verify(state: state, kubeconfig: kubeconfig)
             // No pod is owed to either node: verify holds, and says why.

@@ -11,7 +11,7 @@ import YAML
 
     @Test func planPreviewsPlacementOnTheLiveNodesWithoutWriting() async throws {
         try await withKindShapedCluster { server, kubeconfig in
-            server.cluster.setNodes([.init(name: "slim-cluster-worker3", taints: [Taint(key: "dedicated", value: "gpu", effect: .noSchedule)])])
+            server.cluster.setNodes([.init(name: "slim-cluster-worker3", taints: [.init(key: "dedicated", value: "gpu", effect: .noSchedule)])])
             let state = tempDir()
             server.cluster.clearRequestLog()
             let (code, out) = try await slimctl(["plan", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)

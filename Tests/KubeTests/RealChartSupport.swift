@@ -116,7 +116,7 @@ func withHelm<T>(_ body: (HelmSession) async throws -> T) async throws -> T {
     try await withCluster { server, client, kubeconfig in
         server.cluster.setNodes([
             .init(name: "sim-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
-                  taints: [Taint(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
+                  taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
             .init(name: "sim-worker"), .init(name: "sim-worker2"),
         ])
         chmod(kubeconfig, 0o600)

@@ -11,7 +11,7 @@ struct SimulatorTests {
         try await withCluster { server, client, _ in
             server.cluster.setNodes([
                 .init(name: "a", labels: ["slim": "yes"]),
-                .init(name: "b", labels: ["slim": "yes"], taints: [Taint(key: "dedicated", value: "db", effect: .noSchedule)]),
+                .init(name: "b", labels: ["slim": "yes"], taints: [.init(key: "dedicated", value: "db", effect: .noSchedule)]),
                 .init(name: "c", labels: ["slim": "yes"], ready: false),
                 .init(name: "d"),
                 .init(name: "e", labels: ["slim": "yes"], unschedulable: true),

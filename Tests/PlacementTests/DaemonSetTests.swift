@@ -153,6 +153,24 @@ func controllerTolerations(_ c: ControllerTaintCase) {
     #expect(!decision(tainted).shouldRun)
 }
 
+/// Found by the simulator differential test: the lifecycle controller owns its taint keys both
+/// ways, so such taints set by hand on a healthy node do not last, and a DaemonSet pod runs there.
+@Test func lifecycleTaintsTheNodeStateDoesNotJustifyAreRemoved() {
+    let handSet = [Taint(key: TaintKey.notReady, value: "a", effect: .noSchedule), Taint(key: TaintKey.networkUnavailable, effect: .noSchedule),
+                   Taint(key: TaintKey.unschedulable, effect: .noSchedule), Taint(key: TaintKey.unreachable, effect: .noExecute),
+                   Taint(key: TaintKey.memoryPressure, effect: .noExecute), Taint(key: TaintKey.diskPressure, effect: .preferNoSchedule),
+                   Taint(key: "dedicated", effect: .noSchedule)]
+    let healthy = NodeInfo(name: "w", taints: handSet, conditions: ["Ready": "True"]).withLifecycleTaints()
+    #expect(healthy.taints == [Taint(key: TaintKey.memoryPressure, effect: .noExecute), Taint(key: TaintKey.diskPressure, effect: .preferNoSchedule),
+                               Taint(key: "dedicated", effect: .noSchedule)])
+    #expect(decision(NodeInfo(name: "w", taints: [Taint(key: TaintKey.notReady, effect: .noSchedule)]).withLifecycleTaints()).shouldRun)
+
+    // NotReady: the unreachable NoExecute taint gives way to not-ready's; a justified taint keeps its value.
+    let notReady = NodeInfo(name: "n", taints: [Taint(key: TaintKey.unreachable, effect: .noExecute), Taint(key: TaintKey.notReady, value: "x", effect: .noSchedule)],
+                            ready: false, conditions: ["Ready": "False"]).withLifecycleTaints()
+    #expect(notReady.taints == [Taint(key: TaintKey.notReady, value: "x", effect: .noSchedule), Taint(key: TaintKey.notReady, effect: .noExecute)])
+}
+
 @Test func everyReasonIsListedNotJustTheFirst() {
     let node = NodeInfo(name: "n", labels: ["zone": "c"],
                         taints: [Taint(key: "a", effect: .noSchedule), Taint(key: "b", value: "1", effect: .noExecute)])

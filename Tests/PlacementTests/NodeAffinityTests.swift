@@ -28,7 +28,6 @@ let requirementCases: [RequirementCase] = [
     .init(requirement: req("gpu", .doesNotExist), labels: ["gpu": "true"], matches: false),
     .init(requirement: req("cores", .gt, ["4"]), labels: ["cores": "8"], matches: true),
     .init(requirement: req("cores", .gt, ["4"]), labels: ["cores": "4"], matches: false),
-    .init(requirement: req("cores", .gt, ["-2"]), labels: ["cores": "-1"], matches: true),
     .init(requirement: req("cores", .gt, ["4"]), labels: ["cores": "+5"], matches: true),
     .init(requirement: req("cores", .gt, ["4"]), labels: ["cores": "many"], matches: false),
     .init(requirement: req("cores", .gt, ["4"]), labels: ["cores": "8.5"], matches: false),
@@ -63,6 +62,12 @@ let invalidCases: [InvalidCase] = [
     .init(requirement: req("cores", .gt, ["four"]), asField: false),
     .init(requirement: req("cores", .lt, ["1", "2"]), asField: false),
     .init(requirement: req("zone", NodeSelectorOperator(rawValue: "Matches"), ["a"]), asField: false),
+    // Found by the simulator differential test: `labels.NewRequirement` also checks the key and
+    // every value's label syntax, so a negative bound (not a label value) fails its term.
+    .init(requirement: req("cores", .gt, ["-2"]), asField: false),
+    .init(requirement: req("cores", .lt, ["+9"]), asField: false),
+    .init(requirement: req("zone", .notIn, ["not a value"]), asField: false),
+    .init(requirement: req("bad key", .doesNotExist), asField: false),
     .init(requirement: req("metadata.name", .in, ["a", "b"]), asField: true),
     .init(requirement: req("metadata.name", .exists), asField: true),
 ]
