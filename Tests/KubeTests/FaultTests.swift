@@ -101,7 +101,8 @@ struct FaultTests {
                     return seen.lines
                 }
                 group.addTask {
-                    try await Task.sleep(nanoseconds: 20_000_000_000)
+                    // A deadline for a hung watch, far above what a busy machine needs.
+                    try await Task.sleep(nanoseconds: 120_000_000_000)
                     throw KubeError(kind: .timeout, message: "watch saw only \(seen.lines)")
                 }
                 try await until { server.cluster.watcherCount > 0 }

@@ -83,7 +83,7 @@ func waitFor(_ client: KubeClient, apiVersion: String, kind: String, name: Strin
 
 /// Waits (polling, test support only) until `done` holds, for at most 20 s.
 func until(_ done: () -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(20)
+    let deadline = Date().addingTimeInterval(60)
     while !done() {
         guard Date() < deadline else { throw KubeError(kind: .timeout, message: "condition never held") }
         try await Task.sleep(nanoseconds: 10_000_000)
