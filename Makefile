@@ -1,10 +1,10 @@
 # The two commands the README promises: `make demo` and `make test`. Both install what they need.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libcurl4-openssl-dev pkg-config python3-venv openssl docker-registry
+APT_PACKAGES := libyaml-dev libcurl4-openssl-dev pkg-config python3-venv openssl docker-registry iproute2
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all build deps tools test demo bench fuzz clean
+.PHONY: all build deps tools test demo bench fuzz e2e clean
 
 all: build
 
@@ -58,3 +58,12 @@ bench: tools
 
 clean:
 	rm -rf .build .build-fuzz .tools .slimctl
+
+# The cluster path end to end: the real slimctl, helm and released charts against the simulated
+# cluster whose kubelet runs real SLIM nodes and the real example apps (root: network
+# namespaces per pod). `make test` runs it too.
+E2E_STRATEGIES ?=
+e2e: tools
+	$(SWIFT) build --product slimctl
+	$(SWIFT) build --product slimctl-e2e
+	.build/debug/slimctl-e2e $(E2E_STRATEGIES)

@@ -41,7 +41,7 @@ let package = Package(
 
         // Test support: a simulated kube-apiserver (the only stand-in the project allows).
         .target(name: "KubeSim", dependencies: [
-            "YAML",
+            "YAML", "Tools", .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -58,6 +58,9 @@ let package = Package(
         .executableTarget(name: "slimctl-bench", dependencies: [
             "KubeSim", "TestCharts", "YAML", "Placement", "Tools", .product(name: "OrderedCollections", package: "swift-collections"),
         ], path: "Tests/Bench"),
+
+        // `make e2e`: slimctl ci on the simulated cluster whose kubelet runs real SLIM and the real apps.
+        .executableTarget(name: "slimctl-e2e", dependencies: ["KubeSim", "TestCharts", "Local", "Tools"], path: "Tests/E2E"),
 
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ToolsTests", dependencies: ["Tools"]),

@@ -25,6 +25,9 @@ public struct SimOptions: Sendable {
     /// kube-apiserver announces since the HTTP/2 rapid-reset fixes (CVE-2023-44487). A client
     /// following more streams than that must spread them over several connections.
     public var http2MaxConcurrentStreams: Int = 100
+    /// Set: the kubelet runs real processes in per-pod network namespaces (see SimRuntime);
+    /// nil: it plays pods through their phases without running anything.
+    public var runtime: SimRuntime?
     public init() {}
 }
 
@@ -103,6 +106,8 @@ public final class SimCluster: @unchecked Sendable {
     var podLogs: [String: [String: [LogLine]]] = [:]
     var previousLogs: [String: [String: [LogLine]]] = [:]
     var podTimers: [String: Scheduled<Void>] = [:]
+    /// Pods the process-running kubelet runs, by uid (see SimRealKubelet).
+    var realPods: [String: RealPod] = [:]
     var reconcileScheduled = false
     /// Sorted all-namespace lists by resource, valid while `revision` is unchanged (see SimListCache).
     var listCache: [SimResource: SortedList] = [:]
@@ -373,6 +378,25 @@ public final class SimCluster: @unchecked Sendable {
     func deleteLocked(_ r: SimResource, namespace: String?, name: String, propagation: String?, gracePeriod: Int?) throws -> Value {
         var obj = try getLocked(r, namespace: r.namespaced ? namespace : nil, name: name)
         let uid = obj[path: ["metadata", "uid"]]?.str ?? ""
+        if r.name == "pods", options.runtime != nil, !dryRunning {
+            if gracePeriod == 0 {
+                terminateRealPod(uid: uid, grace: 0)
+                removeLocked(r, obj, propagation: propagation)
+                return obj
+            }
+            if obj[path: ["metadata", "deletionTimestamp"]] == nil {
+                let grace = gracePeriod ?? Int(obj[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30)
+                obj[path: ["metadata", "deletionTimestamp"]] = .string(SimTime.rfc3339())
+                obj[path: ["metadata", "deletionGracePeriodSeconds"]] = .int(Int64(grace))
+                obj = putLocked(r, obj, type: "MODIFIED")
+                if realPods[uid] != nil {
+                    terminateRealPod(uid: uid, grace: grace)
+                } else {
+                    removeLocked(r, obj, propagation: propagation)
+                }
+            }
+            return obj
+        }
         if r.name == "pods", gracePeriod != 0, options.terminationDelay > 0, !dryRunning {
             if obj[path: ["metadata", "deletionTimestamp"]] == nil {
                 obj[path: ["metadata", "deletionTimestamp"]] = .string(SimTime.rfc3339())

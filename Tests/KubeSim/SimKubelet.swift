@@ -21,6 +21,7 @@ extension SimCluster {
 
     /// Starts the lifecycle of every scheduled pod the kubelet has not seen yet.
     func kubeletSync() {
+        if options.runtime != nil { return realKubeletSync() }
         for pod in allLocked(Self.res("pods"), namespace: nil) {
             guard let uid = pod[path: ["metadata", "uid"]]?.str, podTimers[uid] == nil, podLogs[uid] == nil,
                   let node = pod[path: ["spec", "nodeName"]]?.str, !node.isEmpty, !Self.isTerminating(pod) else { continue }
@@ -36,6 +37,7 @@ extension SimCluster {
     }
 
     func kubeletForget(uid: String) {
+        forgetRealPod(uid: uid)
         podTimers.removeValue(forKey: uid)?.cancel()
         podLogs.removeValue(forKey: uid)
         previousLogs.removeValue(forKey: uid)

@@ -61,7 +61,7 @@ public struct SimPKI: Sendable {
     public static func generate() throws -> SimPKI {
         let dir = NSTemporaryDirectory() + "kubesim-pki-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let ext = "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default\nextendedKeyUsage=serverAuth\n"
+        let ext = "subjectAltName=IP:127.0.0.1,IP:198.18.0.1,IP:198.18.1.1,IP:198.18.2.1,IP:198.18.3.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default\nextendedKeyUsage=serverAuth\n"
         try ext.write(toFile: dir + "/server.ext", atomically: true, encoding: .utf8)
         try "extendedKeyUsage=clientAuth\n".write(toFile: dir + "/client.ext", atomically: true, encoding: .utf8)
         let steps: [[String]] = [

@@ -70,9 +70,15 @@ public final class KubeSimServer: Sendable {
                         }
                     })
             }
-        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        // With a process-running kubelet, pods reach the server on their bridge's gateway.
+        let channel = try await bootstrap.bind(host: options.runtime == nil ? "127.0.0.1" : "0.0.0.0", port: 0).get()
         let port = channel.localAddress?.port ?? 0
         portBox.set(port)
+        if let rt = options.runtime {
+            rt.apiCA = pki.caCert
+            rt.apiPort = port
+            try rt.network.start()
+        }
         return KubeSimServer(cluster: cluster, port: port, pki: pki, group: group, channel: channel)
     }
 
@@ -81,6 +87,7 @@ public final class KubeSimServer: Sendable {
     }
 
     public func shutdown() async {
+        cluster.stopRealPods()
         cluster.dropWatches()
         try? await channel.close()
         try? await group.shutdownGracefully()

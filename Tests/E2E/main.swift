@@ -1,0 +1,112 @@
+import Foundation
+import KubeSim
+import Local
+import TestCharts
+import Tools
+
+/// `make e2e`: the real slimctl, helm and charts against the simulated cluster whose kubelet
+/// runs real SLIM nodes and the real example apps. Starts the OCI registry with the released
+/// charts, the cluster (kind-shaped: a tainted control-plane and two workers), and runs
+/// `slimctl ci <strategy> --target cluster` for each strategy named (default: daemonset and
+/// statefulset), printing slimctl's own output. Exit 0 only when every run passed with all its
+/// messages counted from the receivers' real logs.
+@main
+struct E2E {
+    static let root = RealCharts.root
+
+    static func main() async {
+        var strategies = Array(CommandLine.arguments.dropFirst())
+        if strategies.isEmpty { strategies = ["daemonset", "statefulset"] }
+        do {
+            let failed = try await run(strategies)
+            exit(failed.isEmpty ? 0 : 1)
+        } catch {
+            say("\(error)")
+            exit(1)
+        }
+    }
+
+    /// Unbuffered: `make` shows each line as it happens.
+    static func emit(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
+    static func say(_ s: String) { emit("e2e: \(s)\n") }
+
+    /// The image table: SLIM's image runs the node through the bindings carrying that SLIM
+    /// release's data plane; the test-apps image's console scripts come from a venv with that
+    /// bindings version; SPIRE and the controller are inert.
+    static func images(venvs: [String: String], nodeScript: String) -> SimImageTable {
+        var t = SimImageTable()
+        for (release, bindings) in SimImageTable.slimBindingsForRelease {
+            if let venv = venvs[bindings] { t.exact["ghcr.io/agntcy/slim:\(release)"] = .slimNode(venv: venv, nodeScript: nodeScript) }
+        }
+        for (version, venv) in venvs { t.exact["slimctl/slim-test-apps:\(version)"] = .pythonApps(venv: venv) }
+        t.prefixes = SimImageTable.inertRepositories.map { ($0.0, .inert($0.1)) }
+        return t
+    }
+
+    static func run(_ strategies: [String]) async throws -> [String] {
+        let slimctl = ProcessInfo.processInfo.environment["SLIMCTL_BINARY"] ?? "\(root)/.build/debug/slimctl"
+        let helm = "\(root)/.tools/bin/helm"
+        for tool in [slimctl, helm] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw E2EFailure(description: "\(tool) not found: run `make e2e` (it builds slimctl and fetches helm)")
+        }
+        var venvs: [String: String] = [:]
+        for version in ["2.2.0", "1.4.1"] {
+            let rt = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "\(root)/runtime/slim_node.py", version: version)
+            try await rt.ensure { say($0) }
+            venvs[version] = rt.venv
+        }
+        say("starting the OCI registry with the released charts")
+        let registry = try await ChartRegistry.start(helm: helm)
+        defer { registry.stop() }
+        var options = SimOptions()
+        let runtime = SimRuntime(images: images(venvs: venvs, nodeScript: "\(root)/runtime/slim_node.py"))
+        if let b = ProcessInfo.processInfo.environment["KUBESIM_BACKOFF"].flatMap(Double.init) { runtime.backOffBase = b }
+        options.runtime = runtime
+        var failed: [String] = []
+        for strategy in strategies {
+            say("starting the simulated cluster (real processes per pod, network namespaces on \(runtime.network.gateway)/24)")
+            let server = try await KubeSimServer.start(options: options)
+            server.cluster.setNodes([
+                .init(name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
+                      taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
+                .init(name: "slim-cluster-worker"),
+                .init(name: "slim-cluster-worker2"),
+            ])
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-e2e-\(UUID().uuidString.prefix(8))").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try server.kubeconfig().write(toFile: "\(dir)/kubeconfig", atomically: true, encoding: .utf8)
+            chmod("\(dir)/kubeconfig", 0o600)
+            var env = ProcessInfo.processInfo.environment
+            env["KUBECONFIG"] = "\(dir)/kubeconfig"
+            env["SLIMCTL_STATE_DIR"] = "\(dir)/state"
+            env["SLIMCTL_HOME"] = root
+            env["PATH"] = "\(root)/.tools/bin:" + (env["PATH"] ?? "/usr/bin:/bin")
+            env["HOME"] = dir
+            let argv = [slimctl, "ci", strategy, "--target", "cluster", "--report", "json=\(dir)/report.json"] + registry.slimctlArgs
+            say("$ slimctl \(argv.dropFirst().joined(separator: " "))")
+            let code = try await Spawn.run(argv, environment: env, log: "\(dir)/ci.log", timeout: .seconds(900))
+            let out = (try? String(contentsOfFile: "\(dir)/ci.log", encoding: .utf8)) ?? ""
+            emit(out.hasSuffix("\n") ? out : out + "\n")
+            let verdict = check(report: "\(dir)/report.json", code: code)
+            say("\(strategy): \(verdict ?? "PASSED")")
+            if verdict != nil { failed.append(strategy) }
+            await server.shutdown()
+        }
+        say(failed.isEmpty ? "all passed: \(strategies.joined(separator: ", "))" : "FAILED: \(failed.joined(separator: ", "))")
+        return failed
+    }
+
+    /// nil when the run passed with every message counted; otherwise why not.
+    static func check(report path: String, code: Int32) -> String? {
+        guard code == 0 else { return "slimctl ci exited \(code)" }
+        guard let data = FileManager.default.contents(atPath: path),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "no JSON report at \(path)" }
+        guard json["result"] as? String == "passed" else { return "report says \(json["result"] ?? "nothing")" }
+        let cases = json["cases"] as? [[String: Any]] ?? []
+        let tests = cases.filter { $0["group"] as? String == "test" }
+        guard !tests.isEmpty, tests.allSatisfy({ $0["status"] as? String == "passed" }) else { return "no passing message test in the report" }
+        return nil
+    }
+}
+
+struct E2EFailure: Error, CustomStringConvertible { let description: String }
