@@ -108,6 +108,11 @@ public final class SimCluster: @unchecked Sendable {
     var podTimers: [String: Scheduled<Void>] = [:]
     /// Pods the process-running kubelet runs, by uid (see SimRealKubelet).
     var realPods: [String: RealPod] = [:]
+    /// Recorded events by what they say and about whom (see recordEvent).
+    var eventKeys: [String: String] = [:]
+    /// Which endpoint each pod's Service names resolve to, as they change ("ns/pod: svc.ns →
+    /// endpoint pod (ip, node)"), for reports of what talked to what.
+    public internal(set) var serviceRoutes: [String] = []
     var reconcileScheduled = false
     /// Sorted all-namespace lists by resource, valid while `revision` is unchanged (see SimListCache).
     var listCache: [SimResource: SortedList] = [:]

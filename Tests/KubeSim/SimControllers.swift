@@ -192,9 +192,20 @@ extension SimCluster {
         let ns = obj[path: ["metadata", "namespace"]]?.str ?? "default"
         let name = obj[path: ["metadata", "name"]]?.str ?? ""
         let now = SimTime.rfc3339()
+        // The event recorder's correlator: a repeat of the same event about the same object
+        // bumps `count` and `lastTimestamp` of the one already recorded.
+        let key = [ns, obj[path: ["metadata", "uid"]]?.str ?? name, reason, message, component, type].joined(separator: "\u{1}")
+        if let existing = eventKeys[key], var e = objects[Self.res("events")]?[ns]?[existing] {
+            e[path: ["count"]] = .int((e["count"]?.intValue ?? 1) + 1)
+            e[path: ["lastTimestamp"]] = .string(now)
+            updateLocked(Self.res("events"), e)
+            return
+        }
+        let eventName = "\(name).\(String(UInt64.random(in: 0..<UInt64.max), radix: 16))"
+        eventKeys[key] = eventName
         let event: Value = .map([
             "apiVersion": "v1", "kind": "Event",
-            "metadata": .map(["name": .string("\(name).\(String(UInt64.random(in: 0..<UInt64.max), radix: 16))"), "namespace": .string(ns)]),
+            "metadata": .map(["name": .string(eventName), "namespace": .string(ns)]),
             "involvedObject": .map(["kind": .string(kind), "namespace": .string(ns), "name": .string(name),
                                     "uid": obj[path: ["metadata", "uid"]] ?? .null,
                                     "apiVersion": obj["apiVersion"] ?? .null,

@@ -19,6 +19,10 @@ public enum SimImage: Sendable, Equatable {
     /// An image that cannot run here (SPIRE's server and agent, SLIM's controller): its pods go
     /// Ready without a process, and an `Inert` event on each pod says so.
     case inert(String)
+    /// SPIRE's server, inert like the rest of SPIRE, but with the one effect other pods wait
+    /// for: its BundlePublisher `k8s_configmap` plugin publishes the trust bundle into the
+    /// ConfigMap its config names (the agents mount it). The bundle holds the simulator's CA.
+    case spireServer
 }
 
 /// The image table: exact references first, then repository prefixes; anything else cannot be
@@ -44,6 +48,7 @@ public struct SimImageTable: Sendable {
     /// The images of SPIRE (server, agent, CSI driver, controller manager, helpers) and SLIM's
     /// controller: none can run in this sandbox.
     public static let inertRepositories: [(String, String)] = [
+        ("ghcr.io/spiffe/spire-server", "SPIRE cannot run here"),
         ("ghcr.io/agntcy/slim/control-plane", "the SLIM controller image (Go) cannot run here"),
         ("ghcr.io/spiffe/", "SPIRE cannot run here"),
         ("cgr.dev/chainguard/", "SPIRE's helper images cannot run here"),

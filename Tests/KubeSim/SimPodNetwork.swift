@@ -94,6 +94,9 @@ public final class SimPodNetwork: @unchecked Sendable {
     }
 
     func removeNamespace(_ name: String) {
+        // Processes a killed run left in the namespace go with it.
+        let pids = ((try? ip(["netns", "pids", name], allowFailure: true)) ?? "").split(separator: "\n").compactMap { Int32($0) }
+        for pid in pids { kill(pid, SIGKILL) }
         _ = try? ip(["netns", "del", name], allowFailure: true)
         try? FileManager.default.removeItem(atPath: "/etc/netns/\(name)")
     }

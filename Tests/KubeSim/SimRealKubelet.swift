@@ -135,7 +135,15 @@ extension SimCluster {
         rt.network.writeHosts(uid: rp.uid, rp.hosts)
         for i in rp.containers.indices {
             guard let kind = rp.containers[i].kind else { continue }
-            if case .inert(let why) = kind {
+            var inertWhy: String?
+            switch kind {
+            case .inert(let why): inertWhy = why
+            case .spireServer:
+                inertWhy = "SPIRE cannot run here"
+                publishSpireBundle(rp, pod: pod)
+            default: break
+            }
+            if let why = inertWhy {
                 let now = SimTime.rfc3339()
                 rp.containers[i].waiting = nil
                 rp.containers[i].startedAt = now
@@ -530,5 +538,44 @@ extension SimCluster {
         let line = String(decoding: buf[0..<n], as: UTF8.self)
         let parts = line.split(separator: " ")
         return parts.count > 1 ? Int(parts[1]) : nil
+    }
+}
+
+extension SimCluster {
+    /// What an inert SPIRE server still does that other pods depend on: its `k8s_configmap`
+    /// BundlePublisher writes the trust bundle (SPIFFE format) into the ConfigMap its config
+    /// names. Read from the server's own config file in the pod's ConfigMap volumes.
+    func publishSpireBundle(_ rp: RealPod, pod: Value) {
+        let fm = FileManager.default
+        var targets: [(ns: String, name: String, key: String)] = []
+        let volumes = "\(rp.dir)/volumes"
+        for vol in (try? fm.contentsOfDirectory(atPath: volumes)) ?? [] {
+            for file in (try? fm.contentsOfDirectory(atPath: "\(volumes)/\(vol)")) ?? [] where file.hasSuffix(".conf") {
+                guard let data = fm.contents(atPath: "\(volumes)/\(vol)/\(file)"),
+                      let conf = try? Value(jsonBytes: Array(data)) else { continue }
+                for publisher in conf[path: ["plugins", "BundlePublisher"]]?.list ?? [] {
+                    for cluster in publisher[path: ["k8s_configmap", "plugin_data", "clusters"]]?.list ?? [] {
+                        for (_, c) in cluster.mapValue ?? [:] {
+                            if let ns = c["namespace"]?.str, let name = c["configmap_name"]?.str {
+                                targets.append((ns, name, c["configmap_key"]?.str ?? "bundle"))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let der = (runtime?.apiCA ?? "").split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        let bundle = "{\"keys\":[{\"use\":\"x509-svid\",\"kty\":\"RSA\",\"x5c\":[\"\(der)\"]}],\"spiffe_sequence\":1}"
+        for t in targets {
+            let cm: Value = .map(["apiVersion": "v1", "kind": "ConfigMap",
+                                  "metadata": .map(["name": .string(t.name), "namespace": .string(t.ns)]),
+                                  "data": .map([t.key: .string(bundle)])])
+            if objects[Self.res("configmaps")]?[t.ns]?[t.name] == nil {
+                _ = try? createLocked(Self.res("configmaps"), namespace: t.ns, object: cm, manager: "spire-server")
+            }
+            recordEvent(about: pod, kind: "Pod", reason: "Inert",
+                        message: "simulated kubelet: the inert SPIRE server published a trust bundle (the simulator's CA) to ConfigMap \(t.ns)/\(t.name), as its k8s_configmap BundlePublisher would",
+                        component: "kubelet")
+        }
     }
 }

@@ -53,6 +53,8 @@ extension SimCluster {
             guard !ready.isEmpty else { continue }
             let pick = ready[Int(Self.fnv(uid + "/" + sns + "/" + sname) % UInt64(ready.count))]
             lines.append("\(pick.ip)\t" + names.joined(separator: " "))
+            let route = "\(ns)/\(name): \(sname).\(sns) → \(pick.name) (\(pick.ip), node \(pick.node))"
+            if serviceRoutes.last(where: { $0.hasPrefix("\(ns)/\(name): \(sname).\(sns) ") }) != route { serviceRoutes.append(route) }
         }
         return lines.joined(separator: "\n") + "\n"
     }
