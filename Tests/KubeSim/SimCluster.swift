@@ -329,6 +329,8 @@ public final class SimCluster: @unchecked Sendable {
             }
         default: try admitValidate(r, obj)
         }
+        let fieldErrors = builtinFieldErrors(r, obj)
+        if !fieldErrors.isEmpty { throw SimError.invalid(r, name, fieldErrors) }
         // RBAC objects take any path segment as a name (`system:controller:...`).
         if r.group == "rbac.authorization.k8s.io" {
             if name == "." || name == ".." || name.contains("/") || name.contains("%") {

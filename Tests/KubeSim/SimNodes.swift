@@ -60,7 +60,7 @@ extension SimCluster {
                 ]),
                 "addresses": .list([.map(["type": "InternalIP", "address": .string("172.18.\(index / 250).\(index % 250 + 2)")]),
                                     .map(["type": "Hostname", "address": .string(n.name)])]),
-                "nodeInfo": .map(["kubeletVersion": "v1.31.0", "kubeProxyVersion": "", "osImage": "Debian GNU/Linux 12 (bookworm)",
+                "nodeInfo": .map(["kubeletVersion": .string(SimVersion.gitVersion), "kubeProxyVersion": "", "osImage": "Debian GNU/Linux 12 (bookworm)",
                                   "kernelVersion": "6.1.0", "containerRuntimeVersion": "containerd://1.7.18", "operatingSystem": "linux", "architecture": "amd64"]),
             ]),
         ])

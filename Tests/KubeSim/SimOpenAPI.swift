@@ -90,7 +90,7 @@ enum SimOpenAPI {
             if custom != nil { schemas[objectMetaName] = .map(["type": "object"]) }
             for (p, v) in Self.paths(for: r, prefix: "/" + gvPath(gv), ref: .map(["$ref": .string(refPrefix + name)]), v3: true) { paths[p] = v }
         }
-        return .map(["openapi": "3.0.0", "info": .map(["title": "Kubernetes", "version": "v1.31.0"]),
+        return .map(["openapi": "3.0.0", "info": .map(["title": "Kubernetes", "version": .string(SimVersion.gitVersion)]),
                      "paths": .map(paths), "components": .map(["schemas": .map(schemas)])])
     }
 

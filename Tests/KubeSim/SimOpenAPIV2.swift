@@ -35,7 +35,7 @@ enum SimOpenAPIV2 {
                 paths[p] = swagger2Operations(v)
             }
         }
-        return .map(["swagger": "2.0", "info": .map(["title": "Kubernetes", "version": "v1.31.0"]),
+        return .map(["swagger": "2.0", "info": .map(["title": "Kubernetes", "version": .string(SimVersion.gitVersion)]),
                      "paths": .map(paths), "definitions": .map(definitions)])
     }
 

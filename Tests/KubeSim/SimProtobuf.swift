@@ -5,7 +5,7 @@ import YAML
 /// Request bodies in Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`),
 /// which client-go's typed clients send for built-in types — helm stores its releases in
 /// Secrets that way. The envelope is the magic `k8s\0` and a `runtime.Unknown` (typeMeta, raw);
-/// the simulator decodes the kinds it is sent in that form (Secret, ConfigMap) into the same
+/// the simulator decodes the kinds it is sent in that form (Secret, ConfigMap, Service) into the same
 /// JSON-shaped objects a JSON body gives. Field numbers are those of k8s.io/api's generated.proto.
 enum SimProtobuf {
     static let magic: [UInt8] = [0x6B, 0x38, 0x73, 0x00]
@@ -84,6 +84,64 @@ enum SimProtobuf {
         return .map(m)
     }
 
+    /// core/v1 ServiceSpec: ports = 1, selector = 2, clusterIP = 3, type = 4, externalIPs = 5,
+    /// sessionAffinity = 7, externalName = 10, externalTrafficPolicy = 11, publishNotReadyAddresses
+    /// = 13, ipFamilyPolicy = 17, clusterIPs = 18, ipFamilies = 19, internalTrafficPolicy = 22.
+    static func serviceSpec(_ d: ArraySlice<UInt8>) throws -> Value {
+        var r = Reader(bytes: d)
+        var m: OrderedDictionary<String, Value> = [:]
+        var ports: [Value] = [], selector: OrderedDictionary<String, Value> = [:]
+        var lists: [String: [Value]] = [:]
+        let strings: [Int: String] = [3: "clusterIP", 4: "type", 7: "sessionAffinity", 10: "externalName", 11: "externalTrafficPolicy",
+                                      17: "ipFamilyPolicy", 22: "internalTrafficPolicy"]
+        let stringLists: [Int: String] = [5: "externalIPs", 18: "clusterIPs", 19: "ipFamilies"]
+        while let f = try r.field() {
+            if f.wire == 2 && f.data.isEmpty && f.number != 1 { continue }
+            switch f.number {
+            case 1: ports.append(try servicePort(f.data))
+            case 2: let (k, v) = try entry(f.data); selector[k] = .string(string(v))
+            case 13: if f.value != 0 { m["publishNotReadyAddresses"] = true }
+            default:
+                if let k = strings[f.number] { m[k] = .string(string(f.data)) }
+                else if let k = stringLists[f.number] { lists[k, default: []].append(.string(string(f.data))) }
+            }
+        }
+        if !ports.isEmpty { m["ports"] = .list(ports) }
+        if !selector.isEmpty { m["selector"] = .map(selector) }
+        for (k, v) in lists.sorted(by: { $0.key < $1.key }) { m[k] = .list(v) }
+        return .map(m)
+    }
+
+    /// core/v1 ServicePort: name = 1, protocol = 2, port = 3, targetPort = 4 (IntOrString: type =
+    /// 1, intVal = 2, strVal = 3), nodePort = 5, appProtocol = 6.
+    static func servicePort(_ d: ArraySlice<UInt8>) throws -> Value {
+        var r = Reader(bytes: d)
+        var m: OrderedDictionary<String, Value> = [:]
+        while let f = try r.field() {
+            switch (f.number, f.wire) {
+            case (1, 2) where !f.data.isEmpty: m["name"] = .string(string(f.data))
+            case (2, 2) where !f.data.isEmpty: m["protocol"] = .string(string(f.data))
+            case (6, 2) where !f.data.isEmpty: m["appProtocol"] = .string(string(f.data))
+            case (3, 0): m["port"] = .int(Int64(Int32(truncatingIfNeeded: f.value)))
+            case (5, 0) where f.value != 0: m["nodePort"] = .int(Int64(Int32(truncatingIfNeeded: f.value)))
+            case (4, 2):
+                var t = Reader(bytes: f.data)
+                var isString = false, intVal: Int64 = 0, strVal = ""
+                while let g = try t.field() {
+                    switch g.number {
+                    case 1: isString = g.value == 1
+                    case 2: intVal = Int64(Int32(truncatingIfNeeded: g.value))
+                    case 3: strVal = string(g.data)
+                    default: continue
+                    }
+                }
+                m["targetPort"] = isString ? .string(strVal) : .int(intVal)
+            default: continue
+            }
+        }
+        return .map(m)
+    }
+
     /// Decodes a protobuf request body into a JSON-shaped object.
     static func decode(_ body: [UInt8]) throws -> Value {
         guard body.starts(with: magic) else { throw SimError.badRequest("protobuf body without the k8s magic prefix") }
@@ -129,8 +187,17 @@ enum SimProtobuf {
             }
             if !data.isEmpty { obj["data"] = .map(data) }
             if !other.isEmpty { obj["binaryData"] = .map(other) }
+        case ("v1", "Service"):
+            // What `kubectl create service` sends: metadata = 1, spec = 2 (status = 3 is the server's).
+            while let f = try r.field() {
+                switch f.number {
+                case 1: obj["metadata"] = try objectMeta(f.data)
+                case 2: obj["spec"] = try serviceSpec(f.data)
+                default: continue
+                }
+            }
         default:
-            throw SimError.unsupportedMediaType("the simulator decodes protobuf only for v1 Secret and ConfigMap, not \(apiVersion) \(kind); send JSON")
+            throw SimError.unsupportedMediaType("the simulator decodes protobuf only for v1 Secret, ConfigMap and Service, not \(apiVersion) \(kind); send JSON")
         }
         return .map(obj)
     }

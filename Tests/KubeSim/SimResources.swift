@@ -31,7 +31,7 @@ public struct SimResource: Sendable, Hashable {
     }
 }
 
-/// The API as kube-apiserver 1.31 serves it, for the kinds slimctl and the real charts it
+/// The API as kube-apiserver 1.33 serves it, for the kinds slimctl and the real charts it
 /// installs use. Custom resources are added per cluster as their CRDs become Established, so
 /// every look-up takes the served list rather than reading `all`.
 enum SimCatalog {
@@ -113,7 +113,14 @@ enum SimCatalog {
     static func resourceList(_ served: [SimResource], groupVersion: String) -> Value? {
         let rs = served.filter { $0.groupVersion == groupVersion }
         guard !rs.isEmpty else { return nil }
-        var entries = rs.map(\.discoveryEntry)
+        var entries: [Value] = []
+        for r in rs {
+            entries.append(r.discoveryEntry)
+            if r.group == "apps", ["deployments", "replicasets", "statefulsets"].contains(r.name) {
+                entries.append(.map(["name": .string("\(r.name)/scale"), "singularName": "", "namespaced": true, "group": "autoscaling",
+                                     "version": "v1", "kind": "Scale", "verbs": .list(["get", "patch", "update"])]))
+            }
+        }
         if groupVersion == "v1" {
             entries.append(.map(["name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": .list(["get"])]))
         }

@@ -136,7 +136,12 @@ extension SimCluster {
         if forbiddenUsers.contains(user.name) {
             return .error(.forbidden(user: user.name, verb: verb, r: r, namespace: namespace, name: name))
         }
-        if let dry = req.query["dryRun"], req.method != "GET" {
+        // kubectl delete sends dryRun in the DeleteOptions body rather than the query.
+        var dryRunValue = req.query["dryRun"]
+        if req.method == "DELETE", dryRunValue == nil, !req.body.isEmpty, let opts = try? Value(jsonBytes: req.body) {
+            dryRunValue = opts["dryRun"]?.listValue?.first?.stringValue
+        }
+        if let dry = dryRunValue, req.method != "GET" {
             guard dry == "All" else { return .error(.badRequest("Invalid dry run value: \(dry)")) }
             return withLock { dryRun { serve(req, r, namespace: namespace, name: name, sub: sub, isWatch: isWatch) } }
         }
@@ -153,10 +158,26 @@ extension SimCluster {
         return body()
     }
 
-    /// Field validation of custom resources (`fieldValidation`: Strict refuses fields the
-    /// schema does not declare, Warn, the default, answers with a Warning header per field,
-    /// Ignore says nothing); built-in kinds have no schema here and pass.
+    /// Field validation (`fieldValidation`: Strict refuses fields the schema does not declare,
+    /// Warn, the default, answers with a Warning header per field, Ignore says nothing): custom
+    /// resources against their CRD's schema, built-in kinds against their API types
+    /// (`checkUnknownFields`).
     func serve(_ req: SimRequest, _ r: SimResource, namespace: String?, name: String?, sub: String?, isWatch: Bool) -> SimResponse {
+        if SimFieldSchema.rootType(r) != nil {
+            var req = req
+            var warnings: [String] = []
+            if sub == nil {
+                switch checkUnknownFields(req, r) {
+                case .failure(let e): return .error(e)
+                case .success(let (body, w)):
+                    if let body { req.body = body }
+                    warnings = w
+                }
+            }
+            let response = serveResource(req, r, namespace: namespace, name: name, sub: sub, isWatch: isWatch)
+            guard !warnings.isEmpty, case .full(let code, let ct, let bytes, let headers) = response else { return response }
+            return .full(code: code, contentType: ct, body: bytes, headers: headers + warnings.map { ("Warning", "299 - \"unknown field \\\"\($0)\\\"\"") })
+        }
         guard ["POST", "PUT", "PATCH"].contains(req.method),
               let schema = withLock({ crdLocked(for: r)?.version[path: ["schema", "openAPIV3Schema"]] }),
               let body = try? decodeBody(req) else {
@@ -174,6 +195,9 @@ extension SimCluster {
     }
 
     func serveResource(_ req: SimRequest, _ r: SimResource, namespace: String?, name: String?, sub: String?, isWatch: Bool) -> SimResponse {
+        if sub == "scale", let name, Self.scalable.contains(r.name), r.group == "apps" {
+            return serveScale(req, r, namespace: namespace, name: name)
+        }
         do {
             switch (req.method, name, sub) {
             case ("GET", nil, _):
@@ -244,8 +268,7 @@ extension SimCluster {
 
     func openEndpoint(_ path: String) -> SimResponse {
         if path == "/version" {
-            return .json(.map(["major": "1", "minor": "31", "gitVersion": "v1.31.0", "gitCommit": "kubesim", "gitTreeState": "clean",
-                               "buildDate": "2024-08-13T07:28:49Z", "goVersion": "go1.22.5", "compiler": "gc", "platform": "linux/amd64"]))
+            return .json(SimVersion.info)
         }
         return .full(code: 200, contentType: "text/plain; charset=utf-8", body: Array("ok".utf8), headers: [])
     }

@@ -21,6 +21,16 @@ extension SimCluster {
             if obj[path: ["spec", "progressDeadlineSeconds"]] == nil { obj[path: ["spec", "progressDeadlineSeconds"]] = 600 }
         case "replicasets":
             if obj[path: ["spec", "replicas"]] == nil { obj[path: ["spec", "replicas"]] = 1 }
+        case "statefulsets":
+            if obj[path: ["spec", "updateStrategy", "type"]] == nil { obj[path: ["spec", "updateStrategy", "type"]] = "RollingUpdate" }
+            if obj[path: ["spec", "updateStrategy", "type"]]?.str == "RollingUpdate",
+               obj[path: ["spec", "updateStrategy", "rollingUpdate", "partition"]] == nil {
+                obj[path: ["spec", "updateStrategy", "rollingUpdate", "partition"]] = 0
+            }
+            if obj[path: ["spec", "revisionHistoryLimit"]] == nil { obj[path: ["spec", "revisionHistoryLimit"]] = 10 }
+            if obj[path: ["spec", "persistentVolumeClaimRetentionPolicy"]] == nil {
+                obj[path: ["spec", "persistentVolumeClaimRetentionPolicy"]] = .map(["whenDeleted": "Retain", "whenScaled": "Retain"])
+            }
         case "daemonsets":
             if obj[path: ["spec", "updateStrategy", "type"]] == nil { obj[path: ["spec", "updateStrategy", "type"]] = "RollingUpdate" }
             if obj[path: ["spec", "updateStrategy", "type"]]?.str == "RollingUpdate" {
