@@ -40,8 +40,11 @@ public struct LogTailOptions: Sendable {
     /// Lines per container from the end, for pods that exist when the tail starts.
     public var tailLines: Int?
     public var sinceSeconds: Int?
-    public init(follow: Bool = false, tailLines: Int? = nil, sinceSeconds: Int? = nil) {
-        self.follow = follow; self.tailLines = tailLines; self.sinceSeconds = sinceSeconds
+    /// The previous (ended) instance of each container, as `kubectl logs --previous`: what a
+    /// node logged before it crashed. Never followed.
+    public var previous: Bool
+    public init(follow: Bool = false, tailLines: Int? = nil, sinceSeconds: Int? = nil, previous: Bool = false) {
+        self.follow = follow && !previous; self.tailLines = tailLines; self.sinceSeconds = sinceSeconds; self.previous = previous
     }
 }
 
@@ -177,8 +180,12 @@ public struct LogTail: Sendable {
         while !Task.isCancelled {
             guard let pod = await hub.pod(key) else { return }
             let cs = pod.containerStatuses.first { $0.name == container }
-            let readable = cs.map { $0.running || $0.terminatedReason != nil } ?? false
             let restarts = cs?.restartCount ?? 0
+            if options.previous && restarts == 0 {
+                hub.out.yield(.warning("\(name)/\(container): no previous instance (it has not restarted)"))
+                return
+            }
+            let readable = options.previous || (cs.map { $0.running || $0.terminatedReason != nil } ?? false)
             if !readable {
                 guard options.follow else {
                     hub.out.yield(.warning("\(name)/\(container): " + (cs?.waitingReason.map { "waiting to start: \($0)" } ?? "not started yet")))
@@ -200,7 +207,8 @@ public struct LogTail: Sendable {
             var skipSame = last == nil ? 0 : atLast
             let resumeFrom = last
             let o = LogOptions(container: container, follow: options.follow, tailLines: resumeFrom == nil ? tail : nil,
-                               sinceSeconds: resumeFrom == nil ? since : nil, timestamps: true, sinceTime: resumeFrom == nil ? nil : lastStamp)
+                               sinceSeconds: resumeFrom == nil ? since : nil, timestamps: true, previous: options.previous,
+                               sinceTime: resumeFrom == nil ? nil : lastStamp)
             var delivered = 0
             do {
                 for try await chunk in client.logChunks(pod: name, namespace: ns, options: o) {

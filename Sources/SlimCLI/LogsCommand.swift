@@ -25,6 +25,8 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(name: .customLong("since"), help: ArgumentHelp("Only lines newer than this Go duration (30s, 5m, 1h30m); kind/cluster.", valueName: "duration"))
     var since: String?
     @Flag(name: .customLong("timestamps"), help: "Show each line's timestamp (kind/cluster).") var timestamps = false
+    @Flag(name: [.customShort("p"), .customLong("previous")], help: "The previous instance of each container: what it logged before it last restarted (kind/cluster).")
+    var previous = false
     @Flag(name: .customLong("node"), help: "Prefix the node too.") var showNode = false
     @OptionGroup var strategyFlags: LogsStrategyFlags
     @OptionGroup var target: TargetFlags
@@ -63,11 +65,17 @@ struct LogsCommand: AsyncParsableCommand {
             }
             sinceSeconds = s
         }
+        if follow && previous {
+            throw CLIError.config("--previous and --follow: a previous instance has ended; there is nothing to follow")
+        }
         let (strategy, selector) = try strategyAndSelector()
         Retained.interruptNote = ""  // nothing to resume: Ctrl-C just ends the tail
         if target.target == .local {
             guard sinceSeconds == nil, !timestamps else {
                 throw CLIError.config("--since and --timestamps need the kind or cluster target: local log files carry no per-line times")
+            }
+            guard !previous else {
+                throw CLIError.config("--previous needs the kind or cluster target: a local SLIM node's log file holds every instance")
             }
             try await LocalLogs.run(self, strategy: strategy, selector: selector)
         } else {
@@ -163,7 +171,8 @@ enum KubeLogs {
         let client = try s.client()
         let sources = try await sources(selector, session: s, client: client)
         let tail = LogTail(client: client, sources: sources,
-                           options: LogTailOptions(follow: cmd.follow, tailLines: cmd.tail >= 0 ? cmd.tail : nil, sinceSeconds: sinceSeconds))
+                           options: LogTailOptions(follow: cmd.follow, tailLines: cmd.tail >= 0 ? cmd.tail : nil, sinceSeconds: sinceSeconds,
+                                                   previous: cmd.previous))
         var writer = LogWriter(cmd, redactor: s.rendered.redactor)
         var anyPod = false
         if cmd.follow && cmd.out.output != .json { stderr("following \(sources.map(describe).joined(separator: "; ")) (Ctrl-C to stop)") }

@@ -16,7 +16,7 @@ struct E2E {
 
     static func main() async {
         var strategies = Array(CommandLine.arguments.dropFirst())
-        if strategies.isEmpty { strategies = ["daemonset", "statefulset"] }
+        if strategies.isEmpty { strategies = ["daemonset", "statefulset", "restart"] }
         do {
             let failed = try await run(strategies)
             exit(failed.isEmpty ? 0 : 1)
@@ -103,6 +103,13 @@ struct E2E {
             env["SLIMCTL_HOME"] = root
             env["PATH"] = "\(root)/.tools/bin:" + (env["PATH"] ?? "/usr/bin:/bin")
             env["HOME"] = dir
+            if strategy == "restart" {
+                let ok = try await restartScenario(server: server, slimctl: slimctl, env: env, registry: registry, dir: dir)
+                say("restart: \(ok ? "PASSED" : "FAILED")")
+                if ok { try? FileManager.default.removeItem(atPath: dir) } else { failed.append(strategy); say("kept for inspection: \(dir)") }
+                await server.shutdown()
+                continue
+            }
             var argv = [slimctl, "ci", strategy, "--target", "cluster", "--report", "json=\(dir)/report.json"] + registry.slimctlArgs
             if let a = adaptations[strategy] {
                 say("\(strategy): \(a.args.joined(separator: " ")): \(a.why)")
@@ -138,6 +145,68 @@ struct E2E {
         }
         say(failed.isEmpty ? "all passed: \(strategies.joined(separator: ", "))" : "FAILED: \(failed.joined(separator: ", "))")
         return failed
+    }
+
+    /// A SLIM node's process dies: `verify --watch` shows the restart, `verify` reports the
+    /// restart count, `slimctl logs --previous` shows the node's lines from before the crash and
+    /// `slimctl logs` its lines after, and messages still flow.
+    static func restartScenario(server: KubeSimServer, slimctl: String, env: [String: String], registry: ChartRegistry, dir: String) async throws -> Bool {
+        func slimctlRun(_ args: [String], _ log: String) async throws -> (Int32, String) {
+            say("$ slimctl \(args.joined(separator: " "))")
+            let code = try await Spawn.run([slimctl] + args, environment: env, log: "\(dir)/\(log)", timeout: .seconds(600))
+            let out = (try? String(contentsOfFile: "\(dir)/\(log)", encoding: .utf8)) ?? ""
+            emit(out.hasSuffix("\n") || out.isEmpty ? out : out + "\n")
+            return (code, out)
+        }
+        var ok = true
+        func expect(_ cond: Bool, _ what: String) {
+            say((cond ? "ok: " : "FAILED: ") + what)
+            if !cond { ok = false }
+        }
+        let target = ["--target", "cluster"]
+        let (deployed, _) = try await slimctlRun(["deploy", "daemonset"] + target + registry.slimctlArgs, "deploy.log")
+        expect(deployed == 0, "deploy daemonset exits 0")
+        guard deployed == 0 else { return false }
+        let names = server.cluster.list("pods", namespace: "slim").compactMap { $0.lookup(["metadata", "name"])?.stringValue }
+        guard let victim = names.first(where: { $0.hasPrefix("slim-") && !$0.hasPrefix("slim-control") }),
+              let pid = server.cluster.processID(namespace: "slim", pod: victim) else {
+            expect(false, "a SLIM pod with a running process")
+            return false
+        }
+        let watchLog = "\(dir)/watch.log"
+        let watcher = try Spawn.start([slimctl, "verify", "daemonset", "--watch"] + target, environment: env, output: .file(watchLog))
+        try await Task.sleep(for: .seconds(3))
+        say("killing the SLIM node process of \(victim) (pid \(pid)) with SIGKILL")
+        kill(pid, SIGKILL)
+        let deadline = ContinuousClock.now + .seconds(120)
+        var restarted = false
+        while ContinuousClock.now < deadline {
+            let st = server.cluster.get("pods", namespace: "slim", name: victim)?.lookup(["status", "containerStatuses"])?.listValue?.first
+            if (st?["restartCount"]?.intValue ?? 0) >= 1, st?["ready"] == .bool(true) {
+                restarted = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        expect(restarted, "\(victim) restarted (restartCount 1) and is Ready again")
+        try await Task.sleep(for: .seconds(2))
+        kill(watcher, SIGINT)
+        var st: Int32 = 0
+        waitpid(watcher, &st, 0)
+        let watched = (try? String(contentsOfFile: watchLog, encoding: .utf8)) ?? ""
+        emit(watched)
+        expect(watched.contains(victim) && watched.lowercased().contains("restart"), "verify --watch showed \(victim)'s restart")
+        let (_, verified) = try await slimctlRun(["verify", "daemonset"] + target, "verify.log")
+        expect(verified.contains("restarts 1") || verified.contains("restarts: 1"), "verify reports the restart count")
+        let (_, before) = try await slimctlRun(["logs", "daemonset", victim, "--previous", "--tail", "5"] + target, "previous.log")
+        let (_, after) = try await slimctlRun(["logs", "daemonset", victim] + target, "current.log")
+        expect(!before.isEmpty && before.contains(victim), "logs --previous shows the node's lines from before the crash")
+        expect(after.contains("slimctl-node ready"), "logs shows the restarted node's own lines")
+        let (tested, _) = try await slimctlRun(["test", "all", "daemonset"] + target, "test.log")
+        expect(tested == 0, "messages still flow after the restart (test all exits 0)")
+        let (deleted, _) = try await slimctlRun(["delete", "daemonset"] + target, "delete.log")
+        expect(deleted == 0, "delete exits 0")
+        return ok
     }
 
     /// nil when the run passed with every message counted; otherwise why not.

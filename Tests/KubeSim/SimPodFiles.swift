@@ -240,7 +240,7 @@ extension SimCluster {
             }
             return arg
         }
-        let command = (c["command"]?.list ?? []).compactMap(\.str).map { Self.expand($0, env) }
+        let command = (c["command"]?.list ?? []).compactMap(\.str).map { Self.expand($0, env) }.enumerated().map { $0.offset == 0 ? $0.element : translate($0.element) }
         let args = (c["args"]?.list ?? []).compactMap(\.str).map { Self.expand($0, env) }.map(translate)
         let container = c["name"]?.str ?? ""
         switch runtime?.images.resolve(c["image"]?.str ?? "") {

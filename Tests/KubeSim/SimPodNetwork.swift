@@ -122,6 +122,10 @@ public final class SimPodNetwork: @unchecked Sendable {
         try ip(["-n", netns, "link", "set", "lo", "up"])
         try ip(["-n", netns, "route", "add", "default", "via", gateway])
         try FileManager.default.createDirectory(atPath: "/etc/netns/\(netns)", withIntermediateDirectories: true)
+        // Names not in the hosts file fail at once, as cluster DNS answers NXDOMAIN: the
+        // resolver asks the pod's own loopback, where nothing listens.
+        try "nameserver 127.0.0.1\noptions ndots:5 attempts:1 timeout:1\n"
+            .write(toFile: "/etc/netns/\(netns)/resolv.conf", atomically: true, encoding: .utf8)
         lock.lock(); pods[uid] = (netns, veth, ipAddr); lock.unlock()
         return (netns, ipAddr)
     }

@@ -579,3 +579,16 @@ extension SimCluster {
         }
     }
 }
+
+extension SimCluster {
+    /// The process running a pod's container (the first container when none is named), for
+    /// tests that crash a program the way a fault would.
+    public func processID(namespace: String, pod: String, container: String? = nil) -> pid_t? {
+        withLock {
+            guard let p = objects[Self.res("pods")]?[namespace]?[pod], let uid = p[path: ["metadata", "uid"]]?.str,
+                  let rp = realPods[uid] else { return nil }
+            let c = container.flatMap { n in rp.containers.first { $0.name == n } } ?? rp.containers.first
+            return c.flatMap { $0.pid > 0 ? $0.pid : nil }
+        }
+    }
+}
