@@ -29,6 +29,7 @@ test: tools
 	$(SWIFT) test
 	.build/debug/slimctl-fuzz Tests/Fuzz/seeds Tests/Fuzz/regressions
 	$(MAKE) fuzz FUZZ_SECONDS=20
+	$(MAKE) e2e
 
 # The parsers of user input (YAML, strategies, --set) under libFuzzer with AddressSanitizer, in a
 # build folder of their own. A crash leaves its input in Tests/Fuzz/regressions/: commit it, and

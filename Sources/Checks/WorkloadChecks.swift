@@ -36,6 +36,8 @@ public struct CheckResult: Sendable, Codable {
         public var pod: String
         public var status: String
         public var ageSeconds: Double
+        /// Container restarts, as kubectl's RESTARTS column: a crash that recovered is still news.
+        public var restarts: Int = 0
     }
 
     public var rule: String

@@ -20,7 +20,8 @@ public enum KubeVerifyChecks {
         var c: CheckResult
         var rows = r.pods.sorted { ($0.pod.node, $0.pod.name) < ($1.pod.node, $1.pod.name) }.map {
             CheckResult.Row.make(node: $0.pod.node.isEmpty ? "<none>" : $0.pod.node, pod: $0.pod.name,
-                            status: $0.counts ? "Ready" : ($0.pod.ready ? "Ready, outdated" : $0.pod.status), ageSeconds: $0.pod.ageSeconds)
+                            status: $0.counts ? "Ready" : ($0.pod.ready ? "Ready, outdated" : $0.pod.status), ageSeconds: $0.pod.ageSeconds,
+                            restarts: $0.pod.restarts)
         }
         switch r.check {
         case .daemonSet(let nodes, let spec):

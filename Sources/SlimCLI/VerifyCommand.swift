@@ -227,10 +227,11 @@ enum Report {
             let w1 = max(3, rows.map(\.pod.count).max() ?? 3) + 2
             let w2 = max(6, rows.map(\.status.count).max() ?? 6) + 2
             print("NODE".padding(toLength: w0, withPad: " ", startingAt: 0) + "POD".padding(toLength: w1, withPad: " ", startingAt: 0)
-                  + "STATUS".padding(toLength: w2, withPad: " ", startingAt: 0) + "AGE")
+                  + "STATUS".padding(toLength: w2, withPad: " ", startingAt: 0) + "RESTARTS  AGE")
             for r in rows {
                 print(r.node.padding(toLength: w0, withPad: " ", startingAt: 0) + r.pod.padding(toLength: w1, withPad: " ", startingAt: 0)
-                      + r.status.padding(toLength: w2, withPad: " ", startingAt: 0) + (r.pod == "<none>" ? "-" : age(r.ageSeconds)))
+                      + r.status.padding(toLength: w2, withPad: " ", startingAt: 0) + String(r.restarts).padding(toLength: 10, withPad: " ", startingAt: 0)
+                      + (r.pod == "<none>" ? "-" : age(r.ageSeconds)))
             }
             print("")
         }
