@@ -159,93 +159,113 @@ struct CICommand: AsyncParsableCommand {
               details: outcome.receivers.map { "receiver \($0.0) on \($0.1): \($0.2) received" })
     }
 
+    /// One pipeline for every target, written against `DeploymentTarget`.
     func run() async throws {
-        if target.target != .local { return try await KubeCI(self).run() }
         try checkTimeouts()
         let targets = try parsedReports()
         try options.checkWritableState()
         let started = Date()
         let clock = ContinuousClock.now
+        let json = out.output == .json
         var report = CIReport(strategy: strategy, target: target.target.rawValue, startedAt: started)
-
         let unwritten = LockedBox<[String]>([])
         @Sendable func finish(_ r: CIReport) { unwritten.value = Self.writeReports(r, to: targets, since: clock) }
 
-        let session = try Self.open(&report, finish: finish) { try LocalSession(strategy: strategy, options: options, target: target) }
-        report.strategy = session.rendered.strategy.name
-        let lock = try Self.open(&report, finish: finish) {
-            try DeployLock.acquire(root: session.workspace.stateRoot, target: .local, strategy: session.rendered.strategy.name, command: "ci")
+        // 0. Open, check tools and charts: a problem here is a configuration error with nothing created.
+        let t = try Self.open(&report, finish: finish) {
+            let t = try Targets.open(strategy: strategy, options: options, flags: target, sources: sources)
+            try t.requireTools()
+            return t
         }
+        report.strategy = t.rendered.strategy.name
+        do {
+            try await t.prepare(json: json)
+        } catch {
+            Self.fail(&report, error, name: "charts", finish: finish)
+            throw error
+        }
+        let lock = try Self.open(&report, finish: finish) { try DeployLock.acquire(t.layout, command: "ci") }
         defer { lock.release() }
-        let redactor = session.rendered.redactor
-        let progress = progressPrinter(redactor, json: out.output == .json)
+        let redactor = t.rendered.redactor
+        let progress = progressPrinter(redactor, json: json)
         let keep = self.keep
         let interruptedReport = LockedBox(report)
-        ChildRegistry.shared.onInterrupt {
+        let hook = ChildRegistry.shared.onInterrupt(keep ? "interrupted: writing the report (--keep leaves everything)" : "interrupted: tearing down") {
             var r = interruptedReport.value
             r.result = "interrupted"
             r.exitCode = ExitCode.interrupted.rawValue
-            if !keep { _ = session.tearDown() }
+            if !keep { _ = try? await t.tearDown(.everything, json: json) }
             r.cases.append(.init(group: "teardown", name: keep ? "kept (--keep)" : "delete", status: keep ? "skipped" : "passed", seconds: 0))
             finish(r)
         }
+        defer { ChildRegistry.shared.removeInterruptHook(hook) }
 
         var failed = false
         var code = ExitCode.ok
-        // 1. Deploy.
-        let deployed = await Self.deploy(session.plan, executor: session.target, statePath: session.statePath, runDir: session.runDir,
-                                         rendered: session.rendered, progress: progress)
+        // 1. Deploy (without the test apps: the test step owns them).
+        let deployed = await Self.deploy(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
+                                         rendered: t.rendered, progress: progress)
         report.cases += deployed.cases
         if let c = deployed.failure { failed = true; code = c }
         interruptedReport.value = report
 
         // 2. Verify, waiting for it to hold.
         if !failed {
-            let t = ContinuousClock.now
-            var results = session.target.verify()
-            while !results.allSatisfy(\.passed) && ContinuousClock.now < t + .seconds(verifyTimeout) {
-                try await Task.sleep(for: .milliseconds(200))
-                results = session.target.verify()
+            let start = ContinuousClock.now
+            do {
+                let results = try await t.verify(wait: true, timeout: verifyTimeout, json: json)
+                let secs = seconds(since: start)
+                report.cases += results.map { Self.verifyCase($0, seconds: secs) }
+                if !results.allSatisfy(\.passed) { failed = true; code = .failed }
+            } catch {
+                failed = true
+                let (c, message) = ErrorReport.classify(error)
+                code = c == .environment ? c : .failed
+                report.cases.append(.init(group: "verify", name: "verify", status: "failed", seconds: seconds(since: start), message: redactor.redact(message)))
             }
-            let secs = seconds(since: t)
-            report.cases += results.map { Self.verifyCase($0, seconds: secs) }
-            if !results.allSatisfy(\.passed) { failed = true; code = .failed }
             interruptedReport.value = report
         }
 
-        // 3. Test with real messages.
-        if !failed, let spec = session.rendered.strategy.test {
-            let t = ContinuousClock.now
-            let ctx = { (step: String) in StepContext(runDir: session.runDir, logPath: "\(session.runDir)/\(step).log", report: { progress(.message(step: step, text: $0)) }) }
+        // 3. Test with real messages (the apps are removed afterwards by the test itself).
+        if !failed, let spec = t.rendered.strategy.test {
+            let start = ContinuousClock.now
             do {
-                let outcome = try await MessageTest.sendAndCount(session, spec: spec, timeout: testTimeout ?? spec.timeoutSeconds, startReceivers: true, context: ctx)
-                outcome.print(json: out.output == .json)
-                report.cases.append(Self.testCase(outcome, expected: spec.messages, seconds: seconds(since: t)))
+                let outcome = try await t.messageTest(timeout: testTimeout, keep: keep, json: json, progress: progress)
+                outcome.print(json: json)
+                report.cases.append(Self.testCase(outcome, expected: spec.messages, seconds: seconds(since: start)))
                 if !outcome.passed { failed = true; code = .failed }
             } catch {
                 failed = true
                 code = .failed
                 report.cases.append(.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: "failed",
-                                          seconds: seconds(since: t), message: redactor.redact("\(error)")))
+                                          seconds: seconds(since: start), message: redactor.redact("\(error)")))
             }
+            interruptedReport.value = report
         }
 
         // 4. Diagnostics on failure, before anything is torn down.
-        if failed { await Self.diagnose(&report, runDir: session.runDir, started: started) { Diagnostics.collect(session, into: $0) } }
+        if failed { await Self.diagnose(&report, runDir: t.layout.runDir, started: started) { await t.diagnose(into: $0) } }
 
         // 5. Tear down, always, unless --keep.
-        let t = ContinuousClock.now
+        let start = ContinuousClock.now
         if keep {
             report.cases.append(Self.keptCase)
         } else {
-            let stopped = session.tearDown()
-            report.cases.append(.init(group: "teardown", name: "delete", status: "passed", seconds: seconds(since: t),
-                                      message: "stopped \(stopped.count) process(es)"))
+            do {
+                let done = try await t.tearDown(.everything, json: json)
+                report.cases.append(.init(group: "teardown", name: "delete", status: "passed", seconds: seconds(since: start),
+                                          message: done.items.isEmpty ? "nothing was left" : done.items.joined(separator: ", ")))
+            } catch {
+                failed = true
+                if code == .ok { code = .failed }
+                report.cases.append(.init(group: "teardown", name: "delete", status: "failed", seconds: seconds(since: start),
+                                          message: redactor.redact("\(error)")))
+            }
         }
         report.result = failed ? "failed" : "passed"
         report.exitCode = code.rawValue
         finish(report)
-        Self.printSummary(report, json: out.output == .json)
+        Self.printSummary(report, json: json)
         try Self.failOnUnwrittenReports(unwritten.value, code: code)
         if failed { throw CLIError.silent(code) }
     }

@@ -14,6 +14,7 @@ struct LocalSession {
     var target: LocalTarget
     var workspace: Workspace
     var plan: Plan
+    var layout: StateLayout
 
     init(strategy: String, options: StrategyOptions, target flags: TargetFlags, portBase: Int? = nil) throws {
         guard flags.target == .local else {
@@ -21,13 +22,13 @@ struct LocalSession {
         }
         workspace = try options.workspace
         rendered = try options.render(strategy, persistSecrets: true)
-        let name = rendered.strategy.name
+        layout = StateLayout(root: workspace.stateRoot, strategy: rendered.strategy.name, target: .local)
         // Refused before anything starts: a SLIM release the local runtime cannot run.
         let bindings = try localBindings(rendered)
         let runtime = LocalRuntime(cacheDir: LocalRuntime.defaultCacheDir(), nodeScript: "\(workspace.home)/runtime/slim_node.py",
                                    version: bindings?.bindings ?? BindingsPairing.versions.last ?? "")
-        target = LocalTarget(rendered: rendered, runtime: runtime, bindings: bindings, stateDir: "\(workspace.stateRoot)/local/\(name)", portBase: portBase)
-        plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: "\(workspace.stateRoot)/rendered/\(name)"))
+        target = LocalTarget(rendered: rendered, runtime: runtime, bindings: bindings, stateDir: layout.localDir, portBase: portBase)
+        plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: layout.renderDir))
         LocalPlanNotes.annotate(&plan, rendered: rendered, bindings: bindings)
     }
 
@@ -38,8 +39,8 @@ struct LocalSession {
         return stopped
     }
 
-    var statePath: String { "\(workspace.stateRoot)/state/\(rendered.strategy.name)-local.json" }
-    var runDir: String { "\(workspace.stateRoot)/runs/\(rendered.strategy.name)" }
+    var statePath: String { layout.statePath }
+    var runDir: String { layout.runDir }
 }
 
 /// The slim-bindings pairing for the strategy's SLIM release; an unknown release is a config error.
@@ -81,26 +82,26 @@ struct DeployCommand: AsyncParsableCommand {
 
     func run() async throws {
         try options.checkWritableState()
-        if target.target != .local { return try await KubeCommands.deploy(self) }
-        if let p = portBase, !(1024...65000).contains(p) { throw CLIError.config("--port-base \(p): choose a port between 1024 and 65000") }
-        let s = try LocalSession(strategy: strategy, options: options, target: target, portBase: portBase)
-        let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: .local, strategy: s.rendered.strategy.name, command: "deploy")
+        let t = try Targets.open(strategy: strategy, options: options, flags: target, sources: sources, portBase: portBase)
+        try t.requireTools()
+        let json = out.output == .json
+        let lock = try DeployLock.acquire(t.layout, command: "deploy")
         defer { lock.release() }
-        _ = try RenderWriter.write(s.rendered, to: "\(s.workspace.stateRoot)/rendered/\(s.rendered.strategy.name)")
-        let print = progressPrinter(s.rendered.redactor, json: out.output == .json)
+        try await t.prepare(json: json)
+        let name = t.rendered.strategy.name
         do {
-            let summary = try await Engine.run(s.plan, executor: s.target, statePath: s.statePath, runDir: s.runDir,
+            let summary = try await Engine.run(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
                                                options: EngineOptions(from: from, only: only, skip: skip,
-                                                                      exclude: only.isEmpty ? appStepNames(s.rendered) : [], force: force),
-                                               events: print)
-            if out.output == .json {
-                printJSON(.map(["strategy": .string(s.rendered.strategy.name), "target": "local", "result": "deployed",
+                                                                      exclude: only.isEmpty ? appStepNames(t.rendered) : [], force: force),
+                                               events: progressPrinter(t.rendered.redactor, json: json))
+            if json {
+                printJSON(.map(["strategy": .string(name), "target": .string(t.kind.rawValue), "result": "deployed",
                                 "ran": .list(summary.ran.map { .string($0) }), "skipped": .list(summary.skipped.map { .string($0) })]))
             } else {
-                Swift.print("deployed \(s.rendered.strategy.name) (local): \(summary.ran.count) step(s) run, \(summary.skipped.count) unchanged")
+                print("deployed \(name) (\(t.kind.rawValue)): \(summary.ran.count) step(s) run, \(summary.skipped.count) unchanged")
             }
         } catch let f as StepFailure {
-            throw CLIError.failed(s.rendered.redactor.redact(f.description))
+            throw CLIError.failed(t.rendered.redactor.redact(f.description))
         }
     }
 }
@@ -126,9 +127,9 @@ struct DeployLock {
         return DeployLock(path: path)
     }
 
-    /// The lock of `strategy` on `target` in the state folder `root`.
-    static func acquire(root: String, target: TargetKind, strategy: String, command: String) throws -> DeployLock {
-        try acquire("\(root)/\(target.rawValue)/\(strategy).lock", command: command)
+    /// The lock of one strategy on one target (see `StateLayout.lockPath`).
+    static func acquire(_ layout: StateLayout, command: String) throws -> DeployLock {
+        try acquire(layout.lockPath, command: command)
     }
 
     func release() { try? FileManager.default.removeItem(atPath: path + ".pid") }
@@ -143,28 +144,34 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
-        if target.target != .local { return try await KubeCommands.status(self) }
-        let s = try LocalSession(strategy: strategy, options: options, target: target)
-        let state = RunState.load(s.statePath)
-        let pods = s.target.observedPods()
-        let apps = appStepNames(s.rendered)
-        let steps: [Value] = s.plan.steps.map { st in
-            let rec = state?.steps[st.name]
-            let status = rec.map { $0.status == "done" && $0.hash != st.inputsHash ? "changed" : $0.status } ?? (apps.contains(st.name) ? "by test" : "pending")
-            return .map(["step": .string(st.name), "status": .string(status)])
-        }
-        let bindings = LocalBindingsStatus(running: s.target.loadState().bindings, planned: s.target.bindings)
+        let t = try Targets.open(strategy: strategy, options: options, flags: target)
+        try t.requireTools()
+        let steps = StepStatus.rows(t.plan, state: RunState.load(t.layout.statePath), apps: appStepNames(t.rendered))
+        let detail = await t.runtimeStatus()
+        let name = t.rendered.strategy.name
         if out.output == .json {
-            printJSON(.map(["strategy": .string(s.rendered.strategy.name), "target": "local", "steps": .list(steps), "slimBindings": bindings.json,
-                            "pods": .list(pods.map { .map(["name": .string($0.name), "owner": .string($0.owner), "node": .string($0.node),
-                                                           "phase": .string($0.phase), "ready": .bool($0.ready)]) })]))
+            var m = detail.json
+            m["strategy"] = .string(name)
+            m["target"] = .string(t.kind.rawValue)
+            m["steps"] = .list(steps.map { .map(["step": .string($0.step), "status": .string($0.status)]) })
+            printJSON(.map(.init(uniqueKeysWithValues: m.sorted { $0.key < $1.key })))
             return
         }
-        print("strategy \(s.rendered.strategy.name) on target local")
-        if let line = bindings.line { print(line) }
-        for st in steps { print("  \((st["status"]?.stringValue ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)) \(st["step"]?.stringValue ?? "")") }
-        print(pods.isEmpty ? "\nnothing running" : "")
-        for p in pods { print("  \(p.node.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(p.owner.padding(toLength: 20, withPad: " ", startingAt: 0)) \(p.ready ? "Ready" : p.reason ?? p.phase)") }
+        print("strategy \(name) on target \(t.kind.rawValue)")
+        for st in steps { print("  \(st.status.padding(toLength: 10, withPad: " ", startingAt: 0)) \(st.step)") }
+        for line in detail.lines { print(line) }
+    }
+}
+
+/// Each planned step against the step records: done, failed, changed (done with other inputs),
+/// pending, or "by test" for the test apps' steps.
+enum StepStatus {
+    static func rows(_ plan: Plan, state: RunState?, apps: Set<String>) -> [(step: String, status: String)] {
+        plan.steps.map { st in
+            let rec = state?.steps[st.name]
+            let status = rec.map { $0.status == "done" && $0.hash != st.inputsHash ? "changed" : $0.status } ?? (apps.contains(st.name) ? "by test" : "pending")
+            return (st.name, status)
+        }
     }
 }
 
@@ -178,15 +185,17 @@ struct DeleteCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
-        if target.target != .local { return try await KubeCommands.delete(self) }
-        let s = try LocalSession(strategy: strategy, options: options, target: target)
-        let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: .local, strategy: s.rendered.strategy.name, command: "delete")
+        let t = try Targets.open(strategy: strategy, options: options, flags: target)
+        try t.requireTools()
+        let lock = try DeployLock.acquire(t.layout, command: "delete")
         defer { lock.release() }
-        let stopped = s.tearDown()
-        if out.output == .json {
-            printJSON(.map(["strategy": .string(s.rendered.strategy.name), "stopped": .list(stopped.map { .string($0) })]))
+        let json = out.output == .json
+        let done = try await t.tearDown(.deployment(deleteNamespaces: deleteNamespaces), json: json)
+        if json {
+            printJSON(.map(["strategy": .string(t.rendered.strategy.name), "target": .string(t.kind.rawValue),
+                            .init(done.jsonKey): .list(done.items.map { .string($0) })]))
         } else {
-            print(stopped.isEmpty ? "nothing was running for \(s.rendered.strategy.name)" : "stopped \(stopped.joined(separator: ", "))")
+            print(done.line)
         }
     }
 }
@@ -202,11 +211,9 @@ struct ClusterCommand: AsyncParsableCommand {
         @OptionGroup var target: TargetFlags
         func run() async throws {
             try options.checkWritableState()
-            if target.target != .local { return try await KubeCommands.clusterUp(self) }
-            let s = try LocalSession(strategy: strategy, options: options, target: target)
-            let first = s.plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
-            _ = try await Engine.run(s.plan, executor: s.target, statePath: s.statePath, runDir: s.runDir,
-                                     options: EngineOptions(only: [first]), events: progressPrinter(s.rendered.redactor, json: false))
+            let t = try Targets.open(strategy: strategy, options: options, flags: target)
+            try t.requireTools()
+            try await t.clusterUp()
         }
     }
 
@@ -216,10 +223,9 @@ struct ClusterCommand: AsyncParsableCommand {
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         func run() async throws {
-            if target.target != .local { return try await KubeCommands.clusterDown(self) }
-            let s = try LocalSession(strategy: strategy, options: options, target: target)
-            let stopped = s.tearDown()
-            print(stopped.isEmpty ? "cluster down (nothing was running)" : "cluster down: stopped \(stopped.joined(separator: ", "))")
+            let t = try Targets.open(strategy: strategy, options: options, flags: target)
+            try t.requireTools()
+            print(try await t.clusterDown())
         }
     }
 }

@@ -30,7 +30,7 @@ struct TestCommand: AsyncParsableCommand {
         try options.checkWritableState()
         if target.target != .local { return try await KubeTest.run(self) }
         let s = try LocalSession(strategy: strategy, options: options, target: target)
-        let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: .local, strategy: s.rendered.strategy.name, command: "test")
+        let lock = try DeployLock.acquire(s.layout, command: "test")
         defer { lock.release() }
         guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(s.rendered.strategy.name) has no `test` section") }
         let report = progressPrinter(s.rendered.redactor, json: out.output == .json)
@@ -193,7 +193,7 @@ enum KubeTest {
     static func run(_ cmd: TestCommand) async throws {
         let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target)
         let name = s.rendered.strategy.name
-        let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: s.kind, strategy: name, command: "test")
+        let lock = try DeployLock.acquire(s.layout, command: "test")
         defer { lock.release() }
         if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
             throw CLIError.config("kind cluster \(s.rendered.strategy.cluster.name) was not created by slimctl: run `slimctl deploy \(name) --target kind` first")

@@ -196,3 +196,14 @@ extension SimCluster {
         withLock { behaviors[podPrefix] = b }
     }
 }
+
+extension SimCluster {
+    /// How many `follow` streams read the pod's logs now: tests wait for a follower to be attached
+    /// before writing the lines it must see, instead of sleeping.
+    public func logFollowerCount(namespace: String = "default", pod: String) -> Int {
+        withLock {
+            guard let p = objects[Self.res("pods")]?[namespace]?[pod], let uid = p[path: ["metadata", "uid"]]?.str else { return 0 }
+            return logFollowers[uid]?.count ?? 0
+        }
+    }
+}

@@ -191,7 +191,9 @@ struct ClientTests {
                     }
                     return got
                 }
-                try await Task.sleep(nanoseconds: 200_000_000)
+                // The follower must be attached before the live lines are written (a line
+                // written earlier is history, and `tailLines: 1` would skip it).
+                try await until { server.cluster.logFollowerCount(pod: name) > 0 }
                 server.cluster.appendLog(pod: name, "live 1")
                 server.cluster.appendLog(pod: name, "live 2")
                 let r = try await group.next() ?? []

@@ -239,7 +239,7 @@ import YAML
             """)
             try await s.eventually("running") { try logs(s, ["graceful"]).contains("up") }
             let follow = try Process.run(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "KUBECONFIG=\(s.kubeconfig) \(RealCharts.repoRoot)/.tools/bin/kubectl logs -f graceful > \(s.home)/follow.log 2>&1"])
-            try await Task.sleep(nanoseconds: 300_000_000)
+            try await s.eventually("the follower is attached") { s.server.cluster.logFollowerCount(pod: "graceful") > 0 }
             let r = try s.kubectl(["delete", "pod", "graceful", "--wait=true", "--timeout=60s"])
             #expect(r.code == 0, "\(r.err)")
             #expect(try await pod(s, "graceful") == nil)

@@ -1,0 +1,136 @@
+import Checks
+import Engine
+import Foundation
+import KubeTarget
+import Plan
+import YAML
+
+/// The kind and cluster targets behind the seam: helm and the project's Kubernetes client.
+/// The two differ only in their cluster provider: kind creates and deletes the cluster (its
+/// kubeconfig kept in the state folder), cluster uses an existing context and never creates or
+/// deletes one.
+struct KubeDeployment: DeploymentTarget {
+    let session: KubeSession
+    /// For `verify`'s error texts (the strategy as the user named it).
+    let strategyArgument: String
+    let options: StrategyOptions
+    let flags: TargetFlags
+
+    var kind: TargetKind { session.kind }
+    var rendered: Rendered { session.rendered }
+    var plan: Plan { session.plan }
+    var layout: StateLayout { session.layout }
+
+    func requireTools() throws { try session.requireTools() }
+
+    func prepare(json: Bool) async throws {
+        try await session.preflight(json: json)
+        try session.announce(json: json)
+    }
+
+    func executor() async -> any StepExecutor {
+        KubeExecutor(rendered: rendered, config: session.config(knownReleases: await session.knownReleases()))
+    }
+
+    /// kind before slimctl created the cluster: nothing can be asked yet.
+    var kindNotCreated: Bool {
+        kind == .kind && session.targetOptions.kubeconfig.map { !FileManager.default.fileExists(atPath: $0) } ?? false
+    }
+
+    func runtimeStatus() async -> TargetStatus {
+        var status: KubeStatus?
+        var unreachable: String?
+        if kindNotCreated {
+            unreachable = "kind cluster \(rendered.strategy.cluster.name) not created by slimctl yet"
+        } else {
+            do {
+                status = try await KubeStatus.collect(rendered: rendered, helm: session.helm, client: try session.client(), log: "\(layout.runDir)/status.log")
+            } catch {
+                unreachable = "\(error)"
+            }
+        }
+        var out = TargetStatus()
+        out.json["releases"] = .list((status?.releases ?? []).map {
+            .map(["name": .string($0.name), "namespace": .string($0.namespace), "chart": .string($0.chart),
+                  "appVersion": .string($0.appVersion), "status": .string($0.status), "revision": .string($0.revision)])
+        })
+        out.json["workloads"] = .list((status?.workloads ?? []).map {
+            .map(["kind": .string($0.kind), "namespace": .string($0.namespace), "name": .string($0.name),
+                  "exists": .bool($0.exists), "ready": .bool($0.ready), "progress": .string($0.progress)])
+        })
+        if let unreachable {
+            out.json["error"] = .string(unreachable)
+            out.lines = ["\ncluster: \(unreachable)"]
+            return out
+        }
+        out.lines.append("\nreleases:")
+        if status?.releases.isEmpty ?? true { out.lines.append("  none") }
+        for r in status?.releases ?? [] {
+            out.lines.append("  \(r.namespace)/\(r.name)".padding(toLength: 28, withPad: " ", startingAt: 0)
+                             + " \(r.chart.padding(toLength: 28, withPad: " ", startingAt: 0)) rev \(r.revision) \(r.status)")
+        }
+        out.lines.append("\nworkloads:")
+        for w in status?.workloads ?? [] {
+            out.lines.append("  \(w.ready ? "ready    " : "not ready") \(w.kind) \(w.namespace)/\(w.name): \(w.progress)")
+        }
+        return out
+    }
+
+    func verify(wait: Bool, timeout: Int, json: Bool) async throws -> [CheckResult] {
+        try await KubeVerifyRun(strategy: strategyArgument, options: options, target: flags, wait: wait, timeout: timeout, json: json).results(session)
+    }
+
+    func messageTest(timeout: Int?, keep: Bool, json: Bool, progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome {
+        try await KubeTest.outcome(session, which: .all, keep: keep, timeout: timeout, json: json)
+    }
+
+    func tearDown(_ scope: TearDownScope, json: Bool) async throws -> TearDown {
+        defer { try? FileManager.default.removeItem(atPath: layout.statePath) }
+        let name = rendered.strategy.name
+        if kind == .kind && (scope == .everything || kindNotCreated) {
+            guard scope == .everything else {
+                return TearDown(items: [], line: "nothing to delete: slimctl has not created kind cluster \(rendered.strategy.cluster.name)", jsonKey: "deleted")
+            }
+            let gone = try await session.deleteKindCluster()
+            return TearDown(items: gone ? ["kind cluster \(rendered.strategy.cluster.name)"] : [],
+                            line: gone ? "deleted kind cluster \(rendered.strategy.cluster.name)" : "nothing was left", jsonKey: "deleted")
+        }
+        var deleteNamespaces = false
+        if case .deployment(let d) = scope { deleteNamespaces = d }
+        try session.announce(json: json)
+        let teardown = KubeTeardown(rendered: rendered, config: session.config())
+        let quiet = scope == .everything
+        let removed = try await teardown.run(client: try session.client(), deleteNamespaces: deleteNamespaces, log: "\(layout.runDir)/delete.log") { line in
+            if quiet { return }
+            if json { stderr(line) } else { print("  " + line); fflush(nil) }
+        }
+        let line = removed.isEmpty ? "nothing of \(name) was deployed"
+            : "deleted \(removed.count) item(s) of \(name)" + (deleteNamespaces ? "" : " (namespaces kept; --delete-namespaces removes them)")
+        return TearDown(items: removed, line: line, jsonKey: "deleted")
+    }
+
+    func diagnose(into dir: String) async { await KubeDiagnostics.collect(session, into: dir) }
+
+    func clusterUp() async throws {
+        guard kind == .kind else {
+            throw CLIError.config("`cluster up` creates kind clusters only; the cluster target uses an existing cluster and never creates one")
+        }
+        _ = try RenderWriter.write(rendered, to: layout.renderDir)
+        let first = plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
+        do {
+            _ = try await Engine.run(plan, executor: await executor(), statePath: layout.statePath, runDir: layout.runDir,
+                                     options: EngineOptions(only: [first]), events: progressPrinter(rendered.redactor, json: false))
+        } catch let f as StepFailure {
+            throw CLIError.failed(f.description)
+        }
+    }
+
+    func clusterDown() async throws -> String {
+        guard kind == .kind else {
+            throw CLIError.config("`cluster down` deletes kind clusters only; slimctl never deletes a cluster it did not create (use `delete --target cluster`)")
+        }
+        let name = rendered.strategy.cluster.name
+        defer { try? FileManager.default.removeItem(atPath: layout.statePath) }
+        return try await session.deleteKindCluster() ? "cluster down: deleted kind cluster \(name)" : "cluster down: no kind cluster named \(name)"
+    }
+}
