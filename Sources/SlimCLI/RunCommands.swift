@@ -29,6 +29,7 @@ struct LocalSession {
         target = LocalTarget(rendered: rendered, runtime: runtime, bindings: bindings, stateDir: "\(workspace.stateRoot)/local/\(name)", portBase: portBase)
         plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: "\(workspace.stateRoot)/rendered/\(name)"))
         LocalPlanNotes.annotate(&plan, rendered: rendered, bindings: bindings)
+        target.annotateNodes(&plan)
     }
 
     /// Stops every process and forgets the finished steps, so the next deploy starts fresh.
