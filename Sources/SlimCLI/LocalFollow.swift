@@ -1,5 +1,6 @@
 import Checks
 import Foundation
+import KubeTarget
 import Local
 import Tools
 import YAML
