@@ -54,7 +54,10 @@ extension LocalTarget {
         state.revisions = revisions
         try state.save(statePath)
         let decisions = Placement.daemonSet(nodes: simNodes(state), pod: LocalLayout.slimPlacement(values: r.values))
-        for d in decisions where !d.shouldRun { context.report("no SLIM node on \(d.reasons.joined(separator: "; "))" + (d.shouldContinueRunning ? " (a running one is kept)" : "")) }
+        let hosting = Set(state.processes.filter { $0.component == "slim" && $0.workload == owner }.map(\.node))
+        for d in decisions where !d.shouldRun {
+            context.report("no SLIM node on \(d.reasons.joined(separator: "; "))" + (d.shouldContinueRunning && hosting.contains(d.node) ? " (the running one is kept: NoSchedule does not evict)" : ""))
+        }
         for d in decisions where d.shouldRun { for w in d.warnings { context.report("\(d.node): \(w)") } }
         guard decisions.contains(where: \.shouldRun) else {
             throw LocalError("no simulated node is eligible for SLIM: " + decisions.flatMap(\.reasons).joined(separator: "; "))

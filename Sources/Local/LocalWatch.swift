@@ -96,23 +96,24 @@ public enum LocalChanges {
         for o in old.nodes where newNodes[o.name] == nil {
             out.append(LocalChange(kind: "node", name: o.name, change: "removed", status: "Removed", text: "node \(o.name) removed"))
         }
-        // Pods: deletions first, so a replacement reads "deleted" then "scheduled".
+        // Pods: status changes of pods that stay first (a replacement's readiness came before
+        // the next deletion it allowed), then deletions, then new pods (a replacement reads
+        // "deleted" then "scheduled").
         let key = { (p: LocalSnapshot.Pod) in "\(p.namespace)/\(p.name)@\(p.node)" }
         let oldPods = Dictionary(old.pods.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         let newPods = Dictionary(new.pods.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        for n in new.pods {
+            guard let o = oldPods[key(n)], o.status != n.status else { continue }
+            out.append(LocalChange(kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "status", status: n.status,
+                                   text: "pod \(n.namespace)/\(n.name) on \(n.node): \(n.status)"))
+        }
         for o in old.pods where newPods[key(o)] == nil {
             out.append(LocalChange(kind: "pod", namespace: o.namespace, name: o.name, node: o.node, change: "deleted", status: "Deleted",
                                    text: "pod \(o.namespace)/\(o.name) on \(o.node) deleted"))
         }
-        for n in new.pods {
-            if let o = oldPods[key(n)] {
-                guard o.status != n.status else { continue }
-                out.append(LocalChange(kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "status", status: n.status,
-                                       text: "pod \(n.namespace)/\(n.name) on \(n.node): \(n.status)"))
-            } else {
-                out.append(LocalChange(kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "scheduled", status: n.status,
-                                       text: "pod \(n.namespace)/\(n.name) scheduled on \(n.node) (\(n.status))"))
-            }
+        for n in new.pods where oldPods[key(n)] == nil {
+            out.append(LocalChange(kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "scheduled", status: n.status,
+                                   text: "pod \(n.namespace)/\(n.name) scheduled on \(n.node) (\(n.status))"))
         }
         let oldRollouts = Dictionary(uniqueKeysWithValues: old.rollouts.map { ($0.name, $0) })
         for r in new.rollouts {

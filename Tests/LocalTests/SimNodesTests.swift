@@ -84,6 +84,19 @@ import Testing
             "DaemonSet slim changed (revision r2): rolling out", "DaemonSet slim: 0/2 available, 1 updated",
         ])
         #expect(LocalChanges.diff(b, b).isEmpty)
+        // A replacement that became Ready is said before the deletion it allowed.
+        let c = LocalSnapshot(nodes: b.nodes, pods: [.init(namespace: "slim", name: "slim-b", node: "w1", status: "Ready")], rollouts: b.rollouts)
+        let e = LocalSnapshot(nodes: b.nodes, pods: [.init(namespace: "slim", name: "slim-c", node: "w3", status: "Ready"),
+                                                     .init(namespace: "slim", name: "slim-b", node: "w1", status: "Ready")], rollouts: b.rollouts)
+        let f = LocalSnapshot(nodes: b.nodes, pods: [.init(namespace: "slim", name: "slim-b", node: "w1", status: "Ready")], rollouts: b.rollouts)
+        #expect(LocalChanges.diff(b, c).map(\.text) == ["pod slim/slim-b on w1: Ready"])
+        #expect(LocalChanges.diff(e, f).map(\.text) == ["pod slim/slim-c on w3 deleted"])
+        let g = LocalSnapshot(nodes: b.nodes, pods: [.init(namespace: "slim", name: "slim-x", node: "w1", status: "Running (not ready)"),
+                                                     .init(namespace: "slim", name: "slim-c", node: "w3", status: "Ready")], rollouts: b.rollouts)
+        let h = LocalSnapshot(nodes: b.nodes, pods: [.init(namespace: "slim", name: "slim-x", node: "w1", status: "Ready"),
+                                                     .init(namespace: "slim", name: "slim-y", node: "w3", status: "Running (not ready)")], rollouts: b.rollouts)
+        #expect(LocalChanges.diff(g, h).map(\.text) == ["pod slim/slim-x on w1: Ready", "pod slim/slim-c on w3 deleted",
+                                                        "pod slim/slim-y scheduled on w3 (Running (not ready))"])
         let done = LocalSnapshot(rollouts: [.init(name: "slim", revision: "r2", desired: 2, available: 2, updated: 2, total: 2)])
         #expect(LocalChanges.diff(b, done).last?.text == "DaemonSet slim: 2/2 available, 2 updated (rolled out)")
     }
