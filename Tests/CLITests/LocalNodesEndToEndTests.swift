@@ -107,6 +107,10 @@ import Tools
             #expect(readyIndex < deletions[k + 1].1, "\(new.name) not Ready before \(deletions[k + 1].0.name) was deleted: \(w)")
         }
 
+        // The added and the replaced SLIM nodes mesh with the others: 10 real messages.
+        (code, text) = try await run(["test", "all", "daemonset", "--set", "podAnnotations.rollout=two"], state: state)
+        #expect(code == 0 && text.contains("10/10 replies") && text.contains("extra-worker"), "\(text)")
+
         // Cordon: DaemonSet pods tolerate it, nothing restarts.
         let cordoned = try #require(rolled.first { $0.node != "extra-worker" })
         (code, text) = try await run(["local-node", "cordon", cordoned.node], state: state)
