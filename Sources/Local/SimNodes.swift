@@ -191,15 +191,6 @@ public enum SimNodes {
         return ["node/\(name) \(on ? "cordoned" : "uncordoned")"]
     }
 
-    /// NotReady/Ready: the node lifecycle controller's taints follow (`not-ready:NoSchedule` and `:NoExecute`).
-    public static func setReady(_ nodes: inout [LocalState.SimNode], name: String, _ ready: Bool) throws -> [String] {
-        let i = try index(nodes, name)
-        let was = nodes[i].ready
-        nodes[i].ready = ready
-        if was == ready { return ["node/\(name) already \(ready ? "Ready" : "NotReady")"] }
-        return ["node/\(name) \(ready ? "Ready" : "NotReady")"]
-    }
-
     static func index(_ nodes: [LocalState.SimNode], _ name: String) throws -> Int {
         guard let i = nodes.firstIndex(where: { $0.name == name }) else {
             throw Failure("no node named \(name); nodes: " + nodes.map(\.name).joined(separator: ", "))
