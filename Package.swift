@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Strategy", "Values", "YAML", "Tools"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "TestCharts", "YAML", "Tools", "Placement"]),
-        .testTarget(name: "LocalTests", dependencies: ["Local", "Plan", "Strategy", "Tools", "Engine", "YAML"]),
+        .testTarget(name: "LocalTests", dependencies: ["Local", "Placement", "Plan", "Strategy", "Tools", "Engine", "YAML"]),
         .testTarget(name: "KubeTargetTests", dependencies: ["KubeTarget", "KubeSim", "TestCharts", "Kube", "Plan", "Strategy", "Tools", "YAML", "Engine"]),
         // The simulator's scheduler and DaemonSet controller against slimctl's Placement, on random clusters.
         .testTarget(name: "SimDifferentialTests", dependencies: [

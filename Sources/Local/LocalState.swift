@@ -9,6 +9,16 @@ public struct LocalState: Codable, Sendable {
         public var labels: [String: String]
         public var taints: [String]
         public var ready: Bool
+        /// `spec.unschedulable` (cordoned); optional so that older state files still load.
+        public var unschedulable: Bool? = nil
+
+        public init(name: String, labels: [String: String], taints: [String], ready: Bool, unschedulable: Bool? = nil) {
+            self.name = name
+            self.labels = labels
+            self.taints = taints
+            self.ready = ready
+            self.unschedulable = unschedulable
+        }
     }
 
     public struct Proc: Codable, Sendable, Hashable {
@@ -28,6 +38,12 @@ public struct LocalState: Codable, Sendable {
         /// A sender is expected to exit; a SLIM node or receiver exiting is a crash.
         public var runsToCompletion: Bool
         public var exitCode: Int32?
+        /// SLIM nodes: the DaemonSet revision (hash of the release's values and the bindings)
+        /// it was started from; nil for processes recorded before revisions existed.
+        public var revision: String? = nil
+        /// SLIM nodes: false until its runner said `slimctl-node ready`; nil when not tracked
+        /// (a live process then counts as ready, as before).
+        public var ready: Bool? = nil
     }
 
     /// A Service applied by a manifests step (no app) that selects SLIM pods, e.g. `slim-any`.
@@ -50,6 +66,12 @@ public struct LocalState: Codable, Sendable {
 
     public var strategy: String
     public var nodes: [SimNode] = []
+    /// Fingerprint of the strategy's cluster layout the nodes were made from: a changed layout
+    /// makes them anew, an unchanged one keeps what `slimctl local-node` changed.
+    public var layout: String? = nil
+    /// The revision each SLIM DaemonSet was last deployed with (`DaemonSet/slim` → revision):
+    /// what verify compares the running pods against, as a cluster's newest ControllerRevision.
+    public var revisions: [String: String]? = nil
     /// Optional so that state files written before these existed still load.
     public var services: [AppliedService]? = nil
     public var bindings: Bindings? = nil

@@ -45,14 +45,24 @@ public struct LocalTarget: StepExecutor {
                 throw LocalError("the node runner \(runtime.nodeScript) is missing (set SLIMCTL_HOME to the slimctl folder that holds runtime/)")
             }
             var state = loadState()
-            state.nodes = LocalLayout.nodes(strategy.cluster).map {
-                LocalState.SimNode(name: $0.name, labels: $0.labels, taints: $0.taints.map(\.description), ready: true)
+            let layout = layoutFingerprint
+            if state.nodes.isEmpty || state.layout != layout {
+                if !state.nodes.isEmpty { context.report("the strategy's node layout changed: simulated nodes made anew (nodes added or changed with `slimctl local-node` are gone)") }
+                state.nodes = LocalLayout.nodes(strategy.cluster).map(SimNodes.simNode)
+                state.layout = layout
+            } else {
+                context.report("simulated nodes kept as they are (`slimctl local-node` changes them; `slimctl delete` starts over)")
             }
             try state.save(statePath)
-            context.report("simulated nodes: " + state.nodes.map { $0.taints.isEmpty ? $0.name : "\($0.name) [\($0.taints.joined(separator: ","))]" }.joined(separator: ", "))
+            context.report("simulated nodes: " + state.nodes.map { n in
+                let marks = n.taints + ((n.unschedulable ?? false) ? ["cordoned"] : []) + (n.ready ? [] : ["NotReady"])
+                return marks.isEmpty ? n.name : "\(n.name) [\(marks.joined(separator: ","))]"
+            }.joined(separator: ", "))
         case .helm(let rel):
             guard let r = rendered.release(forStep: s.name) else { return }
-            if let slim = LocalLayout.slimRelease(r) {
+            if let slim = LocalLayout.slimRelease(r), slim.daemonSet {
+                try await reconcileDaemonSet(r, slim, context: context)
+            } else if let slim = LocalLayout.slimRelease(r) {
                 try await startSlim(r, slim, context: context)
             } else if rel.chart.ref.hasSuffix("slim-control-plane") {
                 context.report("not run locally: the SLIM controller (\(rel.release)); node configs drop their controller clients")
@@ -64,13 +74,40 @@ public struct LocalTarget: StepExecutor {
         }
     }
 
-    func simNodes(_ state: LocalState) -> [NodeInfo] {
-        let base = LocalLayout.nodes(strategy.cluster)
-        return base.map { n in
-            var n = n
-            if let s = state.nodes.first(where: { $0.name == n.name }) { n.ready = s.ready }
-            return n
+    /// The simulated nodes as placement sees them: the ones in the state (as `slimctl
+    /// local-node` left them), else the strategy's layout; with the node lifecycle taints.
+    public func simNodes(_ state: LocalState) -> [NodeInfo] {
+        currentNodes(state).map(SimNodes.nodeInfo)
+    }
+
+    /// The nodes in the state, or the strategy's layout before the cluster step made them.
+    public func currentNodes(_ state: LocalState) -> [LocalState.SimNode] {
+        state.nodes.isEmpty || state.layout.map({ $0 != layoutFingerprint }) == true
+            ? LocalLayout.nodes(strategy.cluster).map(SimNodes.simNode) : state.nodes
+    }
+
+    var layoutFingerprint: String { SimNodes.fingerprint(LocalLayout.nodes(strategy.cluster).map(SimNodes.simNode)) }
+
+    /// Puts the node set into the input hash of each SLIM DaemonSet step, so that a deploy after
+    /// `slimctl local-node add|remove|label|taint|cordon` reconciles instead of skipping the step.
+    public func annotateNodes(_ plan: inout Plan) {
+        let nodes = SimNodes.fingerprint(currentNodes(loadState()))
+        for i in plan.steps.indices {
+            guard let r = rendered.release(forStep: plan.steps[i].name), LocalLayout.slimRelease(r)?.daemonSet == true else { continue }
+            plan.steps[i].inputsHash = Hash.fnv1a(plan.steps[i].inputsHash + "|nodes " + nodes)
         }
+    }
+
+    /// Changes the simulated nodes (the caller holds the deployment lock). Before the first
+    /// deploy the strategy's layout is the starting point.
+    public func editNodes(_ edit: (inout [LocalState.SimNode]) throws -> [String]) throws -> [String] {
+        var state = loadState()
+        var nodes = currentNodes(state)
+        let said = try edit(&nodes)
+        state.nodes = nodes
+        state.layout = layoutFingerprint
+        try state.save(statePath)
+        return said
     }
 
     func startSlim(_ r: RenderedRelease, _ slim: LocalLayout.SlimRelease, context: StepContext) async throws {
@@ -371,7 +408,11 @@ public struct LocalTarget: StepExecutor {
     public func stillSatisfied(_ step: PlannedStep) -> Bool {
         guard let s = strategy.step(named: step.name), case .helm = s.action,
               let r = rendered.release(forStep: s.name), LocalLayout.slimRelease(r) != nil else { return true }
-        let slim = loadState().processes(component: "slim")
+        let state = loadState()
+        let slim = state.processes(component: "slim")
+        if let r = rendered.release(forStep: s.name), let ds = LocalLayout.slimRelease(r), ds.daemonSet {
+            return !slim.isEmpty && ((try? nextWave(r, ds, state: state).isEmpty) ?? false)
+        }
         return !slim.isEmpty && slim.allSatisfy { Spawn.isAlive($0.pid) }
     }
 
@@ -389,7 +430,9 @@ public struct LocalTarget: StepExecutor {
                 phase = p.runsToCompletion ? "Succeeded" : "Failed"
                 reason = p.runsToCompletion ? "Completed" : "process \(p.pid) exited (crashed or killed)"
             }
-            return ObservedPod(name: p.name, owner: p.workload, node: p.node, phase: phase, ready: alive && !p.runsToCompletion || (!alive && p.runsToCompletion),
+            if alive && p.ready == false { reason = "starting (not ready yet)" }
+            return ObservedPod(name: p.name, owner: p.workload, node: p.node, phase: phase,
+                               ready: alive && !p.runsToCompletion && (p.ready ?? true) || (!alive && p.runsToCompletion),
                                restarts: 0, reason: reason, ageSeconds: age, lastLogLines: alive ? [] : Supervisor.tail(p.logPath, lines: 3))
         }
     }
@@ -402,7 +445,15 @@ public struct LocalTarget: StepExecutor {
             switch rule {
             case .daemonSet(let name, _, _):
                 if let r = rendered.releases.first(where: { LocalLayout.slimRelease($0)?.fullname == name }) {
-                    return WorkloadChecks.daemonSet(name: name, nodes: nodes, spec: LocalLayout.slimPlacement(values: r.values), pods: pods)
+                    var result = WorkloadChecks.daemonSet(name: name, nodes: nodes, spec: LocalLayout.slimPlacement(values: r.values), pods: pods)
+                    // As on a cluster: every pod must run the current revision (the deployed values and image).
+                    let owner = "DaemonSet/\(name)"
+                    let revision = state.revisions?[owner] ?? ""
+                    for p in state.processes where p.component == "slim" && p.workload == owner && !revision.isEmpty && p.revision != revision {
+                        result.problems.append("\(p.name) on \(p.node): outdated: revision \(p.revision ?? "unknown"), current revision \(revision)")
+                    }
+                    if !result.problems.isEmpty { result.outcome = "fail" }
+                    return result
                 }
                 return WorkloadChecks.skipped("DaemonSet \(name)", because: "not run on the local target (only SLIM nodes and test apps are)")
             case .statefulSet(let name, _, let replicas, _):

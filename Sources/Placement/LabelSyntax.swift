@@ -3,10 +3,10 @@
 /// value it is given, and a requirement that fails makes its whole term match no node. The API
 /// server does not reject such values in node affinity (kubernetes/kubernetes#62221), so a pod
 /// spec can carry them: a Gt/Lt bound of `-1` parses as an integer but is not a label value.
-enum LabelSyntax {
+public enum LabelSyntax {
     /// An optional DNS subdomain prefix and `/`, then a name of at most 63 alphanumerics, `-`,
     /// `_` and `.`, starting and ending with an alphanumeric.
-    static func isQualifiedName(_ s: String) -> Bool {
+    public static func isQualifiedName(_ s: String) -> Bool {
         let parts = s.split(separator: "/", omittingEmptySubsequences: false)
         switch parts.count {
         case 1: return isName(parts[0])
@@ -16,7 +16,7 @@ enum LabelSyntax {
     }
 
     /// Empty, or a name as in a qualified name.
-    static func isValue(_ s: String) -> Bool { s.isEmpty || isName(Substring(s)) }
+    public static func isValue(_ s: String) -> Bool { s.isEmpty || isName(Substring(s)) }
 
     static func isName(_ s: Substring) -> Bool {
         guard let first = s.first, let last = s.last, s.utf8.count <= 63 else { return false }

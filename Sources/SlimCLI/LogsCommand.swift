@@ -257,31 +257,10 @@ enum LocalLogs {
             for l in cmd.tail >= 0 ? Array(lines.suffix(cmd.tail)) : lines { writer.line(targets[i], l, time: nil) }
         }
         guard cmd.follow else { return }
-        var partial = [String](repeating: "", count: procs.count)
-        var gone = Set<Int>()
-        // Local processes write plain files: there is no watch API, so the files are read again
-        // every 100 ms from the last offset.
-        while !Task.isCancelled {
-            for (i, p) in procs.enumerated() {
-                if let h = FileHandle(forReadingAtPath: p.logPath) {
-                    try? h.seek(toOffset: offsets[i])
-                    let d = h.readDataToEndOfFile()
-                    try? h.close()
-                    if !d.isEmpty {
-                        offsets[i] += UInt64(d.count)
-                        let text = partial[i] + String(decoding: d, as: UTF8.self)
-                        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-                        partial[i] = parts.removeLast()
-                        for l in parts { writer.line(targets[i], l, time: nil) }
-                    }
-                }
-                if !gone.contains(i) && !Spawn.isAlive(p.pid) {
-                    gone.insert(i)
-                    stderr("[\(p.name) on \(p.node) exited]")
-                }
-            }
-            fflush(nil)
-            try await Task.sleep(for: .milliseconds(100))
+        // Processes that start later (a deploy adding or replacing SLIM nodes, `test`'s apps) are followed too.
+        try await LocalLogFollow.follow(procs, offsets: offsets, writer: &writer, statePath: s.target.statePath) { p in
+            guard let sel = selector else { return true }
+            return p.component == sel || p.name == sel || p.workload.hasSuffix("/\(sel)")
         }
     }
 }

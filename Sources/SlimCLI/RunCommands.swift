@@ -30,6 +30,7 @@ struct LocalSession {
         target = LocalTarget(rendered: rendered, runtime: runtime, bindings: bindings, stateDir: layout.localDir, portBase: portBase)
         plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: layout.renderDir))
         LocalPlanNotes.annotate(&plan, rendered: rendered, bindings: bindings)
+        target.annotateNodes(&plan)
     }
 
     /// Stops every process and forgets the finished steps, so the next deploy starts fresh.

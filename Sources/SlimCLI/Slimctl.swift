@@ -95,6 +95,6 @@ struct Slimctl: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [StrategiesCommand.self, RenderCommand.self, PlanCommand.self, DeployCommand.self,
                       VerifyCommand.self, TestCommand.self, LogsCommand.self, StatusCommand.self, CICommand.self,
-                      DeleteCommand.self, ClusterCommand.self, DoctorCommand.self]
+                      DeleteCommand.self, ClusterCommand.self, DoctorCommand.self, LocalNodeCommand.self, UpstreamNodeCommand.self]
     )
 }

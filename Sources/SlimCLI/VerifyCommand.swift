@@ -15,7 +15,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
     @Flag(name: .customLong("wait"), help: "Wait until it holds (or --timeout). kind/cluster: re-judged on every watch event.") var wait = false
     @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds for --wait.") var timeout: Int = 60
-    @Flag(name: .customLong("watch"), help: "kind/cluster: keep running and print one line per change until Ctrl-C.") var watch = false
+    @Flag(name: .customLong("watch"), help: "Keep running and print one line per change until Ctrl-C.") var watch = false
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
@@ -24,8 +24,8 @@ struct VerifyCommand: AsyncParsableCommand {
         if timeout <= 0 { throw CLIError.config("--timeout \(timeout): give a number of seconds above 0") }
         if wait && watch { throw CLIError.config("--wait and --watch do not go together: --wait returns once verify holds, --watch never returns") }
         if target.target != .local { return try await KubeVerifyRun(self).run() }
-        if watch { throw CLIError.config("--watch follows a Kubernetes cluster: use it with --target kind or --target cluster") }
         let s = try LocalSession(strategy: strategy, options: options, target: target)
+        if watch { return try await LocalVerifyWatch.run(s, json: out.output == .json) }
         var results = s.target.verify()
         let deadline = ContinuousClock.now + .seconds(timeout)
         while wait && !results.allSatisfy(\.passed) && ContinuousClock.now < deadline {
