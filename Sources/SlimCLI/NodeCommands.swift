@@ -48,7 +48,7 @@ struct LocalNodeCommand: AsyncParsableCommand {
         /// Runs one edit under the deployment lock, prints what changed and what the next deploy will do.
         func edit(_ command: String, _ change: (inout [LocalState.SimNode]) throws -> [String], after: ((LocalSession, [LocalState.SimNode]) -> [String])? = nil) throws {
             let s = try session()
-            let lock = try DeployLock.acquire(root: s.workspace.stateRoot, target: .local, strategy: s.rendered.strategy.name, command: "local-node \(command)")
+            let lock = try DeployLock.acquire(s.layout, command: "local-node \(command)")
             defer { lock.release() }
             var before: [LocalState.SimNode] = []
             let said: [String]
