@@ -230,7 +230,7 @@ struct CICommand: AsyncParsableCommand {
         if !failed, let spec = t.rendered.strategy.test {
             let start = ContinuousClock.now
             do {
-                let outcome = try await t.messageTest(timeout: testTimeout, keep: keep, json: json, progress: progress)
+                let outcome = try await t.test(which: .all, keep: keep, timeout: testTimeout, json: json, progress: progress)
                 outcome.print(json: json)
                 report.cases.append(Self.testCase(outcome, expected: spec.messages, seconds: seconds(since: start)))
                 if !outcome.passed { failed = true; code = .failed }

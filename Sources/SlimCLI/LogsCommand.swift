@@ -70,17 +70,8 @@ struct LogsCommand: AsyncParsableCommand {
         }
         let (strategy, selector) = try strategyAndSelector()
         Retained.interruptNote = ""  // nothing to resume: Ctrl-C just ends the tail
-        if target.target == .local {
-            guard sinceSeconds == nil, !timestamps else {
-                throw CLIError.config("--since and --timestamps need the kind or cluster target: local log files carry no per-line times")
-            }
-            guard !previous else {
-                throw CLIError.config("--previous needs the kind or cluster target: a local SLIM node's log file holds every instance")
-            }
-            try await LocalLogs.run(self, strategy: strategy, selector: selector)
-        } else {
-            try await KubeLogs.run(self, strategy: strategy, selector: selector, sinceSeconds: sinceSeconds)
-        }
+        let t = try Targets.open(strategy: strategy, options: try options, flags: target)
+        try await t.logs(self, selector: selector, sinceSeconds: sinceSeconds)
     }
 }
 
@@ -163,9 +154,8 @@ extension FileHandle {
 
 /// The kind/cluster side: pod queries from the strategy, the multi-pod tail, the writer.
 enum KubeLogs {
-    static func run(_ cmd: LogsCommand, strategy: String, selector: String?, sinceSeconds: Int?) async throws {
-        let s = try KubeSession(strategy: strategy, options: try cmd.options, target: cmd.target)
-        if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
+    static func run(_ cmd: LogsCommand, session s: KubeSession, selector: String?, sinceSeconds: Int?) async throws {
+        if s.kindNotCreated {
             throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) was not created by slimctl yet: run `slimctl deploy \(s.rendered.strategy.name) --target kind`")
         }
         let client = try s.client()
@@ -233,8 +223,7 @@ enum KubeLogs {
 
 /// The local target: SLIM nodes and test apps are processes whose output goes to files.
 enum LocalLogs {
-    static func run(_ cmd: LogsCommand, strategy: String, selector: String?) async throws {
-        let s = try LocalSession(strategy: strategy, options: try cmd.options, target: cmd.target)
+    static func run(_ cmd: LogsCommand, session s: LocalSession, selector: String?) async throws {
         let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
         let procs = state.processes.filter { p in
             guard let sel = selector else { return true }

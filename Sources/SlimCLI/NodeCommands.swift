@@ -38,11 +38,9 @@ struct LocalNodeCommand: AsyncParsableCommand {
         @OptionGroup var out: OutputFlags
 
         func session() throws -> LocalSession {
-            guard target.target == .local else {
-                throw CLIError.config("local-node changes the local target's simulated nodes; on --target \(target.target.rawValue) use kubectl (kubectl label|taint|cordon node …)")
-            }
             try options.checkWritableState()
-            return try LocalSession(strategy: strategy, options: options, target: target)
+            return try Targets.openLocal(strategy: strategy, options: options, flags: target,
+                                         refusal: "local-node changes the local target's simulated nodes; on --target \(target.target.rawValue) use kubectl (kubectl label|taint|cordon node …)")
         }
 
         /// Runs one edit under the deployment lock, prints what changed and what the next deploy will do.

@@ -124,24 +124,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
-        let rendered = try options.render(strategy, persistSecrets: false)
-        let ws = try options.workspace
-        // kind and cluster: the same target options deploy uses, so the argvs shown are the ones run.
-        let targetOptions = target.target == .local
-            ? TargetOptions(kind: .local, renderDir: "\(ws.stateRoot)/rendered/\(rendered.strategy.name)")
-            : try KubeSession.targetOptions(target, rendered: rendered, workspace: ws, sources: sources)
-        var plan = Planner.plan(rendered, target: targetOptions)
-        if target.target == .local {
-            LocalPlanNotes.annotate(&plan, rendered: rendered, bindings: try localBindings(rendered))
-        }
-        // kind/cluster: where the DaemonSets will land on the nodes that exist now.
-        var preview: PlacementPreview?
-        if target.target != .local {
-            preview = await PlacementPreviewer.preview(rendered: rendered, target: targetOptions, helm: Planner.helm(targetOptions),
-                                                       log: "\(ws.stateRoot)/runs/\(rendered.strategy.name)/plan-preview.log")
-        }
-        let redactor = rendered.redactor
-        let appSteps = appStepNames(rendered)
+        let (plan, preview, redactor, appSteps) = try await Targets.planView(strategy: strategy, options: options, flags: target, sources: sources)
         if out.output == .json {
             printJSON(.map(["strategy": .string(plan.strategy), "target": .string(plan.target.rawValue),
                             "steps": .list(plan.steps.map { s in

@@ -28,31 +28,14 @@ struct TestCommand: AsyncParsableCommand {
     func run() async throws {
         if let t = timeout, t <= 0 { throw CLIError.config("--timeout \(t): give a number of seconds above 0") }
         try options.checkWritableState()
-        if target.target != .local { return try await KubeTest.run(self) }
-        let s = try LocalSession(strategy: strategy, options: options, target: target)
-        let lock = try DeployLock.acquire(s.layout, command: "test")
+        let t = try Targets.open(strategy: strategy, options: options, flags: target)
+        let lock = try DeployLock.acquire(t.layout, command: "test")
         defer { lock.release() }
-        guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(s.rendered.strategy.name) has no `test` section") }
-        let report = progressPrinter(s.rendered.redactor, json: out.output == .json)
-        let ctx = { (step: String) in StepContext(runDir: s.runDir, logPath: "\(s.runDir)/\(step).log", report: { report(.message(step: step, text: $0)) }) }
-        let apps: Set<String> = ["receiver", "sender"]
-        defer { if !keep && which != .receiver { _ = s.target.delete(components: apps) } }
-
-        if which == .receiver {
-            try await s.target.startApps(step: spec.receiverStep, context: ctx(spec.receiverStep))
-        } else if which == .sender && s.target.observedPods().filter({ $0.owner.hasPrefix("DaemonSet/") || $0.owner.hasPrefix("Pod/") }).isEmpty {
-            throw CLIError.config("no receiver is running; run `slimctl test receiver \(s.rendered.strategy.name)` first, or `test all`")
-        }
-        if which == .receiver {
-            let pods = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
-            let result = TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false, receivers: pods.map { ($0.name, $0.node, 0) },
-                                     problems: [], receiverOnly: true)
-            result.print(json: out.output == .json)
-            return
-        }
-        let result = try await MessageTest.sendAndCount(s, spec: spec, timeout: timeout ?? spec.timeoutSeconds, startReceivers: which == .all, context: ctx)
-        result.print(json: out.output == .json)
-        if !result.passed { throw CLIError.silent(.failed) }
+        let json = out.output == .json
+        try await t.requireDeployed(json: json)
+        let outcome = try await t.test(which: which, keep: keep, timeout: timeout, json: json, progress: progressPrinter(t.rendered.redactor, json: json))
+        outcome.print(json: json)
+        if !outcome.passed { throw CLIError.silent(.failed) }
     }
 }
 
@@ -190,21 +173,6 @@ enum MessageTest {
 /// `slimctl test` on kind and cluster: the flow is `AppTest` (Sources/KubeTarget), the verdict
 /// `MessageVerdict` (Checks), exactly as on the local target.
 enum KubeTest {
-    static func run(_ cmd: TestCommand) async throws {
-        let s = try KubeSession(strategy: cmd.strategy, options: cmd.options, target: cmd.target)
-        let name = s.rendered.strategy.name
-        let lock = try DeployLock.acquire(s.layout, command: "test")
-        defer { lock.release() }
-        if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
-            throw CLIError.config("kind cluster \(s.rendered.strategy.cluster.name) was not created by slimctl: run `slimctl deploy \(name) --target kind` first")
-        }
-        let json = cmd.out.output == .json
-        try s.announce(json: json)
-        let outcome = try await outcome(s, which: cmd.which, keep: cmd.keep, timeout: cmd.timeout, json: json)
-        outcome.print(json: json)
-        if !outcome.passed { throw CLIError.silent(.failed) }
-    }
-
     /// Runs the apps and judges them; a wait that failed is a failed outcome naming why. Shared
     /// by `test` and `ci`.
     static func outcome(_ s: KubeSession, which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool) async throws -> TestOutcome {

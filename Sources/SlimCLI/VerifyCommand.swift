@@ -23,16 +23,11 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         if timeout <= 0 { throw CLIError.config("--timeout \(timeout): give a number of seconds above 0") }
         if wait && watch { throw CLIError.config("--wait and --watch do not go together: --wait returns once verify holds, --watch never returns") }
-        if target.target != .local { return try await KubeVerifyRun(self).run() }
-        let s = try LocalSession(strategy: strategy, options: options, target: target)
-        if watch { return try await LocalVerifyWatch.run(s, json: out.output == .json) }
-        var results = s.target.verify()
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while wait && !results.allSatisfy(\.passed) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            results = s.target.verify()
-        }
-        Report.printChecks(results, json: out.output == .json)
+        let t = try Targets.open(strategy: strategy, options: options, flags: target)
+        let json = out.output == .json
+        if watch { return try await t.watchVerify(json: json) }
+        let results = try await t.verify(wait: wait, timeout: timeout, json: json)
+        Report.printChecks(results, json: json)
         if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
     }
 }
@@ -48,34 +43,24 @@ struct KubeVerifyRun {
     var timeout = 60
     var json = false
 
-    init(_ cmd: VerifyCommand) {
-        strategy = cmd.strategy; options = cmd.options; target = cmd.target
-        watch = cmd.watch; wait = cmd.wait; timeout = cmd.timeout; json = cmd.out.output == .json
-    }
-
-    /// For `ci`: judge (waiting up to `timeout` when `wait`), print nothing.
+    /// Judges (waiting up to `timeout` when `wait`); prints nothing itself.
     init(strategy: String, options: StrategyOptions, target: TargetFlags, wait: Bool, timeout: Int, json: Bool) {
         self.strategy = strategy; self.options = options; self.target = target
         self.wait = wait; self.timeout = timeout; self.json = json
     }
 
-    func run() async throws {
-        let s = try KubeSession(strategy: strategy, options: options, target: target)
-        if watch {
-            let client = try s.client()
-            let rules = s.rendered.strategy.verify
-            let (state, streams) = try await reachable(client) { try await KubeVerify.collect(client, namespaces: KubeVerify.namespaces(rules)) }
-            return try await self.watch(client, rules: rules, state: state, streams: streams, redactor: s.rendered.redactor)
-        }
-        let results = try await results(s)
-        Report.printChecks(results, json: json)
-        if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
+    /// `verify --watch`: one line per change until Ctrl-C.
+    func watch(_ s: KubeSession) async throws {
+        let client = try s.client()
+        let rules = s.rendered.strategy.verify
+        let (state, streams) = try await reachable(client) { try await KubeVerify.collect(client, namespaces: KubeVerify.namespaces(rules)) }
+        try await self.watch(client, rules: rules, state: state, streams: streams, redactor: s.rendered.redactor)
     }
 
     /// The verdict on the live cluster, explained and redacted.
     func results(_ s: KubeSession) async throws -> [CheckResult] {
         let rules = s.rendered.strategy.verify
-        if s.kind == .kind, let k = s.targetOptions.kubeconfig, !FileManager.default.fileExists(atPath: k) {
+        if s.kindNotCreated {
             throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) has not been created by slimctl: run `slimctl deploy \(strategy) --target kind` first")
         }
         let client = try s.client()

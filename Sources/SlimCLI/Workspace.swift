@@ -195,7 +195,7 @@ struct Workspace {
             switch step.action {
             case .helm(let h): refs = h.valuesFiles; what = "values file"
             case .manifests(let m): refs = m.files; what = "manifest"
-            case .cluster: refs = []; what = ""
+            default: refs = []; what = ""  // the cluster step reads no files
             }
             for r in refs {
                 do { files[r.resolved] = try FileSystem.readText(r.resolved, what: what) } catch let e as FileProblem {

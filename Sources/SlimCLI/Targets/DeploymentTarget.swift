@@ -24,8 +24,16 @@ protocol DeploymentTarget: Sendable {
     func runtimeStatus() async -> TargetStatus
     /// The verify verdict; with `wait`, re-judged until it holds or `timeout` seconds pass.
     func verify(wait: Bool, timeout: Int, json: Bool) async throws -> [CheckResult]
-    /// The message test with every receiver and the sender, as `ci` runs it.
-    func messageTest(timeout: Int?, keep: Bool, json: Bool, progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome
+    /// `verify --watch`: one line per change until Ctrl-C.
+    func watchVerify(json: Bool) async throws
+    /// Before `test`, `verify` and `logs` on something deployed earlier: refuses when there is
+    /// nothing to talk to yet, and names the cluster that will be touched.
+    func requireDeployed(json: Bool) async throws
+    /// The message test: receivers, sender or both; the apps are removed afterwards unless `keep`.
+    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool,
+              progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome
+    /// `logs`: the strategy's pods (or one selector's), tailed or followed.
+    func logs(_ cmd: LogsCommand, selector: String?, sinceSeconds: Int?) async throws
     /// Removes what the strategy deployed. `.deployment`: what `delete` removes; `.everything`:
     /// also what slimctl created for it (a kind cluster), as `ci` does.
     func tearDown(_ scope: TearDownScope, json: Bool) async throws -> TearDown

@@ -32,10 +32,7 @@ struct KubeDeployment: DeploymentTarget {
         KubeExecutor(rendered: rendered, config: session.config(knownReleases: await session.knownReleases()))
     }
 
-    /// kind before slimctl created the cluster: nothing can be asked yet.
-    var kindNotCreated: Bool {
-        kind == .kind && session.targetOptions.kubeconfig.map { !FileManager.default.fileExists(atPath: $0) } ?? false
-    }
+    var kindNotCreated: Bool { session.kindNotCreated }
 
     func runtimeStatus() async -> TargetStatus {
         var status: KubeStatus?
@@ -80,8 +77,24 @@ struct KubeDeployment: DeploymentTarget {
         try await KubeVerifyRun(strategy: strategyArgument, options: options, target: flags, wait: wait, timeout: timeout, json: json).results(session)
     }
 
-    func messageTest(timeout: Int?, keep: Bool, json: Bool, progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome {
-        try await KubeTest.outcome(session, which: .all, keep: keep, timeout: timeout, json: json)
+    func watchVerify(json: Bool) async throws {
+        try await KubeVerifyRun(strategy: strategyArgument, options: options, target: flags, wait: false, timeout: 60, json: json).watch(session)
+    }
+
+    func requireDeployed(json: Bool) async throws {
+        if kindNotCreated {
+            throw CLIError.config("kind cluster \(rendered.strategy.cluster.name) was not created by slimctl: run `slimctl deploy \(rendered.strategy.name) --target kind` first")
+        }
+        try session.announce(json: json)
+    }
+
+    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool,
+              progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome {
+        try await KubeTest.outcome(session, which: which, keep: keep, timeout: timeout, json: json)
+    }
+
+    func logs(_ cmd: LogsCommand, selector: String?, sinceSeconds: Int?) async throws {
+        try await KubeLogs.run(cmd, session: session, selector: selector, sinceSeconds: sinceSeconds)
     }
 
     func tearDown(_ scope: TearDownScope, json: Bool) async throws -> TearDown {

@@ -51,11 +51,43 @@ struct LocalDeployment: DeploymentTarget {
         return results
     }
 
-    func messageTest(timeout: Int?, keep: Bool, json: Bool, progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome {
-        guard let spec = rendered.strategy.test else { throw CLIError.config("strategy \(rendered.strategy.name) has no `test` section") }
+    func watchVerify(json: Bool) async throws { try await LocalVerifyWatch.run(session, json: json) }
+
+    func requireDeployed(json: Bool) async throws {}
+
+    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool,
+              progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome {
+        let s = session
+        let name = rendered.strategy.name
+        guard let spec = rendered.strategy.test else { throw CLIError.config("strategy \(name) has no `test` section") }
         let runDir = layout.runDir
         let ctx = { (step: String) in StepContext(runDir: runDir, logPath: "\(runDir)/\(step).log", report: { progress(.message(step: step, text: $0)) }) }
-        return try await MessageTest.sendAndCount(session, spec: spec, timeout: timeout ?? spec.timeoutSeconds, startReceivers: true, context: ctx)
+        let apps: Set<String> = ["receiver", "sender"]
+        defer { if !keep && which != .receiver { _ = s.target.delete(components: apps) } }
+        switch which {
+        case .receiver:
+            try await s.target.startApps(step: spec.receiverStep, context: ctx(spec.receiverStep))
+            let pods = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
+            return TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false, receivers: pods.map { ($0.name, $0.node, 0) },
+                               problems: [], receiverOnly: true)
+        case .sender:
+            if s.target.observedPods().filter({ $0.owner.hasPrefix("DaemonSet/") || $0.owner.hasPrefix("Pod/") }).isEmpty {
+                throw CLIError.config("no receiver is running; run `slimctl test receiver \(name)` first, or `test all`")
+            }
+        case .all:
+            break
+        }
+        return try await MessageTest.sendAndCount(s, spec: spec, timeout: timeout ?? spec.timeoutSeconds, startReceivers: which == .all, context: ctx)
+    }
+
+    func logs(_ cmd: LogsCommand, selector: String?, sinceSeconds: Int?) async throws {
+        guard sinceSeconds == nil, !cmd.timestamps else {
+            throw CLIError.config("--since and --timestamps need the kind or cluster target: local log files carry no per-line times")
+        }
+        guard !cmd.previous else {
+            throw CLIError.config("--previous needs the kind or cluster target: a local SLIM node's log file holds every instance")
+        }
+        try await LocalLogs.run(cmd, session: session, selector: selector)
     }
 
     func tearDown(_ scope: TearDownScope, json: Bool) async throws -> TearDown {

@@ -1,4 +1,6 @@
 import Foundation
+import KubeTarget
+import Local
 import Plan
 
 /// The one switch on the target kind: everything else is written against `DeploymentTarget`.
@@ -15,6 +17,36 @@ enum Targets {
             if portBase != nil { throw CLIError.config("--port-base is for the local target only") }
             return KubeDeployment(session: try KubeSession(strategy: strategy, options: options, target: flags, sources: sources),
                                   strategyArgument: strategy, options: options, flags: flags)
+        }
+    }
+
+    /// For commands that exist on the local target only (its simulated nodes): the local
+    /// session, or `refusal` as a configuration error on the other targets.
+    static func openLocal(strategy: String, options: StrategyOptions, flags: TargetFlags, refusal: String) throws -> LocalSession {
+        guard flags.target == .local else { throw CLIError.config(refusal) }
+        return try LocalSession(strategy: strategy, options: options, target: flags)
+    }
+
+    /// What `plan` shows: the plan for the target (with the local target's notes), and on
+    /// kind/cluster where the DaemonSets would land on the nodes that exist now. Secrets are
+    /// not persisted: planning changes nothing.
+    static func planView(strategy: String, options: StrategyOptions, flags: TargetFlags,
+                         sources: ChartSourceOptions) async throws -> (plan: Plan, preview: PlacementPreview?, redactor: Redactor, appSteps: Set<String>) {
+        let rendered = try options.render(strategy, persistSecrets: false)
+        let ws = try options.workspace
+        let layout = StateLayout(root: ws.stateRoot, strategy: rendered.strategy.name, target: flags.target)
+        switch flags.target {
+        case .local:
+            var plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: layout.renderDir))
+            LocalPlanNotes.annotate(&plan, rendered: rendered, bindings: try localBindings(rendered))
+            return (plan, nil, rendered.redactor, appStepNames(rendered))
+        case .kind, .cluster:
+            // The same target options deploy uses, so the argvs shown are the ones run.
+            let targetOptions = try KubeSession.targetOptions(flags, rendered: rendered, workspace: ws, sources: sources)
+            let plan = Planner.plan(rendered, target: targetOptions)
+            let preview = await PlacementPreviewer.preview(rendered: rendered, target: targetOptions, helm: Planner.helm(targetOptions),
+                                                           log: "\(layout.runDir)/plan-preview.log")
+            return (plan, preview, rendered.redactor, appStepNames(rendered))
         }
     }
 }

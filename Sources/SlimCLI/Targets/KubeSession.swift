@@ -68,6 +68,11 @@ struct KubeSession {
         }
     }
 
+    /// kind before slimctl created the cluster: there is nothing to ask yet.
+    var kindNotCreated: Bool {
+        kind == .kind && targetOptions.kubeconfig.map { !FileManager.default.fileExists(atPath: $0) } ?? false
+    }
+
     var statePath: String { layout.statePath }
     var runDir: String { layout.runDir }
     var helm: Helm { Planner.helm(targetOptions) }
