@@ -1,28 +1,10 @@
+import Checks
 import Foundation
 import Kube
 import YAML
 
-/// One thing that changed in the cluster, as a line for `verify --watch` and an object for its
-/// JSON output.
-public struct LiveChange: Sendable, Hashable {
-    /// node, pod, or the workload's kind (DaemonSet, StatefulSet, Deployment).
-    public var kind: String
-    public var namespace: String?
-    public var name: String
-    public var node: String?
-    /// joined, removed, scheduled, deleted, status, rollout.
-    public var change: String
-    public var status: String
-    public var text: String
-
-    public var json: Value {
-        var m: [(String, Value)] = [("kind", .string(kind)), ("name", .string(name)), ("change", .string(change)), ("status", .string(status))]
-        if let namespace { m.append(("namespace", .string(namespace))) }
-        if let node { m.append(("node", .string(node))) }
-        m.append(("message", .string(text)))
-        return .map(.init(uniqueKeysWithValues: m))
-    }
-}
+/// See `WatchChange` (Checks): one shape for every target.
+public typealias LiveChange = WatchChange
 
 /// Turns a watch event's before/after into the change a person cares about, or nil when
 /// nothing they would notice changed (a heartbeat, a resourceVersion).

@@ -173,24 +173,8 @@ extension LocalTarget {
             try state.save(statePath)
             var failure: String?
             var portInUse = false
-            for p in procs {
-                switch await Supervisor.waitFor(marker: "slimctl-node ready", pid: p.pid, log: p.logPath, timeout: .seconds(30)) {
-                case .found:
-                    context.report("\(p.name) on \(p.node) ready (127.0.0.1:\(p.port ?? 0), revision \(revision))")
-                    continue
-                case .exited:
-                    let lines = Supervisor.tail(p.logPath, lines: 3)
-                    if lines.contains(where: { $0.contains("address in use") }) {
-                        portInUse = true
-                        failure = "SLIM node \(p.name) on \(p.node) cannot listen on 127.0.0.1:\(p.port ?? 0): the port is in use by another process"
-                            + (portBase != nil ? "; free it or choose another --port-base" : "")
-                    } else {
-                        failure = "SLIM node \(p.name) on \(p.node) exited: " + lines.joined(separator: " | ")
-                    }
-                case .timedOut:
-                    failure = "SLIM node \(p.name) on \(p.node) was not ready within 30s; log \(p.logPath)"
-                }
-                if failure != nil { break }
+            (failure, portInUse) = await waitUntilReady(procs) { p in
+                context.report("\(p.name) on \(p.node) ready (127.0.0.1:\(p.port ?? 0), revision \(revision))")
             }
             state = loadState()
             let mine = Set(procs.map(\.pid))

@@ -160,23 +160,7 @@ public struct LocalTarget: StepExecutor {
             state.bindings = bindings.map { .init(version: $0.bindings, slimRelease: $0.slimRelease, match: $0.match, note: $0.note, meshed: $0.staticPeers && pods.count > 1) }
             state.processes += procs
             try state.save(statePath)
-            for p in procs {
-                switch await Supervisor.waitFor(marker: "slimctl-node ready", pid: p.pid, log: p.logPath, timeout: .seconds(30)) {
-                case .found: continue
-                case .exited:
-                    let lines = Supervisor.tail(p.logPath, lines: 3)
-                    if lines.contains(where: { $0.contains("address in use") }) {
-                        portInUse = true
-                        failure = "SLIM node \(p.name) on \(p.node) cannot listen on 127.0.0.1:\(p.port ?? 0): the port is in use by another process"
-                            + (portBase != nil ? "; free it or choose another --port-base" : "")
-                    } else {
-                        failure = "SLIM node \(p.name) on \(p.node) exited: " + lines.joined(separator: " | ")
-                    }
-                case .timedOut:
-                    failure = "SLIM node \(p.name) on \(p.node) was not ready within 30s; log \(p.logPath)"
-                }
-                if failure != nil { break }
-            }
+            (failure, portInUse) = await waitUntilReady(procs) { _ in }
             guard let failure else {
                 Supervisor.release(procs.map(\.pid))
                 context.report("\(procs.count) SLIM node(s) ready: " + procs.map { "\($0.name)@\($0.node) 127.0.0.1:\($0.port ?? 0)" }.joined(separator: ", "))
@@ -509,5 +493,28 @@ public struct LocalTarget: StepExecutor {
             try? state.save(statePath)
         }
         return stopped
+    }
+}
+
+extension LocalTarget {
+    /// Waits for each new SLIM node's ready line, in order, stopping at the first that exits or
+    /// times out: the failure named (a port in use said as such), and whether a port was the cause.
+    func waitUntilReady(_ procs: [LocalState.Proc], onReady: (LocalState.Proc) -> Void) async -> (failure: String?, portInUse: Bool) {
+        for p in procs {
+            switch await Supervisor.waitFor(marker: "slimctl-node ready", pid: p.pid, log: p.logPath, timeout: .seconds(30)) {
+            case .found:
+                onReady(p)
+            case .exited:
+                let lines = Supervisor.tail(p.logPath, lines: 3)
+                if lines.contains(where: { $0.contains("address in use") }) {
+                    return ("SLIM node \(p.name) on \(p.node) cannot listen on 127.0.0.1:\(p.port ?? 0): the port is in use by another process"
+                            + (portBase != nil ? "; free it or choose another --port-base" : ""), true)
+                }
+                return ("SLIM node \(p.name) on \(p.node) exited: " + lines.joined(separator: " | "), false)
+            case .timedOut:
+                return ("SLIM node \(p.name) on \(p.node) was not ready within 30s; log \(p.logPath)", false)
+            }
+        }
+        return (nil, false)
     }
 }

@@ -1,3 +1,4 @@
+import Checks
 import Foundation
 import Placement
 import Tools
@@ -51,24 +52,8 @@ public struct LocalSnapshot: Sendable, Hashable {
     }
 }
 
-/// One change, for a line of text and an object of `-o json` (the fields of the cluster's).
-public struct LocalChange: Sendable, Hashable {
-    public var kind: String
-    public var namespace: String?
-    public var name: String
-    public var node: String?
-    public var change: String
-    public var status: String
-    public var text: String
-
-    public var json: Value {
-        var m: [(String, Value)] = [("kind", .string(kind)), ("name", .string(name)), ("change", .string(change)), ("status", .string(status))]
-        if let namespace { m.append(("namespace", .string(namespace))) }
-        if let node { m.append(("node", .string(node))) }
-        m.append(("message", .string(text)))
-        return .map(.init(uniqueKeysWithValues: m))
-    }
-}
+/// See `WatchChange` (Checks): one shape for every target.
+public typealias LocalChange = WatchChange
 
 public enum LocalChanges {
     public static func diff(_ old: LocalSnapshot, _ new: LocalSnapshot) -> [LocalChange] {

@@ -226,11 +226,12 @@ struct CICommand: AsyncParsableCommand {
             interruptedReport.value = report
         }
 
-        // 3. Test with real messages (the apps are removed afterwards by the test itself).
+        // 3. Test with real messages. The apps stay until the tear-down, so a failure's
+        // diagnostics hold their logs.
         if !failed, let spec = t.rendered.strategy.test {
             let start = ContinuousClock.now
             do {
-                let outcome = try await t.test(which: .all, keep: keep, timeout: testTimeout, json: json, progress: progress)
+                let outcome = try await t.test(which: .all, keep: true, timeout: testTimeout, json: json, progress: progress)
                 outcome.print(json: json)
                 report.cases.append(Self.testCase(outcome, expected: spec.messages, seconds: seconds(since: start)))
                 if !outcome.passed { failed = true; code = .failed }

@@ -14,13 +14,7 @@ enum LocalVerifyWatch {
         Retained.interruptNote = ""
         let redactor = s.rendered.redactor
         let first = Report.redacted(s.target.verify(), redactor)
-        if json {
-            Report.printJSONLine(.map(["type": "verify", "holds": .bool(first.allSatisfy(\.passed)), "results": Report.json(first)]))
-        } else {
-            Report.printChecks(first, json: false)
-            print("\nwatching for changes (Ctrl-C to stop)")
-            fflush(nil)
-        }
+        Report.printWatchStart(first, json: json)
         var verdicts: [String: String] = [:]
         for r in first { verdicts[key(r.rule)] = "\(r.outcome) \(r.rule)" }
         var snap = s.target.snapshot()

@@ -123,13 +123,7 @@ struct KubeVerifyRun {
     /// exits 130).
     func watch(_ client: KubeClient, rules: [VerifyRule], state: LiveState, streams: [WatchStream], redactor: Redactor) async throws {
         let first = Report.redacted(KubeVerifyChecks.results(await KubeVerify.diagnose(KubeVerify.evaluate(rules, state: state), client: client)), redactor)
-        if json {
-            Report.printJSONLine(.map(["type": "verify", "holds": .bool(first.allSatisfy(\.passed)), "results": Report.json(first)]))
-        } else {
-            Report.printChecks(first, json: false)
-            print("\nwatching for changes (Ctrl-C to stop)")
-            fflush(nil)
-        }
+        Report.printWatchStart(first, json: json)
         var initial: [String: String] = [:]
         for r in first { initial[String(r.rule.prefix { $0 != ":" })] = "\(r.outcome) \(r.rule)" }
         let verdicts = LockedBox(initial)
@@ -192,6 +186,17 @@ enum Report {
     static func json(_ results: [CheckResult]) -> Value {
         let data = (try? JSONEncoder().encode(results)) ?? Data("[]".utf8)
         return (try? Value(jsonBytes: Array(data))) ?? .list([])
+    }
+
+    /// The first verdict of `verify --watch`, before the change lines (every target).
+    static func printWatchStart(_ first: [CheckResult], json: Bool) {
+        if json {
+            printJSONLine(.map(["type": "verify", "holds": .bool(first.allSatisfy(\.passed)), "results": Report.json(first)]))
+        } else {
+            printChecks(first, json: false)
+            print("\nwatching for changes (Ctrl-C to stop)")
+            fflush(nil)
+        }
     }
 
     /// One compact JSON object per line, so a consumer can read a stream of them.
