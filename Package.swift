@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "ValuesTests", dependencies: ["Values", "YAML", .product(name: "OrderedCollections", package: "swift-collections")], exclude: ["Fixtures"]),
         .testTarget(name: "StrategyTests", dependencies: ["Strategy", "YAML"]),
         .testTarget(name: "PlacementTests", dependencies: ["Placement"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Plan"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Strategy", "YAML", "Tools"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeSim", "YAML", "Placement"]),
