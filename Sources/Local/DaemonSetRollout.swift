@@ -112,11 +112,26 @@ public enum DaemonSetRollout {
 
     /// The next wave. `decisions` is Placement's verdict per existing node.
     public static func next(decisions: [NodeDecision], pods: [Pod], revision: String, strategy: UpdateStrategy) -> Wave {
-        var wave = Wave()
         let byNode = Dictionary(grouping: pods, by: \.node)
-        let decision = Dictionary(uniqueKeysWithValues: decisions.map { ($0.node, $0) })
+        let wave = manage(decisions: decisions, pods: pods, byNode: byNode, revision: revision, strategy: strategy)
+        if !wave.isEmpty { return wave }
+        // rollingUpdate: only once every node has what manage wants.
+        guard case .rollingUpdate(let maxUnavailableSpec, let maxSurgeSpec) = strategy else { return wave }
+        let desired = decisions.filter(\.shouldRun).map(\.node)
+        var maxUnavailable = maxUnavailableSpec.scaled(desired.count)
+        let maxSurge = maxSurgeSpec.scaled(desired.count)
+        if maxUnavailable == 0 && maxSurge == 0 { maxUnavailable = 1 }
+        if maxSurge == 0 {
+            return replaceInPlace(desired: desired, byNode: byNode, revision: revision, maxUnavailable: maxUnavailable, spec: maxUnavailableSpec)
+        }
+        return surge(desired: desired, byNode: byNode, revision: revision, maxSurge: maxSurge, spec: maxSurgeSpec)
+    }
 
-        // manage: pods that must go, failed pods, nodes without a pod.
+    /// The DaemonSet controller's manage pass: pods that must go, failed pods, nodes without a
+    /// pod, and a second pod on a node outside a surge.
+    static func manage(decisions: [NodeDecision], pods: [Pod], byNode: [String: [Pod]], revision: String, strategy: UpdateStrategy) -> Wave {
+        var wave = Wave()
+        let decision = Dictionary(uniqueKeysWithValues: decisions.map { ($0.node, $0) })
         for p in pods.sorted(by: { ($0.node, $0.name) < ($1.node, $1.name) }) {
             guard let d = decision[p.node] else {
                 wave.deletes.append(Delete(pod: p.name, node: p.node, reason: "node \(p.node) is gone"))
@@ -148,15 +163,14 @@ public enum DaemonSetRollout {
                 }
             }
         }
-        if !wave.isEmpty { return wave }
+        return wave
+    }
 
-        // rollingUpdate: only once every node has what manage wants.
-        guard case .rollingUpdate(let maxUnavailableSpec, let maxSurgeSpec) = strategy else { return wave }
-        let desired = decisions.filter(\.shouldRun).map(\.node)
-        var maxUnavailable = maxUnavailableSpec.scaled(desired.count)
-        let maxSurge = maxSurgeSpec.scaled(desired.count)
-        if maxUnavailable == 0 && maxSurge == 0 { maxUnavailable = 1 }
-        if maxSurge == 0 {
+    /// Rolling update without surge: outdated pods that are not ready go at once, ready ones
+    /// while fewer than maxUnavailable nodes are without a ready pod.
+    static func replaceInPlace(desired: [String], byNode: [String: [Pod]], revision: String, maxUnavailable: Int, spec maxUnavailableSpec: IntOrPercent) -> Wave {
+        var wave = Wave()
+        do {
             var unavailable = desired.filter { n in !(byNode[n] ?? []).contains(where: \.ready) }.count
             var oldReady: [Pod] = []
             for n in desired {
@@ -172,9 +186,13 @@ public enum DaemonSetRollout {
                 unavailable += 1
                 wave.deletes.append(Delete(pod: p.name, node: p.node, reason: "\(p.name) on \(p.node) is outdated (maxUnavailable \(maxUnavailableSpec))"))
             }
-            return wave
         }
-        // Surge: a new pod beside the old; the old goes once the new is ready.
+        return wave
+    }
+
+    /// Rolling update with surge: a new pod beside the old; the old goes once the new is ready.
+    static func surge(desired: [String], byNode: [String: [Pod]], revision: String, maxSurge: Int, spec maxSurgeSpec: IntOrPercent) -> Wave {
+        var wave = Wave()
         var surged = 0
         var candidates: [String] = []
         for n in desired {

@@ -159,7 +159,9 @@ struct CICommand: AsyncParsableCommand {
               details: outcome.receivers.map { "receiver \($0.0) on \($0.1): \($0.2) received" })
     }
 
-    /// One pipeline for every target, written against `DeploymentTarget`.
+    /// One pipeline for every target, written against `DeploymentTarget`: open and check (a
+    /// problem there is a configuration error with nothing created), deploy, verify, test,
+    /// diagnostics on failure, tear-down always unless --keep (also on Ctrl-C), reports.
     func run() async throws {
         try checkTimeouts()
         let targets = try parsedReports()
@@ -171,7 +173,6 @@ struct CICommand: AsyncParsableCommand {
         let unwritten = LockedBox<[String]>([])
         @Sendable func finish(_ r: CIReport) { unwritten.value = Self.writeReports(r, to: targets, since: clock) }
 
-        // 0. Open, check tools and charts: a problem here is a configuration error with nothing created.
         let t = try Self.open(&report, finish: finish) {
             let t = try Targets.open(strategy: strategy, options: options, flags: target, sources: sources)
             try t.requireTools()
@@ -186,89 +187,95 @@ struct CICommand: AsyncParsableCommand {
         }
         let lock = try Self.open(&report, finish: finish) { try DeployLock.acquire(t.layout, command: "ci") }
         defer { lock.release() }
-        let redactor = t.rendered.redactor
-        let progress = progressPrinter(redactor, json: json)
+        let progress = progressPrinter(t.rendered.redactor, json: json)
+        let latest = LockedBox(report)
+        let hook = interruptHook(t, latest: latest, json: json, finish: finish)
+        defer { ChildRegistry.shared.removeInterruptHook(hook) }
+
+        var run = Phases(report: report)
+        let deployed = await Self.deploy(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
+                                         rendered: t.rendered, progress: progress)
+        run.add(deployed.cases, failure: deployed.failure)
+        latest.value = run.report
+        if !run.failed { await run.verify(t, timeout: verifyTimeout, json: json); latest.value = run.report }
+        if !run.failed { await run.test(t, timeout: testTimeout, json: json, progress: progress); latest.value = run.report }
+        if run.failed { await Self.diagnose(&run.report, runDir: t.layout.runDir, started: started) { await t.diagnose(into: $0) } }
+        if keep { run.report.cases.append(Self.keptCase) } else { await run.tearDown(t, json: json) }
+        run.report.result = run.failed ? "failed" : "passed"
+        run.report.exitCode = run.code.rawValue
+        finish(run.report)
+        Self.printSummary(run.report, json: json)
+        try Self.failOnUnwrittenReports(unwritten.value, code: run.code)
+        if run.failed { throw CLIError.silent(run.code) }
+    }
+
+    /// Ctrl-C: the report so far, marked interrupted, after tearing down (unless --keep).
+    func interruptHook(_ t: any DeploymentTarget, latest: LockedBox<CIReport>, json: Bool, finish: @escaping @Sendable (CIReport) -> Void) -> Int {
         let keep = self.keep
-        let interruptedReport = LockedBox(report)
-        let hook = ChildRegistry.shared.onInterrupt(keep ? "interrupted: writing the report (--keep leaves everything)" : "interrupted: tearing down") {
-            var r = interruptedReport.value
+        return ChildRegistry.shared.onInterrupt(keep ? "interrupted: writing the report (--keep leaves everything)" : "interrupted: tearing down") {
+            var r = latest.value
             r.result = "interrupted"
             r.exitCode = ExitCode.interrupted.rawValue
             if !keep { _ = try? await t.tearDown(.everything, json: json) }
             r.cases.append(.init(group: "teardown", name: keep ? "kept (--keep)" : "delete", status: keep ? "skipped" : "passed", seconds: 0))
             finish(r)
         }
-        defer { ChildRegistry.shared.removeInterruptHook(hook) }
+    }
 
+    /// The report as the phases fill it, and the exit code of the first failure.
+    struct Phases {
+        var report: CIReport
         var failed = false
         var code = ExitCode.ok
-        // 1. Deploy (without the test apps: the test step owns them).
-        let deployed = await Self.deploy(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
-                                         rendered: t.rendered, progress: progress)
-        report.cases += deployed.cases
-        if let c = deployed.failure { failed = true; code = c }
-        interruptedReport.value = report
 
-        // 2. Verify, waiting for it to hold.
-        if !failed {
+        mutating func add(_ cases: [CIReport.Case], failure: ExitCode?) {
+            report.cases += cases
+            if let failure { failed = true; code = failure }
+        }
+
+        /// Verify, waiting for it to hold (re-judged on every watch event on a cluster).
+        mutating func verify(_ t: any DeploymentTarget, timeout: Int, json: Bool) async {
             let start = ContinuousClock.now
             do {
-                let results = try await t.verify(wait: true, timeout: verifyTimeout, json: json)
-                let secs = seconds(since: start)
-                report.cases += results.map { Self.verifyCase($0, seconds: secs) }
-                if !results.allSatisfy(\.passed) { failed = true; code = .failed }
+                let results = try await t.verify(wait: true, timeout: timeout, json: json)
+                let secs = Engine.seconds(since: start)
+                add(results.map { CICommand.verifyCase($0, seconds: secs) }, failure: results.allSatisfy(\.passed) ? nil : .failed)
             } catch {
-                failed = true
                 let (c, message) = ErrorReport.classify(error)
-                code = c == .environment ? c : .failed
-                report.cases.append(.init(group: "verify", name: "verify", status: "failed", seconds: seconds(since: start), message: redactor.redact(message)))
+                add([.init(group: "verify", name: "verify", status: "failed", seconds: Engine.seconds(since: start), message: t.rendered.redactor.redact(message))],
+                    failure: c == .environment ? c : .failed)
             }
-            interruptedReport.value = report
         }
 
-        // 3. Test with real messages. The apps stay until the tear-down, so a failure's
-        // diagnostics hold their logs.
-        if !failed, let spec = t.rendered.strategy.test {
+        /// The message test. The apps stay until the tear-down, so a failure's diagnostics hold
+        /// their logs.
+        mutating func test(_ t: any DeploymentTarget, timeout: Int?, json: Bool, progress: @escaping @Sendable (EngineEvent) -> Void) async {
+            guard let spec = t.rendered.strategy.test else { return }
             let start = ContinuousClock.now
             do {
-                let outcome = try await t.test(which: .all, keep: true, timeout: testTimeout, json: json, progress: progress)
+                let outcome = try await t.test(which: .all, keep: true, timeout: timeout, json: json, progress: progress)
                 outcome.print(json: json)
-                report.cases.append(Self.testCase(outcome, expected: spec.messages, seconds: seconds(since: start)))
-                if !outcome.passed { failed = true; code = .failed }
+                add([CICommand.testCase(outcome, expected: spec.messages, seconds: Engine.seconds(since: start))], failure: outcome.passed ? nil : .failed)
             } catch {
-                failed = true
-                code = .failed
-                report.cases.append(.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: "failed",
-                                          seconds: seconds(since: start), message: redactor.redact("\(error)")))
+                add([.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: "failed",
+                           seconds: Engine.seconds(since: start), message: t.rendered.redactor.redact("\(error)"))], failure: .failed)
             }
-            interruptedReport.value = report
         }
 
-        // 4. Diagnostics on failure, before anything is torn down.
-        if failed { await Self.diagnose(&report, runDir: t.layout.runDir, started: started) { await t.diagnose(into: $0) } }
-
-        // 5. Tear down, always, unless --keep.
-        let start = ContinuousClock.now
-        if keep {
-            report.cases.append(Self.keptCase)
-        } else {
+        /// Tear-down of everything the run created; a failure here fails the run.
+        mutating func tearDown(_ t: any DeploymentTarget, json: Bool) async {
+            let start = ContinuousClock.now
             do {
                 let done = try await t.tearDown(.everything, json: json)
-                report.cases.append(.init(group: "teardown", name: "delete", status: "passed", seconds: seconds(since: start),
+                report.cases.append(.init(group: "teardown", name: "delete", status: "passed", seconds: Engine.seconds(since: start),
                                           message: done.items.isEmpty ? "nothing was left" : done.items.joined(separator: ", ")))
             } catch {
                 failed = true
                 if code == .ok { code = .failed }
-                report.cases.append(.init(group: "teardown", name: "delete", status: "failed", seconds: seconds(since: start),
-                                          message: redactor.redact("\(error)")))
+                report.cases.append(.init(group: "teardown", name: "delete", status: "failed", seconds: Engine.seconds(since: start),
+                                          message: t.rendered.redactor.redact("\(error)")))
             }
         }
-        report.result = failed ? "failed" : "passed"
-        report.exitCode = code.rawValue
-        finish(report)
-        Self.printSummary(report, json: json)
-        try Self.failOnUnwrittenReports(unwritten.value, code: code)
-        if failed { throw CLIError.silent(code) }
     }
 
     func seconds(since t: ContinuousClock.Instant) -> Double { Engine.seconds(since: t) }
