@@ -8,13 +8,13 @@ public struct CIReport: Sendable, Codable {
         public var group: String
         public var name: String
         /// passed, failed, skipped.
-        public var status: String
+        public var status: CaseStatus
         public var seconds: Double
         public var message: String?
         /// Log lines that explain a failure.
         public var details: [String]
 
-        public init(group: String, name: String, status: String, seconds: Double, message: String? = nil, details: [String] = []) {
+        public init(group: String, name: String, status: CaseStatus, seconds: Double, message: String? = nil, details: [String] = []) {
             self.group = group
             self.name = name
             self.status = status
@@ -45,7 +45,7 @@ public struct CIReport: Sendable, Codable {
         self.cases = []
     }
 
-    public var failures: [Case] { cases.filter { $0.status == "failed" } }
+    public var failures: [Case] { cases.filter { $0.status == .failed } }
 
     public func json() throws -> Data {
         let e = JSONEncoder()
@@ -63,20 +63,20 @@ public struct CIReport: Sendable, Codable {
     /// JUnit XML as the common consumers read it: one `testsuite` per group inside `testsuites`.
     public func junit() -> String {
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        let total = cases.count, failed = failures.count, skipped = cases.filter { $0.status == "skipped" }.count
+        let total = cases.count, failed = failures.count, skipped = cases.filter { $0.status == .skipped }.count
         x += "<testsuites name=\"\(esc("slimctl ci \(strategy)"))\" tests=\"\(total)\" failures=\"\(failed)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(fmt(seconds))\">\n"
         var groups: [String] = []
         for c in cases where !groups.contains(c.group) { groups.append(c.group) }
         let stamp = ISO8601DateFormatter().string(from: startedAt)
         for g in groups {
             let cs = cases.filter { $0.group == g }
-            x += "  <testsuite name=\"\(esc("\(strategy).\(g)"))\" tests=\"\(cs.count)\" failures=\"\(cs.filter { $0.status == "failed" }.count)\" errors=\"0\" skipped=\"\(cs.filter { $0.status == "skipped" }.count)\" time=\"\(fmt(cs.map(\.seconds).reduce(0, +)))\" timestamp=\"\(stamp)\">\n"
+            x += "  <testsuite name=\"\(esc("\(strategy).\(g)"))\" tests=\"\(cs.count)\" failures=\"\(cs.filter { $0.status == .failed }.count)\" errors=\"0\" skipped=\"\(cs.filter { $0.status == .skipped }.count)\" time=\"\(fmt(cs.map(\.seconds).reduce(0, +)))\" timestamp=\"\(stamp)\">\n"
             for c in cs {
                 x += "    <testcase classname=\"\(esc("slimctl.\(strategy).\(g)"))\" name=\"\(esc(c.name))\" time=\"\(fmt(c.seconds))\""
                 switch c.status {
-                case "failed":
+                case .failed:
                     x += ">\n      <failure message=\"\(esc(c.message ?? "failed"))\" type=\"\(esc(g))\">\(esc(([c.message ?? ""] + c.details).joined(separator: "\n")))</failure>\n    </testcase>\n"
-                case "skipped":
+                case .skipped:
                     x += ">\n      <skipped message=\"\(esc(c.message ?? ""))\"/>\n    </testcase>\n"
                 default:
                     x += "/>\n"

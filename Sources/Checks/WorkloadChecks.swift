@@ -42,14 +42,14 @@ public struct CheckResult: Sendable, Codable {
 
     public var rule: String
     /// pass, fail, or skipped (the target cannot check it; said why in `notes`).
-    public var outcome: String
+    public var outcome: Outcome
     public var rows: [Row]
     public var problems: [String]
     public var notes: [String]
 
-    public var passed: Bool { outcome != "fail" }
+    public var passed: Bool { outcome != .fail }
 
-    public init(rule: String, outcome: String, rows: [Row], problems: [String], notes: [String]) {
+    public init(rule: String, outcome: Outcome, rows: [Row], problems: [String], notes: [String]) {
         self.rule = rule
         self.outcome = outcome
         self.rows = rows
@@ -87,7 +87,7 @@ public enum WorkloadChecks {
         }
         let expected = decisions.filter(\.shouldRun).count
         let ready = owned.filter(\.ready).count
-        return CheckResult(rule: "DaemonSet \(name): \(ready)/\(expected) nodes ready", outcome: problems.isEmpty ? "pass" : "fail",
+        return CheckResult(rule: "DaemonSet \(name): \(ready)/\(expected) nodes ready", outcome: problems.isEmpty ? .pass : .fail,
                            rows: rows(owned), problems: problems, notes: notes)
     }
 
@@ -107,12 +107,12 @@ public enum WorkloadChecks {
             problems.append("\(p.name): not an expected replica (expected \(expected.joined(separator: ", ")))")
         }
         let ready = owned.filter { $0.ready && expected.contains($0.name) }.count
-        return CheckResult(rule: "StatefulSet \(name): \(ready)/\(replicas) replicas ready", outcome: problems.isEmpty ? "pass" : "fail",
+        return CheckResult(rule: "StatefulSet \(name): \(ready)/\(replicas) replicas ready", outcome: problems.isEmpty ? .pass : .fail,
                            rows: rows(owned), problems: problems, notes: [])
     }
 
     public static func skipped(_ rule: String, because why: String) -> CheckResult {
-        CheckResult(rule: rule, outcome: "skipped", rows: [], problems: [], notes: [why])
+        CheckResult(rule: rule, outcome: .skipped, rows: [], problems: [], notes: [why])
     }
 
     /// "slim-x7k2p on worker-1: CrashLoopBackOff, restarts 4, last log lines: …"

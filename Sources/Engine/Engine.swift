@@ -97,7 +97,7 @@ public enum Engine {
         var index = 0
         for step in plan.steps where selected.contains(step.name) {
             index += 1
-            if !options.force, options.only.isEmpty, let rec = state.steps[step.name], rec.status == "done", rec.hash == step.inputsHash,
+            if !options.force, options.only.isEmpty, let rec = state.steps[step.name], rec.status == .done, rec.hash == step.inputsHash,
                executor.stillSatisfied(step) {
                 events(.stepSkipped(name: step.name, reason: "unchanged since \(ISO8601DateFormatter().string(from: rec.finishedAt))"))
                 summary.skipped.append(step.name)
@@ -112,14 +112,14 @@ public enum Engine {
                     try await executor.execute(step, context: ctx)
                 }
                 let secs = seconds(since: start)
-                state.steps[step.name] = .init(hash: step.inputsHash, status: "done", finishedAt: Date(), seconds: secs)
+                state.steps[step.name] = .init(hash: step.inputsHash, status: .done, finishedAt: Date(), seconds: secs)
                 try state.save(statePath)
                 events(.stepFinished(name: step.name, seconds: secs))
                 summary.ran.append(step.name)
             } catch {
                 let secs = seconds(since: start)
                 let interrupted = error is CancellationError
-                state.steps[step.name] = .init(hash: step.inputsHash, status: interrupted ? "interrupted" : "failed",
+                state.steps[step.name] = .init(hash: step.inputsHash, status: interrupted ? .interrupted : .failed,
                                                finishedAt: Date(), seconds: secs, message: "\(error)")
                 try? state.save(statePath)
                 if interrupted { throw error }

@@ -3,10 +3,15 @@ import Tools
 
 /// What has been done, per strategy and target: finished steps with the hash of their inputs.
 /// Re-running skips a finished step whose inputs are unchanged and redoes a changed one.
+/// Where a step's last run ended.
+public enum StepStatus: String, Codable, Sendable {
+    case done, failed, interrupted
+}
+
 public struct RunState: Codable, Sendable {
     public struct StepRecord: Codable, Sendable {
         public var hash: String
-        public var status: String  // "done" | "failed" | "interrupted"
+        public var status: StepStatus
         public var finishedAt: Date
         public var seconds: Double
         public var message: String?

@@ -34,12 +34,12 @@ public enum KubeVerifyChecks {
         case .statefulSet(let replicas):
             c = WorkloadChecks.statefulSet(name: r.name, replicas: replicas, pods: pods)
         case .plain:
-            c = CheckResult(rule: r.title, outcome: "pass", rows: [], problems: [], notes: [])
+            c = CheckResult(rule: r.title, outcome: .pass, rows: [], problems: [], notes: [])
         }
         c.rows = rows
         c.problems = r.problems + c.problems
         c.notes += r.notes
-        c.outcome = c.problems.isEmpty ? "pass" : "fail"
+        c.outcome = c.problems.isEmpty ? .pass : .fail
         return c
     }
 }

@@ -436,7 +436,7 @@ public struct LocalTarget: StepExecutor {
                     for p in state.processes where p.component == "slim" && p.workload == owner && !revision.isEmpty && p.revision != revision {
                         result.problems.append("\(p.name) on \(p.node): outdated: revision \(p.revision ?? "unknown"), current revision \(revision)")
                     }
-                    if !result.problems.isEmpty { result.outcome = "fail" }
+                    if !result.problems.isEmpty { result.outcome = .fail }
                     return result
                 }
                 return WorkloadChecks.skipped("DaemonSet \(name)", because: "not run on the local target (only SLIM nodes and test apps are)")
@@ -462,17 +462,17 @@ public struct LocalTarget: StepExecutor {
                 m.objects.contains { $0["kind"]?.stringValue == "Service" && $0["metadata"]?["name"]?.stringValue == name }
             }
             if let m = definedBy {
-                return CheckResult(rule: rule, outcome: "fail", rows: [], problems: ["\(name) is not applied yet: step \(m.step) has not run (slimctl deploy)"], notes: [])
+                return CheckResult(rule: rule, outcome: .fail, rows: [], problems: ["\(name) is not applied yet: step \(m.step) has not run (slimctl deploy)"], notes: [])
             }
             if let slim = rendered.releases.compactMap(LocalLayout.slimRelease).first(where: { $0.namespace == namespace && name == $0.fullname + "-local" }) {
-                return CheckResult(rule: rule, outcome: "fail", rows: [], problems: ["the slim chart (\(slim.shape == .v1 ? "1.x" : "2.x")) does not render \(name) for a \(slim.workload.rawValue)"], notes: [])
+                return CheckResult(rule: rule, outcome: .fail, rows: [], problems: ["the slim chart (\(slim.shape == .v1 ? "1.x" : "2.x")) does not render \(name) for a \(slim.workload.rawValue)"], notes: [])
             }
             return WorkloadChecks.skipped(rule, because: "not a SLIM Service")
         }
         let wanted = policy.map { ServiceMap.Routing(internalTrafficPolicy: $0) } ?? entry.routing
         let ok = wanted == entry.routing
         let how = entry.routing == .nodeLocal ? "to the SLIM node on the caller's node" : "to any SLIM node"
-        return CheckResult(rule: rule, outcome: ok ? "pass" : "fail", rows: [],
+        return CheckResult(rule: rule, outcome: ok ? .pass : .fail, rows: [],
                            problems: ok ? [] : ["\(name) (\(entry.origin)) has internalTrafficPolicy \(entry.routing.policy), not \(policy ?? "")"],
                            notes: ["local target routes \(name) (\(entry.origin)) \(how)"])
     }

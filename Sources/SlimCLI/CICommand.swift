@@ -84,7 +84,7 @@ struct CICommand: AsyncParsableCommand {
     /// The last lines on stdout: the result and every failure, or the JSON report.
     static func printSummary(_ report: CIReport, json: Bool) {
         if json, let d = try? report.json() { print(String(decoding: d, as: UTF8.self)) } else {
-            print("ci \(report.strategy): \(report.result.uppercased()) (\(report.cases.filter { $0.status == "passed" }.count) passed, \(report.failures.count) failed)")
+            print("ci \(report.strategy): \(report.result.uppercased()) (\(report.cases.filter { $0.status == .passed }.count) passed, \(report.failures.count) failed)")
             for f in report.failures { print("  - \(f.group) \(f.name): \(f.message ?? "")") }
         }
     }
@@ -108,8 +108,8 @@ struct CICommand: AsyncParsableCommand {
             if let f = error as? StepFailure {
                 caseLog.fail(f.step, message: rendered.redactor.redact(f.message), details: f.logTail.map(rendered.redactor.redact))
                 cases = caseLog.cases
-            } else if cases.allSatisfy({ $0.status != "failed" }) {
-                cases.append(.init(group: "deploy", name: "deploy", status: "failed", seconds: 0, message: rendered.redactor.redact(message)))
+            } else if cases.allSatisfy({ $0.status != .failed }) {
+                cases.append(.init(group: "deploy", name: "deploy", status: .failed, seconds: 0, message: rendered.redactor.redact(message)))
             }
             return (cases, c == .config ? .failed : c)
         }
@@ -131,7 +131,7 @@ struct CICommand: AsyncParsableCommand {
         let (code, message) = ErrorReport.classify(error)
         report.result = "error"
         report.exitCode = code.rawValue
-        report.cases.append(.init(group: "deploy", name: name, status: "failed", seconds: 0, message: message))
+        report.cases.append(.init(group: "deploy", name: name, status: .failed, seconds: 0, message: message))
         finish(report)
     }
 
@@ -143,18 +143,23 @@ struct CICommand: AsyncParsableCommand {
         stderr("diagnostics: \(dir)")
     }
 
-    static let keptCase = CIReport.Case(group: "teardown", name: "kept (--keep)", status: "skipped", seconds: 0)
+    static let keptCase = CIReport.Case(group: "teardown", name: "kept (--keep)", status: .skipped, seconds: 0)
 
     /// A verify result as a report case.
     static func verifyCase(_ r: CheckResult, seconds: Double) -> CIReport.Case {
-        .init(group: "verify", name: String(r.rule.prefix { $0 != ":" }), status: r.outcome == "pass" ? "passed" : r.outcome == "skipped" ? "skipped" : "failed",
-              seconds: seconds, message: r.outcome == "fail" ? r.rule + ": " + r.problems.joined(separator: "; ") : (r.outcome == "skipped" ? r.notes.first : r.rule),
-              details: r.problems)
+        let status: CaseStatus
+        let message: String?
+        switch r.outcome {
+        case .pass: (status, message) = (.passed, r.rule)
+        case .skipped: (status, message) = (.skipped, r.notes.first)
+        case .fail: (status, message) = (.failed, r.rule + ": " + r.problems.joined(separator: "; "))
+        }
+        return .init(group: "verify", name: String(r.rule.prefix { $0 != ":" }), status: status, seconds: seconds, message: message, details: r.problems)
     }
 
     /// The message test as a report case.
     static func testCase(_ outcome: TestOutcome, expected: Int, seconds: Double) -> CIReport.Case {
-        .init(group: "test", name: "\(expected) messages sender → receivers", status: outcome.passed ? "passed" : "failed", seconds: seconds,
+        .init(group: "test", name: "\(expected) messages sender → receivers", status: outcome.passed ? .passed : .failed, seconds: seconds,
               message: outcome.passed ? "\(outcome.replies)/\(expected) replies" : outcome.problems.joined(separator: "; "),
               details: outcome.receivers.map { "receiver \($0.0) on \($0.1): \($0.2) received" })
     }
@@ -217,7 +222,7 @@ struct CICommand: AsyncParsableCommand {
             r.result = "interrupted"
             r.exitCode = ExitCode.interrupted.rawValue
             if !keep { _ = try? await t.tearDown(.everything, json: json) }
-            r.cases.append(.init(group: "teardown", name: keep ? "kept (--keep)" : "delete", status: keep ? "skipped" : "passed", seconds: 0))
+            r.cases.append(.init(group: "teardown", name: keep ? "kept (--keep)" : "delete", status: keep ? .skipped : .passed, seconds: 0))
             finish(r)
         }
     }
@@ -242,7 +247,7 @@ struct CICommand: AsyncParsableCommand {
                 add(results.map { CICommand.verifyCase($0, seconds: secs) }, failure: results.allSatisfy(\.passed) ? nil : .failed)
             } catch {
                 let (c, message) = ErrorReport.classify(error)
-                add([.init(group: "verify", name: "verify", status: "failed", seconds: Engine.seconds(since: start), message: t.rendered.redactor.redact(message))],
+                add([.init(group: "verify", name: "verify", status: .failed, seconds: Engine.seconds(since: start), message: t.rendered.redactor.redact(message))],
                     failure: c == .environment ? c : .failed)
             }
         }
@@ -257,7 +262,7 @@ struct CICommand: AsyncParsableCommand {
                 outcome.print(json: json)
                 add([CICommand.testCase(outcome, expected: spec.messages, seconds: Engine.seconds(since: start))], failure: outcome.passed ? nil : .failed)
             } catch {
-                add([.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: "failed",
+                add([.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: .failed,
                            seconds: Engine.seconds(since: start), message: t.rendered.redactor.redact("\(error)"))], failure: .failed)
             }
         }
@@ -267,12 +272,12 @@ struct CICommand: AsyncParsableCommand {
             let start = ContinuousClock.now
             do {
                 let done = try await t.tearDown(.everything, json: json)
-                report.cases.append(.init(group: "teardown", name: "delete", status: "passed", seconds: Engine.seconds(since: start),
+                report.cases.append(.init(group: "teardown", name: "delete", status: .passed, seconds: Engine.seconds(since: start),
                                           message: done.items.isEmpty ? "nothing was left" : done.items.joined(separator: ", ")))
             } catch {
                 failed = true
                 if code == .ok { code = .failed }
-                report.cases.append(.init(group: "teardown", name: "delete", status: "failed", seconds: Engine.seconds(since: start),
+                report.cases.append(.init(group: "teardown", name: "delete", status: .failed, seconds: Engine.seconds(since: start),
                                           message: t.rendered.redactor.redact("\(error)")))
             }
         }
@@ -300,9 +305,9 @@ final class CaseLog: @unchecked Sendable {
     func record(_ e: EngineEvent, runDir: String) {
         lock.lock(); defer { lock.unlock() }
         switch e {
-        case .stepFinished(let n, let s): cases.append(.init(group: "deploy", name: n, status: "passed", seconds: s))
-        case .stepSkipped(let n, let why): cases.append(.init(group: "deploy", name: n, status: "passed", seconds: 0, message: why))
-        case .stepFailed(let n, let s, let err): cases.append(.init(group: "deploy", name: n, status: "failed", seconds: s, message: err,
+        case .stepFinished(let n, let s): cases.append(.init(group: "deploy", name: n, status: .passed, seconds: s))
+        case .stepSkipped(let n, let why): cases.append(.init(group: "deploy", name: n, status: .passed, seconds: 0, message: why))
+        case .stepFailed(let n, let s, let err): cases.append(.init(group: "deploy", name: n, status: .failed, seconds: s, message: err,
                                                                     details: Engine.tail("\(runDir)/\(n).log", lines: 10)))
         default: break
         }
@@ -310,7 +315,7 @@ final class CaseLog: @unchecked Sendable {
 
     func fail(_ step: String, message: String, details: [String]) {
         lock.lock(); defer { lock.unlock() }
-        if let i = cases.firstIndex(where: { $0.name == step && $0.status == "failed" }) {
+        if let i = cases.firstIndex(where: { $0.name == step && $0.status == .failed }) {
             cases[i].message = message
             cases[i].details = details
         }

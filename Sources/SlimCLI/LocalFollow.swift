@@ -39,10 +39,10 @@ enum LocalVerifyWatch {
                 guard verdicts[key(r.rule)] != verdict else { continue }
                 verdicts[key(r.rule)] = verdict
                 if json {
-                    Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome),
+                    Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome.rawValue),
                                                "problems": .list(r.problems.map { .string($0) })]))
                 } else {
-                    print("\(time) \(r.outcome == "fail" ? "FAIL" : r.outcome == "skipped" ? "skip" : "ok  ") \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
+                    print("\(time) \(r.outcome == .fail ? "FAIL" : r.outcome == .skipped ? "skip" : "ok  ") \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
                 }
             }
             fflush(nil)

@@ -129,7 +129,7 @@ enum StepStatus {
     static func rows(_ plan: Plan, state: RunState?, apps: Set<String>) -> [(step: String, status: String)] {
         plan.steps.map { st in
             let rec = state?.steps[st.name]
-            let status = rec.map { $0.status == "done" && $0.hash != st.inputsHash ? "changed" : $0.status } ?? (apps.contains(st.name) ? "by test" : "pending")
+            let status = rec.map { $0.status == .done && $0.hash != st.inputsHash ? "changed" : $0.status.rawValue } ?? (apps.contains(st.name) ? "by test" : "pending")
             return (st.name, status)
         }
     }

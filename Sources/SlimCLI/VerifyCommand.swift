@@ -92,7 +92,7 @@ struct KubeVerifyRun {
         let json = json
         @Sendable func progress(_ st: LiveState) -> (String, Bool) {
             let results = KubeVerifyChecks.results(KubeVerify.evaluate(rules, state: st))
-            return (results.map { "\($0.outcome == "fail" ? "FAIL" : "ok") \($0.rule)" }.joined(separator: "; "), results.allSatisfy(\.passed))
+            return (results.map { "\($0.outcome == .fail ? "FAIL" : "ok") \($0.rule)" }.joined(separator: "; "), results.allSatisfy(\.passed))
         }
         @Sendable func say(_ line: String) { if json { stderr(line) } else { print(line); fflush(nil) } }
         let initial = progress(state).0
@@ -146,10 +146,10 @@ struct KubeVerifyRun {
                     guard verdicts.value[key] != verdict else { continue }
                     verdicts.value[key] = verdict
                     if json {
-                        Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome),
+                        Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome.rawValue),
                                                    "problems": .list(r.problems.map { .string($0) })]))
                     } else {
-                        print("\(time) \(r.outcome == "fail" ? "FAIL" : "ok  ") \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
+                        print("\(time) \(r.outcome == .fail ? "FAIL" : "ok  ") \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
                     }
                 }
                 fflush(nil)
@@ -226,7 +226,7 @@ enum Report {
             print("")
         }
         for r in results {
-            let mark = r.outcome == "pass" ? "ok  " : r.outcome == "skipped" ? "skip" : "FAIL"
+            let mark = r.outcome == .pass ? "ok  " : r.outcome == .skipped ? "skip" : "FAIL"
             print("\(mark) \(r.rule)")
             for p in r.problems { print("     - \(p)") }
             for n in r.notes { print("       \(n)") }

@@ -31,7 +31,7 @@ import Testing
     @Test func reportsAreWrittenWholeWithNoTempFileLeft() throws {
         let dir = tempDir() + "/out"
         var report = CIReport(strategy: "daemonset", target: "local", startedAt: Date())
-        report.cases = [.init(group: "deploy", name: "slim", status: "passed", seconds: 1)]
+        report.cases = [.init(group: "deploy", name: "slim", status: .passed, seconds: 1)]
         #expect(CICommand.writeReports(report, to: [("junit", dir + "/j.xml"), ("json", dir + "/r.json")], since: .now).isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["j.xml", "r.json"])
         #expect(try String(contentsOfFile: dir + "/j.xml", encoding: .utf8).hasSuffix("</testsuites>\n"))

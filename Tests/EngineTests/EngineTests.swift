@@ -98,8 +98,8 @@ import Testing
         }
         #expect(ex.ran == ["cluster", "controller"], "nothing after the failed step ran")
         let state = try #require(RunState.load("\(d)/state.json"))
-        #expect(state.steps["cluster"]?.status == "done")
-        #expect(state.steps["controller"]?.status == "failed")
+        #expect(state.steps["cluster"]?.status == .done)
+        #expect(state.steps["controller"]?.status == .failed)
         #expect(state.steps["slim"] == nil)
         ex.reset()
         let resumed = try await run(Self.plan(), ex, d)
@@ -118,7 +118,7 @@ import Testing
             #expect(f.message.contains("did not finish within 1s"))
             #expect(f.hint?.contains("timeout") == true)
         }
-        #expect(RunState.load("\(d)/state.json")?.steps["controller"]?.status == "failed")
+        #expect(RunState.load("\(d)/state.json")?.steps["controller"]?.status == .failed)
     }
 
     @Test func anInterruptIsRecordedAndTheNextRunResumesAtThatStep() async throws {
@@ -131,7 +131,7 @@ import Testing
         task.cancel()
         let result = await task.result
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(RunState.load("\(d)/state.json")?.steps["controller"]?.status == "interrupted")
+        #expect(RunState.load("\(d)/state.json")?.steps["controller"]?.status == .interrupted)
         ex.reset()
         ex.hang = []
         let resumed = try await run(Self.plan(), ex, d)

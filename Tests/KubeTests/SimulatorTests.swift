@@ -127,10 +127,14 @@ struct SimulatorTests {
     @Test func holdsThousandsOfNodesAndPods() async throws {
         var opts = SimOptions()
         opts.recordEvents = false
-        try await withCluster(opts) { server, client, _ in
+        // 2,000 nodes keep the simulator's one lock busy; on a loaded machine a single answer
+        // can take longer than the client's default 30 s. The bounds catch a hang, not slowness.
+        var clientOptions = KubeClientOptions()
+        clientOptions.requestTimeout = 240
+        try await withCluster(opts, clientOptions: clientOptions) { server, client, _ in
             server.cluster.addWorkers(2000)
             _ = try await client.apply(try daemonSet("big"))
-            let d = try await waitFor(client, apiVersion: "apps/v1", kind: "DaemonSet", name: "big", timeout: 60) {
+            let d = try await waitFor(client, apiVersion: "apps/v1", kind: "DaemonSet", name: "big", timeout: 600) {
                 DaemonSet($0).numberReady == 2000
             }
             #expect(DaemonSet(d).desiredNumberScheduled == 2000)
