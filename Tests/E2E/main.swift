@@ -17,7 +17,7 @@ struct E2E {
     static func main() async {
         signal(SIGPIPE, SIG_IGN)  // output piped into `head` must not kill the run before it cleans up
         var strategies = Array(CommandLine.arguments.dropFirst())
-        if strategies.isEmpty { strategies = ["daemonset", "statefulset", "restart"] }
+        if strategies.isEmpty { strategies = ["daemonset", "statefulset", "restart", "nodes"] }
         do {
             let failed = try await run(strategies)
             exit(failed.isEmpty ? 0 : 1)
@@ -66,7 +66,10 @@ struct E2E {
         let registry = try await ChartRegistry.start(helm: helm)
         defer { registry.stop() }
         var options = SimOptions()
-        let runtime = SimRuntime(images: images(venvs: venvs, nodeScript: "\(root)/runtime/slim_node.py"))
+        // KUBESIM_NET_INDEX picks another pod subnet and bridge (198.18.<n>.0/24, ksbr<n>), so a
+        // second run on the same machine does not collide with one already running.
+        let netIndex = ProcessInfo.processInfo.environment["KUBESIM_NET_INDEX"].flatMap(Int.init) ?? 0
+        let runtime = SimRuntime(images: images(venvs: venvs, nodeScript: "\(root)/runtime/slim_node.py"), network: SimPodNetwork(index: netIndex))
         if let b = ProcessInfo.processInfo.environment["KUBESIM_BACKOFF"].flatMap(Double.init) { runtime.backOffBase = b }
         options.runtime = runtime
         // Ctrl-C or a CI timeout: the pods' processes live in namespaces of their own; end
@@ -104,9 +107,11 @@ struct E2E {
             env["SLIMCTL_HOME"] = root
             env["PATH"] = "\(root)/.tools/bin:" + (env["PATH"] ?? "/usr/bin:/bin")
             env["HOME"] = dir
-            if strategy == "restart" {
-                let ok = try await restartScenario(server: server, slimctl: slimctl, env: env, registry: registry, dir: dir)
-                say("restart: \(ok ? "PASSED" : "FAILED")")
+            if strategy == "restart" || strategy == "nodes" {
+                let ok = strategy == "restart"
+                    ? try await restartScenario(server: server, slimctl: slimctl, env: env, registry: registry, dir: dir)
+                    : try await nodesScenario(server: server, slimctl: slimctl, env: env, registry: registry, dir: dir)
+                say("\(strategy): \(ok ? "PASSED" : "FAILED")")
                 if ok { try? FileManager.default.removeItem(atPath: dir) } else { failed.append(strategy); say("kept for inspection: \(dir)") }
                 await server.shutdown()
                 continue
@@ -208,6 +213,97 @@ struct E2E {
         let (tested, _) = try await slimctlRun(["test", "all", "daemonset"] + target, "test.log")
         expect(tested == 0, "messages still flow after the restart (test all exits 0)")
         let (deleted, _) = try await slimctlRun(["delete", "daemonset"] + target, "delete.log")
+        expect(deleted == 0, "delete exits 0")
+        return ok
+    }
+
+    /// Seed 003's flow on the cluster path: a node joins and gets its SLIM node; an image update
+    /// rolls node by node (never more than one SLIM node down, as the chart's maxUnavailable 1
+    /// says), seen through `verify --watch`; messages flow on the new revision; the node leaves
+    /// and its SLIM node's process is gone.
+    static func nodesScenario(server: KubeSimServer, slimctl: String, env: [String: String], registry: ChartRegistry, dir: String) async throws -> Bool {
+        var ok = true
+        func expect(_ cond: Bool, _ what: String) {
+            say((cond ? "ok: " : "FAILED: ") + what)
+            if !cond { ok = false }
+        }
+        func run(_ args: [String], _ log: String) async throws -> (Int32, String) {
+            say("$ slimctl \(args.joined(separator: " "))")
+            let code = try await Spawn.run([slimctl] + args, environment: env, log: "\(dir)/\(log)", timeout: .seconds(600))
+            return (code, (try? String(contentsOfFile: "\(dir)/\(log)", encoding: .utf8)) ?? "")
+        }
+        func slimPods() -> [(name: String, node: String, ready: Bool, image: String)] {
+            server.cluster.list("pods", namespace: "slim").compactMap { p in
+                guard let name = p.lookup(["metadata", "name"])?.stringValue, name.hasPrefix("slim-"), !name.hasPrefix("slim-control"),
+                      p.lookup(["metadata", "deletionTimestamp"]) == nil else { return nil }
+                let st = p.lookup(["status", "containerStatuses"])?.listValue?.first
+                return (name, p.lookup(["spec", "nodeName"])?.stringValue ?? "", st?["ready"] == .bool(true),
+                        p.lookup(["spec", "containers"])?.listValue?.first?["image"]?.stringValue ?? "")
+            }
+        }
+        func until(_ what: String, seconds: Int = 180, _ cond: () -> Bool) async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            while ContinuousClock.now < deadline {
+                if cond() { return true }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            say("never happened: \(what)")
+            return false
+        }
+        let target = ["--target", "cluster"]
+        let (deployed, _) = try await run(["deploy", "daemonset"] + target + registry.slimctlArgs, "deploy.log")
+        expect(deployed == 0, "deploy daemonset exits 0")
+        guard deployed == 0 else { return false }
+        let watchLog = "\(dir)/watch.log"
+        let watcher = try Spawn.start([slimctl, "verify", "daemonset", "--watch"] + target, environment: env, output: .file(watchLog))
+        defer { kill(watcher, SIGINT); var st: Int32 = 0; waitpid(watcher, &st, 0) }
+
+        say("a node joins: slim-cluster-worker3")
+        server.cluster.setNodes([
+            .init(name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
+                  taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
+            .init(name: "slim-cluster-worker"), .init(name: "slim-cluster-worker2"), .init(name: "slim-cluster-worker3"),
+        ])
+        expect(try await until("a ready SLIM node on slim-cluster-worker3") { slimPods().contains { $0.node == "slim-cluster-worker3" && $0.ready } },
+               "the new node got a SLIM node of its own, Ready (a real process)")
+        let joined = slimPods().first { $0.node == "slim-cluster-worker3" }.map(\.name) ?? "?"
+        let (verified, vout) = try await run(["verify", "daemonset"] + target, "verify-3.log")
+        expect(verified == 0 && vout.contains("3/3 nodes ready"), "verify: DaemonSet slim 3/3 nodes ready")
+
+        say("image update: slim.image.tag 2.3.0 → 2.2.0 (a rolling update of the DaemonSet)")
+        let update = Task { try await run(["deploy", "daemonset", "--set", "slim.image.tag=2.2.0"] + target + registry.slimctlArgs, "update.log") }
+        var minReady = 3
+        var sawMixed = false
+        let rolled = try await until("every SLIM node on 2.2.0 and Ready", seconds: 300) {
+            let pods = slimPods()
+            minReady = min(minReady, pods.filter(\.ready).count)
+            let images = Set(pods.map(\.image))
+            if images.count > 1 { sawMixed = true }
+            return pods.count == 3 && pods.allSatisfy { $0.ready && $0.image.hasSuffix(":2.2.0") }
+        }
+        let (updated, _) = try await update.value
+        expect(updated == 0 && rolled, "the update rolled out: 3 SLIM nodes on 2.2.0, all Ready")
+        expect(sawMixed, "old and new revisions ran side by side during the roll (node by node, not all at once)")
+        expect(minReady >= 2, "never more than one SLIM node down at a time (fewest ready seen: \(minReady))")
+        let (tested, _) = try await run(["test", "all", "daemonset"] + target, "test.log")
+        expect(tested == 0, "10/10 messages on the new revision")
+
+        say("the node leaves: kubectl delete node slim-cluster-worker3")
+        let victim = slimPods().first { $0.node == "slim-cluster-worker3" }
+        let pid = victim.flatMap { server.cluster.processID(namespace: "slim", pod: $0.name) }
+        var kenv = env
+        kenv["KUBECONFIG"] = env["KUBECONFIG"]
+        _ = try await Spawn.run(["\(root)/.tools/bin/kubectl", "delete", "node", "slim-cluster-worker3"], environment: kenv, log: "\(dir)/kubectl.log", timeout: .seconds(60))
+        expect(try await until("no SLIM pod on the removed node") { !slimPods().contains { $0.node == "slim-cluster-worker3" } },
+               "its SLIM pod was removed")
+        expect(try await until("the removed node's SLIM process to exit") { pid.map { kill($0, 0) != 0 } ?? false },
+               "its SLIM node process (pid \(pid.map(String.init) ?? "?")) is gone")
+        try await Task.sleep(for: .seconds(2))
+        let watched = (try? String(contentsOfFile: watchLog, encoding: .utf8)) ?? ""
+        emit(watched)
+        expect(watched.contains(joined) && watched.contains("slim-cluster-worker3"), "verify --watch showed the new node's SLIM node")
+        expect(watched.lowercased().contains("rollout") || watched.contains("deleted"), "verify --watch showed the roll")
+        let (deleted, _) = try await run(["delete", "daemonset"] + target, "delete.log")
         expect(deleted == 0, "delete exits 0")
         return ok
     }
