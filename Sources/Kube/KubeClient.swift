@@ -61,9 +61,10 @@ public final class KubeClient: Sendable {
 
     // MARK: Transport
 
-    func makeTransfer(method: String, path: String, body: [UInt8]?, contentType: String?, accept: String, stream: Bool) async throws -> Transfer {
+    func makeTransfer(method: String, path: String, body: [UInt8]?, contentType: String?, accept: String, stream: Bool,
+                      bufferLimit: Int = KubeClient.streamBufferLimit) async throws -> Transfer {
         let credential = try await credentials.credential()
-        guard let t = Transfer(bufferLimit: stream ? Self.streamBufferLimit : 0) else { throw KubeError(kind: .network, message: "libcurl could not create a handle") }
+        guard let t = Transfer(bufferLimit: stream ? bufferLimit : 0) else { throw KubeError(kind: .network, message: "libcurl could not create a handle") }
         var headers = ["Accept: \(accept)", "User-Agent: \(options.userAgent)"]
         if let contentType { headers.append("Content-Type: \(contentType)") }
         var cert: [UInt8]?, key: [UInt8]?

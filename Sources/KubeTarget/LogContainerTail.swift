@@ -57,7 +57,7 @@ extension LogTail {
                                sinceTime: resumeFrom == nil ? nil : lastStamp)
             var delivered = 0
             do {
-                for try await chunk in client.logChunks(pod: name, namespace: ns, options: o) {
+                for try await chunk in client.logChunks(pod: name, namespace: ns, options: o, buffer: streamBuffer) {
                     var batch: [LogText] = []
                     batch.reserveCapacity(chunk.count)
                     for raw in chunk {

@@ -27,11 +27,7 @@ final class LogMerge: @unchecked Sendable {
     private var nextSender = 0
     private var onCancel: (@Sendable () -> Void)?
 
-    /// 1 MiB of text: a few thousand lines, enough that a reader that keeps up never waits for
-    /// a sender to be woken, small next to what 200 followed pods could otherwise pile up.
-    static let defaultLimit = 1 << 20
-
-    init(limit: Int = LogMerge.defaultLimit) { self.limit = max(1, limit) }
+    init(limit: Int) { self.limit = max(1, limit) }
 
     /// What the backlog is charged for one event.
     static func weight(_ e: LogEvent) -> Int {

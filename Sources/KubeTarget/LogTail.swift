@@ -28,9 +28,22 @@ public struct LogTail: Sendable {
     public var options: LogTailOptions
     /// Bytes of text the reader may fall behind before the containers' tails wait for it.
     public var bufferLimit: Int
+    /// What each container's stream may hold for its tail while the tail waits.
+    public var streamBuffer: KubeClient.StreamBuffer
 
-    public init(client: KubeClient, sources: [PodSource], options: LogTailOptions, bufferLimit: Int = 1 << 20) {
-        self.client = client; self.sources = sources; self.options = options; self.bufferLimit = bufferLimit
+    /// 1 MiB of text between all tails and the reader: a few thousand lines, enough that a
+    /// reader that keeps up never waits for a tail to be woken, small next to what 200
+    /// followed pods could otherwise pile up.
+    public static let mergeLimit = 1 << 20
+
+    /// Per container: 4 chunks and 64 KiB in the transfer. A stopped reader leaves every
+    /// stream's buffers full at once, so this is what 200 followed pods multiply (about 150 KiB
+    /// each with the chunks' text); a reader that keeps up never lets a stream get that far.
+    public static let followBuffer = KubeClient.StreamBuffer(chunks: 4, bytes: 64 << 10)
+
+    public init(client: KubeClient, sources: [PodSource], options: LogTailOptions, bufferLimit: Int = LogTail.mergeLimit,
+                streamBuffer: KubeClient.StreamBuffer = LogTail.followBuffer) {
+        self.client = client; self.sources = sources; self.options = options; self.bufferLimit = bufferLimit; self.streamBuffer = streamBuffer
     }
 
     /// The events; ends when every log was read (without `follow`), on `.failed`, or when the
