@@ -29,10 +29,19 @@ extension KubeClient {
     /// stream, then `bytes` in the transfer before libcurl pauses it. One follow alone can
     /// afford the defaults; a consumer of hundreds at once (`slimctl logs -f`) takes smaller
     /// ones, since a stopped reader leaves every follow's buffers full at the same time.
+    ///
+    /// `ownConnection` puts the follow on an HTTP/1.1 connection of its own. Over HTTP/2,
+    /// libcurl 7.88 opens a 32 MB window per stream that a pause does not take back, so a
+    /// paused follow can still receive up to 32 MB into libcurl's memory; on a connection of
+    /// its own the pause stops reading the socket, and TCP holds the server back (what is in
+    /// flight waits in the kernel's socket buffers, not in this process).
     public struct StreamBuffer: Sendable, Hashable {
         public var chunks: Int
         public var bytes: Int
-        public init(chunks: Int, bytes: Int) { self.chunks = max(1, chunks); self.bytes = max(1 << 12, bytes) }
+        public var ownConnection: Bool
+        public init(chunks: Int, bytes: Int, ownConnection: Bool = false) {
+            self.chunks = max(1, chunks); self.bytes = max(1 << 12, bytes); self.ownConnection = ownConnection
+        }
         public static let `default` = StreamBuffer(chunks: KubeClient.logWindow, bytes: KubeClient.streamBufferLimit)
     }
 
@@ -69,7 +78,7 @@ extension KubeClient {
                 ])
                 do {
                     let (t, iterator) = try await openStream(path, operation: "logs of pod \"\(pod)\" in namespace \"\(ns)\"", accept: "*/*",
-                                                          bufferLimit: buffer.bytes)
+                                                          bufferLimit: buffer.bytes, ownConnection: buffer.ownConnection)
                     var it = iterator
                     var splitter = LineSplitter()
                     try await withTaskCancellationHandler {

@@ -56,8 +56,11 @@ extension LogTail {
                                sinceSeconds: resumeFrom == nil ? since : nil, timestamps: true, previous: options.previous,
                                sinceTime: resumeFrom == nil ? nil : lastStamp)
             var delivered = 0
+            var buffer = streamBuffer
+            // A read that ends by itself holds no more than its log: no connection of its own.
+            if !options.follow { buffer.ownConnection = false }
             do {
-                for try await chunk in client.logChunks(pod: name, namespace: ns, options: o, buffer: streamBuffer) {
+                for try await chunk in client.logChunks(pod: name, namespace: ns, options: o, buffer: buffer) {
                     var batch: [LogText] = []
                     batch.reserveCapacity(chunk.count)
                     for raw in chunk {

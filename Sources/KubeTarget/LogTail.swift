@@ -36,10 +36,12 @@ public struct LogTail: Sendable {
     /// followed pods could otherwise pile up.
     public static let mergeLimit = 1 << 20
 
-    /// Per container: 4 chunks and 64 KiB in the transfer. A stopped reader leaves every
-    /// stream's buffers full at once, so this is what 200 followed pods multiply (about 150 KiB
-    /// each with the chunks' text); a reader that keeps up never lets a stream get that far.
-    public static let followBuffer = KubeClient.StreamBuffer(chunks: 4, bytes: 64 << 10)
+    /// Per container: 4 chunks and 64 KiB in the transfer, on a connection of its own while
+    /// following (see `KubeClient.StreamBuffer`: over HTTP/2 libcurl would still take up to
+    /// 32 MB per paused stream). A stopped reader leaves every stream's buffers full at once,
+    /// so this is what 200 followed pods multiply (about 150 KiB each with the chunks' text);
+    /// a reader that keeps up never lets a stream get that far.
+    public static let followBuffer = KubeClient.StreamBuffer(chunks: 4, bytes: 64 << 10, ownConnection: true)
 
     public init(client: KubeClient, sources: [PodSource], options: LogTailOptions, bufferLimit: Int = LogTail.mergeLimit,
                 streamBuffer: KubeClient.StreamBuffer = LogTail.followBuffer) {
