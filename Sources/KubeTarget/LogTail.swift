@@ -31,17 +31,19 @@ public struct LogTail: Sendable {
     /// What each container's stream may hold for its tail while the tail waits.
     public var streamBuffer: KubeClient.StreamBuffer
 
-    /// 1 MiB of text between all tails and the reader: a few thousand lines, enough that a
+    /// 512 KiB of text between all tails and the reader: a few thousand lines, enough that a
     /// reader that keeps up never waits for a tail to be woken, small next to what 200
     /// followed pods could otherwise pile up.
-    public static let mergeLimit = 1 << 20
+    public static let mergeLimit = 512 << 10
 
-    /// Per container: 4 chunks and 64 KiB in the transfer, on a connection of its own while
+    /// Per container: 2 chunks and 32 KiB in the transfer, on a connection of its own while
     /// following (see `KubeClient.StreamBuffer`: over HTTP/2 libcurl would still take up to
     /// 32 MB per paused stream). A stopped reader leaves every stream's buffers full at once,
-    /// so this is what 200 followed pods multiply (about 150 KiB each with the chunks' text);
-    /// a reader that keeps up never lets a stream get that far.
-    public static let followBuffer = KubeClient.StreamBuffer(chunks: 4, bytes: 64 << 10, ownConnection: true)
+    /// so this is what 200 followed pods multiply; a reader that keeps up never lets a stream
+    /// get that far. Smaller buffers did not lower the stopped figure further (`make bench`,
+    /// logs-memory: 1 chunk and 8 or 16 KiB gave the same 69 MiB as this gives 71): what is
+    /// left is libcurl's and OpenSSL's own per connection.
+    public static let followBuffer = KubeClient.StreamBuffer(chunks: 2, bytes: 32 << 10, ownConnection: true)
 
     public init(client: KubeClient, sources: [PodSource], options: LogTailOptions, bufferLimit: Int = LogTail.mergeLimit,
                 streamBuffer: KubeClient.StreamBuffer = LogTail.followBuffer) {
