@@ -28,7 +28,7 @@ import YAML
 
     /// 20 pods offer 1 KiB lines, over 400 MB in all, while nobody reads the tail's events.
     /// The producers stall with a small part sent, memory grows by far less than what was
-    /// offered, and once reading resumes every line arrives exactly once, in order per
+    /// offered (under 128 MB for 404 MB), and once reading resumes every line arrives exactly once, in order per
     /// container.
     @Test func stoppedReaderHoldsTheStreamsAndLosesNothing() async throws {
         let server = try await KubeSimServer.start()
@@ -78,7 +78,10 @@ import YAML
         // up to tens of MB per connection) and in the bounded buffers; never all of it.
         #expect(held < pods.count * perPod, "the producers were held: \(held * lineBytes) of \(offered) bytes generated while nobody read")
         print("stopped reader: \((held * lineBytes) >> 20) MiB generated of \(offered >> 20) MiB offered, resident memory +\(growth >> 20) MiB")
-        #expect(growth < 64 << 20, "resident memory grew by \(growth >> 20) MiB while \((held * lineBytes) >> 20) MiB were generated")
+        // The whole process's memory, so tests of other suites running meanwhile count too
+        // (+4 MiB alone, +30 MiB next to the other log and cluster suites); without the bound
+        // it grows with what was offered (+479 MiB).
+        #expect(growth < 128 << 20, "resident memory grew by \(growth >> 20) MiB while \((held * lineBytes) >> 20) MiB were generated")
 
         // Resume: every line once, in order, per container (a watchdog ends a reader that would
         // otherwise wait for lines that never come).
