@@ -324,6 +324,12 @@ extension Transfer {
         var clientKey: [UInt8]?
         var timeoutMs: Int
         var connectTimeoutMs: Int
+        /// HTTP/1.1 on a connection of its own instead of a multiplexed HTTP/2 stream: for a
+        /// stream whose pause must hold the server back within a small bound. libcurl 7.88
+        /// grants every HTTP/2 stream a 32 MB window it cannot shrink, and what the server sends
+        /// into it while the transfer is paused waits in libcurl's memory; on a connection of
+        /// its own, a paused transfer stops reading the socket and TCP holds the server back.
+        var ownConnection = false
     }
 
     func configure(_ o: Options) {
@@ -338,14 +344,19 @@ extension Transfer {
             slim_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, connectTo)
         }
         slim_easy_setopt_str(easy, CURLOPT_URL, url)
-        if let u = URLComponents(string: o.url) { origin = "\(u.host ?? ""):\(u.port ?? 443)" }
+        // Connections of their own share nothing: they stay out of the HTTP/2 bookkeeping.
+        if let u = URLComponents(string: o.url) { origin = "\(u.host ?? ""):\(u.port ?? 443)" + (o.ownConnection ? " http/1.1" : "") }
         slim_easy_setopt_writefn(easy, writeCallback)
         slim_easy_setopt_headerfn(easy, headerCallback)
         slim_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        slim_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        // Wait for a connection being set up to say whether it multiplexes rather than opening
-        // one per request: a burst of watches and follows then shares HTTP/2 connections.
-        slim_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1)
+        if o.ownConnection {
+            slim_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
+        } else {
+            slim_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+            // Wait for a connection being set up to say whether it multiplexes rather than opening
+            // one per request: a burst of watches and follows then shares HTTP/2 connections.
+            slim_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1)
+        }
         slim_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
         slim_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, o.connectTimeoutMs)
         if o.timeoutMs > 0 { slim_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, o.timeoutMs) }

@@ -61,9 +61,10 @@ public final class KubeClient: Sendable {
 
     // MARK: Transport
 
-    func makeTransfer(method: String, path: String, body: [UInt8]?, contentType: String?, accept: String, stream: Bool) async throws -> Transfer {
+    func makeTransfer(method: String, path: String, body: [UInt8]?, contentType: String?, accept: String, stream: Bool,
+                      bufferLimit: Int = KubeClient.streamBufferLimit, ownConnection: Bool = false) async throws -> Transfer {
         let credential = try await credentials.credential()
-        guard let t = Transfer(bufferLimit: stream ? Self.streamBufferLimit : 0) else { throw KubeError(kind: .network, message: "libcurl could not create a handle") }
+        guard let t = Transfer(bufferLimit: stream ? bufferLimit : 0) else { throw KubeError(kind: .network, message: "libcurl could not create a handle") }
         var headers = ["Accept: \(accept)", "User-Agent: \(options.userAgent)"]
         if let contentType { headers.append("Content-Type: \(contentType)") }
         var cert: [UInt8]?, key: [UInt8]?
@@ -77,7 +78,8 @@ public final class KubeClient: Sendable {
                           caData: config.cluster.certificateAuthorityData, caFile: config.cluster.certificateAuthority,
                           insecure: config.cluster.insecureSkipTLSVerify, tlsServerName: config.cluster.tlsServerName,
                           proxy: config.cluster.proxyURL, clientCert: cert, clientKey: key,
-                          timeoutMs: stream ? 0 : Int(options.requestTimeout * 1000), connectTimeoutMs: Int(options.connectTimeout * 1000)))
+                          timeoutMs: stream ? 0 : Int(options.requestTimeout * 1000), connectTimeoutMs: Int(options.connectTimeout * 1000),
+                          ownConnection: ownConnection))
         if let log = options.requestLog {
             log("> \(method) \(base + path)")
             for h in headers { log("> " + Redact.header(h)) }

@@ -25,6 +25,26 @@ extension KubeClient {
     /// the network (then the transfer's own byte limit pauses it).
     static let logWindow = 64
 
+    /// How much of one log follow may wait for its consumer: `chunks` received chunks in the
+    /// stream, then `bytes` in the transfer before libcurl pauses it. One follow alone can
+    /// afford the defaults; a consumer of hundreds at once (`slimctl logs -f`) takes smaller
+    /// ones, since a stopped reader leaves every follow's buffers full at the same time.
+    ///
+    /// `ownConnection` puts the follow on an HTTP/1.1 connection of its own. Over HTTP/2,
+    /// libcurl 7.88 opens a 32 MB window per stream that a pause does not take back, so a
+    /// paused follow can still receive up to 32 MB into libcurl's memory; on a connection of
+    /// its own the pause stops reading the socket, and TCP holds the server back (what is in
+    /// flight waits in the kernel's socket buffers, not in this process).
+    public struct StreamBuffer: Sendable, Hashable {
+        public var chunks: Int
+        public var bytes: Int
+        public var ownConnection: Bool
+        public init(chunks: Int, bytes: Int, ownConnection: Bool = false) {
+            self.chunks = max(1, chunks); self.bytes = max(1 << 12, bytes); self.ownConnection = ownConnection
+        }
+        public static let `default` = StreamBuffer(chunks: KubeClient.logWindow, bytes: KubeClient.streamBufferLimit)
+    }
+
     /// A pod's log, line by line. With `follow` the stream stays open until the container
     /// ends, the pod goes away or the consumer stops.
     public func logs(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions()) -> KubeStream<String> {
@@ -46,8 +66,9 @@ extension KubeClient {
     /// A pod's log as the lines of each chunk the server sent. Following hundreds of pods at
     /// once, one stream event per chunk (not per line) is what keeps a consumer ahead of the
     /// kubelet: per-line events cost more than the lines themselves.
-    public func logChunks(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions()) -> KubeStream<[String]> {
-        KubeStream(window: Self.logWindow) { continuation in
+    public func logChunks(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions(),
+                          buffer: StreamBuffer = .default) -> KubeStream<[String]> {
+        KubeStream(window: buffer.chunks) { continuation in
             let task = Task { [self] in
                 let ns = namespace ?? config.namespace
                 let path = "/api/v1/namespaces/\(APIResource.escape(ns))/pods/\(APIResource.escape(pod))/log" + Self.query([
@@ -56,7 +77,8 @@ extension KubeClient {
                     ("previous", o.previous ? "true" : nil), ("limitBytes", o.limitBytes.map(String.init)),
                 ])
                 do {
-                    let (t, iterator) = try await openStream(path, operation: "logs of pod \"\(pod)\" in namespace \"\(ns)\"", accept: "*/*")
+                    let (t, iterator) = try await openStream(path, operation: "logs of pod \"\(pod)\" in namespace \"\(ns)\"", accept: "*/*",
+                                                          bufferLimit: buffer.bytes, ownConnection: buffer.ownConnection)
                     var it = iterator
                     var splitter = LineSplitter()
                     try await withTaskCancellationHandler {

@@ -55,8 +55,10 @@ extension KubeClient {
 
     /// Opens a streaming GET; returns once the status is known. Non-2xx answers are read in
     /// full and thrown as `KubeError`.
-    func openStream(_ path: String, operation: String, accept: String = "application/json") async throws -> (Transfer, TransferReader) {
-        let t = try await makeTransfer(method: "GET", path: path, body: nil, contentType: nil, accept: accept, stream: true)
+    func openStream(_ path: String, operation: String, accept: String = "application/json",
+                    bufferLimit: Int = KubeClient.streamBufferLimit, ownConnection: Bool = false) async throws -> (Transfer, TransferReader) {
+        let t = try await makeTransfer(method: "GET", path: path, body: nil, contentType: nil, accept: accept, stream: true,
+                                       bufferLimit: bufferLimit, ownConnection: ownConnection)
         CurlEngine.shared.start(t)
         var it = TransferReader(transfer: t, iterator: t.events.makeAsyncIterator())
         do {

@@ -86,7 +86,10 @@ struct LogsStrategyFlags: ParsableArguments {
 }
 
 /// Writes log events: prefixed text or one JSON object per line, redacted (with the strategy's
-/// `Redactor`), one write per batch so `| grep` sees lines as they arrive.
+/// `Redactor`), one write per batch so `| grep` sees lines as they arrive. The write blocks
+/// while stdout cannot take more (a stopped terminal, a pager not reading, a full pipe); that
+/// is the start of `logs -f`'s back-pressure: the loop in `KubeLogs.run` stops reading the
+/// tail's events, the tail's bounded merge fills, and every container's stream pauses.
 struct LogWriter {
     var prefix: LogPrefix
     var json: Bool
@@ -152,7 +155,9 @@ extension FileHandle {
     }
 }
 
-/// The kind/cluster side: pod queries from the strategy, the multi-pod tail, the writer.
+/// The kind/cluster side: pod queries from the strategy, the multi-pod tail, the writer. Events
+/// are taken one at a time and written before the next is asked for, so memory stays bounded
+/// however long stdout is not read.
 enum KubeLogs {
     static func run(_ cmd: LogsCommand, session s: KubeSession, selector: String?, sinceSeconds: Int?) async throws {
         if s.kindNotCreated {

@@ -3,7 +3,7 @@ import KubeSim
 
 // `make bench`: every figure side by side with the tool a user would use instead, measured in
 // the same run on the same machine; a table on stdout and bench/results.json.
-//   slimctl-bench [--quick] [--only startup,readiness,scale,logs,local,deploy] [--out bench/results.json]
+//   slimctl-bench [--quick] [--only startup,readiness,scale,logs,logs-memory,local,deploy] [--out bench/results.json]
 
 var quick = false
 var only: Set<String>?
@@ -17,7 +17,7 @@ while let a = args.popFirst() {
     case "--out": outPath = args.popFirst() ?? outPath
     case "--serve": serve = args.popFirst()
     default:
-        FileHandle.standardError.write(Data("usage: slimctl-bench [--quick] [--only startup,readiness,scale,logs,local,deploy] [--out file]\n".utf8))
+        FileHandle.standardError.write(Data("usage: slimctl-bench [--quick] [--only startup,readiness,scale,logs,logs-memory,local,deploy] [--out file]\n".utf8))
         exit(2)
     }
 }
@@ -49,6 +49,7 @@ let all: [(String, () async throws -> [Figure])] = [
     ("readiness", { try await bench.readinessLatency() }),
     ("scale", { try await bench.verifyAtScale() }),
     ("logs", { try await bench.logsThroughput() }),
+    ("logs-memory", { try await bench.logsStoppedReader() }),
     ("local", { try bench.localDeployAndTest() }),
     ("deploy", { try await bench.deployToReady() }),
 ]

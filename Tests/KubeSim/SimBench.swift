@@ -94,6 +94,26 @@ extension SimCluster {
         }
     }
 
+    /// Streams `chunks` chunks of `linesPerChunk` generated lines to every current follower of
+    /// one container, as the kubelet streams a log file: the next chunk only once the previous
+    /// one has left for the client, so a client that stops reading stops the producer. The
+    /// lines are generated as they are sent and not kept (a follower that connects later, or
+    /// reconnects, does not get them): the simulator holds no log data however much is
+    /// offered, so a test can measure the client's memory in the same process. `done` is
+    /// called once per follower with the chunks it was sent.
+    public func streamLogs(namespace: String = "default", pod: String, container: String? = nil, chunks: Int, linesPerChunk: Int,
+                           line: @escaping @Sendable (_ index: Int) -> String, done: @escaping @Sendable (Int) -> Void = { _ in }) {
+        let followers: [(sink: SimStreamSink, timestamps: Bool)] = withLock {
+            guard let p = objects[Self.res("pods")]?[namespace]?[pod], let uid = p[path: ["metadata", "uid"]]?.str else { return [] }
+            let c = container ?? containerNames(p).first ?? ""
+            return (logFollowers[uid] ?? [:]).values.filter { $0.container == c }.map { ($0.sink, $0.timestamps) }
+        }
+        for f in followers {
+            let pump = SimLogPump(sink: f.sink, timestamps: f.timestamps, chunks: chunks, linesPerChunk: linesPerChunk, line: line, done: done)
+            pump.next(0)
+        }
+    }
+
     /// Runs the controllers once now (after `bulkLoad`, so workload status matches the pods).
     public func reconcileNow() {
         withLock { reconcileLocked() }
@@ -119,5 +139,34 @@ extension SimCluster {
     /// Deletes an object as a client's DELETE would (pods terminate gracefully).
     public func delete(_ resource: String, namespace: String? = nil, name: String) {
         withLock { _ = try? deleteLocked(Self.res(resource), namespace: namespace, name: name, propagation: "Background", gracePeriod: nil) }
+    }
+}
+
+/// One follower's generated log, a chunk at a time at the client's pace.
+final class SimLogPump: Sendable {
+    let sink: SimStreamSink
+    let timestamps: Bool
+    let chunks: Int
+    let linesPerChunk: Int
+    let line: @Sendable (Int) -> String
+    let done: @Sendable (Int) -> Void
+
+    init(sink: SimStreamSink, timestamps: Bool, chunks: Int, linesPerChunk: Int, line: @escaping @Sendable (Int) -> String,
+         done: @escaping @Sendable (Int) -> Void) {
+        self.sink = sink; self.timestamps = timestamps; self.chunks = chunks; self.linesPerChunk = linesPerChunk; self.line = line; self.done = done
+    }
+
+    func next(_ chunk: Int) {
+        guard chunk < chunks else { done(chunk); return }
+        var bytes: [UInt8] = []
+        let stamp = timestamps ? Array((SimTime.rfc3339(Date(), fraction: true) + " ").utf8) : []
+        for j in 0..<linesPerChunk {
+            bytes += stamp
+            bytes += line(chunk * linesPerChunk + j).utf8
+            bytes.append(10)
+        }
+        sink.send(bytes) { [self] ok in
+            if ok { next(chunk + 1) } else { done(chunk) }
+        }
     }
 }

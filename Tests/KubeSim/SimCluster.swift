@@ -53,6 +53,16 @@ struct LogLine: Sendable {
 protocol SimStreamSink: AnyObject, Sendable {
     func send(_ bytes: [UInt8])
     func finish()
+    /// Sends, then calls `written` once the bytes have left for the client (false: they never
+    /// will, the client went away): a producer that waits for it goes no faster than the client.
+    func send(_ bytes: [UInt8], written: @escaping @Sendable (Bool) -> Void)
+}
+
+extension SimStreamSink {
+    func send(_ bytes: [UInt8], written: @escaping @Sendable (Bool) -> Void) {
+        send(bytes)
+        written(true)
+    }
 }
 
 final class SimWatcher: @unchecked Sendable {

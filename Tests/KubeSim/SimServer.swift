@@ -152,6 +152,22 @@ final class ChannelSink: SimStreamSink, @unchecked Sendable {
         }
     }
 
+    /// The write's promise completes when the bytes reach the socket (on HTTP/2, once the
+    /// stream's flow-control window let them go), so waiting for it is the client's pace.
+    func send(_ bytes: [UInt8], written: @escaping @Sendable (Bool) -> Void) {
+        guard !isFinished else { written(false); return }
+        let channel = self.channel
+        channel.eventLoop.execute { [self] in
+            guard !endWritten else { written(false); return }
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            // Never inline: a write that completes at once would otherwise recurse.
+            promise.futureResult.whenComplete { r in
+                channel.eventLoop.execute { if case .success = r { written(!self.isFinished) } else { written(false) } }
+            }
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(bytes: bytes))), promise: promise)
+        }
+    }
+
     func finish() {
         lock.lock()
         if finished { lock.unlock(); return }
