@@ -24,13 +24,13 @@ import Tools
     /// The layout `make install DESTDIR=tmp PREFIX=/usr` makes, from the debug binary, through
     /// the same script the Makefile runs.
     static func installedTree(commit: String? = nil) async throws -> (root: String, binary: String) {
-        let root = try tempDir("install")
+        let dest = try tempDir("install")
         var env = ProcessInfo.processInfo.environment
         env["COMMIT"] = commit ?? ""
-        let (code, out) = try await Spawn.capture(["\(root)/scripts/install-tree.sh", try slimctlBinary(), "\(root)/usr"],
+        let (code, out) = try await Spawn.capture(["\(root)/scripts/install-tree.sh", try slimctlBinary(), "\(dest)/usr"],
                                                   environment: env, timeout: .seconds(120))
         #expect(code == 0, "\(out)")
-        return (root, "\(root)/usr/bin/slimctl")
+        return (dest, "\(dest)/usr/bin/slimctl")
     }
 
     @Test func anInstalledSlimctlFindsItsStrategiesFromAnyFolder() async throws {
