@@ -117,9 +117,14 @@ struct Slimctl: AsyncParsableCommand {
         guard let first = args.first else { return args }
         if first == "--version" { return ["version"] + args.dropFirst() }
         if first.hasPrefix("-") { return args }
-        let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+        var names: [String] = [], visible: [String] = []
+        for c in configuration.subcommands {
+            let conf = c.configuration
+            guard let name = conf.commandName else { continue }
+            names.append(name)
+            if conf.shouldDisplay { visible.append(name) }
+        }
         if names.contains(first) || first == "help" { return args }
-        let visible = configuration.subcommands.filter(\.configuration.shouldDisplay).compactMap { $0.configuration.commandName }
         throw CLIError.config("unknown command `\(first)`; " + Suggest.didYouMean(first, in: visible) + " (`slimctl --help` lists them)")
     }
 }

@@ -34,7 +34,7 @@ import Tools
     }
 
     @Test func anInstalledSlimctlFindsItsStrategiesFromAnyFolder() async throws {
-        let (root, bin) = try await installedTree()
+        let (root, bin) = try await Self.installedTree()
         defer { try? FileManager.default.removeItem(atPath: root) }
         for f in ["strategies/daemonset.yaml", "strategies/statefulset.yaml", "strategies/manifests/daemonset/sender.yaml",
                   "values/daemonset/slim-2.yaml", "runtime/slim_node.py", "images/test-apps/Dockerfile"] {
@@ -54,7 +54,7 @@ import Tools
     }
 
     @Test func slimctlHomeWinsOverTheInstalledTree() async throws {
-        let (root, bin) = try await installedTree()
+        let (root, bin) = try await Self.installedTree()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let home = try Self.tempDir("home")
         defer { try? FileManager.default.removeItem(atPath: home) }
@@ -76,7 +76,7 @@ import Tools
     }
 
     @Test func versionNamesTheBuildAndTheTools() async throws {
-        let (root, bin) = try await installedTree(commit: "abc1234")
+        let (root, bin) = try await Self.installedTree(commit: "abc1234")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let fakeTools = try Self.tempDir("tools")
         defer { try? FileManager.default.removeItem(atPath: fakeTools) }
@@ -97,11 +97,13 @@ import Tools
         }
         let (code, json) = try await Self.runIn(root, bin, ["version", "-o", "json"], env: path)
         #expect(code == 0, "\(json)")
-        let obj = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
-        #expect(obj?["version"] as? String == "0.1.0" && obj?["commit"] as? String == "abc1234", "\(json)")
-        #expect((obj?["kubectl"] as? [String: Any])?["version"] as? String == "v1.98.0", "\(json)")
-        #expect((obj?["helm"] as? [String: Any])?["path"] as? String == "\(fakeTools)/helm", "\(json)")
-        #expect((obj?["swift"] as? String)?.hasPrefix("6.") == true, "\(json)")
+        let obj = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
+        let version = obj["version"] as? String, commit = obj["commit"] as? String, swift = obj["swift"] as? String ?? ""
+        let kubectl = obj["kubectl"] as? [String: Any] ?? [:], helm = obj["helm"] as? [String: Any] ?? [:]
+        #expect(version == "0.1.0" && commit == "abc1234", "\(json)")
+        #expect(kubectl["version"] as? String == "v1.98.0", "\(json)")
+        #expect(helm["path"] as? String == "\(fakeTools)/helm", "\(json)")
+        #expect(swift.hasPrefix("6."), "\(json)")
 
         // Neither tool on PATH: said, and still exit 0.
         let (ncode, none) = try await Self.runIn(root, bin, ["version"], env: ["PATH": "/nonexistent"])
