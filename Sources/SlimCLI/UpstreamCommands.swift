@@ -5,7 +5,7 @@ import ArgumentParser
 /// slimctl, get one line saying which tool they belong to, and exit 2, instead of a bare
 /// "unexpected argument".
 enum UpstreamCLI {
-    static let home = "https://github.com/agntcy/slim (crates/slimctl)"
+    static let home = "https://github.com/agntcy/slim, `crates/slimctl`"
     static let commands = ["node", "controller", "route", "slim", "channel-manager", "login", "config", "bench"]
 
     static func refusal(_ command: String, hint: String = "") -> CLIError {
