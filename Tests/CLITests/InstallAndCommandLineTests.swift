@@ -53,6 +53,19 @@ import Tools
         #expect(!FileManager.default.fileExists(atPath: "\(elsewhere)/.slimctl"))
     }
 
+    /// The Makefile's wiring, without the release build: `install` stages under DESTDIR+PREFIX
+    /// through the same script, stripped, with the commit; `dist` names the tarball by version.
+    @Test func makeInstallAndDistUseTheSharedLayout() async throws {
+        let (code, install) = try await Spawn.capture(["make", "-n", "-C", root, "install", "DESTDIR=/tmp/stage", "PREFIX=/usr", "SLIMCTL_COMMIT=abc1234"],
+                                                      timeout: .seconds(60))
+        #expect(code == 0, "\(install)")
+        #expect(install.contains("--product slimctl") && install.contains("-c release"), "\(install)")
+        #expect(install.contains("STRIP=1 COMMIT=\"abc1234\" ./scripts/install-tree.sh .build/release/slimctl \"/tmp/stage/usr\""), "\(install)")
+        let (dcode, dist) = try await Spawn.capture(["make", "-n", "-C", root, "dist"], timeout: .seconds(60))
+        #expect(dcode == 0, "\(dist)")
+        #expect(dist.contains("dist/slimctl-0.1.0-linux-x86_64.tar.gz") && dist.contains(" bin share"), "\(dist)")
+    }
+
     @Test func slimctlHomeWinsOverTheInstalledTree() async throws {
         let (root, bin) = try await Self.installedTree()
         defer { try? FileManager.default.removeItem(atPath: root) }
