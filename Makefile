@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libyaml-dev libcurl4-openssl-dev pkg-config python3-venv openssl docker-registry iproute2
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all build deps tools test demo bench fuzz e2e clean
+.PHONY: all build deps tools test demo bench fuzz e2e clean install dist
 
 all: build
 
@@ -57,8 +57,29 @@ bench: tools
 	$(SWIFT) build $(RELEASE) --product slimctl-bench
 	.build/release/slimctl-bench $(BENCH_ARGS)
 
+# `make install` (PREFIX=/usr/local, DESTDIR honoured): the stripped release binary to
+# $(PREFIX)/bin and the built-in strategies, values, manifests, runtime/ and images/ to
+# $(PREFIX)/share/slimctl, where the binary looks for them. `make dist`: the same layout (bin/,
+# share/slimctl/) as dist/slimctl-<version>-linux-x86_64.tar.gz, to unpack into a prefix.
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/SlimCLI/Slimctl.swift)
+SLIMCTL_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+DIST := dist/slimctl-$(VERSION)-linux-x86_64
+
+install: deps
+	$(SWIFT) build $(RELEASE) --product slimctl
+	STRIP=1 COMMIT="$(SLIMCTL_COMMIT)" ./scripts/install-tree.sh .build/release/slimctl "$(DESTDIR)$(PREFIX)"
+
+dist: deps
+	$(SWIFT) build $(RELEASE) --product slimctl
+	rm -rf $(DIST) $(DIST).tar.gz
+	STRIP=1 COMMIT="$(SLIMCTL_COMMIT)" ./scripts/install-tree.sh .build/release/slimctl $(DIST)
+	tar -C $(DIST) -czf $(DIST).tar.gz --owner=0 --group=0 bin share
+	rm -rf $(DIST)
+	@echo $(DIST).tar.gz
+
 clean:
-	rm -rf .build .build-fuzz .tools .slimctl
+	rm -rf .build .build-fuzz .tools .slimctl dist
 
 # The cluster path end to end: the real slimctl, helm and released charts against the simulated
 # cluster whose kubelet runs real SLIM nodes and the real example apps (root: network

@@ -180,12 +180,11 @@ struct LocalNodeCommand: AsyncParsableCommand {
 
 /// `slimctl node` is upstream SLIM's CLI (the other `slimctl`): say so instead of a bare "unknown command".
 struct UpstreamNodeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "node", abstract: "Not this slimctl: see `slimctl local-node`.", shouldDisplay: false)
+    static let configuration = UpstreamCLI.configuration("node")
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
     func run() throws {
-        throw CLIError.config("`slimctl node` is a command of upstream SLIM's own CLI (also named slimctl: it manages SLIM nodes through the controller). "
-                              + "This slimctl deploys SLIM; the local target's simulated Kubernetes nodes are `slimctl local-node "
-                              + (rest.first.map { ["list", "add", "remove", "label", "taint", "cordon", "uncordon"].contains($0) ? $0 : "list" } ?? "list") + " …`")
+        let sub = rest.first.map { ["list", "add", "remove", "label", "taint", "cordon", "uncordon"].contains($0) ? $0 : "list" } ?? "list"
+        throw UpstreamCLI.refusal("node", hint: "; the local target's simulated Kubernetes nodes are `slimctl local-node \(sub) …`")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Strategy
 import Tools
 
 /// Entry point: parses, runs, and turns every error into one clear message and a documented exit code.
@@ -8,7 +9,9 @@ public enum SlimctlMain {
     public static func run() async {
         installInterruptHandler()
         do {
-            var command = try Slimctl.parseAsRoot()
+            let args = try Slimctl.arguments(Array(CommandLine.arguments.dropFirst()))
+            var command = try Slimctl.parseAsRoot(args)
+            if command is StatusCommand || command is VerifyCommand { Workspace.readOnlyCommand = true }
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -75,6 +78,9 @@ enum Retained {
 }
 
 struct Slimctl: AsyncParsableCommand {
+    /// The release; `make install`/`make dist` add the commit (see `slimctl version`).
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "slimctl",
         abstract: "Deploy SLIM (Secure Low-Latency Interactive Messaging) by strategy, verify it, and test it with real messages.",
@@ -91,10 +97,34 @@ struct Slimctl: AsyncParsableCommand {
 
         Exit codes: 0 ok, 1 a check, test or step failed, 2 usage or configuration error,
         3 a tool or runtime is missing, 130 interrupted.
+
+        This slimctl is SLIM's deployment tool. SLIM's own control CLI, also named slimctl
+        (https://github.com/agntcy/slim, crates/slimctl: node, route, controller, ...), manages a
+        running SLIM; install one of them under another name or call it by path. Its commands
+        typed here say so and exit 2.
         """,
-        version: "0.1.0",
+        version: Slimctl.version,
         subcommands: [StrategiesCommand.self, RenderCommand.self, PlanCommand.self, DeployCommand.self,
                       VerifyCommand.self, TestCommand.self, LogsCommand.self, StatusCommand.self, CICommand.self,
-                      DeleteCommand.self, ClusterCommand.self, DoctorCommand.self, LocalNodeCommand.self, UpstreamNodeCommand.self]
+                      DeleteCommand.self, ClusterCommand.self, DoctorCommand.self, LocalNodeCommand.self, VersionCommand.self,
+                      UpstreamNodeCommand.self, UpstreamControllerCommand.self, UpstreamRouteCommand.self, UpstreamSlimCommand.self,
+                      UpstreamChannelManagerCommand.self, UpstreamLoginCommand.self, UpstreamConfigCommand.self, UpstreamBenchCommand.self]
     )
+
+    /// The command line before ArgumentParser sees it: `--version` first is `version` (with its
+    /// flags), and an unknown command word is a usage error with the nearest command named.
+    static func arguments(_ args: [String]) throws -> [String] {
+        guard let first = args.first else { return args }
+        if first == "--version" { return ["version"] + args.dropFirst() }
+        if first.hasPrefix("-") { return args }
+        var names: [String] = [], visible: [String] = []
+        for c in configuration.subcommands {
+            let conf = c.configuration
+            guard let name = conf.commandName else { continue }
+            names.append(name)
+            if conf.shouldDisplay { visible.append(name) }
+        }
+        if names.contains(first) || first == "help" { return args }
+        throw CLIError.config("unknown command `\(first)`; " + Suggest.didYouMean(first, in: visible) + " (`slimctl --help` lists them)")
+    }
 }

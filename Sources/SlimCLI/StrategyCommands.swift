@@ -26,8 +26,10 @@ struct StrategiesCommand: AsyncParsableCommand {
         for (name, file) in ws.catalog() {
             do {
                 let text = try ws.read(file)
-                let declared = try StrategyLoader.declaredVariables(text: text, file: file)
-                let resolved = try VariableResolver.resolve(declared, overrides: [:], remembered: [:], generate: { _ in "<generated>" })
+                // Listed as the strategy's default chart generation renders it (its variables preset).
+                let (declared, generations) = try StrategyLoader.declarations(text: text, file: file)
+                let presets = GenerationChoice.presets(try GenerationChoice.choose(generations, requested: nil, strategy: name))
+                let resolved = try VariableResolver.resolve(declared, overrides: [:], remembered: [:], presets: presets, generate: { _ in "<generated>" })
                 let s = try StrategyLoader.load(text: text, file: file, values: resolved.values)
                 rows.append(.map(["name": .string(name), "description": .string(s.description), "file": .string(file),
                                   "steps": .list(StepOrder.ordered(s.steps).map { .string($0.name) })]))

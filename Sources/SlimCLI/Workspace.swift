@@ -18,7 +18,7 @@ struct Workspace {
     /// would otherwise quietly run the built-in strategy of the same name.
     static func discover(extraStrategyDirs: [String], stateDir: String?) throws -> Workspace {
         let env = ProcessInfo.processInfo.environment
-        let home = env["SLIMCTL_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? findHome() ?? FileManager.default.currentDirectoryPath
+        let home = homeFolder() ?? FileManager.default.currentDirectoryPath
         var dirs = ["\(home)/strategies"]
         if let e = env["SLIMCTL_STRATEGIES"] {
             for d in e.split(separator: ":").map(String.init) {
@@ -42,18 +42,31 @@ struct Workspace {
         }
     }
 
-    /// The folder above the executable that holds `strategies/` and `runtime/` (a checkout or an install prefix).
+    /// slimctl's home, the folder holding `strategies/`, `values/` and `runtime/`: `SLIMCTL_HOME`,
+    /// else the checkout the binary was built in, else `<dir of executable>/../share/slimctl`
+    /// (where `make install` and `make dist` put them).
+    static func homeFolder() -> String? {
+        ProcessInfo.processInfo.environment["SLIMCTL_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? findHome()
+    }
+
+    /// The checkout above the executable (a folder with `strategies/daemonset.yaml`), else the
+    /// install prefix's `share/slimctl` beside its `bin/`.
     static func findHome() -> String? {
-        var dir = (((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]) as NSString).deletingLastPathComponent
+        let exeDir = (((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]) as NSString).deletingLastPathComponent
+        var dir = exeDir
         for _ in 0..<8 {
             if FileManager.default.fileExists(atPath: "\(dir)/strategies/daemonset.yaml") { return dir }
-            if FileManager.default.fileExists(atPath: "\(dir)/share/slimctl/strategies/daemonset.yaml") { return "\(dir)/share/slimctl" }
             let up = (dir as NSString).deletingLastPathComponent
             if up == dir { break }
             dir = up
         }
-        return nil
+        let share = ((exeDir as NSString).deletingLastPathComponent as NSString).appendingPathComponent("share/slimctl")
+        return FileManager.default.fileExists(atPath: "\(share)/strategies") ? share : nil
     }
+
+    /// Set for commands that only look (status, verify): they add generated secrets only to a
+    /// secrets folder a deploy already made, so looking before deploying creates nothing.
+    nonisolated(unsafe) static var readOnlyCommand = false
 
     static func absolute(_ p: String) -> String {
         p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
@@ -165,6 +178,7 @@ struct Workspace {
     func load(_ nameOrPath: String, vars: [String: String], userArgs: [(SetKind?, String)],
               generation: String? = nil, persistSecrets: Bool) throws -> Rendered {
         let file = try strategyFile(nameOrPath)
+        let persistSecrets = persistSecrets && !(Self.readOnlyCommand && FileSystem.kind(secretsDir) != .directory)
         if persistSecrets { try checkStateRoot(writable: false) }
         let text = try read(file, what: "strategy file")
         let (declared, generations) = try StrategyLoader.declarations(text: text, file: file)
