@@ -138,6 +138,8 @@ public final class SimCluster: @unchecked Sendable {
     /// The revision of the last node write, and the one the node lifecycle pass last saw.
     var nodesWrittenAt = 0
     var nodesLifecycleAt = -1
+    /// The node write the pod garbage collector last looked at (see SimPodGC).
+    var podGCAt = -1
 
     /// Requests seen, in order (method and path with query), for tests that check what a client asked.
     public internal(set) var requestLog: [String] = []

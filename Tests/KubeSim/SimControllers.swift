@@ -21,6 +21,7 @@ extension SimCluster {
 
     func reconcileLocked() {
         nodeLifecycleLocked()
+        podGarbageCollectLocked()
         let nodes = allLocked(Self.res("nodes"), namespace: nil).map(SchedNode.init)
         var byOwner: [String: [Value]] = [:]
         for pod in allLocked(Self.res("pods"), namespace: nil) {
