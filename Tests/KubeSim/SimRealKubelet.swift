@@ -232,12 +232,20 @@ extension SimCluster {
             writeRealStatus(rp)
             return rp.containers[i].probeGeneration
         }
-        let reader = Thread { [self] in readOutput(fd: readEnd, uid: uid, container: container) }
+        // The exit is handled once the output is read to its end: the last lines a program
+        // prints before it exits belong in its log (and reach its followers) before the
+        // container counts as stopped. A descendant holding the pipe open bounds that wait.
+        let drained = DispatchSemaphore(value: 0)
+        let reader = Thread { [self] in
+            readOutput(fd: readEnd, uid: uid, container: container)
+            drained.signal()
+        }
         reader.start()
         let waiter = Thread { [self] in
             var st: Int32 = 0
             while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
             let code = (st & 0x7f) == 0 ? Int((st >> 8) & 0xff) : 128 + Int(st & 0x7f)
+            _ = drained.wait(timeout: .now() + 5)
             containerExited(uid: uid, container: container, code: code, started: started)
         }
         waiter.start()
