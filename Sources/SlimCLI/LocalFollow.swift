@@ -24,16 +24,8 @@ enum LocalVerifyWatch {
             guard next != snap else { continue }
             let changes = LocalChanges.diff(snap, next)
             snap = next
+            Report.printChanges(changes, json: json, redactor: redactor)
             let time = Report.clock(Date())
-            for c in changes {
-                if json {
-                    var v = c.json
-                    if case .map(var m) = v { m["type"] = "change"; m["time"] = .string(time); v = .map(m) }
-                    Report.printJSONLine(v.redacted(redactor))
-                } else {
-                    print("\(time) \(redactor.redact(c.text))")
-                }
-            }
             for r in Report.redacted(s.target.verify(), redactor) {
                 let verdict = "\(r.outcome) \(r.rule)"
                 guard verdicts[key(r.rule)] != verdict else { continue }

@@ -130,16 +130,8 @@ struct KubeVerifyRun {
         let json = json
         try await reachable(client) {
             try await VerifyWatch.run(client, state: state, streams: streams) { st, changes in
+                Report.printChanges(changes, json: json, redactor: redactor)
                 let time = Report.clock(Date())
-                for c in changes {
-                    if json {
-                        var v = c.json
-                        if case .map(var m) = v { m["type"] = "change"; m["time"] = .string(time); v = .map(m) }
-                        Report.printJSONLine(v.redacted(redactor))
-                    } else {
-                        print("\(time) \(redactor.redact(c.text))")
-                    }
-                }
                 for r in Report.redacted(KubeVerifyChecks.results(KubeVerify.evaluate(rules, state: st)), redactor) {
                     let key = String(r.rule.prefix { $0 != ":" })
                     let verdict = "\(r.outcome) \(r.rule)"
@@ -186,6 +178,20 @@ enum Report {
     static func json(_ results: [CheckResult]) -> Value {
         let data = (try? JSONEncoder().encode(results)) ?? Data("[]".utf8)
         return (try? Value(jsonBytes: Array(data))) ?? .list([])
+    }
+
+    /// `verify --watch`'s change lines, stamped with the time (every target).
+    static func printChanges(_ changes: [WatchChange], json: Bool, redactor: Redactor) {
+        let time = clock(Date())
+        for c in changes {
+            if json {
+                var v = c.json
+                if case .map(var m) = v { m["type"] = "change"; m["time"] = .string(time); v = .map(m) }
+                printJSONLine(v.redacted(redactor))
+            } else {
+                print("\(time) \(redactor.redact(c.text))")
+            }
+        }
     }
 
     /// The first verdict of `verify --watch`, before the change lines (every target).
