@@ -19,8 +19,8 @@ struct CICommand: AsyncParsableCommand {
     @Option(name: .customLong("report"), help: ArgumentHelp("Write a report: junit=PATH or json=PATH (repeatable).", valueName: "kind=path"))
     var reports: [String] = []
     @Flag(name: .customLong("keep"), help: "Leave everything running afterwards.") var keep = false
-    @Option(name: .customLong("verify-timeout"), parsing: .unconditional, help: "Seconds to wait for verify to hold.") var verifyTimeout: Int = 60
-    @Option(name: .customLong("test-timeout"), parsing: .unconditional, help: "Seconds for each wait of the message test (receivers ready, sender done); default: the strategy's timeouts.")
+    @Option(name: .customLong("verify-timeout"), parsing: .unconditional, help: "How long to wait for verify to hold: seconds or a Go duration (90, 90s, 2m).", transform: Timeout.parse) var verifyTimeout: Int = 60
+    @Option(name: .customLong("test-timeout"), parsing: .unconditional, help: "Seconds for each wait of the message test (receivers ready, sender done); default: the strategy's timeouts.", transform: Timeout.parse)
     var testTimeout: Int?
     @OptionGroup var sources: ChartSourceOptions
     @OptionGroup var options: StrategyOptions

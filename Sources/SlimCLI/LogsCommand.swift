@@ -37,7 +37,7 @@ struct LogsCommand: AsyncParsableCommand {
     var options: StrategyOptions {
         get throws {
             let args = strategyFlags.strategyDirs.flatMap { ["--strategies", $0] } + strategyFlags.vars.flatMap { ["--var", $0] }
-                + (strategyFlags.stateDir.map { ["--state-dir", $0] } ?? [])
+                + (strategyFlags.stateDir.map { ["--state-dir", $0] } ?? []) + (strategyFlags.namespace.map { ["--namespace", $0] } ?? [])
             do { return try StrategyOptions.parse(args) } catch { throw CLIError.config("\(error)") }
         }
     }
@@ -83,6 +83,8 @@ struct LogsStrategyFlags: ParsableArguments {
     var vars: [String] = []
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default ./.slimctl; SLIMCTL_STATE_DIR).", valueName: "dir"))
     var stateDir: String?
+    @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("Namespace of SLIM, as kubectl -n (the strategy variable `namespace`).", valueName: "ns"))
+    var namespace: String?
 }
 
 /// Writes log events: prefixed text or one JSON object per line, redacted (with the strategy's

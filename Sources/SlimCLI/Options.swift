@@ -16,6 +16,9 @@ struct StrategyOptions: ParsableArguments {
     @Option(name: .customLong("var"), help: ArgumentHelp("Set a strategy variable (repeatable).", valueName: "name=value"))
     var vars: [String] = []
 
+    @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("Namespace of SLIM and its controller, as kubectl -n (the strategy variable `namespace`).", valueName: "ns"))
+    var namespace: String?
+
     @Option(name: [.customShort("f"), .customLong("values")], help: ArgumentHelp("Values file layered after the strategy's, as helm -f. Prefix RELEASE: for a release other than SLIM's.", valueName: "[release:]file"))
     var valuesFiles: [String] = []
 
@@ -49,6 +52,12 @@ struct StrategyOptions: ParsableArguments {
             }
             out[String(v[..<eq])] = String(v[v.index(after: eq)...])
         }
+        if let namespace {
+            if let given = out["namespace"], given != namespace {
+                throw CLIError.config("-n \(namespace) and --var namespace=\(given) disagree: give one")
+            }
+            out["namespace"] = namespace
+        }
         return out
     }
 
@@ -80,11 +89,11 @@ struct OutputFlags: ParsableArguments {
     @Option(name: [.customShort("o"), .customLong("output")], help: "text or json.")
     var output: OutputFormat = .text
 
-    @Flag(name: .customLong("no-color"), help: "No colour (also NO_COLOR, or when output is not a terminal).")
+    @Flag(name: .customLong("no-color"), help: "No colour (also a non-empty NO_COLOR, or when output is not a terminal).")
     var noColor = false
 
     var color: Bool {
-        !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(1) == 1
+        !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty && isatty(1) == 1
     }
 }
 
@@ -143,5 +152,18 @@ struct ChartSourceOptions: ParsableArguments {
         }
         guard FileManager.default.isReadableFile(atPath: p) else { throw CLIError.config("--ca-file \(f): cannot read \(p): permission denied") }
         return p
+    }
+}
+
+/// Timeouts as users type them elsewhere (kubectl, helm `--timeout 5m`): a number of seconds or
+/// a Go duration, rounded up to whole seconds. Zero or negative values are parsed here and
+/// refused by the command, which names the option.
+enum Timeout {
+    static func parse(_ text: String) throws -> Int {
+        if let n = Int(text) { return n }
+        guard let d = GoDuration.parse(text), d.isFinite, abs(d) < 1e9 else {
+            throw ValidationError("`\(text)` is not a timeout: give seconds or a Go duration such as 90s, 2m or 1h30m")
+        }
+        return d > 0 ? max(1, Int(d.rounded(.up))) : Int(d.rounded(.down))
     }
 }

@@ -14,7 +14,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
     @Flag(name: .customLong("wait"), help: "Wait until it holds (or --timeout). kind/cluster: re-judged on every watch event.") var wait = false
-    @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds for --wait.") var timeout: Int = 60
+    @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds for --wait.", transform: Timeout.parse) var timeout: Int = 60
     @Flag(name: .customLong("watch"), help: "Keep running and print one line per change until Ctrl-C.") var watch = false
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
