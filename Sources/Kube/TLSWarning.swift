@@ -15,6 +15,10 @@ enum TLSWarning {
     @Sendable static func printOnce(_ message: String) {
         guard printed.first(message) else { return }
         FileHandle.standardError.write(Data((message + "\n").utf8))
+        // Under GitHub Actions the same words as a workflow annotation, shown on the run's page.
+        if ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" {
+            FileHandle.standardOutput.write(Data(("::warning title=slimctl::" + message.replacingOccurrences(of: "warning: ", with: "") + "\n").utf8))
+        }
     }
 
     final class Printed: @unchecked Sendable {

@@ -198,14 +198,21 @@ struct CICommand: AsyncParsableCommand {
         defer { ChildRegistry.shared.removeInterruptHook(hook) }
 
         var run = Phases(report: report)
+        let group = LogGroups()
+        defer { group.end() }
+        group.start("deploy \(t.rendered.strategy.name) (\(t.kind.rawValue))")
         let deployed = await Self.deploy(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
                                          rendered: t.rendered, progress: progress)
         run.add(deployed.cases, failure: deployed.failure)
         latest.value = run.report
-        if !run.failed { await run.verify(t, timeout: verifyTimeout, json: json); latest.value = run.report }
-        if !run.failed { await run.test(t, timeout: testTimeout, json: json, progress: progress); latest.value = run.report }
-        if run.failed { await Self.diagnose(&run.report, runDir: t.layout.runDir, started: started) { await t.diagnose(into: $0) } }
-        if keep { run.report.cases.append(Self.keptCase) } else { await run.tearDown(t, json: json) }
+        if !run.failed { group.start("verify"); await run.verify(t, timeout: verifyTimeout, json: json); latest.value = run.report }
+        if !run.failed { group.start("test"); await run.test(t, timeout: testTimeout, json: json, progress: progress); latest.value = run.report }
+        if run.failed {
+            group.start("diagnostics")
+            await Self.diagnose(&run.report, runDir: t.layout.runDir, started: started) { await t.diagnose(into: $0) }
+        }
+        if keep { run.report.cases.append(Self.keptCase) } else { group.start("tear-down"); await run.tearDown(t, json: json) }
+        group.end()
         run.report.result = run.failed ? "failed" : "passed"
         run.report.exitCode = run.code.rawValue
         finish(run.report)
@@ -346,5 +353,27 @@ enum Diagnostics {
         for rel in rendered.releases {
             try? AtomicFile.write(r.redact(rel.text), to: "\(dir)/values/\(rel.fileName)", mode: 0o600)
         }
+    }
+}
+
+/// Under GitHub Actions, each ci phase's output folds into a group of the job log
+/// (`::group::`/`::endgroup::`); elsewhere nothing is printed.
+final class LogGroups: @unchecked Sendable {
+    private let enabled = ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true"
+    private var open = false
+
+    func start(_ title: String) {
+        guard enabled else { return }
+        end()
+        print("::group::\(title)")
+        fflush(nil)
+        open = true
+    }
+
+    func end() {
+        guard enabled, open else { return }
+        print("::endgroup::")
+        fflush(nil)
+        open = false
     }
 }

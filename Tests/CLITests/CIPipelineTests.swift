@@ -95,3 +95,23 @@ import Tools
         #expect(junit.failures == 1)
     }
 }
+
+/// `slimctl ci` as a GitHub Actions step: phases fold into log groups, the step summary gets the
+/// result table.
+@Suite struct CIOnGitHubActions {
+    @Test func phasesAreGroupedAndTheSummaryIsWritten() async throws {
+        let state = tempDir()
+        defer { cleanup(state) }
+        let summary = "\(state)/summary.md"
+        let (code, out) = try await BadInputCorpus.runSlimctl(["ci", "daemonset"], state: state,
+                                                              env: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
+        #expect(code == 0, "\(out)")
+        let groups = out.split(separator: "\n").filter { $0.hasPrefix("::group::") }.map { String($0.dropFirst(9)) }
+        #expect(groups.count == 4 && groups.first?.hasPrefix("deploy daemonset") == true, "\(groups)")
+        #expect(Array(groups.dropFirst()) == ["verify", "test", "tear-down"], "\(groups)")
+        let ends = out.split(separator: "\n").filter { $0 == "::endgroup::" }.count
+        #expect(ends == groups.count, "every group is closed: \(out)")
+        let md = (try? String(contentsOfFile: summary, encoding: .utf8)) ?? ""
+        #expect(md.contains("slimctl ci daemonset") && md.contains("passed"), "\(md)")
+    }
+}
