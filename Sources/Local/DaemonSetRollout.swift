@@ -170,22 +170,20 @@ public enum DaemonSetRollout {
     /// while fewer than maxUnavailable nodes are without a ready pod.
     static func replaceInPlace(desired: [String], byNode: [String: [Pod]], revision: String, maxUnavailable: Int, spec maxUnavailableSpec: IntOrPercent) -> Wave {
         var wave = Wave()
-        do {
-            var unavailable = desired.filter { n in !(byNode[n] ?? []).contains(where: \.ready) }.count
-            var oldReady: [Pod] = []
-            for n in desired {
-                for p in byNode[n] ?? [] where p.revision != revision {
-                    if p.ready {
-                        oldReady.append(p)
-                    } else {
-                        wave.deletes.append(Delete(pod: p.name, node: n, reason: "\(p.name) on \(n) is outdated and not ready: replaced at once"))
-                    }
+        var unavailable = desired.filter { n in !(byNode[n] ?? []).contains(where: \.ready) }.count
+        var oldReady: [Pod] = []
+        for n in desired {
+            for p in byNode[n] ?? [] where p.revision != revision {
+                if p.ready {
+                    oldReady.append(p)
+                } else {
+                    wave.deletes.append(Delete(pod: p.name, node: n, reason: "\(p.name) on \(n) is outdated and not ready: replaced at once"))
                 }
             }
-            for p in oldReady where unavailable < maxUnavailable {
-                unavailable += 1
-                wave.deletes.append(Delete(pod: p.name, node: p.node, reason: "\(p.name) on \(p.node) is outdated (maxUnavailable \(maxUnavailableSpec))"))
-            }
+        }
+        for p in oldReady where unavailable < maxUnavailable {
+            unavailable += 1
+            wave.deletes.append(Delete(pod: p.name, node: p.node, reason: "\(p.name) on \(p.node) is outdated (maxUnavailable \(maxUnavailableSpec))"))
         }
         return wave
     }

@@ -35,19 +35,10 @@ struct VerifyCommand: AsyncParsableCommand {
 /// `verify` on kind and cluster: list, judge, explain; `--wait` and `--watch` keep the lists
 /// current with watches.
 struct KubeVerifyRun {
-    var strategy: String
-    var options: StrategyOptions
-    var target: TargetFlags
-    var watch = false
+    /// `results` waits up to `timeout` seconds for verify to hold; it prints nothing itself.
     var wait = false
     var timeout = 60
     var json = false
-
-    /// Judges (waiting up to `timeout` when `wait`); prints nothing itself.
-    init(strategy: String, options: StrategyOptions, target: TargetFlags, wait: Bool, timeout: Int, json: Bool) {
-        self.strategy = strategy; self.options = options; self.target = target
-        self.wait = wait; self.timeout = timeout; self.json = json
-    }
 
     /// `verify --watch`: one line per change until Ctrl-C.
     func watch(_ s: KubeSession) async throws {
@@ -61,7 +52,7 @@ struct KubeVerifyRun {
     func results(_ s: KubeSession) async throws -> [CheckResult] {
         let rules = s.rendered.strategy.verify
         if s.kindNotCreated {
-            throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) has not been created by slimctl: run `slimctl deploy \(strategy) --target kind` first")
+            throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) has not been created by slimctl: run `slimctl deploy \(s.rendered.strategy.name) --target kind` first")
         }
         let client = try s.client()
         let (state, streams) = try await reachable(client) { try await KubeVerify.collect(client, namespaces: KubeVerify.namespaces(rules)) }

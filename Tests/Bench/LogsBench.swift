@@ -7,6 +7,13 @@ import YAML
 /// --prefix` on the same server.
 extension Bench {
     static let logPods = 200
+
+    /// The two ways to follow every receiver's log, as the logs figures compare them.
+    var followCommands: [(String, [String])] {
+        [("slimctl", [slimctl, "logs", "daemonset", "receiver", "-f", "--target", "cluster"]),
+         ("kubectl", [kubectl, "logs", "-l", "app.kubernetes.io/name=alice", "-n", "default", "-f",
+                      "--max-log-requests=\(Self.logPods)", "--prefix", "--tail=-1"])]
+    }
     static let linesPerPod = 1_000
 
     func logsThroughput() async throws -> [Figure] {
@@ -16,11 +23,7 @@ extension Bench {
     private func measureLogs(_ server: KubeSimServer, _ kubeconfig: String) throws -> [Figure] {
         let state = tempDir("logs")
         let env = self.env(state: state, kubeconfig: kubeconfig)
-        let tools: [(String, [String])] = [
-            ("slimctl", [slimctl, "logs", "daemonset", "receiver", "-f", "--target", "cluster"]),
-            ("kubectl", [kubectl, "logs", "-l", "app.kubernetes.io/name=alice", "-n", "default", "-f",
-                         "--max-log-requests=\(Self.logPods)", "--prefix", "--tail=-1"]),
-        ]
+        let tools = followCommands
         var rates: [String: [Double]] = [:]
         var lost: [String: Int] = [:]
         let expected = Self.logPods * Self.linesPerPod

@@ -36,11 +36,7 @@ extension Bench {
     private func measureStoppedReader(_ server: KubeSimServer, _ kubeconfig: String) throws -> [Figure] {
         let state = tempDir("logs-memory")
         let env = self.env(state: state, kubeconfig: kubeconfig)
-        let tools: [(String, [String])] = [
-            ("slimctl", [slimctl, "logs", "daemonset", "receiver", "-f", "--target", "cluster"]),
-            ("kubectl", [kubectl, "logs", "-l", "app.kubernetes.io/name=alice", "-n", "default", "-f",
-                         "--max-log-requests=\(Self.logPods)", "--prefix", "--tail=-1"]),
-        ]
+        let tools = followCommands
         let perPod = Self.stoppedChunks * Self.stoppedLinesPerChunk
         let expected = Self.logPods * perPod
         let pad = String(repeating: "x", count: 1000)

@@ -157,18 +157,9 @@ struct E2E {
     /// restart count, `slimctl logs --previous` shows the node's lines from before the crash and
     /// `slimctl logs` its lines after, and messages still flow.
     static func restartScenario(server: KubeSimServer, slimctl: String, env: [String: String], registry: ChartRegistry, dir: String) async throws -> Bool {
-        func slimctlRun(_ args: [String], _ log: String) async throws -> (Int32, String) {
-            say("$ slimctl \(args.joined(separator: " "))")
-            let code = try await Spawn.run([slimctl] + args, environment: env, log: "\(dir)/\(log)", timeout: .seconds(600))
-            let out = (try? String(contentsOfFile: "\(dir)/\(log)", encoding: .utf8)) ?? ""
-            emit(out.hasSuffix("\n") || out.isEmpty ? out : out + "\n")
-            return (code, out)
-        }
-        var ok = true
-        func expect(_ cond: Bool, _ what: String) {
-            say((cond ? "ok: " : "FAILED: ") + what)
-            if !cond { ok = false }
-        }
+        let scenario = Scenario(slimctl: slimctl, env: env, dir: dir)
+        func slimctlRun(_ args: [String], _ log: String) async throws -> (Int32, String) { try await scenario.run(args, log, echo: true) }
+        func expect(_ cond: Bool, _ what: String) { scenario.expect(cond, what) }
         let target = ["--target", "cluster"]
         let (deployed, _) = try await slimctlRun(["deploy", "daemonset"] + target + registry.slimctlArgs, "deploy.log")
         expect(deployed == 0, "deploy daemonset exits 0")
@@ -184,15 +175,9 @@ struct E2E {
         try await Task.sleep(for: .seconds(3))
         say("killing the SLIM node process of \(victim) (pid \(pid)) with SIGKILL")
         kill(pid, SIGKILL)
-        let deadline = ContinuousClock.now + .seconds(120)
-        var restarted = false
-        while ContinuousClock.now < deadline {
+        let restarted = try await scenario.until("\(victim) to restart and be Ready", seconds: 120) {
             let st = server.cluster.get("pods", namespace: "slim", name: victim)?.lookup(["status", "containerStatuses"])?.listValue?.first
-            if (st?["restartCount"]?.intValue ?? 0) >= 1, st?["ready"] == .bool(true) {
-                restarted = true
-                break
-            }
-            try await Task.sleep(for: .milliseconds(250))
+            return (st?["restartCount"]?.intValue ?? 0) >= 1 && st?["ready"] == .bool(true)
         }
         expect(restarted, "\(victim) restarted (restartCount 1) and is Ready again")
         try await Task.sleep(for: .seconds(2))
@@ -214,7 +199,7 @@ struct E2E {
         expect(tested == 0, "messages still flow after the restart (test all exits 0)")
         let (deleted, _) = try await slimctlRun(["delete", "daemonset"] + target, "delete.log")
         expect(deleted == 0, "delete exits 0")
-        return ok
+        return scenario.ok
     }
 
     /// Seed 003's flow on the cluster path: a node joins and gets its SLIM node; an image update
@@ -222,16 +207,9 @@ struct E2E {
     /// says), seen through `verify --watch`; messages flow on the new revision; the node leaves
     /// and its SLIM node's process is gone.
     static func nodesScenario(server: KubeSimServer, slimctl: String, env: [String: String], registry: ChartRegistry, dir: String) async throws -> Bool {
-        var ok = true
-        func expect(_ cond: Bool, _ what: String) {
-            say((cond ? "ok: " : "FAILED: ") + what)
-            if !cond { ok = false }
-        }
-        func run(_ args: [String], _ log: String) async throws -> (Int32, String) {
-            say("$ slimctl \(args.joined(separator: " "))")
-            let code = try await Spawn.run([slimctl] + args, environment: env, log: "\(dir)/\(log)", timeout: .seconds(600))
-            return (code, (try? String(contentsOfFile: "\(dir)/\(log)", encoding: .utf8)) ?? "")
-        }
+        let scenario = Scenario(slimctl: slimctl, env: env, dir: dir)
+        func expect(_ cond: Bool, _ what: String) { scenario.expect(cond, what) }
+        func run(_ args: [String], _ log: String) async throws -> (Int32, String) { try await scenario.run(args, log, echo: false) }
         func slimPods() -> [(name: String, node: String, ready: Bool, image: String)] {
             server.cluster.list("pods", namespace: "slim").compactMap { p in
                 guard let name = p.lookup(["metadata", "name"])?.stringValue, name.hasPrefix("slim-"), !name.hasPrefix("slim-control"),
@@ -241,15 +219,7 @@ struct E2E {
                         p.lookup(["spec", "containers"])?.listValue?.first?["image"]?.stringValue ?? "")
             }
         }
-        func until(_ what: String, seconds: Int = 180, _ cond: () -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(seconds)
-            while ContinuousClock.now < deadline {
-                if cond() { return true }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            say("never happened: \(what)")
-            return false
-        }
+        func until(_ what: String, seconds: Int = 180, _ cond: () -> Bool) async throws -> Bool { try await scenario.until(what, seconds: seconds, cond) }
         let target = ["--target", "cluster"]
         let (deployed, _) = try await run(["deploy", "daemonset"] + target + registry.slimctlArgs, "deploy.log")
         expect(deployed == 0, "deploy daemonset exits 0")
@@ -291,9 +261,7 @@ struct E2E {
         say("the node leaves: kubectl delete node slim-cluster-worker3")
         let victim = slimPods().first { $0.node == "slim-cluster-worker3" }
         let pid = victim.flatMap { server.cluster.processID(namespace: "slim", pod: $0.name) }
-        var kenv = env
-        kenv["KUBECONFIG"] = env["KUBECONFIG"]
-        _ = try await Spawn.run(["\(root)/.tools/bin/kubectl", "delete", "node", "slim-cluster-worker3"], environment: kenv, log: "\(dir)/kubectl.log", timeout: .seconds(60))
+        _ = try await Spawn.run(["\(root)/.tools/bin/kubectl", "delete", "node", "slim-cluster-worker3"], environment: env, log: "\(dir)/kubectl.log", timeout: .seconds(60))
         expect(try await until("no SLIM pod on the removed node") { !slimPods().contains { $0.node == "slim-cluster-worker3" } },
                "its SLIM pod was removed")
         expect(try await until("the removed node's SLIM process to exit") { pid.map { kill($0, 0) != 0 } ?? false },
@@ -305,7 +273,7 @@ struct E2E {
         expect(watched.lowercased().contains("rollout") || watched.contains("deleted"), "verify --watch showed the roll")
         let (deleted, _) = try await run(["delete", "daemonset"] + target, "delete.log")
         expect(deleted == 0, "delete exits 0")
-        return ok
+        return scenario.ok
     }
 
     /// nil when the run passed with every message counted; otherwise why not.
@@ -322,3 +290,44 @@ struct E2E {
 }
 
 struct E2EFailure: Error, CustomStringConvertible { let description: String }
+
+/// What the scenarios share: running slimctl with its output kept in the run's folder, and
+/// expectations said line by line (a failed one fails the scenario but lets it go on, so one
+/// run shows every gap).
+final class Scenario: @unchecked Sendable {
+    let slimctl: String
+    let env: [String: String]
+    let dir: String
+    private let lock = NSLock()
+    private var failed = false
+    var ok: Bool { lock.withLock { !failed } }
+
+    init(slimctl: String, env: [String: String], dir: String) {
+        self.slimctl = slimctl; self.env = env; self.dir = dir
+    }
+
+    /// Runs `slimctl args`, its output in `dir/log`; `echo` also prints it.
+    func run(_ args: [String], _ log: String, echo: Bool) async throws -> (Int32, String) {
+        E2E.say("$ slimctl \(args.joined(separator: " "))")
+        let code = try await Spawn.run([slimctl] + args, environment: env, log: "\(dir)/\(log)", timeout: .seconds(600))
+        let out = (try? String(contentsOfFile: "\(dir)/\(log)", encoding: .utf8)) ?? ""
+        if echo { E2E.emit(out.hasSuffix("\n") || out.isEmpty ? out : out + "\n") }
+        return (code, out)
+    }
+
+    func expect(_ cond: Bool, _ what: String) {
+        E2E.say((cond ? "ok: " : "FAILED: ") + what)
+        if !cond { lock.withLock { failed = true } }
+    }
+
+    /// Polls (test support only) until `cond` holds; false, said, after `seconds`.
+    func until(_ what: String, seconds: Int, _ cond: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if cond() { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        E2E.say("never happened: \(what)")
+        return false
+    }
+}

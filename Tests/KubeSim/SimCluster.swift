@@ -399,7 +399,7 @@ public final class SimCluster: @unchecked Sendable {
         let uid = obj[path: ["metadata", "uid"]]?.str ?? ""
         if r.name == "pods", options.runtime != nil, !dryRunning {
             if gracePeriod == 0 {
-                terminateRealPod(uid: uid, grace: 0)
+                // A forced delete: the object goes now; forgetting the pod kills its processes.
                 removeLocked(r, obj, propagation: propagation)
                 return obj
             }

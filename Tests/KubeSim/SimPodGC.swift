@@ -14,7 +14,6 @@ extension SimCluster {
             guard let node = pod[path: ["spec", "nodeName"]]?.str, !node.isEmpty, !nodes.contains(node) else { continue }
             recordEvent(about: pod, kind: "Pod", reason: "DeletingOrphanedPod",
                         message: "Deleting orphaned pod: its node \(node) does not exist", component: "pod-garbage-collector", type: "Warning")
-            if let uid = pod[path: ["metadata", "uid"]]?.str { terminateRealPod(uid: uid, grace: 0) }
             removeLocked(Self.res("pods"), pod, propagation: nil)
         }
     }

@@ -11,10 +11,6 @@ import YAML
 /// deletes one.
 struct KubeDeployment: DeploymentTarget {
     let session: KubeSession
-    /// For `verify`'s error texts (the strategy as the user named it).
-    let strategyArgument: String
-    let options: StrategyOptions
-    let flags: TargetFlags
 
     var kind: TargetKind { session.kind }
     var rendered: Rendered { session.rendered }
@@ -74,11 +70,11 @@ struct KubeDeployment: DeploymentTarget {
     }
 
     func verify(wait: Bool, timeout: Int, json: Bool) async throws -> [CheckResult] {
-        try await KubeVerifyRun(strategy: strategyArgument, options: options, target: flags, wait: wait, timeout: timeout, json: json).results(session)
+        try await KubeVerifyRun(wait: wait, timeout: timeout, json: json).results(session)
     }
 
     func watchVerify(json: Bool) async throws {
-        try await KubeVerifyRun(strategy: strategyArgument, options: options, target: flags, wait: false, timeout: 60, json: json).watch(session)
+        try await KubeVerifyRun(json: json).watch(session)
     }
 
     func requireDeployed(json: Bool) async throws {

@@ -15,8 +15,7 @@ enum Targets {
             return LocalDeployment(session: try LocalSession(strategy: strategy, options: options, target: flags, portBase: portBase))
         case .kind, .cluster:
             if portBase != nil { throw CLIError.config("--port-base is for the local target only") }
-            return KubeDeployment(session: try KubeSession(strategy: strategy, options: options, target: flags, sources: sources),
-                                  strategyArgument: strategy, options: options, flags: flags)
+            return KubeDeployment(session: try KubeSession(strategy: strategy, options: options, target: flags, sources: sources))
         }
     }
 
