@@ -81,7 +81,7 @@ struct LogsStrategyFlags: ParsableArguments {
     var strategyDirs: [String] = []
     @Option(name: .customLong("var"), help: ArgumentHelp("Set a strategy variable (repeatable).", valueName: "name=value"))
     var vars: [String] = []
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default ./.slimctl; SLIMCTL_STATE_DIR).", valueName: "dir"))
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).", valueName: "dir"))
     var stateDir: String?
     @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("Namespace of SLIM, as kubectl -n (the strategy variable `namespace`).", valueName: "ns"))
     var namespace: String?

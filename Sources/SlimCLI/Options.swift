@@ -36,7 +36,7 @@ struct StrategyOptions: ParsableArguments {
     @Option(name: .customLong("generation"), help: ArgumentHelp("SLIM chart generation the strategy deploys: 2 (slim chart 2.2.0, SLIM 2.3.0) or 1.4 (slim chart 1.4.0); default: the strategy's (also SLIMCTL_GENERATION).", valueName: "gen"))
     var generation: String?
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default ./.slimctl; SLIMCTL_STATE_DIR).", valueName: "dir"))
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).", valueName: "dir"))
     var stateDir: String?
 
     var userArgs: [(SetKind?, String)] {

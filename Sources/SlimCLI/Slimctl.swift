@@ -12,6 +12,10 @@ public enum SlimctlMain {
             let args = try Slimctl.arguments(Array(CommandLine.arguments.dropFirst()))
             var command = try Slimctl.parseAsRoot(args)
             if command is StatusCommand || command is VerifyCommand { Workspace.readOnlyCommand = true }
+            if let note = StateRoot.movedNote(arguments: args, environment: ProcessInfo.processInfo.environment,
+                                              cwd: FileManager.default.currentDirectoryPath) {
+                FileHandle.standardError.write(Data((note + "\n").utf8))
+            }
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -111,9 +115,11 @@ struct Slimctl: AsyncParsableCommand {
                       UpstreamChannelManagerCommand.self, UpstreamLoginCommand.self, UpstreamConfigCommand.self, UpstreamBenchCommand.self]
     )
 
-    /// The command line before ArgumentParser sees it: `--version` first is `version` (with its
-    /// flags), and an unknown command word is a usage error with the nearest command named.
-    static func arguments(_ args: [String]) throws -> [String] {
+    /// The command line before ArgumentParser sees it: shared options typed before the command
+    /// move after it (`GlobalOptions`), `--version` first is `version` (with its flags), and an
+    /// unknown command word is a usage error with the nearest command named.
+    static func arguments(_ given: [String]) throws -> [String] {
+        let args = GlobalOptions.reorder(given, subcommands: subcommandNames(under:))
         guard let first = args.first else { return args }
         if first == "--version" { return ["version"] + args.dropFirst() }
         if first.hasPrefix("-") { return args }

@@ -30,7 +30,7 @@ struct Workspace {
             try checkStrategyFolder(d, origin: "--strategies")
             dirs.append(d)
         }
-        let state = stateDir ?? env["SLIMCTL_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.currentDirectoryPath + "/.slimctl"
+        let state = StateRoot.resolve(flag: stateDir, environment: env)
         return Workspace(home: home, strategyDirs: dirs, stateRoot: absolute(state))
     }
 

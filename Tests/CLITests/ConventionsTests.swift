@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Tools
 
 /// kubectl's and helm's habits: `-n/--namespace`, timeouts as Go durations, `NO_COLOR` only
 /// when non-empty.
@@ -31,5 +32,37 @@ import Testing
         defer { cleanup(state) }
         let (code, out) = try await run(["ci", "daemonset", "--verify-timeout", "0s"], state: state)
         #expect(code == 2 && out.contains("--verify-timeout"), "\(out)")
+    }
+
+    /// kubectl's habit of options before the command: the same plan either way, including after a
+    /// two-word command, and an option slimctl does not share is still refused by the parser.
+    @Test func sharedOptionsMayComeBeforeTheCommand() async throws {
+        let state = tempDir()
+        defer { cleanup(state) }
+        let (code, before) = try await run(["-n", "demo", "--target", "cluster", "-o", "json", "plan", "daemonset"], state: state)
+        let (code2, after) = try await run(["plan", "daemonset", "-n", "demo", "--target", "cluster", "-o", "json"], state: state)
+        #expect(code == 0 && code2 == 0, "\(before)\n\(after)")
+        #expect(before == after && before.contains("--namespace demo"), "\(before)")
+        let (code3, out3) = try await run(["--state-dir", state, "local-node", "list", "-o", "json"], state: state)
+        #expect(code3 == 0 && out3.contains("slim-cluster-worker"), "\(out3)")
+        let (code4, out4) = try await run(["--port-base", "5000", "deploy", "daemonset"], state: state)
+        #expect(code4 == 2, "\(out4)")
+    }
+
+    /// State from an older build in `./.slimctl` is not read any more: said, with the fix.
+    @Test func anOldStateFolderHereIsPointedOut() async throws {
+        let cwd = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: cwd) }
+        try FileManager.default.createDirectory(atPath: "\(cwd)/.slimctl/state", withIntermediateDirectories: true)
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIMCTL_") }
+        env["XDG_STATE_HOME"] = "\(cwd)/xdg"
+        env["NO_COLOR"] = "1"
+        let (code, out) = try await Spawn.capture(["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", cwd, try slimctlBinary(), "status", "daemonset"],
+                                                  environment: env, timeout: .seconds(120))
+        #expect(code == 0, "\(out)")
+        #expect(out.contains("keeps its state in \(cwd)/xdg/slimctl now") && out.contains("--state-dir \(cwd)/.slimctl"), "\(out)")
+        let (code2, out2) = try await Spawn.capture(["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", cwd, try slimctlBinary(),
+                                                     "status", "daemonset", "--state-dir", "\(cwd)/.slimctl"], environment: env, timeout: .seconds(120))
+        #expect(code2 == 0 && !out2.contains("keeps its state"), "\(out2)")
     }
 }

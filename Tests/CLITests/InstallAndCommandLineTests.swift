@@ -79,12 +79,51 @@ import Tools
     @Test func readOnlyCommandsCreateNothing() async throws {
         let cwd = try Self.tempDir("readonly")
         defer { try? FileManager.default.removeItem(atPath: cwd) }
+        let xdg = try Self.tempDir("readonly-xdg")
+        defer { try? FileManager.default.removeItem(atPath: xdg) }
         for args in [["strategies"], ["plan", "daemonset"], ["render", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"],
                      ["status", "statefulset"], ["verify", "statefulset"], ["version"]] {
-            let (code, out) = try await Self.runIn(cwd, try slimctlBinary(), args)
+            let (code, out) = try await Self.runIn(cwd, try slimctlBinary(), args, env: ["XDG_STATE_HOME": xdg])
             #expect(code == 0 || code == 1, "\(args): \(out)")
-            let left = (try? FileManager.default.contentsOfDirectory(atPath: cwd)) ?? []
-            #expect(left.isEmpty, "`slimctl \(args.joined(separator: " "))` left \(left) in \(cwd)")
+            for dir in [cwd, xdg] {
+                let left = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+                #expect(left.isEmpty, "`slimctl \(args.joined(separator: " "))` left \(left) in \(dir)")
+            }
+        }
+    }
+
+    /// The issue's new user: `make install` into a prefix, then from a project folder deploy,
+    /// and from elsewhere status, verify, test and delete the same deployment. State goes to
+    /// `~/.local/state/slimctl` (no XDG_STATE_HOME), never into the folder the command ran in,
+    /// and never into `~/.slimctl`, which belongs to SLIM's control CLI.
+    @Test func aNewUserDeploysTestsAndDeletesFromAnyFolder() async throws {
+        let (tree, bin) = try await Self.installedTree()
+        defer { try? FileManager.default.removeItem(atPath: tree) }
+        let home = try Self.tempDir("newuser")
+        let project = "\(home)/project", elsewhere = "\(home)/elsewhere"
+        for d in [project, elsewhere] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        let state = "\(home)/.local/state/slimctl"
+        defer { cleanup(state); try? FileManager.default.removeItem(atPath: home) }
+        // The bindings' virtualenv is the machine's (a cache, rebuilt only when missing).
+        let real = ProcessInfo.processInfo.environment
+        let cache = real["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((real["HOME"] ?? NSHomeDirectory()) + "/.cache")
+        let env = ["HOME": home, "XDG_STATE_HOME": "", "XDG_CACHE_HOME": cache]
+
+        var (code, out) = try await Self.runIn(project, bin, ["deploy", "daemonset"], env: env)
+        #expect(code == 0, "\(out)")
+        #expect(FileManager.default.fileExists(atPath: "\(state)/state/daemonset-local.json"), "\(out)")
+        (code, out) = try await Self.runIn(elsewhere, bin, ["status", "daemonset"], env: env)
+        #expect(code == 0 && !out.contains("pending"), "status from another folder sees the deployment: \(out)")
+        (code, out) = try await Self.runIn(elsewhere, bin, ["verify", "daemonset"], env: env)
+        #expect(code == 0, "\(out)")
+        (code, out) = try await Self.runIn(home, bin, ["test", "all", "daemonset"], env: env)
+        #expect(code == 0 && out.contains("10/10"), "\(out)")
+        (code, out) = try await Self.runIn(elsewhere, bin, ["delete", "daemonset"], env: env)
+        #expect(code == 0, "\(out)")
+        #expect(!FileManager.default.fileExists(atPath: "\(home)/.slimctl"), "~/.slimctl is SLIM's control CLI's folder")
+        for d in [project, elsewhere] {
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []
+            #expect(left.isEmpty, "\(d) holds \(left)")
         }
     }
 

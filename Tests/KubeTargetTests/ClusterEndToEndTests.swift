@@ -64,6 +64,34 @@ import YAML
         }
     }
 
+    /// One state folder, two clusters: what was deployed to the first context says nothing about
+    /// the second, so deploying there runs every step (a shared record would skip them all as
+    /// "unchanged" and leave the second cluster empty).
+    @Test func stateIsKeptPerContext() async throws {
+        try await withKindShapedCluster { first, kubeconfigA in
+            try await withKindShapedCluster { second, kubeconfigB in
+                let state = tempDir()
+                let a = try String(contentsOfFile: kubeconfigA, encoding: .utf8).replacingOccurrences(of: "kind-sim", with: "kind-a")
+                let b = try String(contentsOfFile: kubeconfigB, encoding: .utf8).replacingOccurrences(of: "kind-sim", with: "kind-b")
+                try a.write(toFile: "\(state)/a.yaml", atomically: true, encoding: .utf8)
+                try b.write(toFile: "\(state)/b.yaml", atomically: true, encoding: .utf8)
+                let kubeconfig = "\(state)/a.yaml:\(state)/b.yaml"
+                let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "--context", "kind-a"] + charts, state: state, kubeconfig: kubeconfig)
+                #expect(code == 0 && out.contains("4 step(s) run"), "\(out)")
+                let (code2, out2) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "--context", "kind-b"] + charts, state: state, kubeconfig: kubeconfig)
+                #expect(code2 == 0 && out2.contains("4 step(s) run"), "\(out2)")
+                #expect(first.cluster.get("daemonsets", namespace: "slim", name: "slim") != nil)
+                #expect(second.cluster.get("daemonsets", namespace: "slim", name: "slim") != nil, "the second cluster got SLIM too")
+                // No --context: the kubeconfig's current context (kind-a, from the first file) is the key.
+                let (code3, out3) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)
+                #expect(code3 == 0 && out3.contains("0 step(s) run, 4 unchanged"), "\(out3)")
+                for key in ["kind-a", "kind-b"] {
+                    #expect(FileManager.default.fileExists(atPath: "\(state)/state/daemonset-cluster@\(key).json"), "\(key)")
+                }
+            }
+        }
+    }
+
     @Test func aChartOfAnotherGenerationIsRefusedBeforeAnythingIsInstalled() async throws {
         try await withKindShapedCluster { server, kubeconfig in
             let state = tempDir()

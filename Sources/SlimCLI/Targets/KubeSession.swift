@@ -20,7 +20,7 @@ struct KubeSession {
         workspace = try options.workspace
         rendered = try options.render(strategy, persistSecrets: true)
         kind = flags.target
-        layout = StateLayout(root: workspace.stateRoot, strategy: rendered.strategy.name, target: flags.target)
+        layout = StateLayout(root: workspace.stateRoot, strategy: rendered.strategy.name, flags: flags)
         targetOptions = try Self.targetOptions(flags, rendered: rendered, workspace: workspace, sources: sources)
         plan = Planner.plan(rendered, target: targetOptions)
     }

@@ -33,7 +33,7 @@ enum Targets {
                          sources: ChartSourceOptions) async throws -> (plan: Plan, preview: PlacementPreview?, redactor: Redactor, appSteps: Set<String>) {
         let rendered = try options.render(strategy, persistSecrets: false)
         let ws = try options.workspace
-        let layout = StateLayout(root: ws.stateRoot, strategy: rendered.strategy.name, target: flags.target)
+        let layout = StateLayout(root: ws.stateRoot, strategy: rendered.strategy.name, flags: flags)
         switch flags.target {
         case .local:
             var plan = Planner.plan(rendered, target: TargetOptions(kind: .local, renderDir: layout.renderDir))
