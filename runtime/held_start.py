@@ -8,7 +8,8 @@ every 5 s). Python start-up and the example's imports take about 0.2 s of the se
 0.25-0.3 s to its first message; this script does them while the receivers start, then
 waits.
 
-Usage:  held_start.py [--no-hold] [--secrets FILE] PROGRAM [ARGS...]   (run by the venv's python)
+Usage:  held_start.py [--no-hold] [--secrets FILE] [--exit-file FILE] PROGRAM [ARGS...]
+        (run by the venv's python)
 
   --no-hold       run at once (no release line awaited): used to keep secrets out of argv.
   --secrets FILE  a JSON object {token: value} (mode 0600, written by slimctl): every token in
@@ -16,6 +17,9 @@ Usage:  held_start.py [--no-hold] [--secrets FILE] PROGRAM [ARGS...]   (run by t
                   every local user) shows only the tokens. The file is removed once read. A
                   PROGRAM that is not an entry point of this environment would need exec, which
                   would put the values back into argv: that is refused (exit 2).
+  --exit-file FILE  when PROGRAM's entry point returns or exits, its exit code is written to
+                  FILE (temp file, then rename): slimctl has usually exited by then, so nobody
+                  waits for the process, and `slimctl status` reads the code from here.
 
 Contract with the supervisor (slimctl):
   * PROGRAM is a console script of this interpreter's environment (the venv's bin folder):
@@ -65,18 +69,47 @@ def read_secrets(path: str) -> "dict[str, str]":
     return {str(k): str(v) for k, v in values.items()}
 
 
+def exit_code(value) -> int:
+    """sys.exit's argument as the process's exit code."""
+    if value is None:
+        return 0
+    return value if isinstance(value, int) else 1
+
+
+def run_recording(entry, exit_file: "str | None") -> int:
+    """Runs the entry point; its exit code goes to exit_file however it ends (return, sys.exit, an exception)."""
+    code = 1
+    try:
+        code = exit_code(entry())
+        return code
+    except SystemExit as e:
+        code = exit_code(e.code)
+        raise
+    finally:
+        if exit_file:
+            tmp = f"{exit_file}.{os.getpid()}.tmp"
+            try:
+                with open(tmp, "w", encoding="utf-8") as f:
+                    f.write(f"{code}\n")
+                os.replace(tmp, exit_file)
+            except OSError:
+                pass
+
+
 def main(argv: "list[str]") -> int:
     rest = argv[1:]
-    hold, secrets = True, {}
-    while rest and rest[0] in ("--no-hold", "--secrets"):
+    hold, secrets, exit_file = True, {}, None
+    while rest and rest[0] in ("--no-hold", "--secrets", "--exit-file"):
         if rest[0] == "--no-hold":
             hold, rest = False, rest[1:]
-        elif len(rest) > 1:
+        elif len(rest) > 1 and rest[0] == "--secrets":
             secrets, rest = read_secrets(rest[1]), rest[2:]
+        elif len(rest) > 1:
+            exit_file, rest = rest[1], rest[2:]
         else:
             rest = []
     if not rest:
-        print("usage: held_start.py [--no-hold] [--secrets FILE] PROGRAM [ARGS...]", file=sys.stderr)
+        print("usage: held_start.py [--no-hold] [--secrets FILE] [--exit-file FILE] PROGRAM [ARGS...]", file=sys.stderr)
         return 2
     program = rest[0] if "/" in rest[0] else (shutil.which(rest[0]) or rest[0])
     args = rest[1:]
@@ -99,7 +132,7 @@ def main(argv: "list[str]") -> int:
     if entry is None:
         os.execv(program, [program] + args)
     sys.argv = [program] + args
-    return entry()
+    return run_recording(entry, exit_file)
 
 
 if __name__ == "__main__":

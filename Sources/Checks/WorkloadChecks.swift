@@ -29,6 +29,19 @@ public struct ObservedPod: Sendable, Hashable, Codable {
     }
 }
 
+extension ObservedPod {
+    /// The STATUS column as kubectl shows it: an app that ran to completion is `Completed` (or
+    /// `Error` with its exit code), never `Ready`; a running pod that is not ready says why.
+    public var displayStatus: String {
+        switch phase {
+        case "Running": return ready ? "Running" : reason ?? "Running (not ready)"
+        case "Succeeded": return "Completed"
+        case "Failed": return reason ?? "Error"
+        default: return reason ?? phase
+        }
+    }
+}
+
 /// The verdict on one verify rule, with a row per pod for the table and one line per gap.
 public struct CheckResult: Sendable, Codable {
     public struct Row: Sendable, Codable, Hashable {

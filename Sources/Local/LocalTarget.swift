@@ -347,7 +347,8 @@ public struct LocalTarget: StepExecutor {
         guard FileManager.default.fileExists(atPath: runtime.heldScript) else {
             throw LocalError("the app launcher \(runtime.heldScript) is missing (set SLIMCTL_HOME to the slimctl folder that holds runtime/)")
         }
-        var launcher = [runtime.python, runtime.heldScript] + (held ? [] : ["--no-hold"])
+        var launcher = [runtime.python, runtime.heldScript] + (held ? [] : ["--no-hold"]) + ["--exit-file", AppExit.path(log: "\(stateDir)/logs/\(pod).log")]
+        try? FileManager.default.removeItem(atPath: AppExit.path(log: "\(stateDir)/logs/\(pod).log"))
         if !tokens.isEmpty {
             let dir = "\(stateDir)/secrets"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -410,13 +411,19 @@ public struct LocalTarget: StepExecutor {
             let age = Date().timeIntervalSince(p.startedAt)
             var reason: String?
             var phase = "Running"
+            let exit = alive ? nil : AppExit.recorded(p.logPath)
             if !alive {
-                phase = p.runsToCompletion ? "Succeeded" : "Failed"
-                reason = p.runsToCompletion ? "Completed" : "process \(p.pid) exited (crashed or killed)"
+                if let exit, exit != 0 {
+                    phase = "Failed"
+                    reason = "Error (exit code \(exit))"
+                } else {
+                    phase = p.runsToCompletion ? "Succeeded" : "Failed"
+                    reason = p.runsToCompletion ? "Completed" : "process \(p.pid) exited (crashed or killed)"
+                }
             }
             if alive && p.ready == false { reason = "starting (not ready yet)" }
             return ObservedPod(name: p.name, owner: p.workload, node: p.node, phase: phase,
-                               ready: alive && !p.runsToCompletion && (p.ready ?? true) || (!alive && p.runsToCompletion),
+                               ready: alive && !p.runsToCompletion && (p.ready ?? true) || (!alive && p.runsToCompletion && (exit ?? 0) == 0),
                                restarts: 0, reason: reason, ageSeconds: age, lastLogLines: alive ? [] : Supervisor.tail(p.logPath, lines: 3))
         }
     }

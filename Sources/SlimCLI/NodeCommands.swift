@@ -98,13 +98,12 @@ struct LocalNodeCommand: AsyncParsableCommand {
                 })]))
                 return
             }
-            var rows = [["NAME", "STATUS", "TAINTS", "SLIM"] + (showLabels ? ["LABELS"] : [])]
+            var rows: [[String]] = []
             for n in nodes {
                 rows.append([n.name, status(n), n.taints.isEmpty ? "<none>" : n.taints.joined(separator: ","), slim(n)]
                             + (showLabels ? [n.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")] : []))
             }
-            let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
-            for r in rows { print(r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i] + 3, withPad: " ", startingAt: 0) }.joined()) }
+            for line in TextTable.lines(["NAME", "STATUS", "TAINTS", "SLIM"] + (showLabels ? ["LABELS"] : []), rows) { print(line) }
             if state.nodes.isEmpty { print("\n(the strategy's layout: `slimctl deploy \(s.rendered.strategy.name)` makes these nodes)") }
         }
     }

@@ -117,8 +117,8 @@ struct StatusCommand: AsyncParsableCommand {
             printJSON(.map(.init(uniqueKeysWithValues: m.sorted { $0.key < $1.key })))
             return
         }
-        print("strategy \(name) on target \(t.kind.rawValue)")
-        for st in steps { print("  \(st.status.padding(toLength: 10, withPad: " ", startingAt: 0)) \(st.step)") }
+        print("strategy \(name) on target \(t.kind.rawValue)\n")
+        for line in TextTable.lines(["STEP", "STATUS"], steps.map { [$0.step, $0.status] }) { print(line) }
         for line in detail.lines { print(line) }
     }
 }

@@ -142,9 +142,14 @@ enum MessageTest {
         while Spawn.isAlive(sender.pid) {
             if log.poll(), MessageLog.parseSender(log.text).allReplied {
                 Supervisor.stop(sender.pid)
+                AppExit.record(sender.logPath, code: 0)
                 return false
             }
-            if ContinuousClock.now > limit { Supervisor.stop(sender.pid); return true }
+            if ContinuousClock.now > limit {
+                Supervisor.stop(sender.pid)
+                AppExit.record(sender.logPath, code: 143)
+                return true
+            }
             try await Task.sleep(for: Supervisor.pollInterval)
         }
         return false

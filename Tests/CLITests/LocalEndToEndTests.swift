@@ -230,6 +230,25 @@ func testJSON(_ text: String) throws -> [String: Any] {
         let receivers = r["receivers"] as? [[String: Any]] ?? []
         #expect(receivers.count == 2, "one receiver per eligible node")
         #expect(receivers.compactMap { $0["received"] as? Int }.reduce(0, +) == 10)
+
+        // status: a table with headers; the sender ran to completion, so it is Completed, not Ready.
+        (code, text) = try await run(["status", "daemonset"], state: state)
+        #expect(code == 0, "\(text)")
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("STEP ") && $0.hasSuffix("STATUS") }, "\(text)")
+        #expect(lines.contains { $0.hasPrefix("NODE ") && $0.contains(" POD ") && $0.contains(" STATUS ") && $0.hasSuffix("AGE") }, "\(text)")
+        let bobLine = lines.first { $0.contains(" bob ") } ?? ""
+        #expect(bobLine.contains("Completed") && !bobLine.contains("Running"), "\(text)")
+        #expect(lines.filter { $0.contains("DaemonSet/alice") && $0.contains("Running") }.count == 2, "\(text)")
+        let pods = try await status("daemonset", state: state)["pods"] as? [[String: Any]] ?? []
+        let bob = pods.first { $0["name"] as? String == "bob" }
+        #expect(bob?["status"] as? String == "Completed" && bob?["ready"] as? Bool == false && bob?["phase"] as? String == "Succeeded", "\(pods)")
+        // An app that failed shows its exit code (as recorded by the launcher).
+        let exitFile = "\(state)/local/daemonset/logs/bob.exit"
+        #expect(FileManager.default.fileExists(atPath: exitFile))
+        try "3\n".write(toFile: exitFile, atomically: true, encoding: .utf8)
+        let failed = (try await status("daemonset", state: state)["pods"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "bob" }
+        #expect(failed?["status"] as? String == "Error (exit code 3)" && failed?["phase"] as? String == "Failed", "\(String(describing: failed))")
     }
 
     /// Generation 1.4 (slim chart 1.4.0, SLIM 1.4.0): slim-bindings 1.4.1; its nodes cannot mesh

@@ -54,6 +54,13 @@ import YAML
             #expect(Set(ready) == ["slim-control", "slim", "alice"], "\(out4)")
             #expect(workloads.first { $0["name"]?.stringValue == "bob" }?["exists"]?.boolValue == false, "the sender is run by `slimctl test`: \(out4)")
 
+            let (codeT, table) = try await slimctl(["status", "daemonset", "--target", "cluster"], state: state, kubeconfig: kubeconfig)
+            let rows = table.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            #expect(codeT == 0 && rows.contains(["RELEASE", "NAMESPACE", "CHART", "REVISION", "STATUS"]) && rows.contains(["KIND", "NAMESPACE", "NAME", "READY", "STATUS"]), "\(table)")
+            #expect(rows.contains(["slim", "slim", "slim-2.2.0", "1", "deployed"]), "\(table)")
+            #expect(rows.contains { $0.prefix(4) == ["DaemonSet", "default", "alice", "yes"] }, "\(table)")
+            #expect(rows.contains(["Pod", "default", "bob", "-", "not", "found"]), "\(table)")
+
             let (code5, out5) = try await slimctl(["delete", "daemonset", "--target", "cluster", "--delete-namespaces"], state: state, kubeconfig: kubeconfig)
             #expect(code5 == 0, "\(out5)")
             #expect(server.cluster.get("daemonsets", namespace: "default", name: "alice") == nil)

@@ -66,7 +66,7 @@ import Tools
         let python = "/usr/bin/env"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("runtime/held_start.py").path
-        guard Spawn.which("python3") != nil else { return }
+        #expect(Spawn.which("python3") != nil, "python3 is needed (make deps installs python3-venv)")
         // Released: the program runs (exec'd: echo is no console script of this interpreter).
         let log1 = tempFile()
         defer { try? FileManager.default.removeItem(atPath: log1) }
@@ -88,5 +88,34 @@ import Tools
         #expect(r == .found)
         #expect(!((try? String(contentsOfFile: log2, encoding: .utf8)) ?? "").contains("ran\n"))
         Supervisor.release([s2.pid])
+    }
+
+    /// `--exit-file`: the launcher records how an entry point ended, whether it returned,
+    /// called sys.exit or raised, so `status` can say Completed or Error after slimctl is gone.
+    /// The entry point lives in a throwaway virtualenv with its own console script, as the
+    /// slim-bindings ones do.
+    @Test(arguments: [("return 0", "0"), ("sys.exit(3)", "3"), ("raise RuntimeError('boom')", "1"), ("return None", "0")])
+    func heldStartRecordsTheExitCode(body: String, code: String) async throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("runtime/held_start.py").path
+        let venv = tempFile()
+        defer { try? FileManager.default.removeItem(atPath: venv) }
+        let (vcode, vout) = try await Spawn.capture(["python3", "-m", "venv", "--without-pip", venv], timeout: .seconds(120))
+        try #require(vcode == 0, "python3 -m venv: \(vout)")
+        let (_, site) = try await Spawn.capture(["\(venv)/bin/python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], timeout: .seconds(60))
+        let lib = site.trimmingCharacters(in: .whitespacesAndNewlines)
+        try FileManager.default.createDirectory(atPath: "\(lib)/exitdemo-1.0.dist-info", withIntermediateDirectories: true)
+        try "import sys\ndef main():\n    print('ran', flush=True)\n    \(body)\n".write(toFile: "\(lib)/exitdemo.py", atomically: true, encoding: .utf8)
+        try "Metadata-Version: 2.1\nName: exitdemo\nVersion: 1.0\n".write(toFile: "\(lib)/exitdemo-1.0.dist-info/METADATA", atomically: true, encoding: .utf8)
+        try "[console_scripts]\nexit-demo = exitdemo:main\n".write(toFile: "\(lib)/exitdemo-1.0.dist-info/entry_points.txt", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nexit 99\n".write(toFile: "\(venv)/bin/exit-demo", atomically: true, encoding: .utf8)
+        chmod("\(venv)/bin/exit-demo", 0o755)
+
+        let log = "\(venv)/app.log"
+        let (rc, out) = try await Spawn.capture(["\(venv)/bin/python", script, "--no-hold", "--exit-file", AppExit.path(log: log), "\(venv)/bin/exit-demo"],
+                                                timeout: .seconds(60))
+        #expect(out.contains("ran"), "the entry point ran in-process (the shell script would exit 99 silently): \(out)")
+        #expect(String(rc) == code, "\(out)")
+        #expect(AppExit.recorded(log).map(String.init) == code, "exit file: \(String(describing: try? String(contentsOfFile: AppExit.path(log: log), encoding: .utf8)))")
     }
 }

@@ -49,23 +49,20 @@ struct KubeDeployment: DeploymentTarget {
         })
         out.json["workloads"] = .list((status?.workloads ?? []).map {
             .map(["kind": .string($0.kind), "namespace": .string($0.namespace), "name": .string($0.name),
-                  "exists": .bool($0.exists), "ready": .bool($0.ready), "progress": .string($0.progress)])
+                  "exists": .bool($0.exists), "ready": .bool($0.ready), "progress": .string($0.progress), "status": .string($0.statusColumn)])
         })
         if let unreachable {
             out.json["error"] = .string(unreachable)
             out.lines = ["\ncluster: \(unreachable)"]
             return out
         }
-        out.lines.append("\nreleases:")
-        if status?.releases.isEmpty ?? true { out.lines.append("  none") }
-        for r in status?.releases ?? [] {
-            out.lines.append("  \(r.namespace)/\(r.name)".padding(toLength: 28, withPad: " ", startingAt: 0)
-                             + " \(r.chart.padding(toLength: 28, withPad: " ", startingAt: 0)) rev \(r.revision) \(r.status)")
-        }
-        out.lines.append("\nworkloads:")
-        for w in status?.workloads ?? [] {
-            out.lines.append("  \(w.ready ? "ready    " : "not ready") \(w.kind) \(w.namespace)/\(w.name): \(w.progress)")
-        }
+        out.lines.append("")
+        out.lines += (status?.releases ?? []).isEmpty ? ["no releases installed"]
+            : TextTable.lines(["RELEASE", "NAMESPACE", "CHART", "REVISION", "STATUS"],
+                              (status?.releases ?? []).map { [$0.name, $0.namespace, $0.chart, $0.revision, $0.status] })
+        out.lines.append("")
+        out.lines += TextTable.lines(["KIND", "NAMESPACE", "NAME", "READY", "STATUS"],
+                                     (status?.workloads ?? []).map { [$0.kind, $0.namespace, $0.name, $0.readyColumn, $0.statusColumn] })
         return out
     }
 
@@ -141,5 +138,18 @@ struct KubeDeployment: DeploymentTarget {
         let name = rendered.strategy.cluster.name
         defer { try? FileManager.default.removeItem(atPath: layout.statePath) }
         return try await session.deleteKindCluster() ? "cluster down: deleted kind cluster \(name)" : "cluster down: no kind cluster named \(name)"
+    }
+}
+
+extension KubeStatus.Workload {
+    /// A pod that ran to completion is done, not ready (kubectl shows 0/1 and Completed).
+    var readyColumn: String { !exists ? "-" : progress == "Succeeded" ? "done" : ready ? "yes" : "no" }
+    /// kubectl's words for a finished pod; otherwise the workload's progress.
+    var statusColumn: String {
+        switch progress {
+        case "Succeeded": return "Completed"
+        case "Failed": return "Error"
+        default: return progress
+        }
     }
 }

@@ -30,14 +30,14 @@ struct LocalDeployment: DeploymentTarget {
         let bindings = LocalBindingsStatus(running: session.target.loadState().bindings, planned: session.target.bindings)
         var lines: [String] = []
         if let line = bindings.line { lines.append(line) }
-        lines.append(pods.isEmpty ? "\nnothing running" : "")
-        for p in pods {
-            lines.append("  \(p.node.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.name.padding(toLength: 18, withPad: " ", startingAt: 0)) "
-                         + "\(p.owner.padding(toLength: 20, withPad: " ", startingAt: 0)) \(p.ready ? "Ready" : p.reason ?? p.phase)")
-        }
+        lines.append("")
+        if pods.isEmpty { lines.append("nothing running") }
+        lines += pods.isEmpty ? [] : TextTable.lines(["NODE", "POD", "OWNER", "STATUS", "AGE"],
+                                                     pods.map { [$0.node, $0.name, $0.owner, $0.displayStatus, Report.age($0.ageSeconds)] })
         return TargetStatus(json: ["slimBindings": bindings.json,
                                    "pods": .list(pods.map { .map(["name": .string($0.name), "owner": .string($0.owner), "node": .string($0.node),
-                                                                  "phase": .string($0.phase), "ready": .bool($0.ready)]) })],
+                                                                  "phase": .string($0.phase), "ready": .bool($0.ready && $0.phase == "Running"),
+                                                                  "status": .string($0.displayStatus)]) })],
                             lines: lines)
     }
 
