@@ -1,4 +1,5 @@
 import Foundation
+import YAML
 
 /// The outcome of one `slimctl ci` run: every step, check and test as a case, so it renders the
 /// same way as JUnit XML (GitHub, GitLab, Jenkins), as JSON, and as a GitHub step summary.
@@ -47,11 +48,14 @@ public struct CIReport: Sendable, Codable {
 
     public var failures: [Case] { cases.filter { $0.status == .failed } }
 
+    /// In slimctl's one JSON style (as `-o json`): no `\/` escapes, seconds to the
+    /// millisecond, keys sorted.
     public func json() throws -> Data {
         let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.outputFormatting = [.sortedKeys]
         e.dateEncodingStrategy = .iso8601
-        return try e.encode(self)
+        let v = try Value(jsonBytes: Array(try e.encode(self)))
+        return Data((v.roundingFloats().jsonString(pretty: true) + "\n").utf8)
     }
 
     /// The bytes of one report file: `junit` (XML) or `json`. The caller writes them atomically

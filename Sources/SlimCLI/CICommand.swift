@@ -173,7 +173,7 @@ struct CICommand: AsyncParsableCommand {
         try options.checkWritableState()
         let started = Date()
         let clock = ContinuousClock.now
-        let json = out.output == .json
+        let json = out.output.structured
         var report = CIReport(strategy: strategy, target: target.target.rawValue, startedAt: started)
         let unwritten = LockedBox<[String]>([])
         @Sendable func finish(_ r: CIReport) { unwritten.value = Self.writeReports(r, to: targets, since: clock) }

@@ -99,8 +99,8 @@ struct LogWriter {
     var redactor: Redactor
 
     init(_ cmd: LogsCommand, redactor: Redactor) {
-        prefix = LogPrefix(showNode: cmd.showNode, color: cmd.out.color && cmd.out.output != .json)
-        json = cmd.out.output == .json
+        prefix = LogPrefix(showNode: cmd.showNode, color: cmd.out.color && !cmd.out.output.structured)
+        json = cmd.out.output.structured
         timestamps = cmd.timestamps
         self.redactor = redactor
     }
@@ -119,7 +119,7 @@ struct LogWriter {
                 if !t.namespace.isEmpty { m.append(("namespace", .string(t.namespace))) }
                 if timestamps, let time = l.time { m.append(("time", .string(time))) }
                 m.append(("line", .string(text)))
-                out += Value.map(.init(uniqueKeysWithValues: m)).jsonString()
+                out += Output.streamItem(.map(.init(uniqueKeysWithValues: m)))
             } else {
                 out += head
                 if timestamps, let time = l.time { out += time + " " }
@@ -172,7 +172,7 @@ enum KubeLogs {
                                                    previous: cmd.previous))
         var writer = LogWriter(cmd, redactor: s.rendered.redactor)
         var anyPod = false
-        if cmd.follow && cmd.out.output != .json { stderr("following \(sources.map(describe).joined(separator: "; ")) (Ctrl-C to stop)") }
+        if cmd.follow && !cmd.out.output.structured { stderr("following \(sources.map(describe).joined(separator: "; ")) (Ctrl-C to stop)") }
         for await event in tail.events() {
             switch event {
             case .lines(let t, let batch):
@@ -182,7 +182,7 @@ enum KubeLogs {
                 writer.prefix.realign(ts)
             case .restarted(let t, let n):
                 let note = "[\(t.pod)/\(t.container) restarted (restart \(n)): following the new instance]"
-                if cmd.out.output == .json { stderr(note) } else { print(writer.prefix.prefix(t) + " " + note); fflush(nil) }
+                if cmd.out.output.structured { stderr(note) } else { print(writer.prefix.prefix(t) + " " + note); fflush(nil) }
             case .podDeleted(_, let pod, let node):
                 stderr("[\(pod)\(node.isEmpty ? "" : " on \(node)") deleted]")
             case .warning(let w):

@@ -37,7 +37,7 @@ struct DoctorCommand: AsyncParsableCommand {
             case .broken(let why): rows.append((name, false, why, "rm -rf \(runtime.venv); the next local deploy reinstalls it"))
             }
         }
-        if out.output == .json {
+        if out.output.structured {
             printJSON(.list(rows.map { .map(["check": .string($0.0), "ok": .bool($0.1), "detail": .string($0.2), "fix": .string($0.3)]) }))
         } else {
             for r in rows {

@@ -60,7 +60,7 @@ struct LocalNodeCommand: AsyncParsableCommand {
             }
             let extra = after?(s, before) ?? []
             let preview = NodePreview.nextDeploy(s)
-            if out.output == .json {
+            if out.output.structured {
                 printJSON(.map(["strategy": .string(s.rendered.strategy.name), "changes": .list(said.map { .string($0) }),
                                 "stopped": .list(extra.map { .string($0) }), "nextDeploy": .list(preview.map { .string($0) })]))
                 return
@@ -90,7 +90,7 @@ struct LocalNodeCommand: AsyncParsableCommand {
                 let here = slims.filter { $0.node == n.name }
                 return here.isEmpty ? "-" : here.map { $0.name + (Spawn.isAlive($0.pid) ? "" : " (exited)") }.joined(separator: ",")
             }
-            if common.out.output == .json {
+            if common.out.output.structured {
                 printJSON(.map(["strategy": .string(s.rendered.strategy.name), "nodes": .list(nodes.map { n in
                     .map(["name": .string(n.name), "status": .string(status(n)), "unschedulable": .bool(n.unschedulable ?? false),
                           "taints": .list(n.taints.map { .string($0) }), "labels": .map(.init(uniqueKeysWithValues: n.labels.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) })),

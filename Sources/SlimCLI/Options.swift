@@ -5,7 +5,10 @@ import Tools
 import Values
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, yaml
+
+    /// json or yaml: the answer is data (written by `Output`), and progress goes to stderr.
+    var structured: Bool { self != .text }
 }
 
 /// Options every strategy command shares: which strategy files, variables, values layers, output.
@@ -86,7 +89,7 @@ struct TargetFlags: ParsableArguments {
 extension TargetKind: ExpressibleByArgument {}
 
 struct OutputFlags: ParsableArguments {
-    @Option(name: [.customShort("o"), .customLong("output")], help: "text or json.")
+    @Option(name: [.customShort("o"), .customLong("output")], help: "text, json or yaml.")
     var output: OutputFormat = .text
 
     @Flag(name: .customLong("no-color"), help: "No colour (also a non-empty NO_COLOR, or when output is not a terminal).")

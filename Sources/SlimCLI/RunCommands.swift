@@ -44,7 +44,7 @@ struct DeployCommand: AsyncParsableCommand {
         try options.checkWritableState()
         let t = try Targets.open(strategy: strategy, options: options, flags: target, sources: sources, portBase: portBase)
         try t.requireTools()
-        let json = out.output == .json
+        let json = out.output.structured
         let lock = try DeployLock.acquire(t.layout, command: "deploy")
         defer { lock.release() }
         try await t.prepare(json: json)
@@ -109,7 +109,7 @@ struct StatusCommand: AsyncParsableCommand {
         let steps = StepStatus.rows(t.plan, state: RunState.load(t.layout.statePath), apps: appStepNames(t.rendered))
         let detail = await t.runtimeStatus()
         let name = t.rendered.strategy.name
-        if out.output == .json {
+        if out.output.structured {
             var m = detail.json
             m["strategy"] = .string(name)
             m["target"] = .string(t.kind.rawValue)
@@ -149,7 +149,7 @@ struct DeleteCommand: AsyncParsableCommand {
         try t.requireTools()
         let lock = try DeployLock.acquire(t.layout, command: "delete")
         defer { lock.release() }
-        let json = out.output == .json
+        let json = out.output.structured
         let done = try await t.tearDown(.deployment(deleteNamespaces: deleteNamespaces), json: json)
         if json {
             printJSON(.map(["strategy": .string(t.rendered.strategy.name), "target": .string(t.kind.rawValue),

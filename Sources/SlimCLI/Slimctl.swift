@@ -12,6 +12,7 @@ public enum SlimctlMain {
             let args = try Slimctl.arguments(Array(CommandLine.arguments.dropFirst()))
             var command = try Slimctl.parseAsRoot(args)
             if command is StatusCommand || command is VerifyCommand { Workspace.readOnlyCommand = true }
+            Output.select(from: command)
             if let note = StateRoot.movedNote(arguments: args, environment: ProcessInfo.processInfo.environment,
                                               cwd: FileManager.default.currentDirectoryPath) {
                 FileHandle.standardError.write(Data((note + "\n").utf8))

@@ -9,7 +9,8 @@ import Strategy
 import Tools
 import YAML
 
-func printJSON(_ v: Value) { print(v.jsonString(pretty: true)) }
+/// A command's structured answer, as `-o json` or `-o yaml` asked (see `Output`).
+func printJSON(_ v: Value) { print(Output.document(v)) }
 
 func stderr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
@@ -38,7 +39,7 @@ struct StrategiesCommand: AsyncParsableCommand {
                 rows.append(.map(["name": .string(name), "file": .string(file), "error": .string("\(error)")]))
             }
         }
-        if out.output == .json { printJSON(.list(rows)); return }
+        if out.output.structured { printJSON(.list(rows)); return }
         if rows.isEmpty { print("no strategies found in \(ws.strategyDirs.joined(separator: ", "))"); return }
         let w = max(4, rows.map { $0["name"]?.stringValue?.count ?? 0 }.max() ?? 4)
         print("NAME".padding(toLength: w + 2, withPad: " ", startingAt: 0) + "DESCRIPTION / STEPS")
@@ -72,7 +73,7 @@ struct RenderCommand: AsyncParsableCommand {
         guard let outDir else {
             let redactor = rendered.redactor
             // Printed values are masked twice over: secret variables by value, secret-named keys by key.
-            if out.output == .json {
+            if out.output.structured {
                 printJSON(.map(OrderedDictionary(uniqueKeysWithValues: rendered.releases.map { ($0.release, SecretValues.masked($0.values)) })).redacted(redactor))
             } else {
                 for r in rendered.releases {
@@ -83,7 +84,7 @@ struct RenderCommand: AsyncParsableCommand {
             return
         }
         let written = try RenderWriter.write(rendered, to: Workspace.absolute(outDir))
-        if out.output == .json {
+        if out.output.structured {
             printJSON(.list(written.map { .map(["file": .string($0.path), "mode": .string(String($0.mode, radix: 8)), "secret": .bool($0.secret)]) }))
         } else {
             for w in written { print("wrote \(w.path)" + (w.secret ? " (holds a secret)" : "")) }
@@ -127,7 +128,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (plan, preview, redactor, appSteps) = try await Targets.planView(strategy: strategy, options: options, flags: target, sources: sources)
-        if out.output == .json {
+        if out.output.structured {
             printJSON(.map(["strategy": .string(plan.strategy), "target": .string(plan.target.rawValue),
                             "steps": .list(plan.steps.map { s in
                                 .map(["name": .string(s.name), "kind": .string(s.kind), "description": .string(s.description),

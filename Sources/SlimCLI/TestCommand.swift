@@ -31,7 +31,7 @@ struct TestCommand: AsyncParsableCommand {
         let t = try Targets.open(strategy: strategy, options: options, flags: target)
         let lock = try DeployLock.acquire(t.layout, command: "test")
         defer { lock.release() }
-        let json = out.output == .json
+        let json = out.output.structured
         try await t.requireDeployed(json: json)
         let outcome = try await t.test(which: which, keep: keep, timeout: timeout, json: json, progress: progressPrinter(t.rendered.redactor, json: json))
         outcome.print(json: json)

@@ -24,7 +24,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if timeout <= 0 { throw CLIError.config("--timeout \(timeout): give a number of seconds above 0") }
         if wait && watch { throw CLIError.config("--wait and --watch do not go together: --wait returns once verify holds, --watch never returns") }
         let t = try Targets.open(strategy: strategy, options: options, flags: target)
-        let json = out.output == .json
+        let json = out.output.structured
         if watch { return try await t.watchVerify(json: json) }
         let results = try await t.verify(wait: wait, timeout: timeout, json: json)
         Report.printChecks(results, json: json)
@@ -166,10 +166,7 @@ enum Report {
         }
     }
 
-    static func json(_ results: [CheckResult]) -> Value {
-        let data = (try? JSONEncoder().encode(results)) ?? Data("[]".utf8)
-        return (try? Value(jsonBytes: Array(data))) ?? .list([])
-    }
+    static func json(_ results: [CheckResult]) -> Value { Output.value(results) }
 
     /// `verify --watch`'s change lines, stamped with the time (every target).
     static func printChanges(_ changes: [WatchChange], json: Bool, redactor: Redactor) {
@@ -198,14 +195,13 @@ enum Report {
 
     /// One compact JSON object per line, so a consumer can read a stream of them.
     static func printJSONLine(_ v: Value) {
-        print(v.jsonString())
+        print(Output.streamItem(v))
         fflush(nil)
     }
 
     static func printChecks(_ results: [CheckResult], json: Bool) {
         if json {
-            let data = (try? JSONEncoder().encode(results)) ?? Data()
-            print(String(decoding: data, as: UTF8.self))
+            printJSON(Output.value(results))
             return
         }
         let rows = results.flatMap(\.rows)

@@ -18,7 +18,7 @@ struct VersionCommand: AsyncParsableCommand {
         async let helm = VersionInfo.tool("helm", ["helm", "version", "--short"]) { $0.split(separator: "\n").first.map(String.init) }
         async let kubectl = VersionInfo.tool("kubectl", ["kubectl", "version", "--client", "-o", "json"], VersionInfo.kubectlVersion)
         let tools = await [helm, kubectl]
-        if out.output == .json {
+        if out.output.structured {
             var m: OrderedDictionary<String, Value> = ["version": .string(Slimctl.version), "commit": commit.map(Value.string) ?? .null,
                                                        "swift": .string(VersionInfo.swift), "home": home.map(Value.string) ?? .null]
             for t in tools {

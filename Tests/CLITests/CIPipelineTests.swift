@@ -53,6 +53,8 @@ import Tools
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(state)/report.json"))) as? [String: Any]
         #expect(json?["result"] as? String == "passed")
         #expect((json?["cases"] as? [Any])?.count == junit.tests)
+        let raw = try String(contentsOfFile: "\(state)/report.json", encoding: .utf8)
+        #expect(JSONStyle.problems(raw).isEmpty, "\(JSONStyle.problems(raw))")
         #expect(noProcessesUnder(state).isEmpty, "left running: \(noProcessesUnder(state))")
     }
 

@@ -1,6 +1,8 @@
 import Foundation
+import OrderedCollections
 import Testing
 import Tools
+import YAML
 
 /// kubectl's and helm's habits: `-n/--namespace`, timeouts as Go durations, `NO_COLOR` only
 /// when non-empty.
@@ -64,5 +66,44 @@ import Tools
         let (code2, out2) = try await Spawn.capture(["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", cwd, try slimctlBinary(),
                                                      "status", "daemonset", "--state-dir", "\(cwd)/.slimctl"], environment: env, timeout: .seconds(120))
         #expect(code2 == 0 && !out2.contains("keeps its state"), "\(out2)")
+    }
+
+    /// `-o yaml` wherever `-o json` is taken, from the same writer: each answer parses as YAML
+    /// and holds the same data as the JSON one.
+    @Test(arguments: [["strategies"], ["plan", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"], ["version"],
+                      ["local-node", "list"]])
+    func yamlIsTheSameAnswerAsJSON(args: [String]) async throws {
+        let state = tempDir()
+        defer { cleanup(state) }
+        let (jcode, json) = try await run(args + ["-o", "json"], state: state)
+        let (ycode, yaml) = try await run(args + ["-o", "yaml"], state: state)
+        #expect(jcode == ycode, "\(json)\n\(yaml)")
+        let fromJSON = try Value(json: json)
+        let fromYAML = try YAML.load(yaml, file: "-o yaml")
+        // Ages move between the two runs; everything else is the same answer.
+        #expect(fromJSON.removingKeys(["ageSeconds"]) == fromYAML.removingKeys(["ageSeconds"]), "\(json)\n---\n\(yaml)")
+        #expect(JSONStyle.problems(json).isEmpty, "\(JSONStyle.problems(json))")
+    }
+}
+
+/// The one JSON style: no escaped slashes, no exponents, floats to the millisecond.
+enum JSONStyle {
+    static func problems(_ text: String) -> [String] {
+        var out: [String] = []
+        if text.contains("\\/") { out.append("escaped slash") }
+        // Numbers only (a value after `:` or in a list), not hex in commit ids or paths.
+        if let r = text.range(of: #"[:\[,]\s*-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+\s*[,}\]\n]"#, options: .regularExpression) { out.append("exponent: \(text[r])") }
+        if let r = text.range(of: #"[:\[,]\s*-?[0-9]+\.[0-9]{4,}\s*[,}\]\n]"#, options: .regularExpression) { out.append("more than 3 decimals: \(text[r])") }
+        return out
+    }
+}
+
+extension Value {
+    func removingKeys(_ keys: Set<String>) -> Value {
+        switch self {
+        case .map(let m): return .map(OrderedDictionary(uniqueKeysWithValues: m.filter { !keys.contains($0.key) }.map { ($0.key, $0.value.removingKeys(keys)) }))
+        case .list(let l): return .list(l.map { $0.removingKeys(keys) })
+        default: return self
+        }
     }
 }
