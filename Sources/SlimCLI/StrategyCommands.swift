@@ -32,6 +32,9 @@ struct StrategiesCommand: AsyncParsableCommand {
                 let presets = GenerationChoice.presets(try GenerationChoice.choose(generations, requested: nil, strategy: name))
                 let resolved = try VariableResolver.resolve(declared, overrides: [:], remembered: [:], presets: presets, generate: { _ in "<generated>" })
                 let s = try StrategyLoader.load(text: text, file: file, values: resolved.values)
+                // Listed means runnable: every values file and manifest it names is there.
+                let referenced = StrategyFiles.collect(s, home: ws.home, read: false)
+                if !referenced.problems.isEmpty { throw CLIError.config(referenced.problems.joined(separator: "\n")) }
                 rows.append(.map(["name": .string(name), "description": .string(s.description), "file": .string(file),
                                   "steps": .list(StepOrder.ordered(s.steps).map { .string($0.name) })]))
             } catch {
@@ -46,7 +49,9 @@ struct StrategiesCommand: AsyncParsableCommand {
         for r in rows {
             let name = r["name"]?.stringValue ?? ""
             if let e = r["error"]?.stringValue {
-                print(name.padding(toLength: w + 2, withPad: " ", startingAt: 0) + "INVALID: " + e.split(separator: "\n").first.map(String.init)!)
+                let lines = e.split(separator: "\n").map(String.init)
+                print(name.padding(toLength: w + 2, withPad: " ", startingAt: 0) + "INVALID: " + (lines.first ?? "unreadable"))
+                if lines.count > 1 { print(String(repeating: " ", count: w + 2) + "(\(lines.count - 1) more line(s): `slimctl plan \(name)` shows them all)") }
                 continue
             }
             print(name.padding(toLength: w + 2, withPad: " ", startingAt: 0) + (r["description"]?.stringValue ?? ""))

@@ -201,25 +201,9 @@ struct Workspace {
                                                     presets: presets, generate: Self.randomSecret)
         if persistSecrets { try remember(resolved.generated, strategy: name) }
         let strategy = try StrategyLoader.load(text: text, file: file, values: resolved.values)
-        var files: [String: String] = [:]
-        var missing: [String] = []
-        for step in strategy.steps {
-            let refs: [PathRef]
-            let what: String
-            switch step.action {
-            case .helm(let h): refs = h.valuesFiles; what = "values file"
-            case .manifests(let m): refs = m.files; what = "manifest"
-            default: refs = []; what = ""  // the cluster step reads no files
-            }
-            for r in refs {
-                do { files[r.resolved] = try FileSystem.readText(r.resolved, what: what) } catch let e as FileProblem {
-                    missing.append("\(r.mark): `\(r.path)`: \(e.cause) (looked for \(r.resolved))")
-                } catch let e as UTF8Text.Invalid {
-                    missing.append("\(r.mark): `\(r.path)`: \(e)")
-                }
-            }
-        }
-        if !missing.isEmpty { throw CLIError.config(missing.joined(separator: "\n")) }
+        let referenced = StrategyFiles.collect(strategy, home: home)
+        if !referenced.problems.isEmpty { throw CLIError.config(referenced.problems.joined(separator: "\n")) }
+        let files = referenced.files
         var user = UserLayers()
         let primary = strategy.primaryRelease?.release ?? ""
         let releases = strategy.helmReleases.map(\.release.release)
