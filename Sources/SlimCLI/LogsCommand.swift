@@ -237,9 +237,14 @@ enum LocalLogs {
             return p.component == sel || p.name == sel || p.workload.hasSuffix("/\(sel)")
         }
         if procs.isEmpty {
-            let known = state.processes.map(\.name) + ["slim", "receiver", "sender"]
-            throw CLIError.config(state.processes.isEmpty ? "nothing is running for \(s.rendered.strategy.name); run `slimctl deploy \(s.rendered.strategy.name)`"
-                                                          : "no pod matches `\(selector ?? "")`; " + Suggest.didYouMean(selector ?? "", in: known))
+            let name = s.rendered.strategy.name
+            if state.processes.isEmpty { throw CLIError.config("nothing is running for \(name); run `slimctl deploy \(name)`") }
+            if let sel = selector, ["receiver", "sender"].contains(sel) {
+                throw CLIError.config("no \(sel) is running for \(name): the test apps run during `slimctl test` and are removed after it "
+                                      + "(`slimctl test \(sel == "sender" ? "all" : "receiver") \(name) --keep` leaves them running)")
+            }
+            let known = Set(state.processes.map(\.name) + ["slim", "receiver", "sender"]).sorted()
+            throw CLIError.config("no pod matches `\(selector ?? "")`; " + Suggest.didYouMean(selector ?? "", in: known))
         }
         var writer = LogWriter(cmd, redactor: s.rendered.redactor)
         let targets = procs.map { LogTarget(namespace: "", pod: $0.name, container: $0.component, node: $0.node) }

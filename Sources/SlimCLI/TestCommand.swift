@@ -32,6 +32,11 @@ struct TestCommand: AsyncParsableCommand {
         let lock = try DeployLock.acquire(t.layout, command: "test")
         defer { lock.release() }
         let json = out.output.structured
+        if let spec = t.rendered.strategy.test {
+            let apps = which == .receiver ? [spec.receiverStep] : which == .sender ? [spec.senderStep] : [spec.receiverStep, spec.senderStep]
+            let missing = TestPrerequisites.missing(plan: t.plan, state: RunState.load(t.layout.statePath), apps: apps, appSteps: appStepNames(t.rendered))
+            if !missing.isEmpty { throw CLIError.config(TestPrerequisites.message(missing, strategy: t.rendered.strategy.name)) }
+        }
         try await t.requireDeployed(json: json)
         let outcome = try await t.test(which: which, keep: keep, timeout: timeout, json: json, progress: progressPrinter(t.rendered.redactor, json: json))
         outcome.print(json: json)

@@ -23,12 +23,13 @@ struct Workspace {
         if let e = env["SLIMCTL_STRATEGIES"] {
             for d in e.split(separator: ":").map(String.init) {
                 try checkStrategyFolder(d, origin: "SLIMCTL_STRATEGIES")
-                dirs.append(d)
+                dirs.append(absolute(d))
             }
         }
         for d in extraStrategyDirs {
             try checkStrategyFolder(d, origin: "--strategies")
-            dirs.append(d)
+            // Absolute, so every message names the file wherever the command ran.
+            dirs.append(absolute(d))
         }
         let state = StateRoot.resolve(flag: stateDir, environment: env)
         return Workspace(home: home, strategyDirs: dirs, stateRoot: absolute(state))
@@ -68,8 +69,11 @@ struct Workspace {
     /// secrets folder a deploy already made, so looking before deploying creates nothing.
     nonisolated(unsafe) static var readOnlyCommand = false
 
+    /// `p` against the current folder, with `.` and `..` taken out, so messages name the file
+    /// as `/work/my/strategy.yaml`, not `/work/./my/../my/strategy.yaml`.
     static func absolute(_ p: String) -> String {
-        p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
+        let full = p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
+        return URL(fileURLWithPath: full).standardizedFileURL.path
     }
 
     /// name → file; later folders win, so a user's strategy can replace a built-in one.

@@ -51,6 +51,11 @@ struct KubeSession {
             }
             overrides[release] = path
         }
+        // A kubeconfig named on the command line must be there before anything slower (chart
+        // fetches) runs: a typo is a configuration error, said first.
+        if let k = flags.kubeconfig, flags.target == .cluster, FileSystem.kind(Workspace.absolute(k)) != .regular {
+            throw CLIError.config("--kubeconfig \(k): \(Workspace.absolute(k)) " + (FileSystem.kind(Workspace.absolute(k)) == .missing ? "does not exist" : "is not a file"))
+        }
         let layout = StateLayout(root: workspace.stateRoot, strategy: name, target: flags.target)
         let renderDir = layout.renderDir
         // Commands without chart options (verify, status, …) still honour the environment's mirror settings.
