@@ -11,7 +11,7 @@ public enum SlimctlMain {
         do {
             let args = try Slimctl.arguments(Array(CommandLine.arguments.dropFirst()))
             var command = try Slimctl.parseAsRoot(args)
-            if command is StatusCommand || command is VerifyCommand { Workspace.readOnlyCommand = true }
+            if command is StatusCommand || command is VerifyCommand || command is DiffCommand { Workspace.readOnlyCommand = true }
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -104,7 +104,7 @@ struct Slimctl: AsyncParsableCommand {
         typed here say so and exit 2.
         """,
         version: Slimctl.version,
-        subcommands: [StrategiesCommand.self, RenderCommand.self, PlanCommand.self, DeployCommand.self,
+        subcommands: [StrategiesCommand.self, RenderCommand.self, PlanCommand.self, DiffCommand.self, DeployCommand.self,
                       VerifyCommand.self, TestCommand.self, LogsCommand.self, StatusCommand.self, CICommand.self,
                       DeleteCommand.self, ClusterCommand.self, DoctorCommand.self, LocalNodeCommand.self, VersionCommand.self,
                       UpstreamNodeCommand.self, UpstreamControllerCommand.self, UpstreamRouteCommand.self, UpstreamSlimCommand.self,
