@@ -14,7 +14,7 @@ public enum RerunReason {
         if record.hash != step.inputsHash {
             return "re-running (" + (StepInputs.changes(now: step.inputs, recorded: record.inputs) ?? "inputs changed") + ")"
         }
-        if forced { return "re-running (asked for: --force or --only)" }
+        if forced { return "re-running (asked for)" }
         if !satisfied { return "re-running (inputs unchanged, but what it deployed is gone or out of date)" }
         return nil
     }

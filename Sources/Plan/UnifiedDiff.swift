@@ -71,7 +71,7 @@ public enum UnifiedDiff {
         var ranges: [ClosedRange<Int>] = []
         var start = first, end = first
         for c in changes.dropFirst() {
-            if c - end > 2 * context { ranges.append(start...end); start = c }
+            if c - end - 1 > 2 * context { ranges.append(start...end); start = c }
             end = c
         }
         ranges.append(start...end)

@@ -95,7 +95,7 @@ struct Slimctl: AsyncParsableCommand {
           slimctl logs daemonset slim     # every SLIM node's log, prefixed
           slimctl delete daemonset
 
-        Exit codes: 0 ok, 1 a check, test or step failed, 2 usage or configuration error,
+        Exit codes: 0 ok, 1 a check, test or step failed (diff --exit-code: a deploy would change something), 2 usage or configuration error,
         3 a tool or runtime is missing, 130 interrupted.
 
         This slimctl is SLIM's deployment tool. SLIM's own control CLI, also named slimctl

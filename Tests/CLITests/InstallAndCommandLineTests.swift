@@ -79,7 +79,7 @@ import Tools
     @Test func readOnlyCommandsCreateNothing() async throws {
         let cwd = try Self.tempDir("readonly")
         defer { try? FileManager.default.removeItem(atPath: cwd) }
-        for args in [["strategies"], ["plan", "daemonset"], ["render", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"],
+        for args in [["strategies"], ["plan", "daemonset"], ["render", "daemonset"], ["diff", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"],
                      ["status", "statefulset"], ["verify", "statefulset"], ["version"]] {
             let (code, out) = try await Self.runIn(cwd, try slimctlBinary(), args)
             #expect(code == 0 || code == 1, "\(args): \(out)")

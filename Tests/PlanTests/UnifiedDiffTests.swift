@@ -54,8 +54,8 @@ import Testing
             """)
         // Six unchanged lines between two changes: exactly two contexts, one hunk.
         let close = UnifiedDiff.diff(old: numbered(20), new: numbered(20, replacing: [5: "x", 12: "y"])) ?? ""
-        #expect(close.components(separatedBy: "\n@@").count == 2, close)
-        #expect(close.contains("@@ -2,14 +2,14 @@"), close)
+        #expect(close.components(separatedBy: "\n@@").count == 2, "\(close)")
+        #expect(close.contains("@@ -2,14 +2,14 @@"), "\(close)")
     }
 
     @Test func insertionsAndDeletionsCountTheirSidesAsGNUDiffDoes() {
