@@ -22,9 +22,10 @@ public enum ManifestProjection {
     }
 
     /// `live` with only the map keys `manifest` has, at every depth. Lists of maps that all
-    /// carry a `name` (containers, env, ports, volumes) are matched by name, other lists by
-    /// place; live elements the manifest does not have are kept, since an apply would remove
-    /// them (or they show a change made outside slimctl).
+    /// carry a `name` (containers, env, ports, volumes) are merged by name on the server, so
+    /// only the elements the manifest names are compared (an injected sidecar is someone
+    /// else's); other lists are replaced whole by an apply, so they are compared by place,
+    /// elements the manifest does not have included.
     public static func project(_ live: Value, onto manifest: Value) -> Value {
         switch (live, manifest) {
         case (.map(let l), .map(let m)):
@@ -39,7 +40,7 @@ public enum ManifestProjection {
         }
     }
 
-    /// Live elements in the manifest's order of names, then those it does not name.
+    /// The live elements the manifest names, in its order.
     static func matchByName(_ live: [Value], _ manifest: [Value]) -> [Value]? {
         let names = manifest.map { $0["name"]?.stringValue }
         let liveNames = live.map { $0["name"]?.stringValue }
@@ -48,7 +49,6 @@ public enum ManifestProjection {
         for (i, n) in names.enumerated() {
             if let j = liveNames.firstIndex(of: n) { out.append(project(live[j], onto: manifest[i])) }
         }
-        out += live.filter { !names.contains($0["name"]?.stringValue) }
         return out
     }
 
