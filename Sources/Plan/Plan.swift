@@ -102,7 +102,8 @@ public enum Planner {
                 actions = helmActions(r, rel: rel, strategyFile: strategy.file, target: target)
                 // The mirror is not part of the hash: the same chart fetched from elsewhere changes nothing.
                 let chart = rel.chart.ref + rel.chart.version + (target.chartOverrides[rel.release] ?? "")
-                hashInput += r.text + chart
+                // The namespace too: the same release in another namespace is another release.
+                hashInput += r.text + chart + "|namespace " + rel.namespace
                 inputs = StepInputs.helm(r, chart: chart, needs: step.needs)
                 snapshot = DeployedSnapshot.values(r, secrets: rendered.secrets).encoded
             case .manifests(let set):

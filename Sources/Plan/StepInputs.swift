@@ -26,6 +26,7 @@ public enum StepInputs {
     static func helm(_ r: RenderedRelease, chart: String, needs: [String]) -> [StepInput] {
         var inputs = r.layers.map { StepInput(kind: "values", name: $0.label, hash: Hash.fnv1a(YAML.emit($0.values))) }
         inputs.append(StepInput(kind: "chart", name: r.release, hash: Hash.fnv1a(chart)))
+        inputs.append(StepInput(kind: "namespace", hash: Hash.fnv1a(r.namespace)))
         inputs.append(step(needs))
         return unique(inputs)
     }

@@ -69,7 +69,7 @@ struct DiffCommand: AsyncParsableCommand {
 
     /// Why a deploy would run the step again, or that it would not although something differs.
     static func headline(_ step: PlannedStep, record: RunState.StepRecord?, satisfied: Bool, hasEntries: Bool) -> String? {
-        guard let record else { return hasEntries ? "would re-run (no record of its last run)" : nil }
+        guard let record else { return "would re-run (no record of its last run)" }
         if record.status != .done { return "would run again (its last run \(record.status.rawValue))" }
         if record.hash != step.inputsHash {
             return "would re-run (" + (StepInputs.changes(now: step.inputs, recorded: record.inputs) ?? "inputs changed") + ")"

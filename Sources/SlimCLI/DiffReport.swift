@@ -51,7 +51,7 @@ struct StepDiff: Sendable {
     var lines: [String] {
         var out = ["\(step): " + (headline ?? (entries.isEmpty ? "unchanged" : "would change"))]
         for e in entries {
-            let what = e.kind == .values ? "values of release \(e.release ?? "?")" : "\(e.kind.rawValue) \(e.object ?? e.release ?? "")"
+            let what = e.kind == .values ? "values of release \(e.release ?? "?")" : e.object.map { "\(e.kind.rawValue) \($0)" } ?? "\(e.kind.rawValue)s"
             out.append("\(step): \(what)" + (e.note.map { ": \($0)" } ?? ""))
             if !e.diff.isEmpty { out.append(e.diff.hasSuffix("\n") ? String(e.diff.dropLast()) : e.diff) }
         }
