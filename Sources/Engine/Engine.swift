@@ -87,7 +87,8 @@ public enum Engine {
 
     /// Runs the plan's steps in order. State is saved after every step, so a failure or an
     /// interrupt resumes at the step that did not finish.
-    public static func run(_ plan: Plan, executor: some StepExecutor, statePath: String, runDir: String,
+    /// `snapshotDir`: where each finished step's `snapshot` is kept (`StepSnapshots`), for `slimctl diff`.
+    public static func run(_ plan: Plan, executor: some StepExecutor, statePath: String, runDir: String, snapshotDir: String? = nil,
                            options: EngineOptions = EngineOptions(),
                            events: @escaping @Sendable (EngineEvent) -> Void) async throws -> Summary {
         try FileSystem.makeDirectory(runDir)
@@ -97,13 +98,17 @@ public enum Engine {
         var index = 0
         for step in plan.steps where selected.contains(step.name) {
             index += 1
-            if !options.force, options.only.isEmpty, let rec = state.steps[step.name], rec.status == .done, rec.hash == step.inputsHash,
-               executor.stillSatisfied(step) {
+            let rec = state.steps[step.name]
+            let satisfied = rec?.status == .done && rec?.hash == step.inputsHash && executor.stillSatisfied(step)
+            if !options.force, options.only.isEmpty, let rec, satisfied {
                 events(.stepSkipped(name: step.name, reason: "unchanged since \(ISO8601DateFormatter().string(from: rec.finishedAt))"))
                 summary.skipped.append(step.name)
                 continue
             }
             events(.stepStarted(name: step.name, index: index, total: selected.count))
+            if let why = RerunReason.explain(step, record: rec, satisfied: satisfied, forced: options.force || !options.only.isEmpty) {
+                events(.message(step: step.name, text: why))
+            }
             let log = "\(runDir)/\(step.name).log"
             let ctx = StepContext(runDir: runDir, logPath: log, report: { events(.message(step: step.name, text: $0)) })
             let start = ContinuousClock.now
@@ -112,7 +117,9 @@ public enum Engine {
                     try await executor.execute(step, context: ctx)
                 }
                 let secs = seconds(since: start)
-                state.steps[step.name] = .init(hash: step.inputsHash, status: .done, finishedAt: Date(), seconds: secs)
+                // The snapshot first: a step recorded done always has the snapshot of what it deployed.
+                if let snapshotDir { try StepSnapshots.save(step, in: snapshotDir) }
+                state.steps[step.name] = .init(hash: step.inputsHash, status: .done, finishedAt: Date(), seconds: secs, inputs: step.inputs)
                 try state.save(statePath)
                 events(.stepFinished(name: step.name, seconds: secs))
                 summary.ran.append(step.name)
@@ -120,7 +127,7 @@ public enum Engine {
                 let secs = seconds(since: start)
                 let interrupted = error is CancellationError
                 state.steps[step.name] = .init(hash: step.inputsHash, status: interrupted ? .interrupted : .failed,
-                                               finishedAt: Date(), seconds: secs, message: "\(error)")
+                                               finishedAt: Date(), seconds: secs, message: "\(error)", inputs: step.inputs)
                 try? state.save(statePath)
                 if interrupted { throw error }
                 events(.stepFailed(name: step.name, seconds: secs, error: "\(error)"))

@@ -1,4 +1,5 @@
 import Foundation
+import Plan
 import Tools
 
 /// What has been done, per strategy and target: finished steps with the hash of their inputs.
@@ -15,6 +16,9 @@ public struct RunState: Codable, Sendable {
         public var finishedAt: Date
         public var seconds: Double
         public var message: String?
+        /// Each input's own hash (`PlannedStep.inputs`), so the next run can say which changed;
+        /// nil in records written before inputs were kept.
+        public var inputs: [StepInput]? = nil
     }
 
     public var strategy: String

@@ -161,7 +161,7 @@ extension LocalTarget {
                                                       staticPeers: bindings?.staticPeers ?? true)
                 if !noticed { for n in cfg.notices { context.report(n) }; noticed = true }
                 let cfgPath = "\(stateDir)/config/\(pod.name).yaml"
-                try AtomicFile.write("# SLIM node config for \(pod.name) on \(pod.node), from \(r.release)'s slim.config\n" + YAML.emit(cfg.config), to: cfgPath, mode: 0o600)
+                try AtomicFile.write(NodeConfigBuilder.fileText(cfg.config, pod: pod, release: r.release), to: cfgPath, mode: 0o600)
                 let log = "\(stateDir)/logs/\(pod.name).log"
                 let argv = [runtime.python, runtime.nodeScript, cfgPath]
                 let started = try Supervisor.start(argv, env: pod.env.merging(Orphans.marks(stateDir: stateDir, component: "slim")) { $1 }, log: log)

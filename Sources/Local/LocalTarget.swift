@@ -95,6 +95,7 @@ public struct LocalTarget: StepExecutor {
         for i in plan.steps.indices {
             guard let r = rendered.release(forStep: plan.steps[i].name), LocalLayout.slimRelease(r)?.daemonSet == true else { continue }
             plan.steps[i].inputsHash = Hash.fnv1a(plan.steps[i].inputsHash + "|nodes " + nodes)
+            plan.steps[i].inputs.append(StepInput(kind: "simulated nodes", hash: Hash.fnv1a(nodes)))
         }
     }
 
@@ -149,7 +150,7 @@ public struct LocalTarget: StepExecutor {
                                                       staticPeers: bindings?.staticPeers ?? true)
                 if i == 0 { for n in cfg.notices { context.report(n) } }
                 let cfgPath = "\(stateDir)/config/\(pod.name).yaml"
-                try AtomicFile.write("# SLIM node config for \(pod.name) on \(pod.node), from \(r.release)'s slim.config\n" + YAML.emit(cfg.config), to: cfgPath, mode: 0o600)
+                try AtomicFile.write(NodeConfigBuilder.fileText(cfg.config, pod: pod, release: r.release), to: cfgPath, mode: 0o600)
                 let log = "\(stateDir)/logs/\(pod.name).log"
                 let started = try Supervisor.start([runtime.python, runtime.nodeScript, cfgPath],
                                                    env: pod.env.merging(Orphans.marks(stateDir: stateDir, component: "slim")) { $1 }, log: log)

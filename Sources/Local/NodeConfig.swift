@@ -200,6 +200,11 @@ public enum NodeConfigBuilder {
         return .map(["insecure": .bool(true)])
     }
 
+    /// The config file a SLIM node process is started with: a comment naming it, then the config.
+    public static func fileText(_ config: Value, pod: Pod, release: String) -> String {
+        "# SLIM node config for \(pod.name) on \(pod.node), from \(release)'s slim.config\n" + YAML.emit(config)
+    }
+
     /// `${env:VAR}` expanded from `env`; nil when a variable is not there (the node would not start).
     static func expandEnv(_ s: String, _ env: [String: String]) -> String? {
         var out = ""

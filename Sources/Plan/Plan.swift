@@ -70,6 +70,11 @@ public struct PlannedStep: Sendable {
     /// Hash of everything that decides what the step does; the engine skips a finished step whose
     /// hash has not changed.
     public var inputsHash: String
+    /// The same inputs one by one, so that a re-run names the ones that changed.
+    public var inputs: [StepInput] = []
+    /// What the step deploys (`DeployedSnapshot`, JSON), kept by the engine once the step has
+    /// finished, for `slimctl diff`; nil for steps with nothing to compare (the cluster).
+    public var snapshot: String? = nil
 }
 
 public struct Plan: Sendable {
@@ -85,22 +90,32 @@ public enum Planner {
         for step in StepOrder.ordered(strategy.steps) {
             var actions: [PlannedAction] = []
             var hashInput = "\(target.kind.rawValue)|\(step.name)|\(step.needs)"
+            let inputs: [StepInput]
+            var snapshot: String?
             switch step.action {
             case .cluster:
                 actions = clusterActions(strategy.cluster, target: target)
                 hashInput += rendered.kindConfig
+                inputs = StepInputs.cluster(rendered.kindConfig, needs: step.needs)
             case .helm(let rel):
                 guard let r = rendered.release(forStep: step.name) else { continue }
                 actions = helmActions(r, rel: rel, strategyFile: strategy.file, target: target)
                 // The mirror is not part of the hash: the same chart fetched from elsewhere changes nothing.
-                hashInput += r.text + rel.chart.ref + rel.chart.version + (target.chartOverrides[rel.release] ?? "")
+                let chart = rel.chart.ref + rel.chart.version + (target.chartOverrides[rel.release] ?? "")
+                // The namespace too: the same release in another namespace is another release.
+                hashInput += r.text + chart + "|namespace " + rel.namespace
+                inputs = StepInputs.helm(r, chart: chart, needs: step.needs)
+                snapshot = DeployedSnapshot.values(r, secrets: rendered.secrets).encoded
             case .manifests(let set):
                 guard let m = rendered.manifests(forStep: step.name) else { continue }
                 actions = manifestActions(m, set: set, target: target)
                 hashInput += YAML.emitAll(m.objects)
+                inputs = StepInputs.manifests(m, needs: step.needs)
+                snapshot = DeployedSnapshot.manifests(m, secrets: rendered.secrets).encoded
             }
             steps.append(PlannedStep(name: step.name, kind: step.kindName, description: step.description, needs: step.needs,
-                                     timeoutSeconds: step.timeoutSeconds, actions: actions, inputsHash: Hash.fnv1a(hashInput)))
+                                     timeoutSeconds: step.timeoutSeconds, actions: actions, inputsHash: Hash.fnv1a(hashInput),
+                                     inputs: inputs, snapshot: snapshot))
         }
         return Plan(strategy: strategy.name, target: target.kind, steps: steps)
     }

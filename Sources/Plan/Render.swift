@@ -35,6 +35,30 @@ public struct RenderedRelease: Sendable {
 public struct ValuesSource: Sendable {
     public var name: String
     public var values: Value
+    /// How a re-run names this layer when it changed: the file's name, or the flag with the
+    /// paths it sets (`--set image.tag`), never a value, since a value may be secret.
+    public var label: String
+
+    public init(name: String, values: Value, label: String? = nil) {
+        self.name = name
+        self.values = values
+        self.label = label ?? name
+    }
+
+    /// `--set a.b,c`: the paths one user layer sets, the first few of them.
+    static func label(_ layer: ValuesLayer, values: Value) -> String {
+        switch layer.source {
+        case .file(let path, _): return "-f " + (path as NSString).lastPathComponent
+        case .set(let kind, _):
+            let paths = leafPaths(values)
+            return kind.flag + " " + (paths.count > 3 ? paths.prefix(3).joined(separator: ",") + ",…" : paths.joined(separator: ","))
+        }
+    }
+
+    static func leafPaths(_ v: Value, prefix: String = "") -> [String] {
+        guard case .map(let m) = v, !m.isEmpty else { return prefix.isEmpty ? [] : [prefix] }
+        return m.flatMap { k, x in leafPaths(x, prefix: prefix.isEmpty ? k : prefix + "." + k) }
+    }
 }
 
 public struct RenderedManifests: Sendable {
@@ -90,19 +114,21 @@ public enum Renderer {
                 }
                 let layer = (ref.resolved, try substituteValuesFile(text, path: ref.resolved, vars: vars))
                 layers.append(layer)
-                sources.append(ValuesSource(name: ref.resolved, values: try Values.compose(files: [layer], sets: [])))
+                sources.append(ValuesSource(name: ref.resolved, values: try Values.compose(files: [layer], sets: []),
+                                            label: (ref.resolved as NSString).lastPathComponent))
             }
             var base = try Values.compose(files: layers, sets: [])
             // The strategy's own `set:` entries belong to the strategy layer: user -f files may override them.
             for (path, value) in rel.set {
                 let v = nest(path: path, value: value)
                 base = Values.merge(base, v)
-                sources.append(ValuesSource(name: "\(rel.mark.file): `set: \(path)` of step `\(step.name)`", values: v))
+                sources.append(ValuesSource(name: "\(rel.mark.file): `set: \(path)` of step `\(step.name)`", values: v, label: "strategy set \(path)"))
             }
             let userLayers = user.byRelease[rel.release] ?? []
             for layer in userLayers {
                 let userValues = try Values.compose([layer], readFile: readFile)
-                sources.append(ValuesSource(name: layer.commandLine.joined(separator: " "), values: userValues))
+                sources.append(ValuesSource(name: layer.commandLine.joined(separator: " "), values: userValues,
+                                            label: ValuesSource.label(layer, values: userValues)))
             }
             if !userLayers.isEmpty {
                 base = try Values.compose(userLayers, base: base, readFile: readFile)

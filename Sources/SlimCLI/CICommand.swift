@@ -91,11 +91,12 @@ struct CICommand: AsyncParsableCommand {
 
     /// Runs the deploy steps (the test apps are the test's) and turns them into report cases;
     /// the exit code when a step failed.
-    static func deploy(_ plan: Plan, executor: some StepExecutor, statePath: String, runDir: String, rendered: Rendered,
+    static func deploy(_ plan: Plan, executor: some StepExecutor, layout: StateLayout, rendered: Rendered,
                        progress: @escaping @Sendable (EngineEvent) -> Void) async -> (cases: [CIReport.Case], failure: ExitCode?) {
         let caseLog = CaseLog()
         do {
-            _ = try await Engine.run(plan, executor: executor, statePath: statePath, runDir: runDir,
+            let runDir = layout.runDir
+            _ = try await Engine.run(plan, executor: executor, statePath: layout.statePath, runDir: runDir, snapshotDir: layout.deployedDir,
                                      options: EngineOptions(exclude: appStepNames(rendered)),
                                      events: { e in
                                          progress(e)
@@ -201,7 +202,7 @@ struct CICommand: AsyncParsableCommand {
         let group = LogGroups()
         defer { group.end() }
         group.start("deploy \(t.rendered.strategy.name) (\(t.kind.rawValue))")
-        let deployed = await Self.deploy(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
+        let deployed = await Self.deploy(t.plan, executor: await t.executor(), layout: t.layout,
                                          rendered: t.rendered, progress: progress)
         run.add(deployed.cases, failure: deployed.failure)
         latest.value = run.report

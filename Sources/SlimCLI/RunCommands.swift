@@ -51,7 +51,7 @@ struct DeployCommand: AsyncParsableCommand {
         let name = t.rendered.strategy.name
         do {
             let summary = try await Engine.run(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
-                                               options: EngineOptions(from: from, only: only, skip: skip,
+                                               snapshotDir: t.layout.deployedDir, options: EngineOptions(from: from, only: only, skip: skip,
                                                                       exclude: only.isEmpty ? appStepNames(t.rendered) : [], force: force),
                                                events: progressPrinter(t.rendered.redactor, json: json))
             if json {

@@ -11,7 +11,7 @@ public enum SlimctlMain {
         do {
             let args = try Slimctl.arguments(Array(CommandLine.arguments.dropFirst()))
             var command = try Slimctl.parseAsRoot(args)
-            if command is StatusCommand || command is VerifyCommand { Workspace.readOnlyCommand = true }
+            if command is StatusCommand || command is VerifyCommand || command is DiffCommand { Workspace.readOnlyCommand = true }
             Output.select(from: command)
             if let note = StateRoot.movedNote(arguments: args, environment: ProcessInfo.processInfo.environment,
                                               cwd: FileManager.default.currentDirectoryPath) {
@@ -100,7 +100,7 @@ struct Slimctl: AsyncParsableCommand {
           slimctl logs daemonset slim     # every SLIM node's log, prefixed
           slimctl delete daemonset
 
-        Exit codes: 0 ok, 1 a check, test or step failed, 2 usage or configuration error,
+        Exit codes: 0 ok, 1 a check, test or step failed (diff --exit-code: a deploy would change something), 2 usage or configuration error,
         3 a tool or runtime is missing, 130 interrupted.
 
         This slimctl is SLIM's deployment tool. SLIM's own control CLI, also named slimctl
@@ -109,7 +109,7 @@ struct Slimctl: AsyncParsableCommand {
         typed here say so and exit 2.
         """,
         version: Slimctl.version,
-        subcommands: [StrategiesCommand.self, RenderCommand.self, PlanCommand.self, DeployCommand.self,
+        subcommands: [StrategiesCommand.self, RenderCommand.self, PlanCommand.self, DiffCommand.self, DeployCommand.self,
                       VerifyCommand.self, TestCommand.self, LogsCommand.self, StatusCommand.self, CICommand.self,
                       DeleteCommand.self, ClusterCommand.self, DoctorCommand.self, LocalNodeCommand.self, VersionCommand.self,
                       UpstreamNodeCommand.self, UpstreamControllerCommand.self, UpstreamRouteCommand.self, UpstreamSlimCommand.self,

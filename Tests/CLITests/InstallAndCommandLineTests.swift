@@ -81,7 +81,7 @@ import Tools
         defer { try? FileManager.default.removeItem(atPath: cwd) }
         let xdg = try Self.tempDir("readonly-xdg")
         defer { try? FileManager.default.removeItem(atPath: xdg) }
-        for args in [["strategies"], ["plan", "daemonset"], ["render", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"],
+        for args in [["strategies"], ["plan", "daemonset"], ["render", "daemonset"], ["diff", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"],
                      ["status", "statefulset"], ["verify", "statefulset"], ["version"]] {
             let (code, out) = try await Self.runIn(cwd, try slimctlBinary(), args, env: ["XDG_STATE_HOME": xdg])
             #expect(code == 0 || code == 1, "\(args): \(out)")

@@ -37,6 +37,10 @@ protocol DeploymentTarget: Sendable {
     /// Removes what the strategy deployed. `.deployment`: what `delete` removes; `.everything`:
     /// also what slimctl created for it (a kind cluster), as `ci` does.
     func tearDown(_ scope: TearDownScope, json: Bool) async throws -> TearDown
+    /// `diff`, for the steps deployed before: what runs now against what a deploy would make
+    /// (kind/cluster: the live objects; local: the SLIM nodes' configs and a manifests step's
+    /// recorded objects). `snapshots`: what each step last deployed.
+    func diffs(_ steps: [PlannedStep], snapshots: [String: DeployedSnapshot]) async throws -> [String: TargetDiff]
     /// Pods, events, logs, plan and values of a failed run, secrets masked.
     func diagnose(into dir: String) async
     /// `cluster up`: the strategy's cluster step only.

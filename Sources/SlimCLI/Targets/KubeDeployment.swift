@@ -1,8 +1,10 @@
 import Checks
 import Engine
 import Foundation
+import Kube
 import KubeTarget
 import Plan
+import Tools
 import YAML
 
 /// The kind and cluster targets behind the seam: helm and the project's Kubernetes client.
@@ -91,7 +93,7 @@ struct KubeDeployment: DeploymentTarget {
     }
 
     func tearDown(_ scope: TearDownScope, json: Bool) async throws -> TearDown {
-        defer { try? FileManager.default.removeItem(atPath: layout.statePath) }
+        defer { layout.forgetDeployed() }
         let name = rendered.strategy.name
         if kind == .kind && (scope == .everything || kindNotCreated) {
             guard scope == .everything else {
@@ -117,6 +119,34 @@ struct KubeDeployment: DeploymentTarget {
 
     func diagnose(into dir: String) async { await KubeDiagnostics.collect(session, into: dir) }
 
+    /// Each step's objects against the live ones; a kind cluster slimctl has not created has none.
+    func diffs(_ steps: [PlannedStep], snapshots: [String: DeployedSnapshot]) async throws -> [String: TargetDiff] {
+        if kindNotCreated {
+            let why = "kind cluster \(rendered.strategy.cluster.name) not created by slimctl"
+            return Dictionary(uniqueKeysWithValues: steps.map { ($0.name, TargetDiff(unavailable: why)) })
+        }
+        guard !steps.isEmpty else { return [:] }
+        let client = try session.client()
+        let live = LiveDiff(rendered: rendered, target: session.targetOptions, helm: session.helm, client: client)
+        let redactor = rendered.redactor
+        var out: [String: TargetDiff] = [:]
+        for step in steps {
+            let release = rendered.release(forStep: step.name)?.release
+            do {
+                let objects = try await live.objects(step: step.name, deployedSecrets: snapshots[step.name]?.secrets ?? [:], log: "\(layout.runDir)/diff.log")
+                out[step.name] = TargetDiff(entries: objects.map {
+                    DiffEntry(step: step.name, release: release, kind: .manifest, object: $0.name, diff: $0.diff,
+                              note: $0.missing ? "not in the cluster: would create" : nil)
+                })
+            } catch let e as KubeError {
+                throw CLIError.environment(redactor.redact("cannot read the cluster (context \(client.config.contextName), server \(client.config.cluster.server)): \(e.message)"))
+            } catch let f as Helm.Failure {
+                throw CLIError.failed(redactor.redact("step \(step.name): helm template failed: \(f.description)"))
+            }
+        }
+        return out
+    }
+
     func clusterUp() async throws {
         guard kind == .kind else {
             throw CLIError.config("`cluster up` creates kind clusters only; the cluster target uses an existing cluster and never creates one")
@@ -124,7 +154,7 @@ struct KubeDeployment: DeploymentTarget {
         _ = try RenderWriter.write(rendered, to: layout.renderDir)
         let first = plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
         do {
-            _ = try await Engine.run(plan, executor: await executor(), statePath: layout.statePath, runDir: layout.runDir,
+            _ = try await Engine.run(plan, executor: await executor(), statePath: layout.statePath, runDir: layout.runDir, snapshotDir: layout.deployedDir,
                                      options: EngineOptions(only: [first]), events: progressPrinter(rendered.redactor, json: false))
         } catch let f as StepFailure {
             throw CLIError.failed(f.description)
@@ -136,7 +166,7 @@ struct KubeDeployment: DeploymentTarget {
             throw CLIError.config("`cluster down` deletes kind clusters only; slimctl never deletes a cluster it did not create (use `delete --target cluster`)")
         }
         let name = rendered.strategy.cluster.name
-        defer { try? FileManager.default.removeItem(atPath: layout.statePath) }
+        defer { layout.forgetDeployed() }
         return try await session.deleteKindCluster() ? "cluster down: deleted kind cluster \(name)" : "cluster down: no kind cluster named \(name)"
     }
 }

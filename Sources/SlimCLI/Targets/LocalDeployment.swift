@@ -99,9 +99,32 @@ struct LocalDeployment: DeploymentTarget {
 
     func diagnose(into dir: String) async { Diagnostics.collect(session, into: dir) }
 
+    /// SLIM steps: each running node's config; manifests steps: the objects recorded at their
+    /// last deploy (nothing else of them runs locally to compare with).
+    func diffs(_ steps: [PlannedStep], snapshots: [String: DeployedSnapshot]) async throws -> [String: TargetDiff] {
+        var out: [String: TargetDiff] = [:]
+        for step in steps {
+            let before = snapshots[step.name]
+            if let r = rendered.release(forStep: step.name) {
+                let pairs: [NodeConfigPair]
+                do { pairs = try session.target.nodeConfigs(r) ?? [] } catch { throw CLIError.config(rendered.redactor.redact("\(error)")) }
+                out[step.name] = TargetDiff(entries: pairs.compactMap { p in
+                    SecretDiff.diff(deployed: p.deployed.map { [$0] } ?? [], wouldDeploy: [p.wouldDeploy],
+                                    deployedSecrets: before?.secrets ?? [:], secrets: rendered.secrets).map {
+                        DiffEntry(step: step.name, release: r.release, kind: .config, object: "\(p.pod) on \(p.node)", diff: $0,
+                                  note: p.deployed == nil ? "its config file is gone" : nil)
+                    }
+                })
+            } else if let m = rendered.manifests(forStep: step.name), let before {
+                out[step.name] = TargetDiff(entries: DiffEntry.recordedManifests(m, before: before, secrets: rendered.secrets).map { [$0] } ?? [])
+            }
+        }
+        return out
+    }
+
     func clusterUp() async throws {
         let first = plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
-        _ = try await Engine.run(plan, executor: session.target, statePath: layout.statePath, runDir: layout.runDir,
+        _ = try await Engine.run(plan, executor: session.target, statePath: layout.statePath, runDir: layout.runDir, snapshotDir: layout.deployedDir,
                                  options: EngineOptions(only: [first]), events: progressPrinter(rendered.redactor, json: false))
     }
 

@@ -32,7 +32,7 @@ struct LocalSession {
     /// Stops every process and forgets the finished steps, so the next deploy starts fresh.
     func tearDown() -> [String] {
         let stopped = target.delete()
-        try? FileManager.default.removeItem(atPath: statePath)
+        layout.forgetDeployed()
         return stopped
     }
 

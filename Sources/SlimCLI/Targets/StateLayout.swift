@@ -44,6 +44,15 @@ struct StateLayout: Sendable {
     var runDir: String { "\(root)/runs/\(strategy)" }
     /// The values files and manifests helm and kubectl are given.
     var renderDir: String { "\(root)/rendered/\(strategy)" }
+    /// What each step deployed when it last finished (`StepSnapshots`), for `slimctl diff`.
+    var deployedDir: String { "\(root)/deployed/\(strategy)-\(targetKey)" }
+
+    /// `delete` forgets the finished steps and what they deployed: the next deploy starts over.
+    func forgetDeployed() {
+        try? FileManager.default.removeItem(atPath: statePath)
+        try? FileManager.default.removeItem(atPath: deployedDir)
+    }
+
     /// The local target's process records and node configs.
     var localDir: String { "\(root)/local/\(strategy)" }
     /// The kubeconfig of a kind cluster slimctl created (the user's is never edited).
