@@ -84,7 +84,8 @@ struct CICommand: AsyncParsableCommand {
     /// The last lines on stdout: the result and every failure, or the JSON report.
     static func printSummary(_ report: CIReport, json: Bool) {
         if json, let d = try? report.json() { print(String(decoding: d, as: UTF8.self)) } else {
-            print("ci \(report.strategy): \(report.result.uppercased()) (\(report.cases.filter { $0.status == .passed }.count) passed, \(report.failures.count) failed)")
+            let result = report.result == "passed" ? Style.out.good(report.result.uppercased()) : Style.out.bad(report.result.uppercased())
+            print("ci \(report.strategy): \(result) (\(report.cases.filter { $0.status == .passed }.count) passed, \(report.failures.count) failed)")
             for f in report.failures { print("  - \(f.group) \(f.name): \(f.message ?? "")") }
         }
     }
@@ -192,7 +193,7 @@ struct CICommand: AsyncParsableCommand {
         }
         let lock = try Self.open(&report, finish: finish) { try DeployLock.acquire(t.layout, command: "ci") }
         defer { lock.release() }
-        let progress = progressPrinter(t.rendered.redactor, json: json)
+        let progress = ProgressDisplay(t.rendered.redactor, json: json)
         let latest = LockedBox(report)
         let hook = interruptHook(t, latest: latest, json: json, finish: finish)
         defer { ChildRegistry.shared.removeInterruptHook(hook) }
@@ -202,7 +203,7 @@ struct CICommand: AsyncParsableCommand {
         defer { group.end() }
         group.start("deploy \(t.rendered.strategy.name) (\(t.kind.rawValue))")
         let deployed = await Self.deploy(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
-                                         rendered: t.rendered, progress: progress)
+                                         rendered: t.rendered, progress: progress.events)
         run.add(deployed.cases, failure: deployed.failure)
         latest.value = run.report
         if !run.failed { group.start("verify"); await run.verify(t, timeout: verifyTimeout, json: json); latest.value = run.report }
@@ -261,7 +262,7 @@ struct CICommand: AsyncParsableCommand {
 
         /// The message test. The apps stay until the tear-down, so a failure's diagnostics hold
         /// their logs.
-        mutating func test(_ t: any DeploymentTarget, timeout: Int?, json: Bool, progress: @escaping @Sendable (EngineEvent) -> Void) async {
+        mutating func test(_ t: any DeploymentTarget, timeout: Int?, json: Bool, progress: ProgressDisplay) async {
             guard let spec = t.rendered.strategy.test else { return }
             let start = ContinuousClock.now
             do {

@@ -17,9 +17,10 @@ struct LocalNodeCommand: AsyncParsableCommand {
         commandName: "local-node",
         abstract: "Add, remove, label, taint and cordon the local target's simulated nodes; `deploy` then reconciles the SLIM DaemonSet.",
         discussion: """
-        Simulated Kubernetes nodes of the local target (not SLIM nodes: upstream SLIM's own `slimctl node` is a different tool).
-        Changes are kept in the strategy's local state and printed; the next `slimctl deploy` starts, stops or keeps
+        Simulated Kubernetes nodes of the local target (not SLIM nodes: upstream SLIM's own `slimctl node` is a different tool). \
+        Changes are kept in the strategy's local state and printed; the next `slimctl deploy` starts, stops or keeps \
         SLIM nodes as the DaemonSet controller would. On kind or a cluster, use kubectl.
+
           slimctl local-node list
           slimctl local-node add worker4 --label zone=b --taint dedicated=gpu:NoSchedule
           slimctl local-node label slim-cluster-worker zone=a        (zone- removes it)

@@ -11,7 +11,9 @@ import YAML
 
 func printJSON(_ v: Value) { print(v.jsonString(pretty: true)) }
 
-func stderr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+/// A line on stderr, through the console (so it never lands on a live progress line), with a
+/// leading `warning:` in colour where stderr takes colour.
+func stderr(_ s: String) { Console.shared.line(Style.err.warnings(s), to: .err) }
 
 struct StrategiesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "strategies", abstract: "List the strategies slimctl can run, with their steps.")

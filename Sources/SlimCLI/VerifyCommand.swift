@@ -132,7 +132,7 @@ struct KubeVerifyRun {
                         Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome.rawValue),
                                                    "problems": .list(r.problems.map { .string($0) })]))
                     } else {
-                        print("\(time) \(r.outcome == .fail ? "FAIL" : "ok  ") \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
+                        print("\(time) \(Report.mark(r.outcome)) \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
                     }
                 }
                 fflush(nil)
@@ -143,6 +143,15 @@ struct KubeVerifyRun {
 }
 
 enum Report {
+    /// A verdict's four-column word (`ok  `, `skip`, `FAIL`), coloured on a terminal.
+    static func mark(_ outcome: Outcome, style: Style = .out) -> String {
+        switch outcome {
+        case .pass: return style.good("ok") + "  "
+        case .skipped: return style.warn("skip")
+        case .fail: return style.bad("FAIL")
+        }
+    }
+
     static func age(_ s: Double) -> String {
         s < 120 ? "\(Int(s))s" : s < 7200 ? "\(Int(s / 60))m" : "\(Int(s / 3600))h"
     }
@@ -223,13 +232,13 @@ enum Report {
             print("")
         }
         for r in results {
-            let mark = r.outcome == .pass ? "ok  " : r.outcome == .skipped ? "skip" : "FAIL"
-            print("\(mark) \(r.rule)")
+            print("\(mark(r.outcome)) \(r.rule)")
             for p in r.problems { print("     - \(p)") }
             for n in r.notes { print("       \(n)") }
         }
         let failed = results.filter { !$0.passed }.count
-        print(failed == 0 ? "\nverify: everything holds" : "\nverify: \(failed) check(s) failed")
+        let style = Style.out
+        print(failed == 0 ? "\nverify: \(style.good("everything holds"))" : "\nverify: \(style.bad("\(failed) check(s) failed"))")
         fflush(nil)
     }
 }

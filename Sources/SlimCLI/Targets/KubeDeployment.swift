@@ -64,7 +64,7 @@ struct KubeDeployment: DeploymentTarget {
         }
         out.lines.append("\nworkloads:")
         for w in status?.workloads ?? [] {
-            out.lines.append("  \(w.ready ? "ready    " : "not ready") \(w.kind) \(w.namespace)/\(w.name): \(w.progress)")
+            out.lines.append("  \(w.ready ? Style.out.good("ready") + "    " : Style.out.warn("not ready")) \(w.kind) \(w.namespace)/\(w.name): \(w.progress)")
         }
         return out
     }
@@ -84,9 +84,8 @@ struct KubeDeployment: DeploymentTarget {
         try session.announce(json: json)
     }
 
-    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool,
-              progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome {
-        try await KubeTest.outcome(session, which: which, keep: keep, timeout: timeout, json: json)
+    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool, progress: ProgressDisplay) async throws -> TestOutcome {
+        try await KubeTest.outcome(session, which: which, keep: keep, timeout: timeout, progress: progress)
     }
 
     func logs(_ cmd: LogsCommand, selector: String?, sinceSeconds: Int?) async throws {
@@ -128,7 +127,7 @@ struct KubeDeployment: DeploymentTarget {
         let first = plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
         do {
             _ = try await Engine.run(plan, executor: await executor(), statePath: layout.statePath, runDir: layout.runDir,
-                                     options: EngineOptions(only: [first]), events: progressPrinter(rendered.redactor, json: false))
+                                     options: EngineOptions(only: [first]), events: ProgressDisplay(rendered.redactor, json: false).events)
         } catch let f as StepFailure {
             throw CLIError.failed(f.description)
         }
