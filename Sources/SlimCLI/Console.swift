@@ -72,12 +72,14 @@ final class Console: @unchecked Sendable {
 
     /// Ends a live line that will not finish (an error escaped, Ctrl-C): it stays on screen
     /// marked ✗ with `why`, and the cursor is left at the start of a fresh line for whatever
-    /// is printed next. Nothing happens when no live line is showing.
-    func abandon(_ why: String) {
+    /// is printed next. Nothing happens when no live line is showing; false then.
+    @discardableResult
+    func abandon(_ why: String) -> Bool {
         lock.lock(); defer { lock.unlock() }
-        guard let l = live else { return }
+        guard let l = live else { return false }
         write(Self.clearLine + "\(Style.out.bad("✗")) \(l.label) (\(why) after \(Self.finalTime(Self.seconds(since: l.start))))\n", .out)
         stop()
+        return true
     }
 
     var isLive: Bool { lock.lock(); defer { lock.unlock() }; return live != nil }

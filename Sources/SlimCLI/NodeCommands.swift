@@ -22,10 +22,10 @@ struct LocalNodeCommand: AsyncParsableCommand {
         SLIM nodes as the DaemonSet controller would. On kind or a cluster, use kubectl.
 
           slimctl local-node list
-          slimctl local-node add worker4 --label zone=b --taint dedicated=gpu:NoSchedule
-          slimctl local-node label slim-cluster-worker zone=a        (zone- removes it)
-          slimctl local-node taint slim-cluster-worker maintenance=now:NoExecute   (maintenance- removes it)
-          slimctl local-node cordon slim-cluster-worker
+          slimctl local-node add worker4 --label zone=b --taint gpu=yes:NoSchedule
+          slimctl local-node label worker4 zone=a --overwrite       (zone- removes it)
+          slimctl local-node taint worker4 maint=now:NoExecute     (maint- removes it)
+          slimctl local-node cordon worker4
           slimctl local-node remove worker4
         """,
         subcommands: [List.self, Add.self, Remove.self, Label.self, Taint.self, Cordon.self, Uncordon.self],

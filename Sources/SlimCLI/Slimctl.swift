@@ -11,7 +11,7 @@ public enum SlimctlMain {
         do {
             let args = try Slimctl.arguments(Array(CommandLine.arguments.dropFirst()))
             var command = try Slimctl.parseAsRoot(args)
-            Terminal.setUp((command as? TerminalCommand)?.terminalFlags ?? TerminalFlags())
+            Terminal.setUp((command as? TerminalCommand)?.terminalFlags)
             TraceOutput.install(Terminal.current)
             if command is StatusCommand || command is VerifyCommand { Workspace.readOnlyCommand = true }
             if var async = command as? AsyncParsableCommand {
@@ -64,10 +64,11 @@ public enum SlimctlMain {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 ChildRegistry.shared.interrupted = true
-                // The spinner stops first, so the note starts on a line of its own.
-                Console.shared.abandon("interrupted")
+                // The spinner stops first, so the note starts on a line of its own; without a
+                // live line, a newline moves past the `^C` the terminal echoed.
+                let fresh = Console.shared.abandon("interrupted")
                 let note = Retained.interruptNote
-                FileHandle.standardError.write(Data((note.isEmpty ? "" : "\n" + note + "\n").utf8))
+                FileHandle.standardError.write(Data((note.isEmpty ? "" : (fresh ? "" : "\n") + note + "\n").utf8))
                 ChildRegistry.shared.terminateAll()
                 exit(ExitCode.interrupted.rawValue)
             }
@@ -91,16 +92,17 @@ struct Slimctl: AsyncParsableCommand {
         commandName: "slimctl",
         abstract: "Deploy SLIM (Secure Low-Latency Interactive Messaging) by strategy, verify it, and test it with real messages.",
         // Paragraphs are single lines (`\` joins the source lines): the argument parser wraps
-        // them at the terminal's width. Only the example lines break by hand.
+        // them at the terminal's width. Only the example lines break by hand, each short
+        // enough for 80 columns.
         discussion: """
         A strategy (strategies/daemonset.yaml, strategies/statefulset.yaml, or your own) describes a whole \
         deployment as data: cluster layout, Helm releases with pinned charts and values, test apps, checks.
 
         First run, no Docker or Kubernetes needed (the local target runs real SLIM nodes as processes):
-          slimctl deploy daemonset        # simulated kind nodes, one SLIM node per eligible node
-          slimctl verify daemonset        # is every SLIM node where the strategy says?
-          slimctl test all daemonset      # receivers + sender, 10 real messages counted
-          slimctl logs daemonset slim     # every SLIM node's log, prefixed
+          slimctl deploy daemonset     # simulated kind nodes, a SLIM node per worker
+          slimctl verify daemonset     # is every SLIM node where the strategy says?
+          slimctl test all daemonset   # receivers + sender, 10 messages counted
+          slimctl logs daemonset slim  # every SLIM node's log, prefixed
           slimctl delete daemonset
 
         Exit codes: 0 ok, 1 a check, test or step failed, 2 usage or configuration error, \

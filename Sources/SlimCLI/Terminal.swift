@@ -39,10 +39,12 @@ struct Terminal: Sendable, Equatable {
 
     private static let box = LockedBox(Terminal())
 
-    /// Called once, after the command line is parsed and before the command runs.
-    static func setUp(_ flags: TerminalFlags) {
-        let verbosity: Verbosity = flags.quiet ? .quiet : flags.verbose ? .verbose : .normal
-        box.value = decide(noColor: flags.noColor, verbosity: verbosity, environment: ProcessInfo.processInfo.environment,
+    /// Called once, after the command line is parsed and before the command runs; nil for a
+    /// command without the flags (`help`), which gets the defaults. (A `TerminalFlags()` made
+    /// here would have no parsed values to read.)
+    static func setUp(_ flags: TerminalFlags?) {
+        let verbosity: Verbosity = flags?.quiet == true ? .quiet : flags?.verbose == true ? .verbose : .normal
+        box.value = decide(noColor: flags?.noColor ?? false, verbosity: verbosity, environment: ProcessInfo.processInfo.environment,
                            stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1, columns: windowColumns())
     }
 

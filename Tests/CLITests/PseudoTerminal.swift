@@ -17,15 +17,31 @@ final class PseudoTerminal: @unchecked Sendable {
     /// Starts `slimctl args` on a new terminal. Both ends are close-on-exec, so no other child
     /// (nor a SLIM node that outlives slimctl) holds the terminal open.
     init(_ args: [String], environment: [String: String]) throws {
-        let m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard m >= 0, grantpt(m) == 0, unlockpt(m) == 0, let name = ptsname(m) else { throw TestFailure("no pseudo-terminal: \(String(cString: strerror(errno)))") }
-        let slave = open(String(cString: name), O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard slave >= 0 else { close(m); throw TestFailure("cannot open \(String(cString: name))") }
+        let (m, name) = try Self.openMaster()
+        let slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard slave >= 0 else { close(m); throw TestFailure("cannot open \(name): \(String(cString: strerror(errno)))") }
         defer { close(slave) }
         master = m
         pid = try Spawn.start([try slimctlBinary()] + args, environment: environment, output: .pipes(stdout: slave, stderr: slave), stdin: slave)
         let reader = Thread { [self] in readUntilExit() }
         reader.start()
+    }
+
+    /// posix_openpt on Linux: the multiplexer, unlocked, and the name of its other end. Glibc's
+    /// Swift module leaves out unlockpt and ptsname_r (they need _XOPEN_SOURCE), so they are
+    /// looked up in the C library already loaded.
+    static func openMaster() throws -> (Int32, String) {
+        let m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard m >= 0 else { throw TestFailure("no pseudo-terminal: /dev/ptmx: \(String(cString: strerror(errno)))") }
+        typealias Unlock = @convention(c) (Int32) -> Int32
+        typealias Name = @convention(c) (Int32, UnsafeMutablePointer<CChar>, Int) -> Int32
+        guard let u = dlsym(nil, "unlockpt"), let n = dlsym(nil, "ptsname_r") else { close(m); throw TestFailure("unlockpt/ptsname_r not found") }
+        var buf = [CChar](repeating: 0, count: 128)
+        guard unsafeBitCast(u, to: Unlock.self)(m) == 0, unsafeBitCast(n, to: Name.self)(m, &buf, buf.count) == 0 else {
+            close(m)
+            throw TestFailure("cannot unlock the pseudo-terminal: \(String(cString: strerror(errno)))")
+        }
+        return (m, String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     /// What the terminal showed so far, as text.
@@ -43,13 +59,15 @@ final class PseudoTerminal: @unchecked Sendable {
                 c.resume(returning: st)
             }.start()
         }
-        lock.lock(); exited = true; lock.unlock()
+        markExited()
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             Thread { self.done.wait(); c.resume() }.start()
         }
         let sig = status & 0x7f
         return sig == 0 ? (status >> 8) & 0xff : 128 + sig
     }
+
+    private func markExited() { lock.lock(); exited = true; lock.unlock() }
 
     /// Polls until `condition` holds for the text shown (bounded at 120 s, so a hang fails the
     /// test instead of stalling it).
