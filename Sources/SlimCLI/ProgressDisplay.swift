@@ -73,6 +73,13 @@ struct ProgressDisplay: Sendable {
         }
     }
 
+    /// A progress line outside any task (chart checks, `waiting: …` of verify, what a delete
+    /// removed): on stdout, on stderr with `-o json`, nowhere with `-q`.
+    static func note(_ line: String, json: Bool, terminal: Terminal = .current) {
+        guard terminal.verbosity != .quiet else { return }
+        Console.shared.line(line, to: json ? .err : .out)
+    }
+
     /// Colour only where the progress goes to the terminal's stdout; the JSON mode's stderr
     /// lines stay plain text.
     private var style: Style { mode == .stderr ? Style(enabled: false) : .out }

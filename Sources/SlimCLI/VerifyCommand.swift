@@ -85,7 +85,7 @@ struct KubeVerifyRun {
             let results = KubeVerifyChecks.results(KubeVerify.evaluate(rules, state: st))
             return (results.map { "\($0.outcome == .fail ? "FAIL" : "ok") \($0.rule)" }.joined(separator: "; "), results.allSatisfy(\.passed))
         }
-        @Sendable func say(_ line: String) { if json { stderr(line) } else { print(line); fflush(nil) } }
+        @Sendable func say(_ line: String) { ProgressDisplay.note(line, json: json) }
         let initial = progress(state).0
         say("waiting: \(initial)")
         let lastProgress = LockedBox(initial)

@@ -110,7 +110,7 @@ struct KubeDeployment: DeploymentTarget {
         let quiet = scope == .everything
         let removed = try await teardown.run(client: try session.client(), deleteNamespaces: deleteNamespaces, log: "\(layout.runDir)/delete.log") { line in
             if quiet { return }
-            if json { stderr(line) } else { print("  " + line); fflush(nil) }
+            ProgressDisplay.note(json ? line : "  " + line, json: json)
         }
         let line = removed.isEmpty ? "nothing of \(name) was deployed"
             : "deleted \(removed.count) item(s) of \(name)" + (deleteNamespaces ? "" : " (namespaces kept; --delete-namespaces removes them)")
