@@ -206,7 +206,7 @@ struct CICommand: AsyncParsableCommand {
                                          rendered: t.rendered, progress: progress.events)
         run.add(deployed.cases, failure: deployed.failure)
         latest.value = run.report
-        if !run.failed { group.start("verify"); await run.verify(t, timeout: verifyTimeout, json: json); latest.value = run.report }
+        if !run.failed { group.start("verify"); await run.verify(t, timeout: verifyTimeout, json: json, progress: progress); latest.value = run.report }
         if !run.failed { group.start("test"); await run.test(t, timeout: testTimeout, json: json, progress: progress); latest.value = run.report }
         if run.failed {
             group.start("diagnostics")
@@ -247,10 +247,12 @@ struct CICommand: AsyncParsableCommand {
         }
 
         /// Verify, waiting for it to hold (re-judged on every watch event on a cluster).
-        mutating func verify(_ t: any DeploymentTarget, timeout: Int, json: Bool) async {
+        mutating func verify(_ t: any DeploymentTarget, timeout: Int, json: Bool, progress: ProgressDisplay) async {
             let start = ContinuousClock.now
             do {
-                let results = try await t.verify(wait: true, timeout: timeout, json: json)
+                let results = try await progress.waiting("verify: wait until every check holds", succeeded: { $0.allSatisfy(\.passed) }) {
+                    try await t.verify(wait: true, timeout: timeout, json: json)
+                }
                 let secs = Engine.seconds(since: start)
                 add(results.map { CICommand.verifyCase($0, seconds: secs) }, failure: results.allSatisfy(\.passed) ? nil : .failed)
             } catch {

@@ -73,6 +73,21 @@ struct ProgressDisplay: Sendable {
         }
     }
 
+    /// A wait that had no progress lines before the live line existed (`verify --wait`): a
+    /// live line on a terminal, and nothing elsewhere, so piped output stays as it was.
+    func waiting<T>(_ label: String, succeeded: (T) -> Bool = { _ in true }, _ body: () async throws -> T) async throws -> T {
+        guard mode == .live else { return try await body() }
+        Console.shared.begin(redactor.redact(label))
+        do {
+            let value = try await body()
+            Console.shared.finish(mark: succeeded(value) ? style.good("✓") : style.bad("✗"))
+            return value
+        } catch {
+            Console.shared.finish(mark: style.bad("✗"))
+            throw error
+        }
+    }
+
     /// A progress line outside any task (chart checks, `waiting: …` of verify, what a delete
     /// removed): on stdout, on stderr with `-o json`, nowhere with `-q`.
     static func note(_ line: String, json: Bool, terminal: Terminal = .current) {

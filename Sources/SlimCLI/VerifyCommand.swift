@@ -26,7 +26,12 @@ struct VerifyCommand: AsyncParsableCommand {
         let t = try Targets.open(strategy: strategy, options: options, flags: target)
         let json = out.output == .json
         if watch { return try await t.watchVerify(json: json) }
-        let results = try await t.verify(wait: wait, timeout: timeout, json: json)
+        let results = wait
+            ? try await ProgressDisplay(t.rendered.redactor, json: json).waiting("verify: wait until every check holds (up to \(timeout)s)",
+                                                                            succeeded: { $0.allSatisfy(\.passed) }) {
+                try await t.verify(wait: true, timeout: timeout, json: json)
+            }
+            : try await t.verify(wait: false, timeout: timeout, json: json)
         Report.printChecks(results, json: json)
         if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
     }
