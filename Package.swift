@@ -77,6 +77,6 @@ let package = Package(
         .testTarget(name: "SimDifferentialTests", dependencies: [
             "KubeSim", "Placement", "YAML", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
-        .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Checks", "TestCharts", "Tools", "YAML", .product(name: "OrderedCollections", package: "swift-collections")]),
+        .testTarget(name: "CLITests", dependencies: ["SlimCLI", "Checks", "Plan", "TestCharts", "Tools", "YAML", .product(name: "OrderedCollections", package: "swift-collections")]),
     ]
 )

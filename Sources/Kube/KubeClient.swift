@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Tools
 import YAML
 
 /// How the client behaves on the wire.
@@ -64,6 +65,7 @@ public final class KubeClient: Sendable {
     func makeTransfer(method: String, path: String, body: [UInt8]?, contentType: String?, accept: String, stream: Bool,
                       bufferLimit: Int = KubeClient.streamBufferLimit, ownConnection: Bool = false) async throws -> Transfer {
         let credential = try await credentials.credential()
+        Trace.emit(.request(method: method, path: path))
         guard let t = Transfer(bufferLimit: stream ? bufferLimit : 0) else { throw KubeError(kind: .network, message: "libcurl could not create a handle") }
         var headers = ["Accept: \(accept)", "User-Agent: \(options.userAgent)"]
         if let contentType { headers.append("Content-Type: \(contentType)") }

@@ -84,7 +84,8 @@ struct CICommand: AsyncParsableCommand {
     /// The last lines on stdout: the result and every failure, or the JSON report.
     static func printSummary(_ report: CIReport, json: Bool) {
         if json, let d = try? report.json() { print(String(decoding: d, as: UTF8.self)) } else {
-            print("ci \(report.strategy): \(report.result.uppercased()) (\(report.cases.filter { $0.status == .passed }.count) passed, \(report.failures.count) failed)")
+            let result = report.result == "passed" ? Style.out.good(report.result.uppercased()) : Style.out.bad(report.result.uppercased())
+            print("ci \(report.strategy): \(result) (\(report.cases.filter { $0.status == .passed }.count) passed, \(report.failures.count) failed)")
             for f in report.failures { print("  - \(f.group) \(f.name): \(f.message ?? "")") }
         }
     }
@@ -193,7 +194,7 @@ struct CICommand: AsyncParsableCommand {
         }
         let lock = try Self.open(&report, finish: finish) { try DeployLock.acquire(t.layout, command: "ci") }
         defer { lock.release() }
-        let progress = progressPrinter(t.rendered.redactor, json: json)
+        let progress = ProgressDisplay(t.rendered.redactor, json: json)
         let latest = LockedBox(report)
         let hook = interruptHook(t, latest: latest, json: json, finish: finish)
         defer { ChildRegistry.shared.removeInterruptHook(hook) }
@@ -203,10 +204,10 @@ struct CICommand: AsyncParsableCommand {
         defer { group.end() }
         group.start("deploy \(t.rendered.strategy.name) (\(t.kind.rawValue))")
         let deployed = await Self.deploy(t.plan, executor: await t.executor(), layout: t.layout,
-                                         rendered: t.rendered, progress: progress)
+                                         rendered: t.rendered, progress: progress.events)
         run.add(deployed.cases, failure: deployed.failure)
         latest.value = run.report
-        if !run.failed { group.start("verify"); await run.verify(t, timeout: verifyTimeout, json: json); latest.value = run.report }
+        if !run.failed { group.start("verify"); await run.verify(t, timeout: verifyTimeout, json: json, progress: progress); latest.value = run.report }
         if !run.failed { group.start("test"); await run.test(t, timeout: testTimeout, json: json, progress: progress); latest.value = run.report }
         if run.failed {
             group.start("diagnostics")
@@ -247,10 +248,12 @@ struct CICommand: AsyncParsableCommand {
         }
 
         /// Verify, waiting for it to hold (re-judged on every watch event on a cluster).
-        mutating func verify(_ t: any DeploymentTarget, timeout: Int, json: Bool) async {
+        mutating func verify(_ t: any DeploymentTarget, timeout: Int, json: Bool, progress: ProgressDisplay) async {
             let start = ContinuousClock.now
             do {
-                let results = try await t.verify(wait: true, timeout: timeout, json: json)
+                let results = try await progress.waiting("verify: wait until every check holds", succeeded: { $0.allSatisfy(\.passed) }) {
+                    try await t.verify(wait: true, timeout: timeout, json: json)
+                }
                 let secs = Engine.seconds(since: start)
                 add(results.map { CICommand.verifyCase($0, seconds: secs) }, failure: results.allSatisfy(\.passed) ? nil : .failed)
             } catch {
@@ -262,7 +265,7 @@ struct CICommand: AsyncParsableCommand {
 
         /// The message test. The apps stay until the tear-down, so a failure's diagnostics hold
         /// their logs.
-        mutating func test(_ t: any DeploymentTarget, timeout: Int?, json: Bool, progress: @escaping @Sendable (EngineEvent) -> Void) async {
+        mutating func test(_ t: any DeploymentTarget, timeout: Int?, json: Bool, progress: ProgressDisplay) async {
             guard let spec = t.rendered.strategy.test else { return }
             let start = ContinuousClock.now
             do {

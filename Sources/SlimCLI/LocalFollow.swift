@@ -34,7 +34,7 @@ enum LocalVerifyWatch {
                     Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome.rawValue),
                                                "problems": .list(r.problems.map { .string($0) })]))
                 } else {
-                    print("\(time) \(r.outcome == .fail ? "FAIL" : r.outcome == .skipped ? "skip" : "ok  ") \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
+                    print("\(time) \(Report.mark(r.outcome)) \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
                 }
             }
             fflush(nil)

@@ -12,9 +12,9 @@ struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs",
         abstract: "Logs of many pods at once, each line prefixed with an aligned pod/container (and node with --node).",
         discussion: """
-        `slimctl logs [<strategy>] [slim|controller|spire|receiver|sender|<pod>]`: with one word, a strategy
-        name is the strategy, anything else the selector (strategy daemonset). On kind/cluster every container
-        of every matching pod is read at once; with -f new pods are picked up, deleted ones reported on
+        `slimctl logs [<strategy>] [slim|controller|spire|receiver|sender|<pod>]`: with one word, a strategy \
+        name is the strategy, anything else the selector (strategy daemonset). On kind/cluster every container \
+        of every matching pod is read at once; with -f new pods are picked up, deleted ones reported on \
         stderr, restarted containers followed into their new instance.
         """)
 
@@ -99,7 +99,7 @@ struct LogWriter {
     var redactor: Redactor
 
     init(_ cmd: LogsCommand, redactor: Redactor) {
-        prefix = LogPrefix(showNode: cmd.showNode, color: cmd.out.color && !cmd.out.output.structured)
+        prefix = LogPrefix(showNode: cmd.showNode, color: Terminal.current.color && !cmd.out.output.structured)
         json = cmd.out.output.structured
         timestamps = cmd.timestamps
         self.redactor = redactor

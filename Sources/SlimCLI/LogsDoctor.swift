@@ -41,7 +41,7 @@ struct DoctorCommand: AsyncParsableCommand {
             printJSON(.list(rows.map { .map(["check": .string($0.0), "ok": .bool($0.1), "detail": .string($0.2), "fix": .string($0.3)]) }))
         } else {
             for r in rows {
-                print("\(r.1 ? "ok  " : "MISS") \(r.0.padding(toLength: 20, withPad: " ", startingAt: 0)) \(r.2)")
+                print("\(r.1 ? Style.out.good("ok") + "  " : Style.out.bad("MISS")) \(r.0.padding(toLength: 20, withPad: " ", startingAt: 0)) \(r.2)")
                 if !r.3.isEmpty { print("     fix: \(r.3)") }
             }
         }

@@ -17,14 +17,15 @@ struct LocalNodeCommand: AsyncParsableCommand {
         commandName: "local-node",
         abstract: "Add, remove, label, taint and cordon the local target's simulated nodes; `deploy` then reconciles the SLIM DaemonSet.",
         discussion: """
-        Simulated Kubernetes nodes of the local target (not SLIM nodes: upstream SLIM's own `slimctl node` is a different tool).
-        Changes are kept in the strategy's local state and printed; the next `slimctl deploy` starts, stops or keeps
+        Simulated Kubernetes nodes of the local target (not SLIM nodes: upstream SLIM's own `slimctl node` is a different tool). \
+        Changes are kept in the strategy's local state and printed; the next `slimctl deploy` starts, stops or keeps \
         SLIM nodes as the DaemonSet controller would. On kind or a cluster, use kubectl.
+
           slimctl local-node list
-          slimctl local-node add worker4 --label zone=b --taint dedicated=gpu:NoSchedule
-          slimctl local-node label slim-cluster-worker zone=a        (zone- removes it)
-          slimctl local-node taint slim-cluster-worker maintenance=now:NoExecute   (maintenance- removes it)
-          slimctl local-node cordon slim-cluster-worker
+          slimctl local-node add worker4 --label zone=b --taint gpu=yes:NoSchedule
+          slimctl local-node label worker4 zone=a --overwrite       (zone- removes it)
+          slimctl local-node taint worker4 maint=now:NoExecute     (maint- removes it)
+          slimctl local-node cordon worker4
           slimctl local-node remove worker4
         """,
         subcommands: [List.self, Add.self, Remove.self, Label.self, Taint.self, Cordon.self, Uncordon.self],

@@ -92,12 +92,38 @@ struct OutputFlags: ParsableArguments {
     @Option(name: [.customShort("o"), .customLong("output")], help: "text, json or yaml.")
     var output: OutputFormat = .text
 
+    @OptionGroup var terminal: TerminalFlags
+}
+
+/// How much is printed and whether in colour; `Terminal.setUp` turns them into one decision.
+struct TerminalFlags: ParsableArguments {
     @Flag(name: .customLong("no-color"), help: "No colour (also a non-empty NO_COLOR, or when output is not a terminal).")
     var noColor = false
 
-    var color: Bool {
-        !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty && isatty(1) == 1
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print each external command (helm, kubectl, kind, …) and each Kubernetes API call on stderr as it runs.")
+    var verbose = false
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print only errors and the result: no progress.")
+    var quiet = false
+
+    func validate() throws {
+        if verbose && quiet { throw ValidationError("-v/--verbose and -q/--quiet do not go together: give one") }
     }
+}
+
+/// A command whose flags say how its output looks; `SlimctlMain` sets up `Terminal` from them
+/// before the command runs. Commands without them run with the defaults.
+protocol TerminalCommand {
+    var terminalFlags: TerminalFlags { get }
+}
+
+/// The commands that take `-o` carry the terminal flags inside `OutputFlags`.
+protocol OutputCommand: TerminalCommand {
+    var out: OutputFlags { get }
+}
+
+extension OutputCommand {
+    var terminalFlags: TerminalFlags { out.terminal }
 }
 
 /// Where charts come from on kind/cluster: a chart in hand for one release, registry mirrors for

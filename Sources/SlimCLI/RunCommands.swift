@@ -8,22 +8,6 @@ import Strategy
 import Tools
 import YAML
 
-/// Progress lines: `[2/4] slim …` with elapsed time; secrets masked.
-func progressPrinter(_ redactor: Redactor, json: Bool) -> @Sendable (EngineEvent) -> Void {
-    { event in
-        let line: String
-        switch event {
-        case .stepStarted(let n, let i, let t): line = "[\(i)/\(t)] \(n) …"
-        case .stepSkipped(let n, let why): line = "      \(n): skipped (\(why))"
-        case .stepFinished(let n, let s): line = "      \(n): done in \(String(format: "%.1f", s))s"
-        case .stepFailed(let n, let s, _): line = "      \(n): FAILED after \(String(format: "%.1f", s))s"
-        case .message(let n, let text): line = "      \(n): \(text)"
-        }
-        let out = redactor.redact(line)
-        if json { stderr(out) } else { print(out); fflush(nil) }
-    }
-}
-
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "deploy",
         abstract: "Run a strategy's steps in order: cluster, SPIRE, controller, SLIM. Resumable and safe to re-run.",
@@ -53,7 +37,7 @@ struct DeployCommand: AsyncParsableCommand {
             let summary = try await Engine.run(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
                                                snapshotDir: t.layout.deployedDir, options: EngineOptions(from: from, only: only, skip: skip,
                                                                       exclude: only.isEmpty ? appStepNames(t.rendered) : [], force: force),
-                                               events: progressPrinter(t.rendered.redactor, json: json))
+                                               events: ProgressDisplay(t.rendered.redactor, json: json).events)
             if json {
                 printJSON(.map(["strategy": .string(name), "target": .string(t.kind.rawValue), "result": "deployed",
                                 "ran": .list(summary.ran.map { .string($0) }), "skipped": .list(summary.skipped.map { .string($0) })]))
@@ -118,7 +102,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         print("strategy \(name) on target \(t.kind.rawValue)\n")
-        for line in TextTable.lines(["STEP", "STATUS"], steps.map { [$0.step, $0.status] }) { print(line) }
+        for line in TextTable.lines(["STEP", "STATUS"], steps.map { [$0.step, StepStatus.colored($0.status)] }) { print(line) }
         for line in detail.lines { print(line) }
     }
 }
@@ -131,6 +115,18 @@ enum StepStatus {
             let rec = state?.steps[st.name]
             let status = rec.map { $0.status == .done && $0.hash != st.inputsHash ? "changed" : $0.status.rawValue } ?? (apps.contains(st.name) ? "by test" : "pending")
             return (st.name, status)
+        }
+    }
+
+    /// The status word padded to its column, coloured by what it asks of the user: nothing
+    /// (done), a look (failed, interrupted), a deploy (changed, pending).
+    static func colored(_ status: String, style: Style = .out) -> String {
+        let pad = String(repeating: " ", count: max(0, 10 - status.count))
+        switch status {
+        case "done": return style.good(status) + pad
+        case "failed", "interrupted": return style.bad(status) + pad
+        case "changed", "pending": return style.warn(status) + pad
+        default: return status + pad
         }
     }
 }
@@ -169,6 +165,7 @@ struct ClusterCommand: AsyncParsableCommand {
         @Argument var strategy: String = "daemonset"
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
+        @OptionGroup var terminalFlags: TerminalFlags
         func run() async throws {
             try options.checkWritableState()
             let t = try Targets.open(strategy: strategy, options: options, flags: target)
@@ -182,6 +179,7 @@ struct ClusterCommand: AsyncParsableCommand {
         @Argument var strategy: String = "daemonset"
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
+        @OptionGroup var terminalFlags: TerminalFlags
         func run() async throws {
             let t = try Targets.open(strategy: strategy, options: options, flags: target)
             try t.requireTools()

@@ -11,6 +11,8 @@ public enum SlimctlMain {
         do {
             let args = try Slimctl.arguments(Array(CommandLine.arguments.dropFirst()))
             var command = try Slimctl.parseAsRoot(args)
+            Terminal.setUp((command as? TerminalCommand)?.terminalFlags)
+            TraceOutput.install(Terminal.current)
             if command is StatusCommand || command is VerifyCommand || command is DiffCommand { Workspace.readOnlyCommand = true }
             Output.select(from: command)
             if let note = StateRoot.movedNote(arguments: args, environment: ProcessInfo.processInfo.environment,
@@ -36,8 +38,9 @@ public enum SlimctlMain {
                 while true { sleep(1) }
             }
             let (code, message) = ErrorReport.classify(error)
+            Console.shared.abandon("failed")
             if !message.isEmpty {
-                FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+                Console.shared.line(Style.err.bad("error:") + " " + message, to: .err)
             }
             finish(code)
         }
@@ -48,6 +51,7 @@ public enum SlimctlMain {
     /// left to save and cost about a millisecond after `verify --wait` had its answer. Every
     /// file slimctl writes is complete and renamed into place before this point.
     static func finish(_ code: ExitCode) -> Never {
+        Console.shared.abandon("stopped")
         fflush(nil)
         _exit(code.rawValue)
     }
@@ -65,8 +69,11 @@ public enum SlimctlMain {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 ChildRegistry.shared.interrupted = true
+                // The spinner stops first, so the note starts on a line of its own; without a
+                // live line, a newline moves past the `^C` the terminal echoed.
+                let fresh = Console.shared.abandon("interrupted")
                 let note = Retained.interruptNote
-                FileHandle.standardError.write(Data((note.isEmpty ? "" : "\n" + note + "\n").utf8))
+                FileHandle.standardError.write(Data((note.isEmpty ? "" : (fresh ? "" : "\n") + note + "\n").utf8))
                 ChildRegistry.shared.terminateAll()
                 exit(ExitCode.interrupted.rawValue)
             }
@@ -89,23 +96,30 @@ struct Slimctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slimctl",
         abstract: "Deploy SLIM (Secure Low-Latency Interactive Messaging) by strategy, verify it, and test it with real messages.",
+        // Paragraphs are single lines (`\` joins the source lines): the argument parser wraps
+        // them at the terminal's width. Only the example lines break by hand, each short
+        // enough for 80 columns.
         discussion: """
-        A strategy (strategies/daemonset.yaml, strategies/statefulset.yaml, or your own) describes a whole
+        A strategy (strategies/daemonset.yaml, strategies/statefulset.yaml, or your own) describes a whole \
         deployment as data: cluster layout, Helm releases with pinned charts and values, test apps, checks.
 
         First run, no Docker or Kubernetes needed (the local target runs real SLIM nodes as processes):
-          slimctl deploy daemonset        # simulated kind nodes, one SLIM node per eligible node
-          slimctl verify daemonset        # is every SLIM node where the strategy says?
-          slimctl test all daemonset      # receivers + sender, 10 real messages counted
-          slimctl logs daemonset slim     # every SLIM node's log, prefixed
+          slimctl deploy daemonset     # simulated kind nodes, a SLIM node per worker
+          slimctl verify daemonset     # is every SLIM node where the strategy says?
+          slimctl test all daemonset   # receivers + sender, 10 messages counted
+          slimctl logs daemonset slim  # every SLIM node's log, prefixed
           slimctl delete daemonset
 
-        Exit codes: 0 ok, 1 a check, test or step failed (diff --exit-code: a deploy would change something), 2 usage or configuration error,
+        Exit codes: 0 ok, 1 a check, test or step failed (diff --exit-code: a deploy would change something), 2 usage or configuration error, \
         3 a tool or runtime is missing, 130 interrupted.
 
-        This slimctl is SLIM's deployment tool. SLIM's own control CLI, also named slimctl
-        (https://github.com/agntcy/slim, crates/slimctl: node, route, controller, ...), manages a
-        running SLIM; install one of them under another name or call it by path. Its commands
+        Output: progress is a live line per step on a terminal and plain lines on a pipe or in CI; \
+        -v prints every external command and Kubernetes API call, -q only errors and the result; \
+        colour only on a terminal, never with --no-color or a non-empty NO_COLOR.
+
+        This slimctl is SLIM's deployment tool. SLIM's own control CLI, also named slimctl \
+        (https://github.com/agntcy/slim, crates/slimctl: node, route, controller, ...), manages a \
+        running SLIM; install one of them under another name or call it by path. Its commands \
         typed here say so and exit 2.
         """,
         version: Slimctl.version,

@@ -12,7 +12,9 @@ import YAML
 /// A command's structured answer, as `-o json` or `-o yaml` asked (see `Output`).
 func printJSON(_ v: Value) { print(Output.document(v)) }
 
-func stderr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+/// A line on stderr, through the console (so it never lands on a live progress line), with a
+/// leading `warning:` in colour where stderr takes colour.
+func stderr(_ s: String) { Console.shared.line(Style.err.warnings(s), to: .err) }
 
 struct StrategiesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "strategies", abstract: "List the strategies slimctl can run, with their steps.")

@@ -38,7 +38,7 @@ struct TestCommand: AsyncParsableCommand {
             if !missing.isEmpty { throw CLIError.config(TestPrerequisites.message(missing, strategy: t.rendered.strategy.name)) }
         }
         try await t.requireDeployed(json: json)
-        let outcome = try await t.test(which: which, keep: keep, timeout: timeout, json: json, progress: progressPrinter(t.rendered.redactor, json: json))
+        let outcome = try await t.test(which: which, keep: keep, timeout: timeout, json: json, progress: ProgressDisplay(t.rendered.redactor, json: json))
         outcome.print(json: json)
         if !outcome.passed { throw CLIError.silent(.failed) }
     }
@@ -86,7 +86,8 @@ struct TestOutcome {
         }
         Swift.print("sender: \(sent) sent, \(replies)/\(expected) replies")
         for r in receivers { Swift.print("receiver \(r.0) on \(r.1): \(r.2) received") }
-        Swift.print(passed ? "test: PASS (\(replies)/\(expected))" : "test: FAIL")
+        let style = Style.out
+        Swift.print(passed ? "test: \(style.good("PASS")) (\(replies)/\(expected))" : "test: \(style.bad("FAIL"))")
         for p in problems { Swift.print("  - \(p)") }
     }
 }
@@ -98,7 +99,7 @@ enum MessageTest {
     /// Bound on waiting for the receivers' "listening" line (real ones print it within 0.4 s).
     static let listenTimeout: Duration = LocalTarget.readyTimeout
 
-    static func sendAndCount(_ s: LocalSession, spec: TestSpec, timeout: Int, startReceivers: Bool,
+    static func sendAndCount(_ s: LocalSession, spec: TestSpec, timeout: Int, startReceivers: Bool, progress: ProgressDisplay,
                              context ctx: (String) -> StepContext) async throws -> TestOutcome {
         // The sender is spawned together with the receivers but held (runtime/held_start.py):
         // its Python start-up and imports overlap theirs, and it runs only once they listen,
@@ -106,23 +107,37 @@ enum MessageTest {
         let receiverStart = startReceivers ? try s.target.spawnApps(step: spec.receiverStep, context: ctx(spec.receiverStep)) : nil
         let senderStart = try s.target.spawnApps(step: spec.senderStep, context: ctx(spec.senderStep), held: true)
         let warnings: [String]
-        var offsets: [String: Int] = [:]
+        let offsets: [String: Int]
         do {
-            if let receiverStart { try await s.target.finishStart(receiverStart, context: ctx(spec.receiverStep)) }
-            let before = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
-            // Receivers started here were already waited for (LocalTarget.readyTimeout).
-            warnings = try await waitListening(before, timeout: receiverStart == nil ? listenTimeout : .zero, report: ctx(spec.receiverStep).report)
-            // Only what receivers log from now on counts: reused ones may hold an earlier run's messages.
-            for r in before { offsets[r.name] = (try? FileManager.default.attributesOfItem(atPath: r.logPath)[.size] as? Int) ?? 0 }
+            (warnings, offsets) = try await progress.task(startReceivers ? "start receivers, wait until they listen" : "wait until the receivers listen",
+                                                          index: 1, total: 2) {
+                if let receiverStart { try await s.target.finishStart(receiverStart, context: ctx(spec.receiverStep)) }
+                let before = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
+                // Receivers started here were already waited for (LocalTarget.readyTimeout).
+                let warnings = try await waitListening(before, timeout: receiverStart == nil ? listenTimeout : .zero, report: ctx(spec.receiverStep).report)
+                // Only what receivers log from now on counts: reused ones may hold an earlier run's messages.
+                var offsets: [String: Int] = [:]
+                for r in before { offsets[r.name] = (try? FileManager.default.attributesOfItem(atPath: r.logPath)[.size] as? Int) ?? 0 }
+                return (warnings, offsets)
+            }
         } catch {
             s.target.abandon(senderStart)
             throw error
         }
-        s.target.go(senderStart)
-        try await s.target.finishStart(senderStart, context: ctx(spec.senderStep))
-        let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
-        guard let sender = state.processes(component: "sender").first else { throw CLIError.failed("the sender did not start") }
-        let timedOut = try await waitForSender(sender, timeout: timeout)
+        var replies = 0
+        let (state, sender, timedOut) = try await progress.task("send \(spec.messages) messages, wait for the replies", index: 2, total: 2,
+                                                                 succeeded: { !$0.2 && replies >= spec.messages }) {
+            s.target.go(senderStart)
+            try await s.target.finishStart(senderStart, context: ctx(spec.senderStep))
+            let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
+            guard let sender = state.processes(component: "sender").first else { throw CLIError.failed("the sender did not start") }
+            let timedOut = try await waitForSender(sender, timeout: timeout) { sent, got in
+                progress.detail("\(sent) sent, \(got)/\(spec.messages) replies")
+            }
+            // The whole log, read after the end: the last poll may have missed its last lines.
+            replies = MessageLog.parseSender((try? String(contentsOfFile: sender.logPath, encoding: .utf8)) ?? "").replies
+            return (state, sender, timedOut)
+        }
         let senderLog = (try? String(contentsOfFile: sender.logPath, encoding: .utf8)) ?? ""
         let receivers = state.processes(component: "receiver").map { r in
             let bytes = Array(((try? String(contentsOfFile: r.logPath, encoding: .utf8)) ?? "").utf8)
@@ -141,14 +156,19 @@ enum MessageTest {
     /// answered, no fatal error), the example has nothing left that the verdict counts: it only
     /// sleeps its 1 s demo pacing and closes the session. The verdict is judged from the same
     /// logs either way; a sender that misses a reply still runs until it ends or times out.
-    static func waitForSender(_ sender: LocalState.Proc, timeout: Int) async throws -> Bool {
+    /// `counts` hears the messages sent and replies received so far, each time the log grows.
+    static func waitForSender(_ sender: LocalState.Proc, timeout: Int, counts: (_ sent: Int, _ replies: Int) -> Void = { _, _ in }) async throws -> Bool {
         let limit = ContinuousClock.now + .seconds(timeout)
         var log = LogTail(path: sender.logPath)
         while Spawn.isAlive(sender.pid) {
-            if log.poll(), MessageLog.parseSender(log.text).allReplied {
-                Supervisor.stop(sender.pid)
-                AppExit.record(sender.logPath, code: 0)
-                return false
+            if log.poll() {
+                let report = MessageLog.parseSender(log.text)
+                counts(report.sent, report.replies)
+                if report.allReplied {
+                    Supervisor.stop(sender.pid)
+                    AppExit.record(sender.logPath, code: 0)
+                    return false
+                }
             }
             if ContinuousClock.now > limit {
                 Supervisor.stop(sender.pid)
@@ -185,13 +205,12 @@ enum MessageTest {
 enum KubeTest {
     /// Runs the apps and judges them; a wait that failed is a failed outcome naming why. Shared
     /// by `test` and `ci`.
-    static func outcome(_ s: KubeSession, which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool) async throws -> TestOutcome {
+    static func outcome(_ s: KubeSession, which: TestCommand.Which, keep: Bool, timeout: Int?, progress: ProgressDisplay) async throws -> TestOutcome {
         let name = s.rendered.strategy.name
         guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(name) has no `test` section") }
         let redactor = s.rendered.redactor
-        let progress = progressPrinter(redactor, json: json)
         let app = AppTest(rendered: s.rendered, config: s.config(), client: try s.client(), log: "\(s.runDir)/test.log",
-                          report: { progress(.message(step: "test", text: $0)) })
+                          report: { progress.message("test", $0) })
         let ready = Double(timeout ?? s.rendered.strategy.step(named: spec.receiverStep)?.timeoutSeconds ?? 300)
         let senderTimeout = timeout ?? spec.timeoutSeconds
         let options = AppTestOptions(receiverStep: spec.receiverStep, senderStep: spec.senderStep, deployReceivers: which != .sender,
@@ -208,7 +227,11 @@ enum KubeTest {
         }
         defer { if let cleanup { ChildRegistry.shared.removeInterruptHook(cleanup) } }
         do {
-            capture = try await app.run(options) { MessageLog.parseReceiver($0).listening }
+            let task = which == .receiver ? "start receivers, wait until they listen" : which == .sender ? "run the sender, wait for the replies"
+                : "start receivers, then the sender; wait for the replies"
+            capture = try await progress.task(task, index: 1, total: 1) {
+                try await app.run(options) { MessageLog.parseReceiver($0).listening }
+            }
         } catch let e as AppTestError {
             let message = redactor.redact(e.message)
             if e.kind == .config { throw CLIError.config(message) }

@@ -26,7 +26,12 @@ struct VerifyCommand: AsyncParsableCommand {
         let t = try Targets.open(strategy: strategy, options: options, flags: target)
         let json = out.output.structured
         if watch { return try await t.watchVerify(json: json) }
-        let results = try await t.verify(wait: wait, timeout: timeout, json: json)
+        let results = wait
+            ? try await ProgressDisplay(t.rendered.redactor, json: json).waiting("verify: wait until every check holds (up to \(timeout)s)",
+                                                                            succeeded: { $0.allSatisfy(\.passed) }) {
+                try await t.verify(wait: true, timeout: timeout, json: json)
+            }
+            : try await t.verify(wait: false, timeout: timeout, json: json)
         Report.printChecks(results, json: json)
         if !results.allSatisfy(\.passed) { throw CLIError.silent(.failed) }
     }
@@ -85,7 +90,7 @@ struct KubeVerifyRun {
             let results = KubeVerifyChecks.results(KubeVerify.evaluate(rules, state: st))
             return (results.map { "\($0.outcome == .fail ? "FAIL" : "ok") \($0.rule)" }.joined(separator: "; "), results.allSatisfy(\.passed))
         }
-        @Sendable func say(_ line: String) { if json { stderr(line) } else { print(line); fflush(nil) } }
+        @Sendable func say(_ line: String) { ProgressDisplay.note(line, json: json) }
         let initial = progress(state).0
         say("waiting: \(initial)")
         let lastProgress = LockedBox(initial)
@@ -132,7 +137,7 @@ struct KubeVerifyRun {
                         Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome.rawValue),
                                                    "problems": .list(r.problems.map { .string($0) })]))
                     } else {
-                        print("\(time) \(r.outcome == .fail ? "FAIL" : "ok  ") \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
+                        print("\(time) \(Report.mark(r.outcome)) \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
                     }
                 }
                 fflush(nil)
@@ -143,6 +148,15 @@ struct KubeVerifyRun {
 }
 
 enum Report {
+    /// A verdict's four-column word (`ok  `, `skip`, `FAIL`), coloured on a terminal.
+    static func mark(_ outcome: Outcome, style: Style = .out) -> String {
+        switch outcome {
+        case .pass: return style.good("ok") + "  "
+        case .skipped: return style.warn("skip")
+        case .fail: return style.bad("FAIL")
+        }
+    }
+
     static func age(_ s: Double) -> String {
         s < 120 ? "\(Int(s))s" : s < 7200 ? "\(Int(s / 60))m" : "\(Int(s / 3600))h"
     }
@@ -219,13 +233,13 @@ enum Report {
             print("")
         }
         for r in results {
-            let mark = r.outcome == .pass ? "ok  " : r.outcome == .skipped ? "skip" : "FAIL"
-            print("\(mark) \(r.rule)")
+            print("\(mark(r.outcome)) \(r.rule)")
             for p in r.problems { print("     - \(p)") }
             for n in r.notes { print("       \(n)") }
         }
         let failed = results.filter { !$0.passed }.count
-        print(failed == 0 ? "\nverify: everything holds" : "\nverify: \(failed) check(s) failed")
+        let style = Style.out
+        print(failed == 0 ? "\nverify: \(style.good("everything holds"))" : "\nverify: \(style.bad("\(failed) check(s) failed"))")
         fflush(nil)
     }
 }

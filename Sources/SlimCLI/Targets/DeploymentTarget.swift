@@ -30,8 +30,7 @@ protocol DeploymentTarget: Sendable {
     /// nothing to talk to yet, and names the cluster that will be touched.
     func requireDeployed(json: Bool) async throws
     /// The message test: receivers, sender or both; the apps are removed afterwards unless `keep`.
-    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool,
-              progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome
+    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool, progress: ProgressDisplay) async throws -> TestOutcome
     /// `logs`: the strategy's pods (or one selector's), tailed or followed.
     func logs(_ cmd: LogsCommand, selector: String?, sinceSeconds: Int?) async throws
     /// Removes what the strategy deployed. `.deployment`: what `delete` removes; `.everything`:

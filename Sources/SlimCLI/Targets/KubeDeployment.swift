@@ -63,8 +63,9 @@ struct KubeDeployment: DeploymentTarget {
             : TextTable.lines(["RELEASE", "NAMESPACE", "CHART", "REVISION", "STATUS"],
                               (status?.releases ?? []).map { [$0.name, $0.namespace, $0.chart, $0.revision, $0.status] })
         out.lines.append("")
-        out.lines += TextTable.lines(["KIND", "NAMESPACE", "NAME", "READY", "STATUS"],
-                                     (status?.workloads ?? []).map { [$0.kind, $0.namespace, $0.name, $0.readyColumn, $0.statusColumn] })
+        out.lines += TextTable.lines(["KIND", "NAMESPACE", "NAME", "READY", "STATUS"], (status?.workloads ?? []).map {
+            [$0.kind, $0.namespace, $0.name, $0.ready ? Style.out.good($0.readyColumn) : Style.out.warn($0.readyColumn), $0.statusColumn]
+        })
         return out
     }
 
@@ -83,9 +84,8 @@ struct KubeDeployment: DeploymentTarget {
         try session.announce(json: json)
     }
 
-    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool,
-              progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome {
-        try await KubeTest.outcome(session, which: which, keep: keep, timeout: timeout, json: json)
+    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool, progress: ProgressDisplay) async throws -> TestOutcome {
+        try await KubeTest.outcome(session, which: which, keep: keep, timeout: timeout, progress: progress)
     }
 
     func logs(_ cmd: LogsCommand, selector: String?, sinceSeconds: Int?) async throws {
@@ -110,7 +110,7 @@ struct KubeDeployment: DeploymentTarget {
         let quiet = scope == .everything
         let removed = try await teardown.run(client: try session.client(), deleteNamespaces: deleteNamespaces, log: "\(layout.runDir)/delete.log") { line in
             if quiet { return }
-            if json { stderr(line) } else { print("  " + line); fflush(nil) }
+            ProgressDisplay.note(json ? line : "  " + line, json: json)
         }
         let line = removed.isEmpty ? "nothing of \(name) was deployed"
             : "deleted \(removed.count) item(s) of \(name)" + (deleteNamespaces ? "" : " (namespaces kept; --delete-namespaces removes them)")
@@ -155,7 +155,7 @@ struct KubeDeployment: DeploymentTarget {
         let first = plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
         do {
             _ = try await Engine.run(plan, executor: await executor(), statePath: layout.statePath, runDir: layout.runDir, snapshotDir: layout.deployedDir,
-                                     options: EngineOptions(only: [first]), events: progressPrinter(rendered.redactor, json: false))
+                                     options: EngineOptions(only: [first]), events: ProgressDisplay(rendered.redactor, json: false).events)
         } catch let f as StepFailure {
             throw CLIError.failed(f.description)
         }

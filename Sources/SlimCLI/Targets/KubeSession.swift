@@ -114,7 +114,7 @@ struct KubeSession {
         _ = try RenderWriter.write(rendered, to: targetOptions.renderDir)
         do {
             _ = try await ChartPreflight.run(rendered: rendered, target: targetOptions, helm: helm, log: "\(runDir)/charts.log") { line in
-                if json { stderr(line) } else { print(line); fflush(nil) }
+                ProgressDisplay.note(line, json: json)
             }
         } catch let r as ChartRefusal {
             throw CLIError.config(rendered.redactor.redact(r.description))
@@ -123,12 +123,13 @@ struct KubeSession {
         }
     }
 
-    /// The cluster target names the context and server it will change, before changing anything.
+    /// The cluster target names the context and server it will change, before changing anything
+    /// (also with `-q`: it says what is about to change, not how far the work is).
     func announce(json: Bool) throws {
         guard kind == .cluster else { return }
         let c = try client()
         let line = "target cluster: context \(c.config.contextName), server \(c.config.cluster.server)"
-        if json { stderr(line) } else { print(line); fflush(nil) }
+        Console.shared.line(line, to: json ? .err : .out)
     }
 
     /// Deletes the strategy's kind cluster and the kubeconfig slimctl kept for it; false when

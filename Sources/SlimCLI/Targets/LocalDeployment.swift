@@ -32,8 +32,10 @@ struct LocalDeployment: DeploymentTarget {
         if let line = bindings.line { lines.append(line) }
         lines.append("")
         if pods.isEmpty { lines.append("nothing running") }
-        lines += pods.isEmpty ? [] : TextTable.lines(["NODE", "POD", "OWNER", "STATUS", "AGE"],
-                                                     pods.map { [$0.node, $0.name, $0.owner, $0.displayStatus, Report.age($0.ageSeconds)] })
+        lines += pods.isEmpty ? [] : TextTable.lines(["NODE", "POD", "OWNER", "STATUS", "AGE"], pods.map {
+            [$0.node, $0.name, $0.owner, $0.phase == "Failed" || ($0.phase == "Running" && !$0.ready) ? Style.out.warn($0.displayStatus) : Style.out.good($0.displayStatus),
+             Report.age($0.ageSeconds)]
+        })
         return TargetStatus(json: ["slimBindings": bindings.json,
                                    "pods": .list(pods.map { .map(["name": .string($0.name), "owner": .string($0.owner), "node": .string($0.node),
                                                                   "phase": .string($0.phase), "ready": .bool($0.ready && $0.phase == "Running"),
@@ -55,18 +57,19 @@ struct LocalDeployment: DeploymentTarget {
 
     func requireDeployed(json: Bool) async throws {}
 
-    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool,
-              progress: @escaping @Sendable (EngineEvent) -> Void) async throws -> TestOutcome {
+    func test(which: TestCommand.Which, keep: Bool, timeout: Int?, json: Bool, progress: ProgressDisplay) async throws -> TestOutcome {
         let s = session
         let name = rendered.strategy.name
         guard let spec = rendered.strategy.test else { throw CLIError.config("strategy \(name) has no `test` section") }
         let runDir = layout.runDir
-        let ctx = { (step: String) in StepContext(runDir: runDir, logPath: "\(runDir)/\(step).log", report: { progress(.message(step: step, text: $0)) }) }
+        let ctx = { (step: String) in StepContext(runDir: runDir, logPath: "\(runDir)/\(step).log", report: { progress.message(step, $0) }) }
         let apps: Set<String> = ["receiver", "sender"]
         defer { if !keep && which != .receiver { _ = s.target.delete(components: apps) } }
         switch which {
         case .receiver:
-            try await s.target.startApps(step: spec.receiverStep, context: ctx(spec.receiverStep))
+            try await progress.task("start receivers, wait until they listen", index: 1, total: 1) {
+                try await s.target.startApps(step: spec.receiverStep, context: ctx(spec.receiverStep))
+            }
             let pods = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
             return TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false, receivers: pods.map { ($0.name, $0.node, 0) },
                                problems: [], receiverOnly: true)
@@ -77,7 +80,8 @@ struct LocalDeployment: DeploymentTarget {
         case .all:
             break
         }
-        return try await MessageTest.sendAndCount(s, spec: spec, timeout: timeout ?? spec.timeoutSeconds, startReceivers: which == .all, context: ctx)
+        return try await MessageTest.sendAndCount(s, spec: spec, timeout: timeout ?? spec.timeoutSeconds, startReceivers: which == .all,
+                                              progress: progress, context: ctx)
     }
 
     func logs(_ cmd: LogsCommand, selector: String?, sinceSeconds: Int?) async throws {
@@ -125,7 +129,7 @@ struct LocalDeployment: DeploymentTarget {
     func clusterUp() async throws {
         let first = plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
         _ = try await Engine.run(plan, executor: session.target, statePath: layout.statePath, runDir: layout.runDir, snapshotDir: layout.deployedDir,
-                                 options: EngineOptions(only: [first]), events: progressPrinter(rendered.redactor, json: false))
+                                 options: EngineOptions(only: [first]), events: ProgressDisplay(rendered.redactor, json: false).events)
     }
 
     func clusterDown() async throws -> String {
