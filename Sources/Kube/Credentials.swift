@@ -84,7 +84,9 @@ actor CredentialProvider {
         // Its own process group, registered for Ctrl-C, stopped with everything it started at the limit.
         let r: Spawn.Captured
         do {
-            r = try await Spawn.captureSeparately([exe] + e.args, environment: env, timeout: .milliseconds(Int64(limit * 1000)))
+            r = try await Trace.$hideArguments.withValue(true) {
+                try await Spawn.captureSeparately([exe] + e.args, environment: env, timeout: .milliseconds(Int64(limit * 1000)))
+            }
         } catch let f as Spawn.Failure {
             throw KubeError.config("user \"\(config.userName)\": cannot run exec plugin \(e.command): \(f.message)")
         }

@@ -118,15 +118,14 @@ enum StepStatus {
         }
     }
 
-    /// The status word padded to its column, coloured by what it asks of the user: nothing
+    /// The status word, coloured by what it asks of the user: nothing
     /// (done), a look (failed, interrupted), a deploy (changed, pending).
     static func colored(_ status: String, style: Style = .out) -> String {
-        let pad = String(repeating: " ", count: max(0, 10 - status.count))
         switch status {
-        case "done": return style.good(status) + pad
-        case "failed", "interrupted": return style.bad(status) + pad
-        case "changed", "pending": return style.warn(status) + pad
-        default: return status + pad
+        case "done": return style.good(status)
+        case "failed", "interrupted": return style.bad(status)
+        case "changed", "pending": return style.warn(status)
+        default: return status
         }
     }
 }

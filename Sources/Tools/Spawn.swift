@@ -30,7 +30,7 @@ public enum Spawn {
         guard let path = which(exe, environment: environment) else {
             throw Failure(argv0: exe, message: "not found on PATH")
         }
-        Trace.emit(.command(argv))
+        Trace.emit(.command(Trace.shown(argv)))
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -15,6 +15,17 @@ public enum Trace {
 
     private static let box = SinkBox()
 
+    /// Set around a child whose arguments may carry credentials (a kubeconfig's exec plugin can
+    /// take a token as an argument): its trace line shows the program and how many arguments
+    /// were left out, never the arguments.
+    @TaskLocal public static var hideArguments = false
+
+    /// `argv` as a trace line may show it.
+    public static func shown(_ argv: [String]) -> [String] {
+        guard hideArguments, argv.count > 1 else { return argv }
+        return [argv[0], "(\(argv.count - 1) argument(s) not shown: they may hold credentials)"]
+    }
+
     /// Installs (or, with nil, removes) the sink; events before that go nowhere.
     public static func install(_ sink: (@Sendable (Event) -> Void)?) { box.set(sink) }
 

@@ -144,5 +144,27 @@ import Tools
         let (both, refused) = try await onPipe(args + ["-v", "-q"], state: state, env: path)
         #expect(both == 2, "\(refused)")
         #expect(refused.contains("-v/--verbose and -q/--quiet do not go together"), "\(refused)")
+
+        // An exec credential plugin may take a token as an argument: -v names the plugin, never
+        // its arguments.
+        try "#!/bin/sh\necho '{\"apiVersion\": \"client.authentication.k8s.io/v1\", \"kind\": \"ExecCredential\", \"status\": {\"token\": \"t\"}}'\n"
+            .write(toFile: "\(dir)/get-token", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(dir)/get-token")
+        let execConfig = "\(dir)/exec-config"
+        try """
+        current-context: lab
+        clusters:
+        - {name: lab-cluster, cluster: {server: "https://127.0.0.1:\(KubeconfigSafetyCLI().port(of: fd))"}}
+        users:
+        - name: u
+          user:
+            exec: {apiVersion: client.authentication.k8s.io/v1, command: get-token, args: ["--token", "plugin-arg-token-123"], interactiveMode: Never}
+        contexts:
+        - {name: lab, context: {cluster: lab-cluster, user: u}}
+        """.write(toFile: execConfig, atomically: true, encoding: .utf8)
+        let (execCode, execText) = try await onPipe(["status", "daemonset", "--target", "cluster", "--kubeconfig", execConfig, "-v"], state: state, env: path)
+        #expect(execCode == 0, "\(execText)")
+        #expect(execText.contains("/get-token '(2 argument(s) not shown: they may hold credentials)'"), "\(execText)")
+        #expect(!execText.contains("plugin-arg-token-123"), "\(execText)")
     }
 }
