@@ -17,9 +17,7 @@ extension LogTail {
         let name = first.metadata.name
         let key = LogTailHub.key(first.metadata)
         var instance: Int?
-        var last: LogTimestamp?
-        var lastStamp: String?
-        var atLast = 0
+        var point = ResumePoint()
         var tail = tailLines, since = sinceSeconds
         var quiet = 0
         var warned: String?
@@ -47,44 +45,14 @@ extension LogTail {
             let target = LogTarget(namespace: ns, pod: name, container: container, node: pod.nodeName ?? "")
             if let i = instance, restarts > i {
                 hub.out.yield(.restarted(target, restartCount: restarts))
-                last = nil; lastStamp = nil; atLast = 0; tail = nil; since = nil
+                point = ResumePoint(); tail = nil; since = nil
             }
             instance = restarts
-            var skipSame = last == nil ? 0 : atLast
-            let resumeFrom = last
+            let resumeFrom = point.last, skipSame = point.last == nil ? 0 : point.atLast
             let o = LogOptions(container: container, follow: options.follow, tailLines: resumeFrom == nil ? tail : nil,
                                sinceSeconds: resumeFrom == nil ? since : nil, timestamps: true, previous: options.previous,
-                               sinceTime: resumeFrom == nil ? nil : lastStamp)
-            var delivered = 0
-            var buffer = streamBuffer
-            // A read that ends by itself holds no more than its log: no connection of its own.
-            if !options.follow { buffer.ownConnection = false }
-            do {
-                for try await chunk in client.logChunks(pod: name, namespace: ns, options: o, buffer: buffer) {
-                    var batch: [LogText] = []
-                    batch.reserveCapacity(chunk.count)
-                    for raw in chunk {
-                        guard let (stamp, t, text) = LogTimestamp.split(raw) else {
-                            batch.append(LogText(text: raw, time: nil))
-                            continue
-                        }
-                        if let r = resumeFrom {
-                            if t < r { continue }
-                            if t == r && skipSame > 0 { skipSame -= 1; continue }
-                        }
-                        if t == last { atLast += 1 } else { last = t; lastStamp = String(stamp); atLast = 1 }
-                        delivered += 1
-                        batch.append(LogText(text: String(text), time: String(stamp)))
-                    }
-                    if !batch.isEmpty { await hub.out.send(.lines(target, batch)) }
-                }
-            } catch let e as KubeError where e.kind == .notFound || e.code == 400 {
-                // The pod went away or the container is between instances: the fresh state decides.
-            } catch is CancellationError {
-                return
-            } catch {
-                if !Task.isCancelled { hub.out.yield(.warning("[\(name)/\(container): \(error)]")) }
-            }
+                               sinceTime: resumeFrom == nil ? nil : point.stamp)
+            guard let delivered = await stream(hub, target: target, options: o, from: resumeFrom, skipSame: skipSame, point: &point) else { return }
             guard options.follow, !Task.isCancelled else { return }
             let fresh = await refresh(hub, key: key, namespace: ns, name: name)
             guard let now = fresh else { return }
@@ -101,6 +69,53 @@ extension LogTail {
             if now.phase == "Succeeded" || now.phase == "Failed" { return }
             await hub.nextChange(key, timeout: nil)
         }
+    }
+
+    /// Where a broken stream resumes: the last timestamp shown and how many lines carried it
+    /// (lines of one timestamp can arrive on both sides of a reconnect).
+    struct ResumePoint {
+        var last: LogTimestamp?
+        var stamp: String?
+        var atLast = 0
+    }
+
+    /// One log stream of the container into the merge, dropping what a resumed stream repeats
+    /// (lines before `resumeFrom`, and the first `skipSame` at it). Returns the lines delivered,
+    /// or nil when the follow was cancelled.
+    func stream(_ hub: LogTailHub, target: LogTarget, options o: LogOptions, from resumeFrom: LogTimestamp?, skipSame: Int,
+                point: inout ResumePoint) async -> Int? {
+        var skipSame = skipSame
+        var delivered = 0
+        var buffer = streamBuffer
+        // A read that ends by itself holds no more than its log: no connection of its own.
+        if !options.follow { buffer.ownConnection = false }
+        do {
+            for try await chunk in client.logChunks(pod: target.pod, namespace: target.namespace, options: o, buffer: buffer) {
+                var batch: [LogText] = []
+                batch.reserveCapacity(chunk.count)
+                for raw in chunk {
+                    guard let (stamp, t, text) = LogTimestamp.split(raw) else {
+                        batch.append(LogText(text: raw, time: nil))
+                        continue
+                    }
+                    if let r = resumeFrom {
+                        if t < r { continue }
+                        if t == r && skipSame > 0 { skipSame -= 1; continue }
+                    }
+                    if t == point.last { point.atLast += 1 } else { point.last = t; point.stamp = String(stamp); point.atLast = 1 }
+                    delivered += 1
+                    batch.append(LogText(text: String(text), time: String(stamp)))
+                }
+                if !batch.isEmpty { await hub.out.send(.lines(target, batch)) }
+            }
+        } catch let e as KubeError where e.kind == .notFound || e.code == 400 {
+            // The pod went away or the container is between instances: the fresh state decides.
+        } catch is CancellationError {
+            return nil
+        } catch {
+            if !Task.isCancelled { hub.out.yield(.warning("[\(target.pod)/\(target.container): \(error)]")) }
+        }
+        return delivered
     }
 
     /// The pod as the API server has it now (the watch may lag the stream's end); nil when gone.

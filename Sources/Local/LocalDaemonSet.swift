@@ -126,20 +126,7 @@ extension LocalTarget {
             var pods: [NodeConfigBuilder.Pod] = []
             for node in nodes {
                 let name = LocalLayout.podName(slim.fullname, node: "\(node)/\(revision)")
-                let data: Int, control: Int
-                if let base = portBase {
-                    // Node pairs base+2i (data) and base+2i+1 (control), lowest free pair first.
-                    let reuse = freedPorts[node].flatMap { p in (p - base) % 2 == 0 && !used.contains(p) && !used.contains(p + 1) ? p : nil }
-                    data = reuse ?? stride(from: base, to: base + 2000, by: 2).first { !used.contains($0) && !used.contains($0 + 1) } ?? base
-                    control = data + 1
-                } else if let p = freedPorts[node], attempt == 1, !used.contains(p), !Ports.accepts(p) {
-                    data = p
-                    control = try Ports.free(count: 1, avoiding: used.union([p]))[0]
-                } else {
-                    let pair = try Ports.free(count: 2, avoiding: used)
-                    data = pair[0]
-                    control = pair[1]
-                }
+                let (data, control) = try ports(for: node, freedPorts: freedPorts, used: used, firstAttempt: attempt == 1)
                 used.formUnion([data, control])
                 pods.append(.init(name: name, node: node, env: slim.environment(pod: name, node: node), dataPort: data, controlPort: control))
             }
@@ -193,5 +180,21 @@ extension LocalTarget {
             }
             throw LocalError(failure)
         }
+    }
+
+    /// The data and control ports of a new SLIM pod on `node`: with `--port-base`, node pairs
+    /// base+2i and base+2i+1, lowest free pair first; otherwise the port the node's previous pod
+    /// had (on the first attempt, when free), else two free ones.
+    func ports(for node: String, freedPorts: [String: Int], used: Set<Int>, firstAttempt: Bool) throws -> (data: Int, control: Int) {
+        if let base = portBase {
+            let reuse = freedPorts[node].flatMap { p in (p - base) % 2 == 0 && !used.contains(p) && !used.contains(p + 1) ? p : nil }
+            let data = reuse ?? stride(from: base, to: base + 2000, by: 2).first { !used.contains($0) && !used.contains($0 + 1) } ?? base
+            return (data, data + 1)
+        }
+        if let p = freedPorts[node], firstAttempt, !used.contains(p), !Ports.accepts(p) {
+            return (p, try Ports.free(count: 1, avoiding: used.union([p]))[0])
+        }
+        let pair = try Ports.free(count: 2, avoiding: used)
+        return (pair[0], pair[1])
     }
 }
