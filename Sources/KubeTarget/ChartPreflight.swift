@@ -23,16 +23,15 @@ public struct ChartRefusal: Error, Sendable, CustomStringConvertible, HintedErro
 /// release is installed: a strategy/chart combination that cannot work, a value helm would
 /// ignore, or a missing workload stops the deploy with nothing changed.
 public enum ChartPreflight {
-    public static func run(rendered: Rendered, target: TargetOptions, helm: Helm, log: String,
+    /// Runs the commands the plan carries for its helm steps (`Plan.preflight` shows them).
+    public static func run(_ plan: Plan, rendered: Rendered, target: TargetOptions, helm: Helm, log: String,
                            report: (String) -> Void) async throws -> [String: ChartInfo] {
         var infos: [String: ChartInfo] = [:]
-        for (step, rel) in rendered.strategy.helmReleases {
-            guard let r = rendered.release(forStep: step.name) else { continue }
+        for step in plan.steps {
+            guard case .helm(let rel) = step.action, let commands = step.helm, let r = rendered.release(forStep: step.name) else { continue }
             let chart = Planner.chart(for: rel, strategyFile: rendered.strategy.file, target: target)
-            if let repo = Planner.repository(for: rel, target: target) {
-                try await helm.run(helm.repoAddArgv(name: repo.name, url: repo.url, caFile: target.caFile), log: log)
-            }
-            let yaml = try await helm.showChart(chart, log: log)
+            if let repoAdd = commands.repoAdd { try await helm.run(repoAdd, log: log) }
+            let yaml = try await helm.showChart(commands.showChart, log: log)
             guard let info = ChartInfo(chartYAML: try YAML.load(yaml, file: "Chart.yaml of \(chart.display)")) else {
                 throw ChartRefusal(release: rel.release, chart: chart.display, problems: ["its Chart.yaml has no name or version"], hint: nil)
             }
@@ -43,8 +42,7 @@ public enum ChartPreflight {
                 throw ChartRefusal(release: rel.release, chart: info.display, problems: problems + ChartFit.keyHints(chart: info, values: r.values),
                                    hint: generationHint(info, rendered: rendered))
             }
-            let rendering = try await helm.render(release: rel.release, chart: chart, namespace: rel.namespace,
-                                                  valuesFile: "\(target.renderDir)/\(r.fileName)", log: log)
+            let rendering = try await helm.render(commands.template, log: log)
             problems = rendering.warnings.map { ignoredValue($0, chart: info, release: r) }
             if !problems.isEmpty {
                 throw ChartRefusal(release: rel.release, chart: info.display, problems: problems + ChartFit.keyHints(chart: info, values: r.values),

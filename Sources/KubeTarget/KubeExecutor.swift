@@ -45,8 +45,8 @@ public final class KubeExecutor: StepExecutor {
     public func client() async throws -> KubeClient { try await clients.get() }
 
     public func stillSatisfied(_ step: PlannedStep) -> Bool {
-        guard let s = rendered.strategy.step(named: step.name) else { return true }
-        switch s.action {
+        guard let action = step.action else { return true }
+        switch action {
         case .cluster:
             return config.target.kind != .kind || config.target.kubeconfig.map { FileManager.default.fileExists(atPath: $0) } ?? true
         case .helm(let rel):
@@ -57,14 +57,16 @@ public final class KubeExecutor: StepExecutor {
         }
     }
 
+    /// Runs what the plan carries for the step: its typed action and, for helm, the commands
+    /// `plan` showed.
     public func execute(_ step: PlannedStep, context: StepContext) async throws {
-        guard let s = rendered.strategy.step(named: step.name) else {
-            throw KubeStepError("the plan has a step `\(step.name)` the strategy does not")
-        }
-        switch s.action {
+        switch step.action {
         case .cluster: try await cluster(context)
-        case .helm(let rel): try await helm(step: s, rel, context)
-        case .manifests(let set): try await manifests(step: s, set, context)
+        case .helm(let rel):
+            guard let commands = step.helm else { throw KubeStepError("the plan carries no helm commands for `\(step.name)`") }
+            try await helm(step: step.name, rel, commands: commands, context)
+        case .manifests(let set): try await manifests(step: step.name, set, context)
+        case nil: throw KubeStepError("the plan carries no action for `\(step.name)`")
         }
     }
 
@@ -101,20 +103,15 @@ public final class KubeExecutor: StepExecutor {
 
     // MARK: helm
 
-    func helm(step: Step, _ rel: HelmRelease, _ ctx: StepContext) async throws {
-        guard let r = rendered.release(forStep: step.name) else { throw KubeStepError("release `\(rel.release)` was not rendered") }
-        let valuesFile = "\(config.target.renderDir)/\(r.fileName)"
+    func helm(step: String, _ rel: HelmRelease, commands: HelmCommands, _ ctx: StepContext) async throws {
         let chart = Planner.chart(for: rel, strategyFile: rendered.strategy.file, target: config.target)
-        if let repo = Planner.repository(for: rel, target: config.target) {
-            try await config.helm.run(config.helm.repoAddArgv(name: repo.name, url: repo.url, caFile: config.target.caFile), log: ctx.logPath)
-        }
-        let text = try await config.helm.template(release: rel.release, chart: chart, namespace: rel.namespace, valuesFile: valuesFile, log: ctx.logPath)
+        if let repoAdd = commands.repoAdd { try await config.helm.run(repoAdd, log: ctx.logPath) }
+        let text = try await config.helm.render(commands.template, log: ctx.logPath).manifests
         let docs = try YAML.loadAll(text, file: "helm template \(rel.release)")
         let chartName = chart.ref + (chart.version.map { " \($0)" } ?? "")
         try ChartCheck.check(manifests: docs, expect: rel.expect.map(Expected.init), release: rel.release, chart: chartName, generation: rel.chart.generation)
         ctx.report("helm template: \(rel.expect.count) expected object(s) present")
-        try await config.helm.run(config.helm.upgradeInstallArgv(release: rel.release, chart: chart, namespace: rel.namespace,
-                                                                 createNamespace: rel.createNamespace, valuesFile: valuesFile), log: ctx.logPath)
+        try await config.helm.run(commands.upgrade, log: ctx.logPath)
         let c = try await client()
         for e in rel.expect where Readiness.workloadKinds.contains(e.kind) {
             let object = docs.first { $0["kind"]?.stringValue == e.kind && $0.lookup(["metadata", "name"])?.stringValue == e.name }
@@ -126,8 +123,8 @@ public final class KubeExecutor: StepExecutor {
 
     // MARK: manifests
 
-    func manifests(step: Step, _ set: ManifestSet, _ ctx: StepContext) async throws {
-        guard let m = rendered.manifests(forStep: step.name) else { throw KubeStepError("manifests of `\(step.name)` were not rendered") }
+    func manifests(step: String, _ set: ManifestSet, _ ctx: StepContext) async throws {
+        guard let m = rendered.manifests(forStep: step) else { throw KubeStepError("manifests of `\(step)` were not rendered") }
         let c = try await client()
         if config.target.kind == .kind, let image = config.testImage, m.objects.contains(where: { $0.jsonString().contains(image.reference) }) {
             try await image.ensureLoaded(kind: config.kind, cluster: rendered.strategy.cluster.name, log: ctx.logPath, report: ctx.report)

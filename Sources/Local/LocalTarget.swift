@@ -36,9 +36,10 @@ public struct LocalTarget: StepExecutor {
 
     // MARK: steps
 
+    /// Runs the step the plan carries (its typed action; the strategy is not looked up again).
     public func execute(_ step: PlannedStep, context: StepContext) async throws {
-        guard let s = strategy.step(named: step.name) else { return }
-        switch s.action {
+        guard let action = step.action else { throw LocalError("the plan carries no action for `\(step.name)`") }
+        switch action {
         case .cluster:
             try await runtime.ensure(progress: context.report)
             guard FileManager.default.fileExists(atPath: runtime.nodeScript) else {
@@ -59,7 +60,7 @@ public struct LocalTarget: StepExecutor {
                 return marks.isEmpty ? n.name : "\(n.name) [\(marks.joined(separator: ","))]"
             }.joined(separator: ", "))
         case .helm(let rel):
-            guard let r = rendered.release(forStep: s.name) else { return }
+            guard let r = rendered.release(forStep: step.name) else { return }
             if let slim = LocalLayout.slimRelease(r), slim.daemonSet {
                 try await reconcileDaemonSet(r, slim, context: context)
             } else if let slim = LocalLayout.slimRelease(r) {
@@ -70,7 +71,7 @@ public struct LocalTarget: StepExecutor {
                 context.report("not run locally: \(rel.release) (\(rel.chart.ref)); SPIRE TLS becomes insecure transport on this target")
             }
         case .manifests:
-            try await startApps(step: s.name, context: context)
+            try await startApps(step: step.name, context: context)
         }
     }
 
@@ -392,11 +393,10 @@ public struct LocalTarget: StepExecutor {
 
     /// A SLIM step is satisfied only while all of its nodes still run.
     public func stillSatisfied(_ step: PlannedStep) -> Bool {
-        guard let s = strategy.step(named: step.name), case .helm = s.action,
-              let r = rendered.release(forStep: s.name), LocalLayout.slimRelease(r) != nil else { return true }
+        guard case .helm = step.action, let r = rendered.release(forStep: step.name), LocalLayout.slimRelease(r) != nil else { return true }
         let state = loadState()
         let slim = state.processes(component: "slim")
-        if let r = rendered.release(forStep: s.name), let ds = LocalLayout.slimRelease(r), ds.daemonSet {
+        if let ds = LocalLayout.slimRelease(r), ds.daemonSet {
             return !slim.isEmpty && ((try? nextWave(r, ds, state: state).isEmpty) ?? false)
         }
         return !slim.isEmpty && slim.allSatisfy { Spawn.isAlive($0.pid) }

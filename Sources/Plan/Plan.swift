@@ -75,12 +75,32 @@ public struct PlannedStep: Sendable {
     /// What the step deploys (`DeployedSnapshot`, JSON), kept by the engine once the step has
     /// finished, for `slimctl diff`; nil for steps with nothing to compare (the cluster).
     public var snapshot: String? = nil
+    /// The strategy step's typed action, carried here so executors read the plan, never the
+    /// strategy by step name: what `plan` shows is what `deploy` runs.
+    public var action: Step.Action? = nil
+    /// kind/cluster helm steps: the helm commands exactly as the plan shows them.
+    public var helm: HelmCommands? = nil
+}
+
+/// A helm step's commands, built once by the planner: shown by `plan`, run by the executor.
+public struct HelmCommands: Sendable, Hashable {
+    /// `helm repo add` for a `repo/name` chart; nil for OCI and local charts.
+    public var repoAdd: [String]?
+    /// `helm show chart`: the chart preflight reads its Chart.yaml.
+    public var showChart: [String]
+    /// `helm template`, run with `--output-dir` added, checked against the step's expectations.
+    public var template: [String]
+    /// `helm upgrade --install`.
+    public var upgrade: [String]
 }
 
 public struct Plan: Sendable {
     public var strategy: String
     public var target: TargetKind
     public var steps: [PlannedStep]
+    /// kind/cluster: what `deploy` does before the first step (every chart read and rendered
+    /// with its values, so a combination that cannot work changes nothing).
+    public var preflight: [PlannedAction] = []
 }
 
 public enum Planner {
@@ -92,6 +112,7 @@ public enum Planner {
             var hashInput = "\(target.kind.rawValue)|\(step.name)|\(step.needs)"
             let inputs: [StepInput]
             var snapshot: String?
+            var helmCommands: HelmCommands?
             switch step.action {
             case .cluster:
                 actions = clusterActions(strategy.cluster, target: target)
@@ -99,7 +120,8 @@ public enum Planner {
                 inputs = StepInputs.cluster(rendered.kindConfig, needs: step.needs)
             case .helm(let rel):
                 guard let r = rendered.release(forStep: step.name) else { continue }
-                actions = helmActions(r, rel: rel, strategyFile: strategy.file, target: target)
+                helmCommands = target.kind == .local ? nil : commands(r, rel: rel, strategyFile: strategy.file, target: target)
+                actions = helmActions(r, rel: rel, strategyFile: strategy.file, target: target, commands: helmCommands)
                 // The mirror is not part of the hash: the same chart fetched from elsewhere changes nothing.
                 let chart = rel.chart.ref + rel.chart.version + (target.chartOverrides[rel.release] ?? "")
                 // The namespace too: the same release in another namespace is another release.
@@ -115,9 +137,17 @@ public enum Planner {
             }
             steps.append(PlannedStep(name: step.name, kind: step.kindName, description: step.description, needs: step.needs,
                                      timeoutSeconds: step.timeoutSeconds, actions: actions, inputsHash: Hash.fnv1a(hashInput),
-                                     inputs: inputs, snapshot: snapshot))
+                                     inputs: inputs, snapshot: snapshot, action: step.action, helm: helmCommands))
         }
-        return Plan(strategy: strategy.name, target: target.kind, steps: steps)
+        return Plan(strategy: strategy.name, target: target.kind, steps: steps, preflight: preflightActions(steps))
+    }
+
+    /// The chart preflight, from the helm steps' own commands: the same `helm template` the step
+    /// runs later, after `helm show chart`.
+    static func preflightActions(_ steps: [PlannedStep]) -> [PlannedAction] {
+        steps.compactMap(\.helm).flatMap { c in
+            (c.repoAdd.map { [PlannedAction.run($0)] } ?? []) + [.run(c.showChart), .run(c.template)]
+        }
     }
 
     /// The helm wrapper the kind and cluster targets use, with the target's kubeconfig flags.
@@ -171,22 +201,31 @@ public enum Planner {
         }
     }
 
-    static func helmActions(_ r: RenderedRelease, rel: HelmRelease, strategyFile: String, target: TargetOptions) -> [PlannedAction] {
+    /// The helm commands of a release on kind/cluster, as shown and as run.
+    static func commands(_ r: RenderedRelease, rel: HelmRelease, strategyFile: String, target: TargetOptions) -> HelmCommands {
+        let valuesFile = "\(target.renderDir)/\(r.fileName)"
+        let helm = helm(target)
+        let chart = chart(for: rel, strategyFile: strategyFile, target: target)
+        return HelmCommands(repoAdd: repository(for: rel, target: target).map { helm.repoAddArgv(name: $0.name, url: $0.url, caFile: target.caFile) },
+                            showChart: helm.showChartArgv(chart),
+                            template: helm.templateArgv(release: rel.release, chart: chart, namespace: rel.namespace, valuesFile: valuesFile),
+                            upgrade: helm.upgradeInstallArgv(release: rel.release, chart: chart, namespace: rel.namespace,
+                                                             createNamespace: rel.createNamespace, valuesFile: valuesFile))
+    }
+
+    static func helmActions(_ r: RenderedRelease, rel: HelmRelease, strategyFile: String, target: TargetOptions, commands: HelmCommands?) -> [PlannedAction] {
         let valuesFile = "\(target.renderDir)/\(r.fileName)"
         switch target.kind {
         case .kind, .cluster:
-            let helm = helm(target)
+            let commands = commands ?? Self.commands(r, rel: rel, strategyFile: strategyFile, target: target)
             let chart = chart(for: rel, strategyFile: strategyFile, target: target)
             var actions: [PlannedAction] = []
-            if let repo = repository(for: rel, target: target) {
-                actions.append(.run(helm.repoAddArgv(name: repo.name, url: repo.url, caFile: target.caFile)))
-            }
+            if let repoAdd = commands.repoAdd { actions.append(.run(repoAdd)) }
             if let to = mirrored(rel, chart: chart, target: target) { actions.append(.notice("chart mirror: \(rel.chart.ref) → \(to)")) }
-            actions.append(.run(helm.templateArgv(release: rel.release, chart: chart, namespace: rel.namespace, valuesFile: valuesFile)))
+            actions.append(.run(commands.template))
             actions.append(.notice("the rendered chart must contain: " + (rel.expect.isEmpty ? "(no expectations)" : rel.expect.map { "\($0.kind) \($0.name)" }.joined(separator: ", "))
                                    + (rel.chart.generation.map { " (values written for chart generation \($0))" } ?? "")))
-            actions.append(.run(helm.upgradeInstallArgv(release: rel.release, chart: chart, namespace: rel.namespace,
-                                                        createNamespace: rel.createNamespace, valuesFile: valuesFile)))
+            actions.append(.run(commands.upgrade))
             for e in rel.expect where ["DaemonSet", "StatefulSet", "Deployment"].contains(e.kind) {
                 actions.append(.wait("\(e.kind) \(rel.namespace)/\(e.name) ready (watch)"))
             }

@@ -137,6 +137,7 @@ struct PlanCommand: AsyncParsableCommand {
         let (plan, preview, redactor, appSteps) = try await Targets.planView(strategy: strategy, options: options, flags: target, sources: sources)
         if out.output.structured {
             printJSON(.map(["strategy": .string(plan.strategy), "target": .string(plan.target.rawValue),
+                            "preflight": .list(plan.preflight.map { .string(redactor.redact($0.text)) }),
                             "steps": .list(plan.steps.map { s in
                                 .map(["name": .string(s.name), "kind": .string(s.kind), "description": .string(s.description),
                                       "needs": .list(s.needs.map { .string($0) }), "runBy": .string(appSteps.contains(s.name) ? "test" : "deploy"),
@@ -145,6 +146,10 @@ struct PlanCommand: AsyncParsableCommand {
             return
         }
         print("plan: strategy \(plan.strategy), target \(plan.target.rawValue)")
+        if !plan.preflight.isEmpty {
+            print("\nbefore the first step: every chart read and rendered with its values (nothing is installed if one cannot work)")
+            for a in plan.preflight { print("   - " + redactor.redact(a.text)) }
+        }
         for (i, s) in plan.steps.enumerated() {
             let needs = s.needs.isEmpty ? "" : "  (after \(s.needs.joined(separator: ", ")))"
             print("\n\(i + 1). \(s.name) [\(s.kind)]\(needs)" + (appSteps.contains(s.name) ? "  — run by `slimctl test`" : ""))

@@ -1,4 +1,5 @@
 import Foundation
+import Plan
 import Strategy
 import Tools
 
@@ -52,6 +53,6 @@ struct StrategyFiles {
         let builtIn = URL(fileURLWithPath: "\(home)/strategies/\(r.path)").standardizedFileURL.path
         guard builtIn != r.resolved, FileSystem.kind(builtIn) == .regular else { return nil }
         let dir = (r.resolved as NSString).deletingLastPathComponent
-        return "mkdir -p \(Shell.quote(dir)) && cp \(Shell.quote(builtIn)) \(Shell.quote(r.resolved))"
+        return "mkdir -p \(ShellQuote.quote(dir)) && cp \(ShellQuote.quote(builtIn)) \(ShellQuote.quote(r.resolved))"
     }
 }

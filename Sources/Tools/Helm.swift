@@ -141,7 +141,12 @@ public struct Helm: Sendable {
 
     /// The chart's Chart.yaml text (`helm show chart`).
     public func showChart(_ chart: Chart, log: String) async throws -> String {
-        let out = try await output(showChartArgv(chart), log: log)
+        try await showChart(showChartArgv(chart), log: log)
+    }
+
+    /// A planned `helm show chart` argv; the Chart.yaml it prints.
+    public func showChart(_ argv: [String], log: String) async throws -> String {
+        let out = try await output(argv, log: log)
         // helm may print INFO lines (e.g. a pull from a registry) before the YAML on the same stream.
         return out.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("level=") && !$0.hasPrefix("Pulled:") && !$0.hasPrefix("Digest:") }
             .joined(separator: "\n")
@@ -160,9 +165,15 @@ public struct Helm: Sendable {
 
     /// `template` with the warnings helm printed (lines saying a value was ignored).
     public func render(release: String, chart: Chart, namespace: String, valuesFile: String, log: String) async throws -> Rendering {
+        try await render(templateArgv(release: release, chart: chart, namespace: namespace, valuesFile: valuesFile), log: log)
+    }
+
+    /// Runs a `helm template` argv as planned, with `--output-dir` added (a temporary folder the
+    /// manifests are read back from).
+    public func render(_ argv: [String], log: String) async throws -> Rendering {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-template-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = try await output(templateArgv(release: release, chart: chart, namespace: namespace, valuesFile: valuesFile, outputDir: dir), log: log)
+        let out = try await output(argv + ["--output-dir", dir], log: log)
         let warnings = out.split(separator: "\n").map(String.init).filter { $0.contains("warning:") }
         var docs: [String] = []
         let fm = FileManager.default

@@ -80,8 +80,10 @@ import YAML
         #expect(jcode == ycode, "\(json)\n\(yaml)")
         let fromJSON = try Value(json: json)
         let fromYAML = try YAML.load(yaml, file: "-o yaml")
-        // Ages move between the two runs; everything else is the same answer.
-        #expect(fromJSON.removingKeys(["ageSeconds"]) == fromYAML.removingKeys(["ageSeconds"]), "\(json)\n---\n\(yaml)")
+        // Ages move between the two runs, and `version` asks helm and kubectl with a timeout a
+        // busy machine can hit in one run and not the other; everything else is the same answer.
+        let moving: Set<String> = ["ageSeconds", "helm", "kubectl"]
+        #expect(fromJSON.removingKeys(moving) == fromYAML.removingKeys(moving), "\(json)\n---\n\(yaml)")
         #expect(JSONStyle.problems(json).isEmpty, "\(JSONStyle.problems(json))")
     }
 

@@ -113,7 +113,7 @@ struct KubeSession {
     func preflight(json: Bool) async throws {
         _ = try RenderWriter.write(rendered, to: targetOptions.renderDir)
         do {
-            _ = try await ChartPreflight.run(rendered: rendered, target: targetOptions, helm: helm, log: "\(runDir)/charts.log") { line in
+            _ = try await ChartPreflight.run(plan, rendered: rendered, target: targetOptions, helm: helm, log: "\(runDir)/charts.log") { line in
                 ProgressDisplay.note(line, json: json)
             }
         } catch let r as ChartRefusal {
