@@ -2,7 +2,7 @@
 # `make demo`: the daemonset strategy on the local target, end to end, with real SLIM processes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-S=.build/release/slimctl
+S=${S:-.build/release/slimctl}
 export SLIMCTL_STATE_DIR="${SLIMCTL_STATE_DIR:-$PWD/.slimctl/demo}"
 trap '$S delete daemonset >/dev/null 2>&1 || true' EXIT
 echo "== plan"; $S plan daemonset
