@@ -26,9 +26,12 @@ let package = Package(
         .target(name: "Values", dependencies: ["YAML", .product(name: "OrderedCollections", package: "swift-collections")]),
         .target(name: "Strategy", dependencies: ["YAML"]),
         .target(name: "Placement", dependencies: []),
-        .target(name: "Plan", dependencies: ["Strategy", "Values", "YAML", "Tools", .product(name: "OrderedCollections", package: "swift-collections")]),
+        .target(name: "Plan", dependencies: ["Strategy", "Values", "YAML", "Commands", .product(name: "OrderedCollections", package: "swift-collections")]),
         .target(name: "Checks", dependencies: ["Placement", "YAML"]),
-        .target(name: "Tools", dependencies: []),
+        // The argvs of the tools slimctl drives (helm, kind) and the runner protocol: pure, so the
+        // planner shows commands without linking the code that starts processes.
+        .target(name: "Commands", dependencies: []),
+        .target(name: "Tools", dependencies: ["Commands"]),
         .target(name: "Kube", dependencies: ["CCurl", "YAML", "Tools", .product(name: "OrderedCollections", package: "swift-collections")]),
         .target(name: "Engine", dependencies: ["Plan", "Tools"]),
         .target(name: "Local", dependencies: ["Plan", "Strategy", "YAML", "Placement", "Checks", "Tools", "Engine", .product(name: "OrderedCollections", package: "swift-collections")]),

@@ -117,7 +117,7 @@ public enum PlacementPreviewer {
                     workloads.append(.init(release: rel.release, name: name, namespace: ds.lookup(["metadata", "namespace"])?.stringValue ?? rel.namespace,
                                            decisions: Placement.daemonSet(nodes: nodes, pod: spec), skipped: nil))
                 }
-            } catch let f as Helm.Failure {
+            } catch let f as CommandFailure {
                 // helm's own words (`Error: …` and what follows), on one line.
                 workloads += skipped("helm template failed: " + f.lastLines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))
             } catch {

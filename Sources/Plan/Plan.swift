@@ -1,6 +1,6 @@
 import Foundation
 import Strategy
-import Tools
+import Commands
 import YAML
 
 public enum TargetKind: String, Sendable, CaseIterable, Codable {

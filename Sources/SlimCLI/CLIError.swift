@@ -47,6 +47,9 @@ enum ErrorReport {
             return (.config, "\(error)")
         case is LocalRuntime.InstallError, is Spawn.Failure:
             return (.environment, "\(error)")
+        case let f as CommandFailure where f.status == nil:
+            // The tool could not be started (not found, not executable).
+            return (.environment, "\(f)")
         case is CancellationError:
             return (.interrupted, "interrupted")
         default:

@@ -109,7 +109,7 @@ import YAML
         do {
             _ = try await helm.template(release: "slim", chart: .local("/nonexistent/chart"), namespace: "slim", valuesFile: "/nonexistent/v.yaml", log: log)
             Issue.record("helm template of a missing chart succeeded")
-        } catch let e as Helm.Failure {
+        } catch let e as CommandFailure {
             #expect(e.status != 0)
             #expect(e.lastLines.first?.hasPrefix("Error:") == true, "helm's own error comes first: \(e.lastLines)")
             #expect(e.description.contains("helm template") || e.description.contains("template"))

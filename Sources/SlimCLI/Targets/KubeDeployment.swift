@@ -140,7 +140,7 @@ struct KubeDeployment: DeploymentTarget {
                 })
             } catch let e as KubeError {
                 throw CLIError.environment(redactor.redact("cannot read the cluster (context \(client.config.contextName), server \(client.config.cluster.server)): \(e.message)"))
-            } catch let f as Helm.Failure {
+            } catch let f as CommandFailure {
                 throw CLIError.failed(redactor.redact("step \(step.name): helm template failed: \(f.description)"))
             }
         }

@@ -118,7 +118,7 @@ struct KubeSession {
             }
         } catch let r as ChartRefusal {
             throw CLIError.config(rendered.redactor.redact(r.description))
-        } catch let f as Helm.Failure {
+        } catch let f as CommandFailure {
             throw CLIError.failed("reading the charts failed: \(rendered.redactor.redact(f.description))")
         }
     }
