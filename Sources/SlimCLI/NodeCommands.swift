@@ -33,7 +33,8 @@ struct LocalNodeCommand: AsyncParsableCommand {
 
     /// What every subcommand shares: the strategy (whose local state holds the nodes), the usual options.
     struct Common: ParsableArguments {
-        @Option(name: [.customShort("s"), .customLong("strategy")], help: "Strategy name or path whose simulated nodes these are.") var strategy: String = "daemonset"
+        @Option(name: [.customShort("s"), .customLong("strategy")], help: "Strategy name or path whose simulated nodes these are.",
+                completion: Completions.strategies) var strategy: String = "daemonset"
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         @OptionGroup var out: OutputFlags

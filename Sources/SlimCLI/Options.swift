@@ -13,7 +13,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Options every strategy command shares: which strategy files, variables, values layers, output.
 struct StrategyOptions: ParsableArguments {
-    @Option(name: .customLong("strategies"), help: ArgumentHelp("Extra folder of strategy files (repeatable; also SLIMCTL_STRATEGIES).", valueName: "dir"))
+    @Option(name: .customLong("strategies"), help: ArgumentHelp("Extra folder of strategy files (repeatable; also SLIMCTL_STRATEGIES).", valueName: "dir"),
+            completion: .directory)
     var strategyDirs: [String] = []
 
     @Option(name: .customLong("var"), help: ArgumentHelp("Set a strategy variable (repeatable).", valueName: "name=value"))
@@ -22,14 +23,16 @@ struct StrategyOptions: ParsableArguments {
     @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("Namespace of SLIM and its controller, as kubectl -n (the strategy variable `namespace`).", valueName: "ns"))
     var namespace: String?
 
-    @Option(name: [.customShort("f"), .customLong("values")], help: ArgumentHelp("Values file layered after the strategy's, as helm -f. Prefix RELEASE: for a release other than SLIM's.", valueName: "[release:]file"))
+    @Option(name: [.customShort("f"), .customLong("values")], help: ArgumentHelp("Values file layered after the strategy's, as helm -f. Prefix RELEASE: for a release other than SLIM's.", valueName: "[release:]file"),
+            completion: .file(extensions: ["yaml", "yml"]))
     var valuesFiles: [String] = []
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Helm --set on the rendered values.", valueName: "[release:]path=value"))
     var set: [String] = []
     @Option(name: .customLong("set-string"), help: ArgumentHelp("Helm --set-string (values stay strings).", valueName: "[release:]path=value"))
     var setString: [String] = []
-    @Option(name: .customLong("set-file"), help: ArgumentHelp("Helm --set-file (value read from a file).", valueName: "[release:]path=file"))
+    @Option(name: .customLong("set-file"), help: ArgumentHelp("Helm --set-file (value read from a file).", valueName: "[release:]path=file"),
+            completion: .file())
     var setFile: [String] = []
     @Option(name: .customLong("set-json"), help: ArgumentHelp("Helm --set-json (JSON value).", valueName: "[release:]path=json"))
     var setJSON: [String] = []
@@ -39,7 +42,8 @@ struct StrategyOptions: ParsableArguments {
     @Option(name: .customLong("generation"), help: ArgumentHelp("SLIM chart generation the strategy deploys: 2 (slim chart 2.2.0, SLIM 2.3.0) or 1.4 (slim chart 1.4.0); default: the strategy's (also SLIMCTL_GENERATION).", valueName: "gen"))
     var generation: String?
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).", valueName: "dir"))
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).", valueName: "dir"),
+            completion: .directory)
     var stateDir: String?
 
     var userArgs: [(SetKind?, String)] {
@@ -76,13 +80,14 @@ struct StrategyOptions: ParsableArguments {
 }
 
 struct TargetFlags: ParsableArguments {
-    @Option(name: .customLong("target"), help: "Where to run: local (default; real SLIM processes, no Docker), kind, or cluster (an existing kubeconfig context).")
+    @Option(name: .customLong("target"), help: "Where to run: local (default; real SLIM processes, no Docker), kind, or cluster (an existing kubeconfig context).",
+            completion: Completions.targets)
     var target: TargetKind = .local
 
-    @Option(name: .customLong("context"), help: "kubeconfig context (cluster target).")
+    @Option(name: .customLong("context"), help: "kubeconfig context (cluster target).", completion: Completions.contexts)
     var context: String?
 
-    @Option(name: .customLong("kubeconfig"), help: "kubeconfig file (default: KUBECONFIG or ~/.kube/config).")
+    @Option(name: .customLong("kubeconfig"), help: "kubeconfig file (default: KUBECONFIG or ~/.kube/config).", completion: .file())
     var kubeconfig: String?
 }
 
