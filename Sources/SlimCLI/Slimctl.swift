@@ -27,6 +27,10 @@ public enum SlimctlMain {
             }
             finish(.ok)
         } catch let e where isArgumentParserExit(e) {
+            if CommandLine.arguments.dropFirst().first == DumpHelp.flag, let json = DumpHelp.withoutHidden(Slimctl.fullMessage(for: e)) {
+                print(json)
+                finish(.ok)
+            }
             // A usage error is exit 2, as documented (ArgumentParser's own code would be 64).
             if Slimctl.exitCode(for: e) == ArgumentParser.ExitCode.validationFailure {
                 FileHandle.standardError.write(Data((Slimctl.fullMessage(for: e) + "\n").utf8))
