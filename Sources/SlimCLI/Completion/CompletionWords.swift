@@ -42,12 +42,12 @@ struct CompletionWords {
                 options[String(w[..<eq]), default: []].append(String(w[w.index(after: eq)...]))
                 return 0
             }
-            guard Self.valued.contains(w) else { return 0 }
+            guard takesValue(w) else { return 0 }
             if let next { options[w, default: []].append(next) }
             return nextExists ? 1 : 0
         }
         let name = String(w.prefix(2))
-        guard Self.valued.contains(name) else { return 0 }
+        guard takesValue(name) else { return 0 }
         if w.count > 2 {  // -ndemo, -o=json
             let rest = w.dropFirst(2)
             options[name, default: []].append(String(rest.hasPrefix("=") ? rest.dropFirst() : rest))
@@ -55,6 +55,11 @@ struct CompletionWords {
         }
         if let next { options[name, default: []].append(next) }
         return nextExists ? 1 : 0
+    }
+
+    /// `logs` has no values layers: its `-f` is kubectl's follow, a flag.
+    private func takesValue(_ name: String) -> Bool {
+        Self.valued.contains(name) && !(name == "-f" && path.first == "logs")
     }
 
     /// Every value given under any of `names`, in the order the names are listed.
