@@ -143,7 +143,8 @@ struct ChartSourceOptions: ParsableArguments {
     @Flag(name: .customLong("plain-http"), help: "kind/cluster: reach OCI chart registries over plain HTTP (helm --plain-http; also SLIMCTL_CHART_PLAIN_HTTP=1).")
     var plainHTTP = false
 
-    @Option(name: .customLong("ca-file"), help: ArgumentHelp("kind/cluster: CA bundle for the chart registry or repository (helm --ca-file; also SLIMCTL_CHART_CA_FILE).", valueName: "file"))
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp("kind/cluster: CA bundle for the chart registry or repository (helm --ca-file; also SLIMCTL_CHART_CA_FILE).", valueName: "file"),
+            completion: .file())
     var caFile: String?
 
     /// The mirrors in order: flags first, then the environment's.
