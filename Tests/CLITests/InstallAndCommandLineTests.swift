@@ -107,7 +107,11 @@ import Tools
             if let name = command["commandName"] as? String, !page.contains(".It Em \(name)") && !page.contains(".Nm \(name)") { missing.append(name) }
             for a in command["arguments"] as? [[String: Any]] ?? [] {
                 for n in a["names"] as? [[String: Any]] ?? [] where n["kind"] as? String == "long" {
-                    if let name = n["name"] as? String, !page.contains("Fl -\(name)") { missing.append("--\(name)") }
+                    // `.It Fl -only`, or with a short name first `.It Fl n , -namespace`.
+                    if let name = n["name"] as? String,
+                       page.range(of: "(Fl |, )-" + NSRegularExpression.escapedPattern(for: name) + "(\\s|$)", options: .regularExpression) == nil {
+                        missing.append("--\(name)")
+                    }
                 }
             }
             for s in command["subcommands"] as? [[String: Any]] ?? [] { walk(s) }
