@@ -36,7 +36,8 @@ same=0
 if [ -f "$committed" ] && diff -q <(grep -v '^\.Dd ' "$committed") <(grep -v '^\.Dd ' "$out") >/dev/null; then same=1; fi
 if [ "$check" = 1 ]; then
   if [ "$same" = 1 ]; then echo "$committed is up to date"; exit 0; fi
-  diff -u <(grep -v '^\.Dd ' "$committed" 2>/dev/null || true) <(grep -v '^\.Dd ' "$out") | head -60 >&2 || true
+  diff -u --label "$committed" --label "generated from the commands" <(grep -v '^\.Dd ' "$committed" 2>/dev/null || true) \
+    <(grep -v '^\.Dd ' "$out") | head -60 >&2 || true
   echo "$committed does not match the command definitions: run \`make man\` and commit it" >&2
   exit 1
 fi

@@ -39,7 +39,8 @@ struct StrategyOptions: ParsableArguments {
     @Option(name: .customLong("set-literal"), help: ArgumentHelp("Helm --set-literal (the rest taken verbatim).", valueName: "[release:]path=value"))
     var setLiteral: [String] = []
 
-    @Option(name: .customLong("generation"), help: ArgumentHelp("SLIM chart generation the strategy deploys: 2 (slim chart 2.2.0, SLIM 2.3.0) or 1.4 (slim chart 1.4.0); default: the strategy's (also SLIMCTL_GENERATION).", valueName: "gen"))
+    @Option(name: .customLong("generation"), help: ArgumentHelp("SLIM chart generation the strategy deploys: 2 (slim chart 2.2.0, SLIM 2.3.0) or 1.4 (slim chart 1.4.0); default: the strategy's (also SLIMCTL_GENERATION).", valueName: "gen"),
+            completion: Completions.generations)
     var generation: String?
 
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).", valueName: "dir"),

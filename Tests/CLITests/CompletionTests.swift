@@ -100,6 +100,27 @@ import YAML
         #expect(none.candidates.isEmpty && none.stderr.isEmpty, "no strategy yet, nothing to offer: \(none)")
     }
 
+    @Test func generationsAreTheOnesTheStrategyCanDeploy() async throws {
+        let both = try await Self.complete(["deploy"], "--generation", words: ["slimctl", "deploy", "daemonset", "--generation", ""])
+        #expect(both.candidates == ["2", "1.4"] && both.stderr.isEmpty, "\(both)")
+        let one = try await Self.complete(["plan"], "--generation", words: ["slimctl", "plan", "--generation", "", "statefulset"], index: 3)
+        #expect(one.candidates == ["1.4"], "generation 2 cannot deploy the statefulset strategy: \(one)")
+    }
+
+    /// `local-node remove <TAB>`: the layout's nodes before a deploy, the recorded ones after
+    /// `local-node` changed them.
+    @Test func localNodeCommandsOfferTheSimulatedNodes() async throws {
+        let state = tempDir()
+        let layout = try await Self.complete(["local-node", "remove"], "positional@0", words: ["slimctl", "local-node", "remove", ""], state: state)
+        #expect(layout.candidates == ["slim-cluster-control-plane", "slim-cluster-worker", "slim-cluster-worker2"] && layout.stderr.isEmpty, "\(layout)")
+        let (code, out) = try await run(["local-node", "add", "edge-1"], state: state)
+        #expect(code == 0, "\(out)")
+        let added = try await Self.complete(["local-node", "cordon"], "positional@0", words: ["slimctl", "local-node", "cordon", "-s", "daemonset", "e"],
+                                            state: state)
+        #expect(added.candidates.contains("edge-1") && added.candidates.contains("slim-cluster-worker"), "\(added)")
+        cleanup(state)
+    }
+
     @Test func contextsComeFromTheKubeconfigTheCommandWouldRead() async throws {
         let dir = tempDir()
         func kubeconfig(_ contexts: [String], current: String) -> String {

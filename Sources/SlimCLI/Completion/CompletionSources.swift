@@ -1,4 +1,6 @@
 import Foundation
+import Local
+import Plan
 import Strategy
 import Tools
 import YAML
@@ -38,6 +40,21 @@ struct CompletionSources {
                                                           presets: GenerationChoice.presets(generation), generate: { _ in "<generated>" })
         else { return nil }
         return try? StrategyLoader.load(text: text, file: file, values: resolved.values)
+    }
+
+    /// The chart generations the strategy can be deployed with (not those it refuses).
+    func generations(_ nameOrPath: String) -> [String] {
+        guard let file = try? workspace.strategyFile(nameOrPath), let text = try? FileSystem.readText(file, what: "strategy file"),
+              let declared = try? StrategyLoader.declarations(text: text, file: file) else { return [] }
+        return declared.generations.filter { $0.unsupported == nil }.map(\.name)
+    }
+
+    /// The simulated nodes `local-node` edits: those of the strategy's local state, else the ones
+    /// a first deploy would make from its layout.
+    func localNodes(_ strategy: Strategy) -> [String] {
+        let layout = StateLayout(root: workspace.stateRoot, strategy: strategy.name, target: .local)
+        let recorded = LocalState.load(LocalTarget.statePath(stateDir: layout.localDir))?.nodes.map(\.name) ?? []
+        return recorded.isEmpty ? LocalNames.nodes(strategy.cluster).map(\.name) : recorded
     }
 
     /// `--var name=value` and `-n` as the command reads them; malformed ones are skipped.

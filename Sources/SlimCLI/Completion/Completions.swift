@@ -23,6 +23,19 @@ enum Completions {
         return StepOrder.ordered(strategy.steps).map(\.name)
     }
 
+    /// `local-node remove|label|taint|cordon|uncordon NAME`: the strategy's simulated nodes.
+    static let localNodes = CompletionKind.custom { words, index, _ in
+        let sources = CompletionSources(words: CompletionWords(words, completing: index))
+        guard let word = sources.strategyWord, let strategy = sources.strategy(word) else { return [] }
+        return sources.localNodes(strategy)
+    }
+
+    /// `--generation`: the chart generations the strategy on the line can deploy.
+    static let generations = CompletionKind.custom { words, index, _ in
+        let sources = CompletionSources(words: CompletionWords(words, completing: index))
+        return sources.strategyWord.map(sources.generations) ?? []
+    }
+
     /// `--context`: the contexts of the kubeconfig the command would read (`--kubeconfig`,
     /// else `KUBECONFIG`, else `~/.kube/config`), current one first.
     static let contexts = CompletionKind.custom { words, index, _ in
