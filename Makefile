@@ -1,10 +1,10 @@
 # The two commands the README promises: `make demo` and `make test`. Both install what they need.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libcurl4-openssl-dev pkg-config python3-venv openssl docker-registry iproute2
+APT_PACKAGES := libyaml-dev libcurl4-openssl-dev pkg-config python3-venv openssl docker-registry iproute2 man-db
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all build deps tools test demo bench fuzz e2e clean install dist
+.PHONY: all build deps tools test demo bench fuzz e2e clean install dist man man-check
 
 all: build
 
@@ -27,6 +27,7 @@ build: deps
 test: tools
 	$(SWIFT) build
 	$(SWIFT) test
+	$(MAKE) man-check
 	.build/debug/slimctl-fuzz Tests/Fuzz/seeds Tests/Fuzz/regressions
 	$(MAKE) fuzz FUZZ_SECONDS=20
 	$(MAKE) e2e
@@ -41,6 +42,17 @@ fuzz: deps
 	mkdir -p .build-fuzz/corpus
 	ASAN_OPTIONS=detect_leaks=0 .build-fuzz/debug/slimctl-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
 	  -artifact_prefix=Tests/Fuzz/regressions/ .build-fuzz/corpus Tests/Fuzz/seeds
+
+# slimctl(1) from the command definitions (swift-argument-parser's GenerateManual plugin on the
+# debug build), committed as Docs/man/slimctl.1 and installed by `make install`/`make dist`.
+# `man`: regenerate it after changing a command, option or help text. `man-check` (run by `make
+# test`, after `swift test`: the plugin builds the package, and a build inside `swift test` would
+# wait on its lock) fails when the committed page is not what the definitions give, dates aside.
+man: deps
+	SWIFT=$(SWIFT) ./scripts/man-page.sh
+
+man-check: deps
+	SWIFT=$(SWIFT) ./scripts/man-page.sh --check
 
 # Release builds link the Swift runtime statically: the binary runs on machines without Swift
 # and starts in about half the time (fewer shared libraries to load).
@@ -59,8 +71,10 @@ bench: tools
 
 # `make install` (PREFIX=/usr/local, DESTDIR honoured): the stripped release binary to
 # $(PREFIX)/bin and the built-in strategies, values, manifests, runtime/ and images/ to
-# $(PREFIX)/share/slimctl, where the binary looks for them. `make dist`: the same layout (bin/,
-# share/slimctl/) as dist/slimctl-<version>-linux-x86_64.tar.gz, to unpack into a prefix.
+# $(PREFIX)/share/slimctl, where the binary looks for them; the man page to share/man/man1 and the
+# bash, zsh and fish completions to share/bash-completion, share/zsh and share/fish. `make dist`:
+# the same layout (bin/, share/) as dist/slimctl-<version>-linux-x86_64.tar.gz, to unpack into a
+# prefix.
 PREFIX ?= /usr/local
 VERSION := $(shell sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/SlimCLI/Slimctl.swift)
 SLIMCTL_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null)

@@ -89,6 +89,12 @@ public final class KubeExecutor: StepExecutor {
             await clients.reset()
             let c = try await client()
             try await Readiness.waitForNodes(c, count: layout.nodes.count, report: ctx.report)
+            // kind's own loader, once the nodes are up: it copies the image into every node and
+            // skips those already holding the same image ID.
+            for image in config.target.loadImages {
+                ctx.report("loading \(image) into kind cluster \(layout.name)")
+                try await config.kind.loadImage(image, cluster: layout.name, log: ctx.logPath)
+            }
         case .cluster:
             let c = try await client()
             ctx.report("context \(c.config.contextName), server \(c.config.cluster.server)")

@@ -56,9 +56,12 @@ public enum LogSelectors {
     }
 
     /// Every namespace a strategy deploys into, in step order (where a pod name is looked for).
-    public static func namespaces(_ rendered: Rendered) -> [String] {
+    public static func namespaces(_ rendered: Rendered) -> [String] { namespaces(rendered.strategy) }
+
+    /// The same from the strategy alone, for callers that do not render values (completion).
+    public static func namespaces(_ strategy: Strategy) -> [String] {
         var out: [String] = []
-        for s in rendered.strategy.steps {
+        for s in strategy.steps {
             let ns: String?
             switch s.action {
             case .helm(let h): ns = h.namespace

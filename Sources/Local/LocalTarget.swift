@@ -29,7 +29,9 @@ public struct LocalTarget: StepExecutor {
         self.portBase = portBase
     }
 
-    public var statePath: String { "\(stateDir)/processes.json" }
+    public var statePath: String { Self.statePath(stateDir: stateDir) }
+    /// The process records of a strategy's local state folder, also read without a session (completion).
+    public static func statePath(stateDir: String) -> String { "\(stateDir)/processes.json" }
     var strategy: Strategy { rendered.strategy }
 
     public func loadState() -> LocalState { LocalState.load(statePath) ?? LocalState(strategy: strategy.name) }

@@ -22,9 +22,13 @@ public struct TargetOptions: Sendable {
     public var chartMirrors: [ChartMirror]
     public var plainHTTP: Bool
     public var caFile: String?
+    /// kind: images (`--load-image`) the cluster step loads into the nodes once they are Ready,
+    /// for images built on this machine that no registry holds.
+    public var loadImages: [String]
 
     public init(kind: TargetKind, context: String? = nil, kubeconfig: String? = nil, renderDir: String,
-                chartOverrides: [String: String] = [:], chartMirrors: [ChartMirror] = [], plainHTTP: Bool = false, caFile: String? = nil) {
+                chartOverrides: [String: String] = [:], chartMirrors: [ChartMirror] = [], plainHTTP: Bool = false, caFile: String? = nil,
+                loadImages: [String] = []) {
         self.kind = kind
         self.context = context
         self.kubeconfig = kubeconfig
@@ -33,6 +37,7 @@ public struct TargetOptions: Sendable {
         self.chartMirrors = chartMirrors
         self.plainHTTP = plainHTTP
         self.caFile = caFile
+        self.loadImages = loadImages
     }
 }
 
@@ -117,7 +122,9 @@ public enum Planner {
             case .cluster:
                 actions = clusterActions(strategy.cluster, target: target)
                 hashInput += rendered.kindConfig
-                inputs = StepInputs.cluster(rendered.kindConfig, needs: step.needs)
+                // Only when given, so a cluster step recorded before `--load-image` existed stays unchanged.
+                if !target.loadImages.isEmpty { hashInput += "|load-image " + target.loadImages.joined(separator: " ") }
+                inputs = StepInputs.cluster(rendered.kindConfig, needs: step.needs, images: target.loadImages)
             case .helm(let rel):
                 guard let r = rendered.release(forStep: step.name) else { continue }
                 helmCommands = target.kind == .local ? nil : commands(r, rel: rel, strategyFile: strategy.file, target: target)
@@ -191,6 +198,7 @@ public enum Planner {
                     .run(kind.createArgv(name: c.name, config: config)),
                     .run(kind.kubeconfigArgv(name: c.name)),
                     .wait("all \(c.nodes.count) nodes Ready (watch)")]
+                + target.loadImages.map { .run(kind.loadImageArgv(image: $0, cluster: c.name)) }
         case .cluster:
             return [.notice("uses the existing cluster of context \(target.context ?? "<current-context>"); never creates or deletes it"),
                     .api(method: "GET", path: "/version", summary: "check the cluster is reachable; print its context and server"),

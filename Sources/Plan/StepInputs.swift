@@ -40,8 +40,11 @@ public enum StepInputs {
         return unique(objects + [step(needs)])
     }
 
-    static func cluster(_ kindConfig: String, needs: [String]) -> [StepInput] {
-        [StepInput(kind: "cluster layout", hash: Hash.fnv1a(kindConfig)), step(needs)]
+    /// The cluster layout, and on kind each image loaded into the nodes, so that adding an image
+    /// re-runs the step (a rebuild under the same name is loaded with `--only <cluster step>`).
+    static func cluster(_ kindConfig: String, needs: [String], images: [String] = []) -> [StepInput] {
+        let loaded = images.map { StepInput(kind: "image to load", name: $0, hash: Hash.fnv1a($0)) }
+        return unique([StepInput(kind: "cluster layout", hash: Hash.fnv1a(kindConfig))] + loaded + [step(needs)])
     }
 
     static func step(_ needs: [String]) -> StepInput {

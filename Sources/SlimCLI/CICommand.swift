@@ -15,7 +15,7 @@ struct CICommand: AsyncParsableCommand {
         abstract: "Deploy, verify, test and tear down in one step, with JUnit/JSON reports and diagnostics on failure.",
         discussion: "Exit codes: 0 passed, 1 a step, check or test failed, 2 configuration error (nothing was created), 3 a tool or runtime is missing, 130 interrupted. See Docs/ci.md.")
 
-    @Argument(help: "Strategy name or path.") var strategy: String
+    @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String
     @Option(name: .customLong("report"), help: ArgumentHelp("Write a report: junit=PATH or json=PATH (repeatable).", valueName: "kind=path"))
     var reports: [String] = []
     @Flag(name: .customLong("keep"), help: "Leave everything running afterwards.") var keep = false
@@ -23,6 +23,7 @@ struct CICommand: AsyncParsableCommand {
     @Option(name: .customLong("test-timeout"), parsing: .unconditional, help: "Seconds for each wait of the message test (receivers ready, sender done); default: the strategy's timeouts.", transform: Timeout.parse)
     var testTimeout: Int?
     @OptionGroup var sources: ChartSourceOptions
+    @OptionGroup var images: LoadImageOptions
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
@@ -181,7 +182,7 @@ struct CICommand: AsyncParsableCommand {
         @Sendable func finish(_ r: CIReport) { unwritten.value = Self.writeReports(r, to: targets, since: clock) }
 
         let t = try Self.open(&report, finish: finish) {
-            let t = try Targets.open(strategy: strategy, options: options, flags: target, sources: sources)
+            let t = try Targets.open(strategy: strategy, options: options, flags: target, sources: sources, images: images.images)
             try t.requireTools()
             return t
         }

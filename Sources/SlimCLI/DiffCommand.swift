@@ -15,7 +15,7 @@ struct DiffCommand: AsyncParsableCommand {
         2 usage or configuration error, 3 the cluster cannot be reached or helm is missing.
         """)
 
-    @Argument(help: "Strategy name or path.") var strategy: String
+    @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String
     @Flag(name: .customLong("exit-code"), help: "Exit 1 when a deploy would change something, as diff and `helm diff --detailed-exitcode` do.")
     var exitCode = false
     @OptionGroup var sources: ChartSourceOptions

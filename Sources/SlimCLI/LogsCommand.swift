@@ -18,7 +18,8 @@ struct LogsCommand: AsyncParsableCommand {
         stderr, restarted containers followed into their new instance.
         """)
 
-    @Argument(help: ArgumentHelp("[strategy] [slim|controller|spire|receiver|sender|pod]; all components when no selector.", valueName: "words"))
+    @Argument(help: ArgumentHelp("[strategy] [slim|controller|spire|receiver|sender|pod]; all components when no selector.", valueName: "words"),
+              completion: Completions.logWords)
     var words: [String] = []
     @Flag(name: [.customShort("f"), .customLong("follow")], help: "Keep following (Ctrl-C to stop).") var follow = false
     @Option(name: .customLong("tail"), parsing: .unconditional, help: "Lines per container from the end (-1: all).") var tail: Int = -1
@@ -77,11 +78,13 @@ struct LogsCommand: AsyncParsableCommand {
 
 /// The strategy options logs needs (which strategy, its variables, where state is).
 struct LogsStrategyFlags: ParsableArguments {
-    @Option(name: .customLong("strategies"), help: ArgumentHelp("Extra folder of strategy files (repeatable; also SLIMCTL_STRATEGIES).", valueName: "dir"))
+    @Option(name: .customLong("strategies"), help: ArgumentHelp("Extra folder of strategy files (repeatable; also SLIMCTL_STRATEGIES).", valueName: "dir"),
+            completion: .directory)
     var strategyDirs: [String] = []
     @Option(name: .customLong("var"), help: ArgumentHelp("Set a strategy variable (repeatable).", valueName: "name=value"))
     var vars: [String] = []
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).", valueName: "dir"))
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).", valueName: "dir"),
+            completion: .directory)
     var stateDir: String?
     @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("Namespace of SLIM, as kubectl -n (the strategy variable `namespace`).", valueName: "ns"))
     var namespace: String?

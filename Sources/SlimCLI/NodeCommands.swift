@@ -33,7 +33,8 @@ struct LocalNodeCommand: AsyncParsableCommand {
 
     /// What every subcommand shares: the strategy (whose local state holds the nodes), the usual options.
     struct Common: ParsableArguments {
-        @Option(name: [.customShort("s"), .customLong("strategy")], help: "Strategy name or path whose simulated nodes these are.") var strategy: String = "daemonset"
+        @Option(name: [.customShort("s"), .customLong("strategy")], help: "Strategy name or path whose simulated nodes these are.",
+                completion: Completions.strategies) var strategy: String = "daemonset"
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         @OptionGroup var out: OutputFlags
@@ -123,7 +124,7 @@ struct LocalNodeCommand: AsyncParsableCommand {
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a node. Its processes stop at once, as pods go with a deleted node (pod garbage collection).")
-        @Argument(help: "Node name.") var name: String
+        @Argument(help: "Node name.", completion: Completions.localNodes) var name: String
         @OptionGroup var common: Common
         func run() async throws {
             let node = name
@@ -141,7 +142,7 @@ struct LocalNodeCommand: AsyncParsableCommand {
 
     struct Label: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set (key=value) or remove (key-) labels, as kubectl label node.")
-        @Argument(help: "Node name.") var name: String
+        @Argument(help: "Node name.", completion: Completions.localNodes) var name: String
         @Argument(help: ArgumentHelp("key=value or key-", valueName: "label")) var edits: [String]
         @Flag(name: .customLong("overwrite"), help: "Allow changing an existing label's value.") var overwrite = false
         @OptionGroup var common: Common
@@ -153,7 +154,7 @@ struct LocalNodeCommand: AsyncParsableCommand {
 
     struct Taint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add (key=value:Effect) or remove (key:Effect- or key-) taints, as kubectl taint nodes.")
-        @Argument(help: "Node name.") var name: String
+        @Argument(help: "Node name.", completion: Completions.localNodes) var name: String
         @Argument(help: ArgumentHelp("key=value:Effect, key:Effect-, or key-", valueName: "taint")) var edits: [String]
         @Flag(name: .customLong("overwrite"), help: "Allow changing the value of a taint with the same key and effect.") var overwrite = false
         @OptionGroup var common: Common
@@ -165,14 +166,14 @@ struct LocalNodeCommand: AsyncParsableCommand {
 
     struct Cordon: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark a node unschedulable (DaemonSet pods still run there).")
-        @Argument(help: "Node name.") var name: String
+        @Argument(help: "Node name.", completion: Completions.localNodes) var name: String
         @OptionGroup var common: Common
         func run() async throws { try common.edit("cordon") { try SimNodes.cordon(&$0, name: name, true) } }
     }
 
     struct Uncordon: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark a node schedulable again.")
-        @Argument(help: "Node name.") var name: String
+        @Argument(help: "Node name.", completion: Completions.localNodes) var name: String
         @OptionGroup var common: Common
         func run() async throws { try common.edit("uncordon") { try SimNodes.cordon(&$0, name: name, false) } }
     }

@@ -13,20 +13,21 @@ struct DeployCommand: AsyncParsableCommand {
         abstract: "Run a strategy's steps in order: cluster, SPIRE, controller, SLIM. Resumable and safe to re-run.",
         discussion: "Finished steps whose inputs did not change are skipped; a failed or interrupted run resumes at the step that did not finish. The test apps are run by `slimctl test`.")
 
-    @Argument(help: "Strategy name or path.") var strategy: String
-    @Option(name: .customLong("from"), help: "Start at this step.") var from: String?
-    @Option(name: .customLong("only"), help: "Run only these steps (repeatable).") var only: [String] = []
-    @Option(name: .customLong("skip"), help: "Skip these steps (repeatable).") var skip: [String] = []
+    @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String
+    @Option(name: .customLong("from"), help: "Start at this step.", completion: Completions.steps) var from: String?
+    @Option(name: .customLong("only"), help: "Run only these steps (repeatable).", completion: Completions.steps) var only: [String] = []
+    @Option(name: .customLong("skip"), help: "Skip these steps (repeatable).", completion: Completions.steps) var skip: [String] = []
     @Flag(name: .customLong("force"), help: "Redo finished steps even if unchanged.") var force = false
     @Option(name: .customLong("port-base"), help: "Local target: fixed loopback ports for the SLIM nodes (node i: base+2i), instead of free ones.") var portBase: Int?
     @OptionGroup var sources: ChartSourceOptions
+    @OptionGroup var images: LoadImageOptions
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
         try options.checkWritableState()
-        let t = try Targets.open(strategy: strategy, options: options, flags: target, sources: sources, portBase: portBase)
+        let t = try Targets.open(strategy: strategy, options: options, flags: target, sources: sources, portBase: portBase, images: images.images)
         try t.requireTools()
         let json = out.output.structured
         let lock = try DeployLock.acquire(t.layout, command: "deploy")
@@ -82,7 +83,7 @@ struct DeployLock {
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Steps done and pending, and what is running.")
 
-    @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
+    @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String = "daemonset"
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
@@ -133,7 +134,7 @@ enum StepStatus {
 struct DeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Stop and remove everything the strategy deployed (reverse order). Safe to run twice.")
 
-    @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
+    @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String = "daemonset"
     @Flag(name: .customLong("delete-namespaces"), help: "kind/cluster: also delete the strategy's namespaces.") var deleteNamespaces = false
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
@@ -161,7 +162,7 @@ struct ClusterCommand: AsyncParsableCommand {
 
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create the cluster (local: simulated nodes and the SLIM runtime).")
-        @Argument var strategy: String = "daemonset"
+        @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String = "daemonset"
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         @OptionGroup var terminalFlags: TerminalFlags
@@ -175,7 +176,7 @@ struct ClusterCommand: AsyncParsableCommand {
 
     struct Down: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove the cluster and everything on it (local: stops every process).")
-        @Argument var strategy: String = "daemonset"
+        @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String = "daemonset"
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         @OptionGroup var terminalFlags: TerminalFlags

@@ -10,7 +10,8 @@ public enum SlimctlMain {
         installInterruptHandler()
         do {
             let args = try Slimctl.arguments(Array(CommandLine.arguments.dropFirst()))
-            var command = try Slimctl.parseAsRoot(args)
+            // The async parse: shell completion of pods asks a cluster (`Completions.logWords`).
+            var command = try await Slimctl.asyncParseAsRoot(args)
             Terminal.setUp((command as? TerminalCommand)?.terminalFlags)
             TraceOutput.install(Terminal.current)
             if command is StatusCommand || command is VerifyCommand || command is DiffCommand { Workspace.readOnlyCommand = true }
@@ -26,6 +27,10 @@ public enum SlimctlMain {
             }
             finish(.ok)
         } catch let e where isArgumentParserExit(e) {
+            if CommandLine.arguments.dropFirst().first == DumpHelp.flag, let json = DumpHelp.withoutHidden(Slimctl.fullMessage(for: e)) {
+                print(json)
+                finish(.ok)
+            }
             // A usage error is exit 2, as documented (ArgumentParser's own code would be 64).
             if Slimctl.exitCode(for: e) == ArgumentParser.ExitCode.validationFailure {
                 FileHandle.standardError.write(Data((Slimctl.fullMessage(for: e) + "\n").utf8))
@@ -132,7 +137,9 @@ struct Slimctl: AsyncParsableCommand {
 
     /// The command line before ArgumentParser sees it: shared options typed before the command
     /// move after it (`GlobalOptions`), `--version` first is `version` (with its flags), and an
-    /// unknown command word is a usage error with the nearest command named.
+    /// unknown command word is a usage error with the nearest command named. ArgumentParser's
+    /// own words (`---completion …` from completion scripts, `--generate-completion-script`,
+    /// `--experimental-dump-help` for the man page) start with a dash and pass unchanged.
     static func arguments(_ given: [String]) throws -> [String] {
         let args = GlobalOptions.reorder(given, subcommands: subcommandNames(under:))
         guard let first = args.first else { return args }

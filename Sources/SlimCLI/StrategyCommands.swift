@@ -69,8 +69,8 @@ struct RenderCommand: AsyncParsableCommand {
         abstract: "Write the values files exactly as Helm will get them (one per release) and the kind cluster config.",
         discussion: "Layers, in order: the strategy's values files, its `set` entries, your -f files, then --set-json, --set, --set-string, --set-file, --set-literal (Helm's order). Files are written atomically; with no --out, values are printed.")
 
-    @Argument(help: "Strategy name or path to a strategy file.") var strategy: String
-    @Option(name: .customLong("out"), help: ArgumentHelp("Folder to write into.", valueName: "dir")) var outDir: String?
+    @Argument(help: "Strategy name or path to a strategy file.", completion: Completions.strategies) var strategy: String
+    @Option(name: .customLong("out"), help: ArgumentHelp("Folder to write into.", valueName: "dir"), completion: .directory) var outDir: String?
     @OptionGroup var options: StrategyOptions
     @OptionGroup var out: OutputFlags
 
@@ -127,14 +127,15 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plan",
         abstract: "Show every step in order with the exact command or API call it will make. Nothing runs; secrets are masked.")
 
-    @Argument(help: "Strategy name or path to a strategy file.") var strategy: String
+    @Argument(help: "Strategy name or path to a strategy file.", completion: Completions.strategies) var strategy: String
     @OptionGroup var sources: ChartSourceOptions
+    @OptionGroup var images: LoadImageOptions
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
-        let (plan, preview, redactor, appSteps) = try await Targets.planView(strategy: strategy, options: options, flags: target, sources: sources)
+        let (plan, preview, redactor, appSteps) = try await Targets.planView(strategy: strategy, options: options, flags: target, sources: sources, images: images.images)
         if out.output.structured {
             printJSON(.map(["strategy": .string(plan.strategy), "target": .string(plan.target.rawValue),
                             "preflight": .list(plan.preflight.map { .string(redactor.redact($0.text)) }),

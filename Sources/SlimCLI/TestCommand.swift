@@ -18,7 +18,7 @@ struct TestCommand: AsyncParsableCommand {
     enum Which: String, ExpressibleByArgument, CaseIterable { case sender, receiver, all }
 
     @Argument(help: "sender, receiver or all.") var which: Which = .all
-    @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
+    @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String = "daemonset"
     @Flag(name: .customLong("keep"), help: "Leave the test apps running afterwards.") var keep = false
     @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds for the sender to finish (default: the strategy's test.timeout); on kind/cluster also for the receivers to be ready (default: the receiver step's timeout).", transform: Timeout.parse) var timeout: Int?
     @OptionGroup var options: StrategyOptions

@@ -12,7 +12,7 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Check that every workload is where and how the strategy says, and explain every gap.",
         discussion: "Exit codes: 0 everything holds, 1 a check failed, 2 bad input, 3 the cluster cannot be reached, 130 interrupted (--watch ends that way).")
 
-    @Argument(help: "Strategy name or path.") var strategy: String = "daemonset"
+    @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String = "daemonset"
     @Flag(name: .customLong("wait"), help: "Wait until it holds (or --timeout). kind/cluster: re-judged on every watch event.") var wait = false
     @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds for --wait.", transform: Timeout.parse) var timeout: Int = 60
     @Flag(name: .customLong("watch"), help: "Keep running and print one line per change until Ctrl-C.") var watch = false

@@ -15,6 +15,8 @@ import Tools
                                        environment: env, timeout: .seconds(120))
     }
 
+    static let repo = root
+
     static func tempDir(_ tag: String) throws -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-\(tag)-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
@@ -51,6 +53,72 @@ import Tools
         let (rcode, rendered) = try await Self.runIn(elsewhere, bin, ["plan", "daemonset"])
         #expect(rcode == 0, "\(rendered)")
         #expect(!FileManager.default.fileExists(atPath: "\(elsewhere)/.slimctl"))
+    }
+
+    /// The page a renderer shows for `file`: man-db's `man -l` (the Makefile installs man-db),
+    /// else mandoc or groff, whichever is there.
+    static func rendered(manPage file: String) async throws -> String {
+        let env = ["PATH": "/usr/bin:/bin", "MANWIDTH": "100", "MANPAGER": "cat", "PAGER": "cat", "LANG": "C.UTF-8"]
+        for argv in [["man", "-l", file], ["mandoc", "-Tutf8", file], ["groff", "-mdoc", "-Tutf8", file]]
+        where Spawn.which(argv[0], environment: env) != nil {
+            let r = try await Spawn.captureSeparately(argv, environment: env, timeout: .seconds(60))
+            #expect(r.status == 0, "\(argv): \(String(decoding: r.stderr, as: UTF8.self))")
+            // Overstrike bold (x\bx) as some renderers write it when not on a terminal.
+            return String(decoding: r.stdout, as: UTF8.self).replacingOccurrences(of: ".\u{8}", with: "", options: .regularExpression)
+        }
+        throw TestFailure("no man page renderer (man, mandoc, groff): run `make deps`, which installs man-db")
+    }
+
+    /// `make install` puts the man page and the completion scripts where `man`, bash-completion,
+    /// zsh and fish look under a prefix; the page renders and has the commands' sections.
+    @Test func anInstallHasTheManPageAndTheShellCompletions() async throws {
+        let (root, bin) = try await Self.installedTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let share = "\(root)/usr/share"
+        let page = "\(share)/man/man1/slimctl.1"
+        #expect(FileManager.default.contentsEqual(atPath: page, andPath: "\(InstallAndCommandLine.repo)/Docs/man/slimctl.1"))
+        let text = try await Self.rendered(manPage: page)
+        #expect(text.contains("SLIMCTL(1)") && text.contains("NAME") && text.contains("SYNOPSIS"), "\(text.prefix(500))")
+        let lines = text.split(separator: "\n").map(String.init)
+        let deploy = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("deploy  Run a strategy's steps in order") },
+                                  "the deploy subcommand's section: \(text.prefix(3000))")
+        let section = lines[deploy...].prefix { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("verify  ") }.joined(separator: "\n")
+        for option in ["--only", "--from", "--load-image", "--target", "--context"] {
+            #expect(section.contains(option), "deploy's section lacks \(option): \(section.prefix(2000))")
+        }
+        for (shell, path) in [("bash", "bash-completion/completions/slimctl"), ("zsh", "zsh/site-functions/_slimctl"),
+                              ("fish", "fish/vendor_completions.d/slimctl.fish")] {
+            let installed = try String(contentsOfFile: "\(share)/\(path)", encoding: .utf8)
+            let (code, generated) = try await Self.runIn(root, bin, ["--generate-completion-script", shell])
+            #expect(code == 0 && installed.trimmingCharacters(in: .whitespacesAndNewlines) == generated.trimmingCharacters(in: .whitespacesAndNewlines),
+                    "\(shell): the installed script is the binary's own")
+            #expect(installed.contains("---completion deploy -- --only"), "\(shell)")
+        }
+    }
+
+    /// The committed page against the commands as built, between `make man` runs: every command
+    /// and every long option appears (`make man-check`, in `make test`, compares the whole page).
+    @Test func theManPageNamesEveryCommandAndOption() async throws {
+        let page = try String(contentsOfFile: "\(InstallAndCommandLine.repo)/Docs/man/slimctl.1", encoding: .utf8)
+        let (code, json) = try await Self.runIn(Self.repo, try slimctlBinary(), ["--experimental-dump-help"])
+        #expect(code == 0, "\(json.prefix(300))")
+        var missing: [String] = []
+        func walk(_ command: [String: Any]) {
+            if let name = command["commandName"] as? String, !page.contains(".It Em \(name)") && !page.contains(".Nm \(name)") { missing.append(name) }
+            for a in command["arguments"] as? [[String: Any]] ?? [] {
+                for n in a["names"] as? [[String: Any]] ?? [] where n["kind"] as? String == "long" {
+                    // `.It Fl -only`, or with a short name first `.It Fl n , -namespace`.
+                    if let name = n["name"] as? String,
+                       page.range(of: "(Fl |, )-" + NSRegularExpression.escapedPattern(for: name) + "(\\s|$)", options: .regularExpression) == nil {
+                        missing.append("--\(name)")
+                    }
+                }
+            }
+            for s in command["subcommands"] as? [[String: Any]] ?? [] { walk(s) }
+        }
+        let tool = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        walk(tool?["command"] as? [String: Any] ?? [:])
+        #expect(missing.isEmpty, "Docs/man/slimctl.1 lacks \(Set(missing).sorted()): run `make man`")
     }
 
     /// The Makefile's wiring, without the release build: `install` stages under DESTDIR+PREFIX

@@ -16,18 +16,19 @@ struct KubeSession {
     var kind: TargetKind
     var layout: StateLayout
 
-    init(strategy: String, options: StrategyOptions, target flags: TargetFlags, sources: ChartSourceOptions? = nil) throws {
+    init(strategy: String, options: StrategyOptions, target flags: TargetFlags, sources: ChartSourceOptions? = nil, images: [String] = []) throws {
         workspace = try options.workspace
         rendered = try options.render(strategy, persistSecrets: true)
         kind = flags.target
         layout = StateLayout(root: workspace.stateRoot, strategy: rendered.strategy.name, flags: flags)
-        targetOptions = try Self.targetOptions(flags, rendered: rendered, workspace: workspace, sources: sources)
+        targetOptions = try Self.targetOptions(flags, rendered: rendered, workspace: workspace, sources: sources, images: images)
         plan = Planner.plan(rendered, target: targetOptions)
     }
 
     /// For kind, slimctl keeps the cluster's own kubeconfig (from `kind get kubeconfig`) in its
     /// state folder, so the user's kubeconfig is never edited; the cluster target uses theirs.
-    static func targetOptions(_ flags: TargetFlags, rendered: Rendered, workspace: Workspace, sources: ChartSourceOptions?) throws -> TargetOptions {
+    static func targetOptions(_ flags: TargetFlags, rendered: Rendered, workspace: Workspace, sources: ChartSourceOptions?,
+                              images: [String] = []) throws -> TargetOptions {
         let name = rendered.strategy.name
         var overrides: [String: String] = [:]
         let releases = rendered.strategy.helmReleases.map(\.release.release)
@@ -66,7 +67,7 @@ struct KubeSession {
             let cluster = rendered.strategy.cluster.name
             return TargetOptions(kind: .kind, context: Kind.contextName(cluster: cluster),
                                  kubeconfig: layout.kindKubeconfig(cluster: cluster), renderDir: renderDir, chartOverrides: overrides,
-                                 chartMirrors: mirrors, plainHTTP: plainHTTP, caFile: ca)
+                                 chartMirrors: mirrors, plainHTTP: plainHTTP, caFile: ca, loadImages: images)
         default:
             return TargetOptions(kind: flags.target, context: flags.context, kubeconfig: flags.kubeconfig.map(Workspace.absolute),
                                  renderDir: renderDir, chartOverrides: overrides, chartMirrors: mirrors, plainHTTP: plainHTTP, caFile: ca)
