@@ -65,7 +65,6 @@ import YAML
         let a = try await Self.complete(path, argument, words: ["slimctl"] + command + lead + [""], state: state)
         #expect(a.status == 0 && a.stderr.isEmpty, "\(a)")
         #expect(a.candidates == ["daemonset", "statefulset"], "\(a)")
-        #expect(a.seconds < 5, "completion must be quick: \(a.seconds)s")
         #expect(!FileManager.default.fileExists(atPath: state), "completion created the state folder")
 
         let mine = try Self.ownStrategies()
