@@ -26,7 +26,8 @@ func pids(in file: String) -> [Int32] {
         let dir = tempDir()
         // The script and a child of its own, both asleep for good.
         let script = "echo $$ >> \(dir)/pids; sleep 100000 & echo $! >> \(dir)/pids; echo 'waiting for login' >&2; wait"
-        let r = try await Spawn.captureSeparately(["/bin/sh", "-c", script], timeout: .seconds(2))
+        // 10 s: long enough for the shell to start both and say so on a busy machine.
+        let r = try await Spawn.captureSeparately(["/bin/sh", "-c", script], timeout: .seconds(10))
         #expect(r.timedOut)
         #expect(String(decoding: r.stderr, as: UTF8.self).contains("waiting for login"))
         let started = pids(in: "\(dir)/pids")
