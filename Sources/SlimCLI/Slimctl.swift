@@ -67,29 +67,49 @@ public enum SlimctlMain {
 
     /// Ctrl-C: end every child process group, keep the state saved so far, exit 130. The next
     /// run resumes at the step that did not finish.
+    ///
+    /// A plain signal handler that writes one byte to a pipe (async-signal-safe), and a thread of
+    /// its own that waits on the pipe and does the work. Not a dispatch signal source: there the
+    /// signal is set to SIG_IGN and handed over by libdispatch, and once, on a busy two-core
+    /// machine, a Ctrl-C during a 30 s venv install was lost and the deploy ran to its end.
     static func installInterruptHandler() {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        for sig in [SIGINT, SIGTERM] {
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                ChildRegistry.shared.interrupted = true
-                // The spinner stops first, so the note starts on a line of its own; without a
-                // live line, a newline moves past the `^C` the terminal echoed.
-                let fresh = Console.shared.abandon("interrupted")
-                let note = Retained.interruptNote
-                FileHandle.standardError.write(Data((note.isEmpty ? "" : (fresh ? "" : "\n") + note + "\n").utf8))
-                ChildRegistry.shared.terminateAll()
-                exit(ExitCode.interrupted.rawValue)
-            }
-            source.resume()
-            Retained.sources.append(source)
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return }
+        InterruptPipe.writeEnd = fds[1]
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        let onSignal: @convention(c) (Int32) -> Void = { sig in
+            var byte = UInt8(truncatingIfNeeded: sig)
+            _ = write(InterruptPipe.writeEnd, &byte, 1)
         }
+        signal(SIGINT, onSignal)
+        signal(SIGTERM, onSignal)
+        let readEnd = fds[0]
+        let waiter = Thread {
+            var byte: UInt8 = 0
+            while read(readEnd, &byte, 1) != 1 {
+                if errno != EINTR { return }
+            }
+            ChildRegistry.shared.interrupted = true
+            // The spinner stops first, so the note starts on a line of its own; without a
+            // live line, a newline moves past the `^C` the terminal echoed.
+            let fresh = Console.shared.abandon("interrupted")
+            let note = Retained.interruptNote
+            FileHandle.standardError.write(Data((note.isEmpty ? "" : (fresh ? "" : "\n") + note + "\n").utf8))
+            ChildRegistry.shared.terminateAll()
+            exit(ExitCode.interrupted.rawValue)
+        }
+        waiter.start()
     }
 }
 
+/// The write end of the interrupt pipe, read by the signal handler (set before the handler is
+/// installed, so the handler only loads it).
+enum InterruptPipe {
+    nonisolated(unsafe) static var writeEnd: Int32 = -1
+}
+
 enum Retained {
-    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
     /// What Ctrl-C says on stderr; a command with nothing to resume (logs) empties it.
     nonisolated(unsafe) static var interruptNote = "interrupted: stopping child processes; re-run the command to resume"
 }
