@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libyaml-dev libcurl4-openssl-dev pkg-config python3-venv openssl docker-registry iproute2 man-db
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all build deps tools test demo bench fuzz e2e clean install dist man man-check
+.PHONY: all build deps tools test demo bench fuzz e2e clean install dist man man-check lint format
 
 all: build
 
@@ -25,12 +25,23 @@ build: deps
 	$(SWIFT) build
 
 test: tools
+	$(MAKE) lint
 	$(SWIFT) build
 	$(SWIFT) test
 	$(MAKE) man-check
 	.build/debug/slimctl-fuzz Tests/Fuzz/seeds Tests/Fuzz/regressions
 	$(MAKE) fuzz FUZZ_SECONDS=20
 	$(MAKE) e2e
+
+# swift-format, from the Swift toolchain, with the rules in .swift-format (swift-nio's, with
+# longer lines and the multi-declaration and closure-argument styles this code uses). `lint`
+# (run by `make test`) fails on any file `format` would change or any rule it breaks.
+SWIFT_FORMAT_PATHS := Package.swift Sources Tests
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel $(SWIFT_FORMAT_PATHS)
+
+format:
+	$(SWIFT) format --in-place --recursive --parallel $(SWIFT_FORMAT_PATHS)
 
 # The parsers of user input (YAML, strategies, --set) under libFuzzer with AddressSanitizer, in a
 # build folder of their own. A crash leaves its input in Tests/Fuzz/regressions/: commit it, and

@@ -68,18 +68,21 @@ public struct CIReport: Sendable, Codable {
     public func junit() -> String {
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let total = cases.count, failed = failures.count, skipped = cases.filter { $0.status == .skipped }.count
-        x += "<testsuites name=\"\(esc("slimctl ci \(strategy)"))\" tests=\"\(total)\" failures=\"\(failed)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(fmt(seconds))\">\n"
+        x +=
+            "<testsuites name=\"\(esc("slimctl ci \(strategy)"))\" tests=\"\(total)\" failures=\"\(failed)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(fmt(seconds))\">\n"
         var groups: [String] = []
         for c in cases where !groups.contains(c.group) { groups.append(c.group) }
         let stamp = ISO8601DateFormatter().string(from: startedAt)
         for g in groups {
             let cs = cases.filter { $0.group == g }
-            x += "  <testsuite name=\"\(esc("\(strategy).\(g)"))\" tests=\"\(cs.count)\" failures=\"\(cs.filter { $0.status == .failed }.count)\" errors=\"0\" skipped=\"\(cs.filter { $0.status == .skipped }.count)\" time=\"\(fmt(cs.map(\.seconds).reduce(0, +)))\" timestamp=\"\(stamp)\">\n"
+            x +=
+                "  <testsuite name=\"\(esc("\(strategy).\(g)"))\" tests=\"\(cs.count)\" failures=\"\(cs.filter { $0.status == .failed }.count)\" errors=\"0\" skipped=\"\(cs.filter { $0.status == .skipped }.count)\" time=\"\(fmt(cs.map(\.seconds).reduce(0, +)))\" timestamp=\"\(stamp)\">\n"
             for c in cs {
                 x += "    <testcase classname=\"\(esc("slimctl.\(strategy).\(g)"))\" name=\"\(esc(c.name))\" time=\"\(fmt(c.seconds))\""
                 switch c.status {
                 case .failed:
-                    x += ">\n      <failure message=\"\(esc(c.message ?? "failed"))\" type=\"\(esc(g))\">\(esc(([c.message ?? ""] + c.details).joined(separator: "\n")))</failure>\n    </testcase>\n"
+                    x +=
+                        ">\n      <failure message=\"\(esc(c.message ?? "failed"))\" type=\"\(esc(g))\">\(esc(([c.message ?? ""] + c.details).joined(separator: "\n")))</failure>\n    </testcase>\n"
                 case .skipped:
                     x += ">\n      <skipped message=\"\(esc(c.message ?? ""))\"/>\n    </testcase>\n"
                 default:
@@ -93,9 +96,11 @@ public struct CIReport: Sendable, Codable {
 
     /// Markdown for `$GITHUB_STEP_SUMMARY`.
     public func githubSummary() -> String {
-        var s = "### slimctl ci \(strategy) (\(target)): \(result == "passed" ? "✅ passed" : "❌ \(result)")\n\n| group | case | result | time |\n| --- | --- | --- | --- |\n"
+        var s =
+            "### slimctl ci \(strategy) (\(target)): \(result == "passed" ? "✅ passed" : "❌ \(result)")\n\n| group | case | result | time |\n| --- | --- | --- | --- |\n"
         for c in cases {
-            s += "| \(c.group) | \(c.name.replacingOccurrences(of: "|", with: "\\|")) | \(c.status)\(c.message.map { ": " + $0.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") } ?? "") | \(fmt(c.seconds))s |\n"
+            s +=
+                "| \(c.group) | \(c.name.replacingOccurrences(of: "|", with: "\\|")) | \(c.status)\(c.message.map { ": " + $0.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") } ?? "") | \(fmt(c.seconds))s |\n"
         }
         if let d = diagnostics { s += "\nDiagnostics: `\(d)`\n" }
         return s

@@ -42,7 +42,8 @@ struct MessageLogScanner {
         if let cause = Self.cause(of: line) { appendCause(cause); return }
         if let record = line.wholeMatch(of: /\d{4}-\d\d-\d\dT\S+\s+(TRACE|DEBUG|INFO|WARN|ERROR)\s+(.*)/) {
             let body = String(record.output.2)
-            let message = body.firstMatch(of: /[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z0-9_]+)+: \d+: (.*)/)
+            let message =
+                body.firstMatch(of: /[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z0-9_]+)+: \d+: (.*)/)
                 .map { String($0.output.1) } ?? body
             if record.output.1 == "INFO", message.hasPrefix("client connected") { events.append(.connected); return }
             events.append(.record(level: String(record.output.1), message: message))
@@ -55,7 +56,8 @@ struct MessageLogScanner {
         guard let own = line.wholeMatch(of: /\S+\s+(.*)/) else { return }
         let text = own.output.1
         if let sent = text.wholeMatch(of: /Sent message .* - (\d+)\/(\d+)\s*/),
-           let index = Int(sent.output.1), let total = Int(sent.output.2) {
+            let index = Int(sent.output.1), let total = Int(sent.output.2)
+        {
             events.append(.sent(index: index, of: total))
         } else if text.wholeMatch(of: /received \(from session \S+\): .*/) != nil {
             events.append(.reply)

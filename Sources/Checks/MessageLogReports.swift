@@ -23,8 +23,10 @@ public struct SenderReport: Sendable, Hashable, Codable {
     /// A finished sender may still have missed replies: compare `replies` with `expected`.
     public var finished: Bool
 
-    public init(sent: Int = 0, replies: Int = 0, expected: Int? = nil, errors: [String] = [], warnings: [String] = [],
-                fatal: String? = nil, connected: Bool = false, finished: Bool = false) {
+    public init(
+        sent: Int = 0, replies: Int = 0, expected: Int? = nil, errors: [String] = [], warnings: [String] = [],
+        fatal: String? = nil, connected: Bool = false, finished: Bool = false
+    ) {
         self.sent = sent
         self.replies = replies
         self.expected = expected
@@ -58,8 +60,10 @@ public struct ReceiverReport: Sendable, Hashable, Codable {
     /// "new session N" lines: sessions opened towards this receiver.
     public var sessions: Int
 
-    public init(received: Int = 0, errors: [String] = [], warnings: [String] = [], fatal: String? = nil,
-                connected: Bool = false, listening: Bool = false, sessions: Int = 0) {
+    public init(
+        received: Int = 0, errors: [String] = [], warnings: [String] = [], fatal: String? = nil,
+        connected: Bool = false, listening: Bool = false, sessions: Int = 0
+    ) {
         self.received = received
         self.errors = errors
         self.warnings = warnings

@@ -34,8 +34,10 @@ public struct MessageVerdict: Sendable {
     /// `senderTimeout`: the seconds the sender was given, when it had not ended by then.
     /// `senderStarted: false`: the sender's program never ran (a note says why), so its empty
     /// log says nothing about connecting.
-    public static func judge(expected: Int, senderLog: String, receivers: [ReceiverLog], senderTimeout: Int? = nil,
-                             senderStarted: Bool = true, notes: [String] = []) -> MessageVerdict {
+    public static func judge(
+        expected: Int, senderLog: String, receivers: [ReceiverLog], senderTimeout: Int? = nil,
+        senderStarted: Bool = true, notes: [String] = []
+    ) -> MessageVerdict {
         let sr = MessageLog.parseSender(senderLog)
         var problems: [String] = []
         if let senderTimeout {

@@ -15,8 +15,10 @@ public struct ObservedPod: Sendable, Hashable, Codable {
     public var ageSeconds: Double
     public var lastLogLines: [String]
 
-    public init(name: String, owner: String, node: String, phase: String, ready: Bool, restarts: Int = 0,
-                reason: String? = nil, ageSeconds: Double = 0, lastLogLines: [String] = []) {
+    public init(
+        name: String, owner: String, node: String, phase: String, ready: Bool, restarts: Int = 0,
+        reason: String? = nil, ageSeconds: Double = 0, lastLogLines: [String] = []
+    ) {
         self.name = name
         self.owner = owner
         self.node = node
@@ -100,8 +102,9 @@ public enum WorkloadChecks {
         }
         let expected = decisions.filter(\.shouldRun).count
         let ready = owned.filter(\.ready).count
-        return CheckResult(rule: "DaemonSet \(name): \(ready)/\(expected) nodes ready", outcome: problems.isEmpty ? .pass : .fail,
-                           rows: rows(owned), problems: problems, notes: notes)
+        return CheckResult(
+            rule: "DaemonSet \(name): \(ready)/\(expected) nodes ready", outcome: problems.isEmpty ? .pass : .fail,
+            rows: rows(owned), problems: problems, notes: notes)
     }
 
     /// `replicas` Ready pods named `name-0..n-1`.
@@ -120,8 +123,9 @@ public enum WorkloadChecks {
             problems.append("\(p.name): not an expected replica (expected \(expected.joined(separator: ", ")))")
         }
         let ready = owned.filter { $0.ready && expected.contains($0.name) }.count
-        return CheckResult(rule: "StatefulSet \(name): \(ready)/\(replicas) replicas ready", outcome: problems.isEmpty ? .pass : .fail,
-                           rows: rows(owned), problems: problems, notes: [])
+        return CheckResult(
+            rule: "StatefulSet \(name): \(ready)/\(replicas) replicas ready", outcome: problems.isEmpty ? .pass : .fail,
+            rows: rows(owned), problems: problems, notes: [])
     }
 
     public static func skipped(_ rule: String, because why: String) -> CheckResult {

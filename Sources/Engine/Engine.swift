@@ -88,9 +88,11 @@ public enum Engine {
     /// Runs the plan's steps in order. State is saved after every step, so a failure or an
     /// interrupt resumes at the step that did not finish.
     /// `snapshotDir`: where each finished step's `snapshot` is kept (`StepSnapshots`), for `slimctl diff`.
-    public static func run(_ plan: Plan, executor: some StepExecutor, statePath: String, runDir: String, snapshotDir: String? = nil,
-                           options: EngineOptions = EngineOptions(),
-                           events: @escaping @Sendable (EngineEvent) -> Void) async throws -> Summary {
+    public static func run(
+        _ plan: Plan, executor: some StepExecutor, statePath: String, runDir: String, snapshotDir: String? = nil,
+        options: EngineOptions = EngineOptions(),
+        events: @escaping @Sendable (EngineEvent) -> Void
+    ) async throws -> Summary {
         try FileSystem.makeDirectory(runDir)
         var state = RunState.load(statePath) ?? RunState(strategy: plan.strategy, target: plan.target.rawValue)
         let selected = try select(plan, options: options)
@@ -126,13 +128,15 @@ public enum Engine {
             } catch {
                 let secs = seconds(since: start)
                 let interrupted = error is CancellationError
-                state.steps[step.name] = .init(hash: step.inputsHash, status: interrupted ? .interrupted : .failed,
-                                               finishedAt: Date(), seconds: secs, message: "\(error)", inputs: step.inputs)
+                state.steps[step.name] = .init(
+                    hash: step.inputsHash, status: interrupted ? .interrupted : .failed,
+                    finishedAt: Date(), seconds: secs, message: "\(error)", inputs: step.inputs)
                 try? state.save(statePath)
                 if interrupted { throw error }
                 events(.stepFailed(name: step.name, seconds: secs, error: "\(error)"))
-                throw StepFailure(step: step.name, message: "\(error)", logPath: log, logTail: tail(log, lines: 12),
-                                  hint: (error as? HintedError)?.hint)
+                throw StepFailure(
+                    step: step.name, message: "\(error)", logPath: log, logTail: tail(log, lines: 12),
+                    hint: (error as? HintedError)?.hint)
             }
         }
         return summary
@@ -153,7 +157,9 @@ public enum Engine {
 
     static func withTimeout(seconds: Int, _ body: @escaping @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await body(); return true }
+            group.addTask {
+                try await body(); return true
+            }
             group.addTask {
                 try await Task.sleep(for: .seconds(seconds))
                 return false

@@ -31,7 +31,8 @@ actor CredentialProvider {
     func credential() async throws -> Credential {
         let u = config.user
         if let data = u.clientCertificateData ?? u.clientCertificate.flatMap({ FileManager.default.contents(atPath: $0).map(Array.init) }),
-           let key = u.clientKeyData ?? u.clientKey.flatMap({ FileManager.default.contents(atPath: $0).map(Array.init) }) {
+            let key = u.clientKeyData ?? u.clientKey.flatMap({ FileManager.default.contents(atPath: $0).map(Array.init) })
+        {
             return .clientCertificate(cert: data, key: key)
         }
         if let t = u.token, !t.isEmpty { return .bearer(t) }
@@ -49,7 +50,11 @@ actor CredentialProvider {
             let run = Task { try await self.runExec(e) }
             inFlight = run
             defer { inFlight = nil }
-            let (c, expiry) = try await withTaskCancellationHandler { try await run.value } onCancel: { run.cancel() }
+            let (c, expiry) = try await withTaskCancellationHandler {
+                try await run.value
+            } onCancel: {
+                run.cancel()
+            }
             cached = (c, expiry)
             return c
         }
@@ -60,18 +65,24 @@ actor CredentialProvider {
     /// kubectl does, and reads the ExecCredential it prints.
     func runExec(_ e: ExecConfig) async throws -> (Credential, Date?) {
         if e.interactiveMode == "Always" {
-            throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) requires an interactive terminal (interactiveMode: Always), which slimctl does not provide")
+            throw KubeError.config(
+                "user \"\(config.userName)\": exec plugin \(e.command) requires an interactive terminal (interactiveMode: Always), which slimctl does not provide"
+            )
         }
         var spec: [String: Value] = ["interactive": .bool(false)]
         if e.provideClusterInfo {
-            var cluster: [String: Value] = ["server": .string(config.cluster.server),
-                                            "insecure-skip-tls-verify": .bool(config.cluster.insecureSkipTLSVerify)]
+            var cluster: [String: Value] = [
+                "server": .string(config.cluster.server),
+                "insecure-skip-tls-verify": .bool(config.cluster.insecureSkipTLSVerify)
+            ]
             if let ca = config.cluster.certificateAuthorityData { cluster["certificate-authority-data"] = .string(Data(ca).base64EncodedString()) }
             if let n = config.cluster.tlsServerName { cluster["tls-server-name"] = .string(n) }
             spec["cluster"] = .map(.init(uniqueKeysWithValues: cluster.sorted { $0.key < $1.key }))
         }
-        let info: Value = .map(["apiVersion": .string(e.apiVersion), "kind": .string("ExecCredential"),
-                                "spec": .map(.init(uniqueKeysWithValues: spec.sorted { $0.key < $1.key }))])
+        let info: Value = .map([
+            "apiVersion": .string(e.apiVersion), "kind": .string("ExecCredential"),
+            "spec": .map(.init(uniqueKeysWithValues: spec.sorted { $0.key < $1.key }))
+        ])
         var env = ProcessInfo.processInfo.environment
         for (k, v) in e.env { env[k] = v }
         env["KUBERNETES_EXEC_INFO"] = info.jsonString()
@@ -92,9 +103,11 @@ actor CredentialProvider {
         }
         let err = Self.lastLines(r.stderr)
         if r.timedOut {
-            throw KubeError(kind: .timeout, message: "user \"\(config.userName)\": exec plugin \(e.command) did not finish within \(ExecTimeout.text(limit)) and was stopped "
-                            + "(\(ExecTimeout.variable) sets the limit; default \(ExecTimeout.text(ExecTimeout.defaultSeconds)))"
-                            + (err.isEmpty ? "; it printed nothing on stderr" : "; its stderr: \(err)"))
+            throw KubeError(
+                kind: .timeout,
+                message: "user \"\(config.userName)\": exec plugin \(e.command) did not finish within \(ExecTimeout.text(limit)) and was stopped "
+                    + "(\(ExecTimeout.variable) sets the limit; default \(ExecTimeout.text(ExecTimeout.defaultSeconds)))"
+                    + (err.isEmpty ? "; it printed nothing on stderr" : "; its stderr: \(err)"))
         }
         guard r.status == 0 else {
             throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) exited with status \(r.status)\(err.isEmpty ? "" : ": \(err)")")
@@ -103,7 +116,9 @@ actor CredentialProvider {
             throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) did not print an ExecCredential as JSON")
         }
         guard out["apiVersion"]?.stringValue == e.apiVersion else {
-            throw KubeError.config("user \"\(config.userName)\": exec plugin \(e.command) answered apiVersion \(out["apiVersion"]?.stringValue ?? "none"), expected \(e.apiVersion)")
+            throw KubeError.config(
+                "user \"\(config.userName)\": exec plugin \(e.command) answered apiVersion \(out["apiVersion"]?.stringValue ?? "none"), expected \(e.apiVersion)"
+            )
         }
         let status = out["status"] ?? .null
         var expiry: Date?

@@ -54,7 +54,9 @@ extension KubeClient {
         for g in groups["groups"]?.listValue ?? [] {
             for v in g["versions"]?.listValue ?? [] {
                 guard let gv = v["groupVersion"]?.stringValue else { continue }
-                do { add(try await getJSON("/apis/\(gv)", operation: "discovery of \(gv)"), gv: gv) } catch let e as KubeError where e.kind == .notFound || e.kind == .server {
+                do { add(try await getJSON("/apis/\(gv)", operation: "discovery of \(gv)"), gv: gv) } catch let e as KubeError
+                    where e.kind == .notFound || e.kind == .server
+                {
                     continue  // An unavailable aggregated API must not break everything else.
                 }
             }
@@ -72,6 +74,8 @@ extension KubeClient {
         if await discoveryCache.loaded, let r = await discoveryCache.lookup(key) { return r }
         _ = try await discover()
         if let r = await discoveryCache.lookup(key) { return r }
-        throw KubeError(kind: .notFound, message: "the server has no resource for kind \(kind) in apiVersion \(apiVersion) (context \"\(config.contextName)\"); is the CRD installed?")
+        throw KubeError(
+            kind: .notFound,
+            message: "the server has no resource for kind \(kind) in apiVersion \(apiVersion) (context \"\(config.contextName)\"); is the CRD installed?")
     }
 }

@@ -47,9 +47,11 @@ public final class KubeClient: Sendable {
     }
 
     /// kubectl-style construction: `--kubeconfig`, `KUBECONFIG`, `--context`, `--namespace`.
-    public convenience init(kubeconfig: String? = nil, context: String? = nil, namespace: String? = nil,
-                            environment: [String: String] = ProcessInfo.processInfo.environment,
-                            options: KubeClientOptions = KubeClientOptions()) throws {
+    public convenience init(
+        kubeconfig: String? = nil, context: String? = nil, namespace: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        options: KubeClientOptions = KubeClientOptions()
+    ) throws {
         let cfg = try KubeconfigLoader.load(explicitPath: kubeconfig, environment: environment)
         self.init(config: try cfg.resolve(context: context, namespace: namespace), options: options)
     }
@@ -62,8 +64,10 @@ public final class KubeClient: Sendable {
 
     // MARK: Transport
 
-    func makeTransfer(method: String, path: String, body: [UInt8]?, contentType: String?, accept: String, stream: Bool,
-                      bufferLimit: Int = KubeClient.streamBufferLimit, ownConnection: Bool = false) async throws -> Transfer {
+    func makeTransfer(
+        method: String, path: String, body: [UInt8]?, contentType: String?, accept: String, stream: Bool,
+        bufferLimit: Int = KubeClient.streamBufferLimit, ownConnection: Bool = false
+    ) async throws -> Transfer {
         let credential = try await credentials.credential()
         Trace.emit(.request(method: method, path: path))
         guard let t = Transfer(bufferLimit: stream ? bufferLimit : 0) else { throw KubeError(kind: .network, message: "libcurl could not create a handle") }
@@ -76,12 +80,14 @@ public final class KubeClient: Sendable {
         case .none: break
         }
         let base = config.cluster.server.hasSuffix("/") ? String(config.cluster.server.dropLast()) : config.cluster.server
-        t.configure(.init(url: base + path, method: method, headers: headers, body: body,
-                          caData: config.cluster.certificateAuthorityData, caFile: config.cluster.certificateAuthority,
-                          insecure: config.cluster.insecureSkipTLSVerify, tlsServerName: config.cluster.tlsServerName,
-                          proxy: config.cluster.proxyURL, clientCert: cert, clientKey: key,
-                          timeoutMs: stream ? 0 : Int(options.requestTimeout * 1000), connectTimeoutMs: Int(options.connectTimeout * 1000),
-                          ownConnection: ownConnection))
+        t.configure(
+            .init(
+                url: base + path, method: method, headers: headers, body: body,
+                caData: config.cluster.certificateAuthorityData, caFile: config.cluster.certificateAuthority,
+                insecure: config.cluster.insecureSkipTLSVerify, tlsServerName: config.cluster.tlsServerName,
+                proxy: config.cluster.proxyURL, clientCert: cert, clientKey: key,
+                timeoutMs: stream ? 0 : Int(options.requestTimeout * 1000), connectTimeoutMs: Int(options.connectTimeout * 1000),
+                ownConnection: ownConnection))
         if let log = options.requestLog {
             log("> \(method) \(base + path)")
             for h in headers { log("> " + Redact.header(h)) }
@@ -121,8 +127,10 @@ public final class KubeClient: Sendable {
     /// A request with the retry policy: 429 waits Retry-After then retries (the server did not
     /// process it); 5xx and broken connections retry with backoff only when `idempotent`;
     /// connection refusals (nothing sent) always; 401 with an exec plugin refreshes once.
-    public func request(_ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil,
-                        accept: String = "application/json", idempotent: Bool? = nil, operation: String? = nil) async throws -> KubeResponse {
+    public func request(
+        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = nil,
+        accept: String = "application/json", idempotent: Bool? = nil, operation: String? = nil
+    ) async throws -> KubeResponse {
         let idem = idempotent ?? (method == "GET" || method == "HEAD")
         let op = operation ?? "\(method) \(path)"
         var attempt = 0
@@ -138,7 +146,10 @@ public final class KubeClient: Sendable {
                     continue
                 }
                 if e.isTimeout {
-                    throw KubeError(kind: .timeout, message: "\(op): timed out after \(Int(options.requestTimeout))s talking to \(config.cluster.server) (context \"\(config.contextName)\")")
+                    throw KubeError(
+                        kind: .timeout,
+                        message:
+                            "\(op): timed out after \(Int(options.requestTimeout))s talking to \(config.cluster.server) (context \"\(config.contextName)\")")
                 }
                 let via = config.cluster.proxyURL.map { " through proxy-url \($0)" } ?? ""
                 var m = "\(op): cannot reach \(config.cluster.server)\(via) (context \"\(config.contextName)\"): \(e.description)"

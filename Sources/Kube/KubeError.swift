@@ -38,7 +38,8 @@ public struct KubeError: Error, CustomStringConvertible, Sendable {
         switch code {
         case 401:
             kind = .unauthorized
-            text = "\(operation): Unauthorized \(who): the API server did not accept these credentials; the client certificate, token or exec plugin output of user \"\(user)\" is missing, expired or for another cluster"
+            text =
+                "\(operation): Unauthorized \(who): the API server did not accept these credentials; the client certificate, token or exec plugin output of user \"\(user)\" is missing, expired or for another cluster"
         case 403:
             kind = .forbidden
             text = "\(operation): \(message) \(who): the credentials are valid but RBAC does not allow this; ask a cluster admin for a Role/ClusterRole binding"

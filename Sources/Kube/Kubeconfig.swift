@@ -83,7 +83,8 @@ public enum KubeconfigLoader {
         let home = environment["HOME"] ?? NSHomeDirectory()
         let path = home + "/.kube/config"
         guard FileManager.default.fileExists(atPath: path) else {
-            throw KubeError.config("no kubeconfig: \(path) does not exist and KUBECONFIG is not set; create a cluster (slimctl cluster up) or pass --kubeconfig")
+            throw KubeError.config(
+                "no kubeconfig: \(path) does not exist and KUBECONFIG is not set; create a cluster (slimctl cluster up) or pass --kubeconfig")
         }
         return merge([try parseFile(path)])
     }
@@ -162,9 +163,10 @@ public enum KubeconfigLoader {
                 }
                 var command = e["command"]?.stringValue ?? ""
                 if command.contains("/"), !command.hasPrefix("/") { command = resolve(command) ?? command }
-                exec = ExecConfig(command: command, args: (e["args"]?.listValue ?? []).compactMap(\.stringValue), env: env,
-                                  apiVersion: e["apiVersion"]?.stringValue ?? "", interactiveMode: e["interactiveMode"]?.stringValue ?? "IfAvailable",
-                                  provideClusterInfo: e["provideClusterInfo"]?.boolValue ?? false, installHint: e["installHint"]?.stringValue)
+                exec = ExecConfig(
+                    command: command, args: (e["args"]?.listValue ?? []).compactMap(\.stringValue), env: env,
+                    apiVersion: e["apiVersion"]?.stringValue ?? "", interactiveMode: e["interactiveMode"]?.stringValue ?? "IfAvailable",
+                    provideClusterInfo: e["provideClusterInfo"]?.boolValue ?? false, installHint: e["installHint"]?.stringValue)
             }
             cfg.users[name] = KubeUser(
                 clientCertificateData: try b64(u["client-certificate-data"], "client-certificate-data", name),
@@ -174,8 +176,9 @@ public enum KubeconfigLoader {
                 token: u["token"]?.stringValue, tokenFile: resolve(u["tokenFile"]?.stringValue), exec: exec)
         }
         for (name, c) in try named("contexts", "context") where cfg.contexts[name] == nil {
-            cfg.contexts[name] = KubeContext(cluster: c["cluster"]?.stringValue ?? "", user: c["user"]?.stringValue ?? "",
-                                             namespace: c["namespace"]?.stringValue)
+            cfg.contexts[name] = KubeContext(
+                cluster: c["cluster"]?.stringValue ?? "", user: c["user"]?.stringValue ?? "",
+                namespace: c["namespace"]?.stringValue)
         }
         return cfg
     }
@@ -188,7 +191,8 @@ extension Kubeconfig {
     /// before any request, so a broken kubeconfig fails with a message that says what to fix.
     public func resolve(context: String? = nil, namespace: String? = nil) throws -> ResolvedConfig {
         guard let name = (context?.isEmpty == false ? context : currentContext), !name.isEmpty else {
-            throw KubeError.config("no context selected: current-context is not set in \(fileList); pass --context (one of: \(contexts.keys.sorted().joined(separator: ", ")))")
+            throw KubeError.config(
+                "no context selected: current-context is not set in \(fileList); pass --context (one of: \(contexts.keys.sorted().joined(separator: ", ")))")
         }
         guard let ctx = contexts[name] else {
             throw KubeError.config("context \"\(name)\" does not exist in \(fileList) (contexts: \(contexts.keys.sorted().joined(separator: ", ")))")
@@ -206,7 +210,9 @@ extension Kubeconfig {
             throw KubeError.config("cluster \"\(ctx.cluster)\": server \"\(cluster.server)\" is not an http(s) URL")
         }
         if cluster.insecureSkipTLSVerify && (cluster.certificateAuthorityData != nil || cluster.certificateAuthority != nil) {
-            throw KubeError.config("cluster \"\(ctx.cluster)\": certificate-authority and insecure-skip-tls-verify are both set; specifying a root certificate with the insecure flag is not allowed")
+            throw KubeError.config(
+                "cluster \"\(ctx.cluster)\": certificate-authority and insecure-skip-tls-verify are both set; specifying a root certificate with the insecure flag is not allowed"
+            )
         }
         if let ca = cluster.certificateAuthority, cluster.certificateAuthorityData == nil, !FileManager.default.fileExists(atPath: ca) {
             throw KubeError.config("cluster \"\(ctx.cluster)\": certificate-authority file \(ca) does not exist")
@@ -214,7 +220,8 @@ extension Kubeconfig {
         let hasCert = user.clientCertificateData != nil || user.clientCertificate != nil
         let hasKey = user.clientKeyData != nil || user.clientKey != nil
         if hasCert != hasKey {
-            throw KubeError.config("user \"\(ctx.user)\": client-certificate and client-key must be set together (only \(hasCert ? "the certificate" : "the key") is set)")
+            throw KubeError.config(
+                "user \"\(ctx.user)\": client-certificate and client-key must be set together (only \(hasCert ? "the certificate" : "the key") is set)")
         }
         for f in [user.clientCertificate, user.clientKey, user.tokenFile].compactMap({ $0 }) where !FileManager.default.fileExists(atPath: f) {
             if f == user.clientCertificate && user.clientCertificateData != nil { continue }
@@ -226,7 +233,8 @@ extension Kubeconfig {
             if e.command.isEmpty { throw KubeError.config("user \"\(ctx.user)\": exec plugin has no command") }
             let known = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]
             guard known.contains(e.apiVersion) else {
-                throw KubeError.config("user \"\(ctx.user)\": exec plugin apiVersion \"\(e.apiVersion)\" is not supported (use client.authentication.k8s.io/v1)")
+                throw KubeError.config(
+                    "user \"\(ctx.user)\": exec plugin apiVersion \"\(e.apiVersion)\" is not supported (use client.authentication.k8s.io/v1)")
             }
             if !["Never", "IfAvailable", "Always"].contains(e.interactiveMode) {
                 throw KubeError.config("user \"\(ctx.user)\": exec plugin interactiveMode \"\(e.interactiveMode)\" is invalid (Never, IfAvailable or Always)")

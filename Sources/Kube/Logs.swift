@@ -13,8 +13,10 @@ public struct LogOptions: Sendable {
     /// RFC 3339 time (the API's `sinceTime`); lines at or after it. Resuming a broken follow from
     /// the last timestamp seen needs it: `sinceSeconds` depends on the client's clock.
     public var sinceTime: String?
-    public init(container: String? = nil, follow: Bool = false, tailLines: Int? = nil, sinceSeconds: Int? = nil,
-                timestamps: Bool = false, previous: Bool = false, limitBytes: Int? = nil, sinceTime: String? = nil) {
+    public init(
+        container: String? = nil, follow: Bool = false, tailLines: Int? = nil, sinceSeconds: Int? = nil,
+        timestamps: Bool = false, previous: Bool = false, limitBytes: Int? = nil, sinceTime: String? = nil
+    ) {
         self.container = container; self.follow = follow; self.tailLines = tailLines; self.sinceSeconds = sinceSeconds
         self.timestamps = timestamps; self.previous = previous; self.limitBytes = limitBytes; self.sinceTime = sinceTime
     }
@@ -66,19 +68,24 @@ extension KubeClient {
     /// A pod's log as the lines of each chunk the server sent. Following hundreds of pods at
     /// once, one stream event per chunk (not per line) is what keeps a consumer ahead of the
     /// kubelet: per-line events cost more than the lines themselves.
-    public func logChunks(pod: String, namespace: String? = nil, options o: LogOptions = LogOptions(),
-                          buffer: StreamBuffer = .default) -> KubeStream<[String]> {
+    public func logChunks(
+        pod: String, namespace: String? = nil, options o: LogOptions = LogOptions(),
+        buffer: StreamBuffer = .default
+    ) -> KubeStream<[String]> {
         KubeStream(window: buffer.chunks) { continuation in
             let task = Task { [self] in
                 let ns = namespace ?? config.namespace
-                let path = "/api/v1/namespaces/\(APIResource.escape(ns))/pods/\(APIResource.escape(pod))/log" + Self.query([
-                    ("container", o.container), ("follow", o.follow ? "true" : nil), ("tailLines", o.tailLines.map(String.init)),
-                    ("sinceSeconds", o.sinceSeconds.map(String.init)), ("sinceTime", o.sinceTime), ("timestamps", o.timestamps ? "true" : nil),
-                    ("previous", o.previous ? "true" : nil), ("limitBytes", o.limitBytes.map(String.init)),
-                ])
+                let path =
+                    "/api/v1/namespaces/\(APIResource.escape(ns))/pods/\(APIResource.escape(pod))/log"
+                    + Self.query([
+                        ("container", o.container), ("follow", o.follow ? "true" : nil), ("tailLines", o.tailLines.map(String.init)),
+                        ("sinceSeconds", o.sinceSeconds.map(String.init)), ("sinceTime", o.sinceTime), ("timestamps", o.timestamps ? "true" : nil),
+                        ("previous", o.previous ? "true" : nil), ("limitBytes", o.limitBytes.map(String.init))
+                    ])
                 do {
-                    let (t, iterator) = try await openStream(path, operation: "logs of pod \"\(pod)\" in namespace \"\(ns)\"", accept: "*/*",
-                                                          bufferLimit: buffer.bytes, ownConnection: buffer.ownConnection)
+                    let (t, iterator) = try await openStream(
+                        path, operation: "logs of pod \"\(pod)\" in namespace \"\(ns)\"", accept: "*/*",
+                        bufferLimit: buffer.bytes, ownConnection: buffer.ownConnection)
                     var it = iterator
                     var splitter = LineSplitter()
                     try await withTaskCancellationHandler {

@@ -39,17 +39,23 @@ extension KubeClient {
 
     /// All matching objects, following `continue` tokens page by page. Items get their
     /// apiVersion and kind back (the server strips them inside lists).
-    public func list(apiVersion: String, kind: String, namespace: String? = nil, allNamespaces: Bool = false,
-                     labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
-                     project: ((Value) -> Value)? = nil) async throws -> KubeList {
+    public func list(
+        apiVersion: String, kind: String, namespace: String? = nil, allNamespaces: Bool = false,
+        labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
+        project: ((Value) -> Value)? = nil
+    ) async throws -> KubeList {
         let r = try await resource(apiVersion: apiVersion, kind: kind)
         let ns = allNamespaces ? nil : (namespace ?? config.namespace)
         var items: [Value] = []
         var cont: String?
         var rv = ""
         repeat {
-            let path = r.path(namespace: ns) + Self.query([("labelSelector", labelSelector), ("fieldSelector", fieldSelector),
-                                                           ("limit", String(pageSize)), ("continue", cont)])
+            let path =
+                r.path(namespace: ns)
+                + Self.query([
+                    ("labelSelector", labelSelector), ("fieldSelector", fieldSelector),
+                    ("limit", String(pageSize)), ("continue", cont)
+                ])
             let page = try await getJSON(path, operation: "list \(describe(r, nil, ns))")
             for item in page["items"]?.listValue ?? [] {
                 guard case .map(let m) = item else { continue }
@@ -85,22 +91,26 @@ extension KubeClient {
             body = .map(m)
         }
         let path = r.path(namespace: ns, name: name) + Self.query([("fieldManager", options.fieldManager), ("force", force ? "true" : nil)])
-        let resp = try await request("PATCH", path, body: body.jsonBytes, contentType: "application/apply-patch+yaml",
-                                     idempotent: true, operation: "apply \(describe(r, name, ns))")
+        let resp = try await request(
+            "PATCH", path, body: body.jsonBytes, contentType: "application/apply-patch+yaml",
+            idempotent: true, operation: "apply \(describe(r, name, ns))")
         return (try? Value(jsonBytes: resp.body)) ?? .null
     }
 
     /// Deletes an object. Returns false when it was already gone. With `wait`, returns only
     /// once the object no longer exists (watching, not polling), or throws after `timeout`.
     @discardableResult
-    public func delete(apiVersion: String, kind: String, name: String, namespace: String? = nil,
-                       propagation: PropagationPolicy = .background, wait: Bool = false, timeout: Double = 120) async throws -> Bool {
+    public func delete(
+        apiVersion: String, kind: String, name: String, namespace: String? = nil,
+        propagation: PropagationPolicy = .background, wait: Bool = false, timeout: Double = 120
+    ) async throws -> Bool {
         let r = try await resource(apiVersion: apiVersion, kind: kind)
         let ns = namespace ?? config.namespace
         let body: Value = .map(["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": .string(propagation.rawValue)])
         do {
-            _ = try await request("DELETE", r.path(namespace: ns, name: name), body: body.jsonBytes, contentType: "application/json",
-                                  idempotent: false, operation: "delete \(describe(r, name, ns))")
+            _ = try await request(
+                "DELETE", r.path(namespace: ns, name: name), body: body.jsonBytes, contentType: "application/json",
+                idempotent: false, operation: "delete \(describe(r, name, ns))")
         } catch let e as KubeError where e.kind == .notFound {
             return false
         }
@@ -114,8 +124,10 @@ extension KubeClient {
                 let selector = "metadata.name=\(name)"
                 let first = try await list(apiVersion: r.groupVersion, kind: r.kind, namespace: namespace, fieldSelector: selector)
                 if first.items.isEmpty { return }
-                for try await e in watch(apiVersion: r.groupVersion, kind: r.kind, namespace: namespace, fieldSelector: selector,
-                                         resourceVersion: first.resourceVersion) {
+                for try await e in watch(
+                    apiVersion: r.groupVersion, kind: r.kind, namespace: namespace, fieldSelector: selector,
+                    resourceVersion: first.resourceVersion)
+                {
                     switch e {
                     case .deleted: return
                     case .relisted(let items) where items.isEmpty: return
@@ -125,7 +137,9 @@ extension KubeClient {
             }
             group.addTask { [self] in
                 try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
-                throw KubeError(kind: .timeout, message: "timed out after \(Int(timeout))s waiting for \(describe(r, name, namespace)) to be deleted (context \"\(config.contextName)\")")
+                throw KubeError(
+                    kind: .timeout,
+                    message: "timed out after \(Int(timeout))s waiting for \(describe(r, name, namespace)) to be deleted (context \"\(config.contextName)\")")
             }
             try await group.next()
             group.cancelAll()

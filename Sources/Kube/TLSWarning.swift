@@ -6,7 +6,8 @@ import Foundation
 enum TLSWarning {
     static func message(_ config: ResolvedConfig) -> String? {
         guard config.cluster.insecureSkipTLSVerify, !config.cluster.server.lowercased().hasPrefix("http://") else { return nil }
-        return "warning: TLS verification is off for cluster \(config.clusterName) (insecure-skip-tls-verify in \(config.cluster.file ?? "the kubeconfig")): the server's identity is not checked"
+        return
+            "warning: TLS verification is off for cluster \(config.clusterName) (insecure-skip-tls-verify in \(config.cluster.file ?? "the kubeconfig")): the server's identity is not checked"
     }
 
     private static let printed = Printed()

@@ -55,10 +55,13 @@ extension KubeClient {
 
     /// Opens a streaming GET; returns once the status is known. Non-2xx answers are read in
     /// full and thrown as `KubeError`.
-    func openStream(_ path: String, operation: String, accept: String = "application/json",
-                    bufferLimit: Int = KubeClient.streamBufferLimit, ownConnection: Bool = false) async throws -> (Transfer, TransferReader) {
-        let t = try await makeTransfer(method: "GET", path: path, body: nil, contentType: nil, accept: accept, stream: true,
-                                       bufferLimit: bufferLimit, ownConnection: ownConnection)
+    func openStream(
+        _ path: String, operation: String, accept: String = "application/json",
+        bufferLimit: Int = KubeClient.streamBufferLimit, ownConnection: Bool = false
+    ) async throws -> (Transfer, TransferReader) {
+        let t = try await makeTransfer(
+            method: "GET", path: path, body: nil, contentType: nil, accept: accept, stream: true,
+            bufferLimit: bufferLimit, ownConnection: ownConnection)
         CurlEngine.shared.start(t)
         var it = TransferReader(transfer: t, iterator: t.events.makeAsyncIterator())
         do {
@@ -81,9 +84,11 @@ extension KubeClient {
     /// Watches a resource: bookmarks on, reconnects from the last seen resourceVersion when
     /// the stream ends or breaks (backoff on failures), and relists on 410 Gone. Ends only when
     /// the consumer stops or on an error that retrying cannot fix (401, 403, 404).
-    public func watch(apiVersion: String, kind: String, namespace: String? = nil, allNamespaces: Bool = false,
-                      labelSelector: String? = nil, fieldSelector: String? = nil,
-                      resourceVersion: String? = nil) -> KubeStream<WatchEvent> {
+    public func watch(
+        apiVersion: String, kind: String, namespace: String? = nil, allNamespaces: Bool = false,
+        labelSelector: String? = nil, fieldSelector: String? = nil,
+        resourceVersion: String? = nil
+    ) -> KubeStream<WatchEvent> {
         KubeStream(window: Self.watchWindow) { continuation in
             let task = Task { [self] in
                 do {
@@ -92,10 +97,12 @@ extension KubeClient {
                     var rv = resourceVersion
                     var failures = 0
                     while !Task.isCancelled {
-                        let path = r.path(namespace: ns) + Self.query([
-                            ("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", rv),
-                            ("labelSelector", labelSelector), ("fieldSelector", fieldSelector), ("timeoutSeconds", "300"),
-                        ])
+                        let path =
+                            r.path(namespace: ns)
+                            + Self.query([
+                                ("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", rv),
+                                ("labelSelector", labelSelector), ("fieldSelector", fieldSelector), ("timeoutSeconds", "300")
+                            ])
                         var expired = false
                         do {
                             let (t, iterator) = try await openStream(path, operation: "watch \(describe(r, nil, ns))")
@@ -115,8 +122,9 @@ extension KubeClient {
                                         case "BOOKMARK": try await continuation.send(.bookmark(resourceVersion: rv ?? ""))
                                         case "ERROR":
                                             if obj["code"]?.intValue == 410 { expired = true; break streamLoop }
-                                            throw KubeError.from(code: Int(obj["code"]?.intValue ?? 500), body: obj.jsonBytes,
-                                                                 operation: "watch \(describe(r, nil, ns))", context: config.contextName, user: config.userName)
+                                            throw KubeError.from(
+                                                code: Int(obj["code"]?.intValue ?? 500), body: obj.jsonBytes,
+                                                operation: "watch \(describe(r, nil, ns))", context: config.contextName, user: config.userName)
                                         default: continue
                                         }
                                     }
@@ -135,8 +143,9 @@ extension KubeClient {
                         }
                         if expired {
                             options.requestLog?("  watch resourceVersion \(rv ?? "") expired (410 Gone); relisting")
-                            let fresh = try await list(apiVersion: apiVersion, kind: kind, namespace: ns, allNamespaces: allNamespaces,
-                                                       labelSelector: labelSelector, fieldSelector: fieldSelector)
+                            let fresh = try await list(
+                                apiVersion: apiVersion, kind: kind, namespace: ns, allNamespaces: allNamespaces,
+                                labelSelector: labelSelector, fieldSelector: fieldSelector)
                             rv = fresh.resourceVersion
                             try await continuation.send(.relisted(fresh.items))
                         }

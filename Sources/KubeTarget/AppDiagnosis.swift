@@ -13,8 +13,10 @@ enum AppDiagnosis {
     }
 
     /// Waiting reasons that time alone does not cure: waiting longer only delays the failure.
-    static let stuckReasons: Set<String> = ["ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull",
-                                            "CreateContainerConfigError", "CrashLoopBackOff"]
+    static let stuckReasons: Set<String> = [
+        "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull",
+        "CreateContainerConfigError", "CrashLoopBackOff"
+    ]
 
     /// Returns once a pod of `w` waits for a reason in `stuckReasons` (watching its pods from the
     /// version the first list saw); runs until cancelled otherwise.
@@ -26,8 +28,10 @@ enum AppDiagnosis {
         guard labels != nil || fields != nil else { return try await Task.sleep(for: .seconds(86_400)) }
         let first = try await c.list(apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: labels, fieldSelector: fields)
         if first.items.contains(where: stuck) { return }
-        for try await e in c.watch(apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: labels, fieldSelector: fields,
-                                   resourceVersion: first.resourceVersion) {
+        for try await e in c.watch(
+            apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: labels, fieldSelector: fields,
+            resourceVersion: first.resourceVersion)
+        {
             if let o = e.object, stuck(o) { return }
         }
         try await Task.sleep(for: .seconds(86_400))

@@ -95,8 +95,10 @@ public struct AppTest: Sendable {
             for v in try await AppDiagnosis.pods(client, w) {
                 let p = Pod(v)
                 guard !p.metadata.deleting else { continue }
-                out.append(AppPod(name: p.metadata.name, namespace: p.metadata.namespace ?? w.namespace, node: p.nodeName ?? "(not scheduled)",
-                                  container: p.containers.first, restarts: p.restarts))
+                out.append(
+                    AppPod(
+                        name: p.metadata.name, namespace: p.metadata.namespace ?? w.namespace, node: p.nodeName ?? "(not scheduled)",
+                        container: p.containers.first, restarts: p.restarts))
             }
         }
         return out.sorted { $0.name < $1.name }
@@ -140,7 +142,8 @@ public struct AppTest: Sendable {
         var removed: [String] = []
         for o in objects.reversed() {
             guard let apiVersion = o["apiVersion"]?.stringValue, let kind = o["kind"]?.stringValue, kind != "Namespace",
-                  let name = o.lookup(["metadata", "name"])?.stringValue else { continue }
+                let name = o.lookup(["metadata", "name"])?.stringValue
+            else { continue }
             let ns = o.lookup(["metadata", "namespace"])?.stringValue
             // The garbage collector removes a controller's pods after the controller itself;
             // the test waits for them too, so "removed" means no test pod is left running.
@@ -150,7 +153,8 @@ public struct AppTest: Sendable {
                 Log.append(log, "deleted \(ManifestApplier.describe(o))\n")
             }
             for pod in owned.map(Pod.init) {
-                try await client.delete(apiVersion: "v1", kind: "Pod", name: pod.metadata.name, namespace: pod.metadata.namespace ?? ns, wait: true, timeout: 120)
+                try await client.delete(
+                    apiVersion: "v1", kind: "Pod", name: pod.metadata.name, namespace: pod.metadata.namespace ?? ns, wait: true, timeout: 120)
             }
         }
         return removed
@@ -160,9 +164,12 @@ public struct AppTest: Sendable {
 
     func workloads(_ objects: [Value]) -> [Workload] {
         objects.compactMap { o in
-            guard let kind = o["kind"]?.stringValue, Readiness.workloadKinds.contains(kind), let name = o.lookup(["metadata", "name"])?.stringValue else { return nil }
-            return Workload(apiVersion: o["apiVersion"]?.stringValue ?? "v1", kind: kind, name: name,
-                            namespace: o.lookup(["metadata", "namespace"])?.stringValue ?? client.namespace, object: o)
+            guard let kind = o["kind"]?.stringValue, Readiness.workloadKinds.contains(kind), let name = o.lookup(["metadata", "name"])?.stringValue else {
+                return nil
+            }
+            return Workload(
+                apiVersion: o["apiVersion"]?.stringValue ?? "v1", kind: kind, name: name,
+                namespace: o.lookup(["metadata", "namespace"])?.stringValue ?? client.namespace, object: o)
         }
     }
 

@@ -18,8 +18,10 @@ public struct AppTestOptions: Sendable {
     public var listenTimeout: Double
     public var senderTimeout: Double
 
-    public init(receiverStep: String, senderStep: String, deployReceivers: Bool, runSender: Bool, keep: Bool,
-                readyTimeout: Double, listenTimeout: Double, senderTimeout: Double) {
+    public init(
+        receiverStep: String, senderStep: String, deployReceivers: Bool, runSender: Bool, keep: Bool,
+        readyTimeout: Double, listenTimeout: Double, senderTimeout: Double
+    ) {
         self.receiverStep = receiverStep
         self.senderStep = senderStep
         self.deployReceivers = deployReceivers
@@ -78,8 +80,10 @@ extension AppTest {
         return capture
     }
 
-    private func collect(_ o: AppTestOptions, _ receiverObjects: [Value], _ senderObjects: [Value], _ isListening: @escaping @Sendable (String) -> Bool,
-                         into capture: inout AppTestCapture) async throws {
+    private func collect(
+        _ o: AppTestOptions, _ receiverObjects: [Value], _ senderObjects: [Value], _ isListening: @escaping @Sendable (String) -> Bool,
+        into capture: inout AppTestCapture
+    ) async throws {
         if o.deployReceivers {
             try await apply(receiverObjects)
             try await waitReady(receiverObjects, role: "receiver", timeout: o.readyTimeout)
@@ -97,7 +101,8 @@ extension AppTest {
         }
         report("receivers: " + receivers.map { "\($0.name) on \($0.node)" }.joined(separator: ", "))
         for p in await waitListening(receivers, timeout: o.listenTimeout, isListening: isListening) {
-            let w = "receiver \(p.name) on \(p.node) never logged that it is listening within \(Self.seconds(o.listenTimeout)) (output buffered? the apps need PYTHONUNBUFFERED=1)"
+            let w =
+                "receiver \(p.name) on \(p.node) never logged that it is listening within \(Self.seconds(o.listenTimeout)) (output buffered? the apps need PYTHONUNBUFFERED=1)"
             capture.warnings.append(w)
             report(w + "; starting the sender anyway")
         }
@@ -120,7 +125,8 @@ extension AppTest {
             }
             let text = (try? await logText(now)) ?? ""
             if now.restarts > p.restarts {
-                capture.receivers.append(.init(pod: now, log: text, note: "receiver \(p.name) on \(p.node) restarted during the test (\(now.restarts) restart(s))"))
+                capture.receivers.append(
+                    .init(pod: now, log: text, note: "receiver \(p.name) on \(p.node) restarted during the test (\(now.restarts) restart(s))"))
                 continue
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -150,24 +156,31 @@ extension AppTest {
         guard let (final, previous) = ended else {
             let v = try await AppDiagnosis.pods(client, w).first
             let p = v.map(Pod.init)
-            let pod = p.map { AppPod(name: $0.metadata.name, namespace: $0.metadata.namespace ?? w.namespace, node: $0.nodeName ?? "(not scheduled)",
-                                     container: $0.containers.first, restarts: $0.restarts) }
+            let pod = p.map {
+                AppPod(
+                    name: $0.metadata.name, namespace: $0.metadata.namespace ?? w.namespace, node: $0.nodeName ?? "(not scheduled)",
+                    container: $0.containers.first, restarts: $0.restarts)
+            }
             let started = p?.containerStatuses.contains { $0.running || $0.terminatedReason != nil || $0.restartCount > 0 } ?? false
             if let p, !started {
-                return SenderRun(pod: pod, log: "", timedOut: false,
-                                 notes: ["sender never started within \(Self.seconds(timeout)): " + AppDiagnosis.describe(p, events: try await events(of: p))])
+                return SenderRun(
+                    pod: pod, log: "", timedOut: false,
+                    notes: ["sender never started within \(Self.seconds(timeout)): " + AppDiagnosis.describe(p, events: try await events(of: p))])
             }
             var log = ""
             if let pod { log = (try? await logText(pod)) ?? "" }
             return SenderRun(pod: pod, log: log, timedOut: true, notes: [])
         }
         let p = Pod(final)
-        let pod = AppPod(name: p.metadata.name, namespace: p.metadata.namespace ?? w.namespace, node: p.nodeName ?? "(not scheduled)",
-                         container: p.containers.first, restarts: p.restarts)
+        let pod = AppPod(
+            name: p.metadata.name, namespace: p.metadata.namespace ?? w.namespace, node: p.nodeName ?? "(not scheduled)",
+            container: p.containers.first, restarts: p.restarts)
         let log = (try? await logText(pod, previous: previous)) ?? ""
         let status = p.containerStatuses.first
-        let code = status?.exitCode ?? (final.lookup(["status", "containerStatuses"])?.listValue?.first?
-            .lookup(["lastState", "terminated", "exitCode"])?.intValue.map { Int($0) })
+        let code =
+            status?.exitCode
+            ?? (final.lookup(["status", "containerStatuses"])?.listValue?.first?
+                .lookup(["lastState", "terminated", "exitCode"])?.intValue.map { Int($0) })
         report("sender \(pod.name) on \(pod.node) ended: \(p.phase == "Running" ? "failed, restarting" : p.phase)" + (code.map { ", exit code \($0)" } ?? ""))
         return SenderRun(pod: pod, log: log, timedOut: false, notes: [])
     }
@@ -190,13 +203,19 @@ extension AppTest {
             if p.containerStatuses.contains(where: { $0.restartCount > 0 || $0.lastTerminatedReason != nil }) { return (v, true) }
             return nil
         }
-        let selector = w.kind == "Pod" ? (label: nil as String?, field: "metadata.name=\(w.name)" as String?)
-            : (label: (w.object.lookup(["spec", "selector", "matchLabels"])?.mapValue ?? [:]).compactMap { k, v in v.stringValue.map { "\(k)=\($0)" } }
-                .sorted().joined(separator: ","), field: nil)
+        let selector =
+            w.kind == "Pod"
+            ? (label: nil as String?, field: "metadata.name=\(w.name)" as String?)
+            : (
+                label: (w.object.lookup(["spec", "selector", "matchLabels"])?.mapValue ?? [:]).compactMap { k, v in v.stringValue.map { "\(k)=\($0)" } }
+                    .sorted().joined(separator: ","), field: nil
+            )
         let first = try await c.list(apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: selector.label, fieldSelector: selector.field)
         for v in first.items { if let e = ended(v) { return e } }
-        for try await event in c.watch(apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: selector.label,
-                                       fieldSelector: selector.field, resourceVersion: first.resourceVersion) {
+        for try await event in c.watch(
+            apiVersion: "v1", kind: "Pod", namespace: w.namespace, labelSelector: selector.label,
+            fieldSelector: selector.field, resourceVersion: first.resourceVersion)
+        {
             switch event {
             case .added(let v), .modified(let v): if let e = ended(v) { return e }
             case .relisted(let items): for v in items { if let e = ended(v) { return e } }

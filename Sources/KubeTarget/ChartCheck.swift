@@ -40,8 +40,10 @@ public struct Expected: Sendable {
 
 public enum ChartCheck {
     /// Checks the rendered manifests (helm template output) against the expectations.
-    public static func check(manifests: [Value], expect: [Expected], release: String, chart: String,
-                             generation: String?, valuesKeysHint: [String] = []) throws {
+    public static func check(
+        manifests: [Value], expect: [Expected], release: String, chart: String,
+        generation: String?, valuesKeysHint: [String] = []
+    ) throws {
         let objects = manifests.filter { !$0.isNull && $0["kind"]?.stringValue != nil }
         var problems: [String] = []
         for e in expect {

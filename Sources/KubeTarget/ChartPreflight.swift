@@ -24,8 +24,10 @@ public struct ChartRefusal: Error, Sendable, CustomStringConvertible, HintedErro
 /// ignore, or a missing workload stops the deploy with nothing changed.
 public enum ChartPreflight {
     /// Runs the commands the plan carries for its helm steps (`Plan.preflight` shows them).
-    public static func run(_ plan: Plan, rendered: Rendered, target: TargetOptions, helm: Helm, log: String,
-                           report: (String) -> Void) async throws -> [String: ChartInfo] {
+    public static func run(
+        _ plan: Plan, rendered: Rendered, target: TargetOptions, helm: Helm, log: String,
+        report: (String) -> Void
+    ) async throws -> [String: ChartInfo] {
         var infos: [String: ChartInfo] = [:]
         for step in plan.steps {
             guard case .helm(let rel) = step.action, let commands = step.helm, let r = rendered.release(forStep: step.name) else { continue }
@@ -39,22 +41,28 @@ public enum ChartPreflight {
             let generation = rendered.strategy.generation
             var problems = ChartFit.problems(chart: info, release: rel, generation: generation)
             if !problems.isEmpty {
-                throw ChartRefusal(release: rel.release, chart: info.display, problems: problems + ChartFit.keyHints(chart: info, values: r.values),
-                                   hint: generationHint(info, rendered: rendered))
+                throw ChartRefusal(
+                    release: rel.release, chart: info.display, problems: problems + ChartFit.keyHints(chart: info, values: r.values),
+                    hint: generationHint(info, rendered: rendered))
             }
             let rendering = try await helm.render(commands.template, log: log)
             problems = rendering.warnings.map { ignoredValue($0, chart: info, release: r) }
             if !problems.isEmpty {
-                throw ChartRefusal(release: rel.release, chart: info.display, problems: problems + ChartFit.keyHints(chart: info, values: r.values),
-                                   hint: "make the value the shape chart \(info.display) declares (see `helm show values`), or choose the chart generation the values were written for")
+                throw ChartRefusal(
+                    release: rel.release, chart: info.display, problems: problems + ChartFit.keyHints(chart: info, values: r.values),
+                    hint:
+                        "make the value the shape chart \(info.display) declares (see `helm show values`), or choose the chart generation the values were written for"
+                )
             }
             let docs = try YAML.loadAll(rendering.manifests, file: "helm template \(rel.release)")
             do {
-                try ChartCheck.check(manifests: docs, expect: rel.expect.map(Expected.init), release: rel.release, chart: info.display,
-                                     generation: rel.chart.generation, valuesKeysHint: ChartFit.keyHints(chart: info, values: r.values))
+                try ChartCheck.check(
+                    manifests: docs, expect: rel.expect.map(Expected.init), release: rel.release, chart: info.display,
+                    generation: rel.chart.generation, valuesKeysHint: ChartFit.keyHints(chart: info, values: r.values))
             } catch let m as ChartMismatch {
-                throw ChartRefusal(release: rel.release, chart: info.display, problems: m.problems + ["it rendered: " + m.rendered.joined(separator: ", ")],
-                                   hint: m.hint)
+                throw ChartRefusal(
+                    release: rel.release, chart: info.display, problems: m.problems + ["it rendered: " + m.rendered.joined(separator: ", ")],
+                    hint: m.hint)
             }
             report("chart \(info.display) for release \(rel.release): renders what the strategy expects")
         }
@@ -67,7 +75,8 @@ public enum ChartPreflight {
         guard let path = ChartFit.ignoredValuePath(text, chart: chart.name) else { return "helm: \(text)" }
         let key = path.joined(separator: ".")
         let origin = release.origin(of: path).map { " (set by \($0.name))" } ?? ""
-        return "values key `\(key)`\(origin) does not fit chart \(chart.display), so helm ignored it: \(text.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))"
+        return
+            "values key `\(key)`\(origin) does not fit chart \(chart.display), so helm ignored it: \(text.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))"
     }
 
     static func generationHint(_ info: ChartInfo, rendered: Rendered) -> String? {

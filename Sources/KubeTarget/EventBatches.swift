@@ -63,7 +63,9 @@ final class EventBatches<Element: Sendable>: @unchecked Sendable {
                     if ready { c.resume() }
                 }
             } onCancel: {
-                let w: CheckedContinuation<Void, Never>? = lock.withLock { defer { waiter = nil }; return waiter }
+                let w: CheckedContinuation<Void, Never>? = lock.withLock {
+                    defer { waiter = nil }; return waiter
+                }
                 w?.resume()
             }
         }

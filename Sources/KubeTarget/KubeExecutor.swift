@@ -65,7 +65,9 @@ public final class KubeExecutor: StepExecutor {
         case .helm(let rel):
             guard let commands = step.helm else { throw KubeStepError("the plan carries no helm commands for `\(step.name)`") }
             try await helm(step: step.name, rel, commands: commands, context)
-        case .manifests(let set): try await manifests(step: step.name, set, context)
+        case .manifests(let set):
+            guard let m = step.manifests else { throw KubeStepError("the plan carries no rendered manifests for `\(step.name)`") }
+            try await manifests(m, set, context)
         case nil: throw KubeStepError("the plan carries no action for `\(step.name)`")
         }
     }
@@ -129,8 +131,7 @@ public final class KubeExecutor: StepExecutor {
 
     // MARK: manifests
 
-    func manifests(step: String, _ set: ManifestSet, _ ctx: StepContext) async throws {
-        guard let m = rendered.manifests(forStep: step) else { throw KubeStepError("manifests of `\(step)` were not rendered") }
+    func manifests(_ m: RenderedManifests, _ set: ManifestSet, _ ctx: StepContext) async throws {
         let c = try await client()
         if config.target.kind == .kind, let image = config.testImage, m.objects.contains(where: { $0.jsonString().contains(image.reference) }) {
             try await image.ensureLoaded(kind: config.kind, cluster: rendered.strategy.cluster.name, log: ctx.logPath, report: ctx.report)
@@ -144,9 +145,11 @@ public final class KubeExecutor: StepExecutor {
         ctx.report("applied \(objects.count) object(s) (server-side apply, field manager slimctl)")
         for o in objects {
             guard let kind = o["kind"]?.stringValue, Readiness.workloadKinds.contains(kind),
-                  let name = o.lookup(["metadata", "name"])?.stringValue else { continue }
-            try await Readiness.wait(c, apiVersion: o["apiVersion"]?.stringValue ?? "v1", kind: kind, name: name,
-                                     namespace: o.lookup(["metadata", "namespace"])?.stringValue ?? m.namespace, report: ctx.report)
+                let name = o.lookup(["metadata", "name"])?.stringValue
+            else { continue }
+            try await Readiness.wait(
+                c, apiVersion: o["apiVersion"]?.stringValue ?? "v1", kind: kind, name: name,
+                namespace: o.lookup(["metadata", "namespace"])?.stringValue ?? m.namespace, report: ctx.report)
         }
     }
 }

@@ -24,7 +24,8 @@ public struct KubeTeardown: Sendable {
             let objects = try await ManifestApplier.placed(m.objects, defaultNamespace: m.namespace, client: client)
             for o in objects.reversed() {
                 guard let apiVersion = o["apiVersion"]?.stringValue, let kind = o["kind"]?.stringValue,
-                      let name = o.lookup(["metadata", "name"])?.stringValue else { continue }
+                    let name = o.lookup(["metadata", "name"])?.stringValue
+                else { continue }
                 if kind == "Namespace" { continue }
                 let ns = o.lookup(["metadata", "namespace"])?.stringValue
                 if try await client.delete(apiVersion: apiVersion, kind: kind, name: name, namespace: ns, wait: true) {
@@ -79,9 +80,12 @@ public struct KubeStatus: Sendable {
         for m in rendered.manifests {
             for o in m.objects {
                 guard let kind = o["kind"]?.stringValue, Readiness.workloadKinds.contains(kind),
-                      let name = o.lookup(["metadata", "name"])?.stringValue else { continue }
-                workloads.append(try await one(client, apiVersion: o["apiVersion"]?.stringValue ?? "v1", kind: kind, name: name,
-                                               namespace: o.lookup(["metadata", "namespace"])?.stringValue ?? m.namespace))
+                    let name = o.lookup(["metadata", "name"])?.stringValue
+                else { continue }
+                workloads.append(
+                    try await one(
+                        client, apiVersion: o["apiVersion"]?.stringValue ?? "v1", kind: kind, name: name,
+                        namespace: o.lookup(["metadata", "namespace"])?.stringValue ?? m.namespace))
             }
         }
         return KubeStatus(releases: all.filter { mine.contains("\($0.namespace)/\($0.name)") }, workloads: workloads)

@@ -11,7 +11,7 @@ public struct LiveState: Sendable {
     /// The kinds read per namespace (the nodes are cluster-wide).
     public static let namespacedKinds: [(apiVersion: String, kind: String)] = [
         ("v1", "Pod"), ("apps/v1", "DaemonSet"), ("apps/v1", "StatefulSet"), ("apps/v1", "Deployment"),
-        ("v1", "Service"), ("apps/v1", "ControllerRevision"),
+        ("v1", "Service"), ("apps/v1", "ControllerRevision")
     ]
 
     public var nodes: [String: Value] = [:]
@@ -49,7 +49,9 @@ public struct LiveState: Sendable {
             let items = all.map { LiveProjection.keep(kind: kind, $0) }
             var changes: [(Value?, Value?)] = []
             let fresh = Dictionary(items.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
-            let existing: [String] = kind == "Node" ? Array(nodes.keys)
+            let existing: [String] =
+                kind == "Node"
+                ? Array(nodes.keys)
                 : (objects[kind] ?? [:]).keys.filter { namespace == nil || $0.hasPrefix(namespace! + "/") }
             for k in existing where fresh[k] == nil { changes.append((set(k, nil), nil)) }
             for (k, v) in fresh.sorted(by: { $0.key < $1.key }) {
@@ -95,11 +97,13 @@ public struct LiveRule: Sendable {
 public enum KubeVerify {
     /// The namespaces the rules look into, sorted.
     public static func namespaces(_ rules: [VerifyRule]) -> [String] {
-        Set(rules.map { r -> String in
-            switch r {
-            case .daemonSet(_, let ns, _), .statefulSet(_, let ns, _, _), .deployment(_, let ns, _), .service(_, let ns, _, _): return ns
+        Set(
+            rules.map { r -> String in
+                switch r {
+                case .daemonSet(_, let ns, _), .statefulSet(_, let ns, _, _), .deployment(_, let ns, _), .service(_, let ns, _, _): return ns
+                }
             }
-        }).sorted()
+        ).sorted()
     }
 
     /// Lists nodes and every kind in every namespace; returns the state and, per stream, the
@@ -133,8 +137,9 @@ public enum KubeVerify {
     }
 
     static func missing(_ kind: String, _ name: String, _ ns: String, title: String) -> LiveRule {
-        LiveRule(kind: kind, name: name, namespace: ns, title: title, check: .plain, pods: [],
-                 problems: ["\(kind) \(name) not found in namespace \(ns) (not deployed yet, or deleted)"], notes: [])
+        LiveRule(
+            kind: kind, name: name, namespace: ns, title: title, check: .plain, pods: [],
+            problems: ["\(kind) \(name) not found in namespace \(ns) (not deployed yet, or deleted)"], notes: [])
     }
 
     static func owned(_ kind: String, _ name: String, _ ns: String, _ state: LiveState, _ now: Date) -> [LivePod] {
@@ -148,8 +153,9 @@ public enum KubeVerify {
         let revision = DaemonSetRevision.of(ds, revisions: state.all("ControllerRevision", namespace: ns))
         let pods = owned("DaemonSet", name, ns, state, now).map { p -> VerifiedPod in
             let current = revision.isCurrent(p)
-            return VerifiedPod(pod: p, upToDate: current,
-                               explanation: explain(p, outdated: current ? nil : "outdated: \(revision.describe(p)), current \(revision.description)"))
+            return VerifiedPod(
+                pod: p, upToDate: current,
+                explanation: explain(p, outdated: current ? nil : "outdated: \(revision.describe(p)), current \(revision.description)"))
         }
         var notes: [String] = []
         for n in nodes where !n.info.ready {
@@ -160,8 +166,9 @@ public enum KubeVerify {
         if d.observedGeneration < d.metadata.generation {
             problems.append("the DaemonSet controller has not yet seen generation \(d.metadata.generation) (observed \(d.observedGeneration))")
         }
-        return LiveRule(kind: "DaemonSet", name: name, namespace: ns, title: "DaemonSet \(name)",
-                        check: .daemonSet(nodes: nodes.map(\.info), spec: spec), pods: pods, problems: problems, notes: notes)
+        return LiveRule(
+            kind: "DaemonSet", name: name, namespace: ns, title: "DaemonSet \(name)",
+            check: .daemonSet(nodes: nodes.map(\.info), spec: spec), pods: pods, problems: problems, notes: notes)
     }
 
     static func statefulSet(_ name: String, _ ns: String, _ replicas: Int, _ state: LiveState, _ now: Date) -> LiveRule {
@@ -171,8 +178,9 @@ public enum KubeVerify {
         let pods = owned("StatefulSet", name, ns, state, now).map { p -> VerifiedPod in
             let hash = p.labels["controller-revision-hash"]
             let current = update == nil || hash == update
-            return VerifiedPod(pod: p, upToDate: current,
-                               explanation: explain(p, outdated: current ? nil : "outdated: revision \(hash ?? "none"), update revision \(update ?? "?")"))
+            return VerifiedPod(
+                pod: p, upToDate: current,
+                explanation: explain(p, outdated: current ? nil : "outdated: revision \(hash ?? "none"), update revision \(update ?? "?")"))
         }
         var problems: [String] = []
         var notes: [String] = []
@@ -185,8 +193,9 @@ public enum KubeVerify {
         if s.observedGeneration < s.metadata.generation {
             problems.append("the StatefulSet controller has not yet seen generation \(s.metadata.generation) (observed \(s.observedGeneration))")
         }
-        return LiveRule(kind: "StatefulSet", name: name, namespace: ns, title: "StatefulSet \(name)", check: .statefulSet(replicas: replicas),
-                        pods: pods, problems: problems, notes: notes)
+        return LiveRule(
+            kind: "StatefulSet", name: name, namespace: ns, title: "StatefulSet \(name)", check: .statefulSet(replicas: replicas),
+            pods: pods, problems: problems, notes: notes)
     }
 
     static func deployment(_ name: String, _ ns: String, _ state: LiveState, _ now: Date) -> LiveRule {
@@ -205,13 +214,15 @@ public enum KubeVerify {
             why.append("\(d.updatedReplicas)/\(d.replicas) updated, \(d.availableReplicas)/\(d.replicas) available, \(d.readyReplicas)/\(d.replicas) ready")
             if d.oldReplicas > 0 { why.append("\(d.oldReplicas) old pod(s) pending termination") }
             problems.append("Deployment \(name) not rolled out: " + why.joined(separator: "; "))
-            for c in d.conditions where (c.type == "ReplicaFailure" && c.status == "True") || (["Available", "Progressing"].contains(c.type) && c.status != "True") {
+            for c in d.conditions
+            where (c.type == "ReplicaFailure" && c.status == "True") || (["Available", "Progressing"].contains(c.type) && c.status != "True") {
                 problems.append("condition \(c.type)=\(c.status)" + (c.reason.map { " (\($0))" } ?? "") + (c.message.map { ": \($0)" } ?? ""))
             }
             for p in pods where !p.counts && !p.pod.deleting { problems.append(podLine(p)) }
         }
-        return LiveRule(kind: "Deployment", name: name, namespace: ns, title: "Deployment \(name): \(d.availableReplicas)/\(d.replicas) available",
-                        check: .plain, pods: pods, problems: problems, notes: [])
+        return LiveRule(
+            kind: "Deployment", name: name, namespace: ns, title: "Deployment \(name): \(d.availableReplicas)/\(d.replicas) available",
+            check: .plain, pods: pods, problems: problems, notes: [])
     }
 
     static func service(_ name: String, _ ns: String, _ policy: String?, _ state: LiveState) -> LiveRule {
@@ -221,13 +232,15 @@ public enum KubeVerify {
         let actual = v.lookup(["spec", "internalTrafficPolicy"])?.stringValue ?? "Cluster"
         var problems: [String] = []
         if let policy, policy != actual {
-            problems.append("Service \(name) has internalTrafficPolicy \(actual), the strategy declares \(policy)"
-                            + (policy == "Local" ? " (callers would reach SLIM nodes on other nodes)" : ""))
+            problems.append(
+                "Service \(name) has internalTrafficPolicy \(actual), the strategy declares \(policy)"
+                    + (policy == "Local" ? " (callers would reach SLIM nodes on other nodes)" : ""))
         }
         let s = Service(v)
         let ports = s.ports.map { "\($0.port)/\($0.protocolName)" }.joined(separator: ",")
-        return LiveRule(kind: "Service", name: name, namespace: ns, title: title, check: .plain, pods: [], problems: problems,
-                        notes: ["Service \(name): \(s.type) \(s.clusterIP ?? "-") ports \(ports.isEmpty ? "none" : ports), internalTrafficPolicy \(actual)"])
+        return LiveRule(
+            kind: "Service", name: name, namespace: ns, title: title, check: .plain, pods: [], problems: problems,
+            notes: ["Service \(name): \(s.type) \(s.clusterIP ?? "-") ports \(ports.isEmpty ? "none" : ports), internalTrafficPolicy \(actual)"])
     }
 
     /// "slim-x7k2p on worker-1: CrashLoopBackOff, restarts 4, last log lines: …" for plain rules.
@@ -283,7 +296,8 @@ public enum KubeVerify {
                     let warning = await lastWarning(client, pod)
                     let text = ([warning, pod.message].compactMap { $0 }).joined(separator: " ")
                     let image = pod.image ?? "?"
-                    p.explanation = text.localizedCaseInsensitiveContains("not found") || text.contains("manifest unknown")
+                    p.explanation =
+                        text.localizedCaseInsensitiveContains("not found") || text.contains("manifest unknown")
                         ? "\(reason): image \(image) not found" + (warning.map { " (\($0))" } ?? "")
                         : "\(reason): image \(image) could not be pulled" + ((warning ?? pod.message).map { " (\($0))" } ?? "")
                 } else if pod.reason == nil, !pod.crashed, let warning = await lastWarning(client, pod) {
@@ -304,8 +318,10 @@ public enum KubeVerify {
     static func tail(_ client: KubeClient, _ pod: LivePod, previous: Bool, lines: Int) async -> [String] {
         var out: [String] = []
         do {
-            for try await l in client.logs(pod: pod.name, namespace: pod.namespace,
-                                           options: LogOptions(container: pod.failingContainer, tailLines: lines, previous: previous, limitBytes: 16_384)) {
+            for try await l in client.logs(
+                pod: pod.name, namespace: pod.namespace,
+                options: LogOptions(container: pod.failingContainer, tailLines: lines, previous: previous, limitBytes: 16_384))
+            {
                 out.append(l)
             }
         } catch {
@@ -315,8 +331,11 @@ public enum KubeVerify {
     }
 
     static func lastWarning(_ client: KubeClient, _ pod: LivePod) async -> String? {
-        guard let events = try? await client.list(apiVersion: "v1", kind: "Event", namespace: pod.namespace,
-                                                  fieldSelector: "involvedObject.name=\(pod.name)") else { return nil }
+        guard
+            let events = try? await client.list(
+                apiVersion: "v1", kind: "Event", namespace: pod.namespace,
+                fieldSelector: "involvedObject.name=\(pod.name)")
+        else { return nil }
         let warnings = events.items.map(Event.init).filter { $0.type == "Warning" }
         // The most informative one: a failure over a back-off notice, then the latest.
         let best = warnings.last { $0.reason == "Failed" } ?? warnings.last

@@ -10,18 +10,20 @@ public enum KubeVerifyChecks {
     /// A pod that is Ready but on an old revision does not count: it is reported not ready,
     /// with the revision as the reason.
     static func observed(_ p: VerifiedPod) -> ObservedPod {
-        ObservedPod(name: p.pod.name, owner: p.pod.owner, node: p.pod.node.isEmpty ? "<no node>" : p.pod.node, phase: p.pod.phase,
-                    ready: p.counts, restarts: p.pod.restarts, reason: p.counts ? nil : (p.explanation ?? p.pod.status),
-                    ageSeconds: p.pod.ageSeconds, lastLogLines: p.lastLogLines)
+        ObservedPod(
+            name: p.pod.name, owner: p.pod.owner, node: p.pod.node.isEmpty ? "<no node>" : p.pod.node, phase: p.pod.phase,
+            ready: p.counts, restarts: p.pod.restarts, reason: p.counts ? nil : (p.explanation ?? p.pod.status),
+            ageSeconds: p.pod.ageSeconds, lastLogLines: p.lastLogLines)
     }
 
     static func result(_ r: LiveRule) -> CheckResult {
         let pods = r.pods.map(observed)
         var c: CheckResult
         var rows = r.pods.sorted { ($0.pod.node, $0.pod.name) < ($1.pod.node, $1.pod.name) }.map {
-            CheckResult.Row.make(node: $0.pod.node.isEmpty ? "<none>" : $0.pod.node, pod: $0.pod.name,
-                            status: $0.counts ? "Ready" : ($0.pod.ready ? "Ready, outdated" : $0.pod.status), ageSeconds: $0.pod.ageSeconds,
-                            restarts: $0.pod.restarts)
+            CheckResult.Row.make(
+                node: $0.pod.node.isEmpty ? "<none>" : $0.pod.node, pod: $0.pod.name,
+                status: $0.counts ? "Ready" : ($0.pod.ready ? "Ready, outdated" : $0.pod.status), ageSeconds: $0.pod.ageSeconds,
+                restarts: $0.pod.restarts)
         }
         switch r.check {
         case .daemonSet(let nodes, let spec):

@@ -48,12 +48,16 @@ public struct LiveDiff: Sendable {
         var out: [Object] = []
         for doc in docs {
             guard let apiVersion = doc["apiVersion"]?.stringValue, let kind = doc["kind"]?.stringValue,
-                  let name = doc.lookup(["metadata", "name"])?.stringValue else { continue }
+                let name = doc.lookup(["metadata", "name"])?.stringValue
+            else { continue }
             let ns = doc.lookup(["metadata", "namespace"])?.stringValue ?? namespace
             let (live, namespaced) = try await get(apiVersion: apiVersion, kind: kind, name: name, namespace: ns)
             let (want, have) = ManifestProjection.compared(rendered: doc, live: live)
-            guard let d = SecretDiff.diff(deployed: have.map { [$0] } ?? [], wouldDeploy: [want],
-                                          deployedSecrets: deployedSecrets, secrets: rendered.secrets) else { continue }
+            guard
+                let d = SecretDiff.diff(
+                    deployed: have.map { [$0] } ?? [], wouldDeploy: [want],
+                    deployedSecrets: deployedSecrets, secrets: rendered.secrets)
+            else { continue }
             out.append(Object(name: namespaced ? "\(kind) \(ns)/\(name)" : "\(kind) \(name)", diff: d, missing: live == nil))
         }
         return out

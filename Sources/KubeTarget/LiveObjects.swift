@@ -43,9 +43,11 @@ public struct LivePod: Sendable, Hashable {
 
     public var owner: String { "\(ownerKind ?? "Pod")/\(ownerName ?? name)" }
 
-    public init(name: String, namespace: String, node: String, phase: String, ready: Bool, deleting: Bool, restarts: Int,
-                reason: String? = nil, message: String? = nil, failingContainer: String? = nil, image: String? = nil, crashed: Bool,
-                ownerKind: String? = nil, ownerName: String? = nil, labels: [String: String] = [:], ageSeconds: Double) {
+    public init(
+        name: String, namespace: String, node: String, phase: String, ready: Bool, deleting: Bool, restarts: Int,
+        reason: String? = nil, message: String? = nil, failingContainer: String? = nil, image: String? = nil, crashed: Bool,
+        ownerKind: String? = nil, ownerName: String? = nil, labels: [String: String] = [:], ageSeconds: Double
+    ) {
         self.name = name; self.namespace = namespace; self.node = node; self.phase = phase; self.ready = ready
         self.deleting = deleting; self.restarts = restarts; self.reason = reason; self.message = message
         self.failingContainer = failingContainer; self.image = image; self.crashed = crashed; self.lastExit = nil
@@ -72,8 +74,10 @@ public enum LiveObjects {
             guard let effect = TaintEffect(rawValue: t.effect) else { return nil }
             return Taint(key: t.key, value: t.value ?? "", effect: effect)
         }
-        let info = NodeInfo(name: n.metadata.name, labels: n.metadata.labels, taints: taints, unschedulable: n.unschedulable,
-                            ready: n.ready, conditions: conditions).withLifecycleTaints()
+        let info = NodeInfo(
+            name: n.metadata.name, labels: n.metadata.labels, taints: taints, unschedulable: n.unschedulable,
+            ready: n.ready, conditions: conditions
+        ).withLifecycleTaints()
         var why: String?
         if !n.ready {
             let c = n.conditions.first { $0.type == "Ready" }
@@ -96,19 +100,22 @@ public enum LiveObjects {
         var selector: [String: String] = [:]
         for (k, x) in podSpec["nodeSelector"]?.mapValue ?? [:] { if let s = x.stringValue { selector[k] = s } }
         let nodeName = podSpec["nodeName"]?.stringValue
-        return PodPlacementSpec(nodeSelector: selector, requiredAffinity: affinity, tolerations: tolerations,
-                                hostNetwork: podSpec["hostNetwork"]?.boolValue ?? false, nodeName: nodeName?.isEmpty == true ? nil : nodeName)
+        return PodPlacementSpec(
+            nodeSelector: selector, requiredAffinity: affinity, tolerations: tolerations,
+            hostNetwork: podSpec["hostNetwork"]?.boolValue ?? false, nodeName: nodeName?.isEmpty == true ? nil : nodeName)
     }
 
     public static func pod(_ v: Value, now: Date = Date()) -> LivePod {
         let p = Pod(v)
-        let owner = (v.lookup(["metadata", "ownerReferences"])?.listValue ?? []).first { $0["controller"]?.boolValue == true }
+        let owner =
+            (v.lookup(["metadata", "ownerReferences"])?.listValue ?? []).first { $0["controller"]?.boolValue == true }
             ?? v.lookup(["metadata", "ownerReferences"])?.listValue?.first
         var node = p.nodeName ?? ""
         if node.isEmpty { node = affinityPinnedNode(v) ?? "" }
         let statuses = (v.lookup(["status", "containerStatuses"])?.listValue ?? [])
         // The container to explain: the first waiting one, else the first terminated, else the first not ready.
-        let failing = statuses.first { $0.lookup(["state", "waiting"]) != nil }
+        let failing =
+            statuses.first { $0.lookup(["state", "waiting"]) != nil }
             ?? statuses.first { $0.lookup(["state", "terminated"]) != nil }
             ?? statuses.first { $0["ready"]?.boolValue != true }
         var reason = failing.flatMap { $0.lookup(["state", "waiting", "reason"])?.stringValue ?? $0.lookup(["state", "terminated", "reason"])?.stringValue }
@@ -121,15 +128,17 @@ public enum LiveObjects {
             }
         }
         let crashed = statuses.contains {
-            Int($0["restartCount"]?.intValue ?? 0) > 0 && ($0.lookup(["lastState", "terminated"]) != nil
-                || $0.lookup(["state", "waiting", "reason"])?.stringValue == "CrashLoopBackOff")
+            Int($0["restartCount"]?.intValue ?? 0) > 0
+                && ($0.lookup(["lastState", "terminated"]) != nil
+                    || $0.lookup(["state", "waiting", "reason"])?.stringValue == "CrashLoopBackOff")
         }
         let last = statuses.lazy.compactMap { $0.lookup(["lastState", "terminated"]) }.first
-        var pod = LivePod(name: p.metadata.name, namespace: p.metadata.namespace ?? "", node: node, phase: p.phase, ready: p.ready,
-                       deleting: p.metadata.deleting, restarts: p.restarts, reason: reason, message: message,
-                       failingContainer: failing?["name"]?.stringValue, image: failing?["image"]?.stringValue ?? image(of: failing?["name"]?.stringValue, in: v),
-                       crashed: crashed, ownerKind: owner?["kind"]?.stringValue, ownerName: owner?["name"]?.stringValue,
-                       labels: p.metadata.labels, ageSeconds: age(v, now: now))
+        var pod = LivePod(
+            name: p.metadata.name, namespace: p.metadata.namespace ?? "", node: node, phase: p.phase, ready: p.ready,
+            deleting: p.metadata.deleting, restarts: p.restarts, reason: reason, message: message,
+            failingContainer: failing?["name"]?.stringValue, image: failing?["image"]?.stringValue ?? image(of: failing?["name"]?.stringValue, in: v),
+            crashed: crashed, ownerKind: owner?["kind"]?.stringValue, ownerName: owner?["name"]?.stringValue,
+            labels: p.metadata.labels, ageSeconds: age(v, now: now))
         pod.lastExit = last.map { t in
             [t["reason"]?.stringValue, t["exitCode"]?.intValue.map { "exit code \($0)" }].compactMap { $0 }.joined(separator: ", ")
         }

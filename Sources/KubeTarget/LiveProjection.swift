@@ -25,8 +25,10 @@ public enum LiveProjection {
         if let v { out[key] = v }
     }
 
-    static let metadataKeys = ["name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
-                               "deletionTimestamp", "labels", "ownerReferences"]
+    static let metadataKeys = [
+        "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
+        "deletionTimestamp", "labels", "ownerReferences"
+    ]
 
     static func metadata(_ v: Value) -> Value? {
         guard var m = pick(v["metadata"], metadataKeys)?.mapValue else { return nil }
@@ -63,8 +65,13 @@ public enum LiveProjection {
             put(&spec, "containers", v.lookup(["spec", "containers"])?.listValue.map { .list($0.map { pick($0, ["name", "image"]) ?? $0 }) })
             out["spec"] = .map(spec)
         }
-        if var status = pick(v["status"], ["phase", "reason", "message", "podIP", "hostIP", "startTime", "containerStatuses",
-                                           "initContainerStatuses"])?.mapValue {
+        if var status = pick(
+            v["status"],
+            [
+                "phase", "reason", "message", "podIP", "hostIP", "startTime", "containerStatuses",
+                "initContainerStatuses"
+            ])?.mapValue
+        {
             put(&status, "conditions", conditions(v.lookup(["status", "conditions"])))
             out["status"] = .map(status)
         }

@@ -49,9 +49,10 @@ extension LogTail {
             }
             instance = restarts
             let resumeFrom = point.last, skipSame = point.last == nil ? 0 : point.atLast
-            let o = LogOptions(container: container, follow: options.follow, tailLines: resumeFrom == nil ? tail : nil,
-                               sinceSeconds: resumeFrom == nil ? since : nil, timestamps: true, previous: options.previous,
-                               sinceTime: resumeFrom == nil ? nil : point.stamp)
+            let o = LogOptions(
+                container: container, follow: options.follow, tailLines: resumeFrom == nil ? tail : nil,
+                sinceSeconds: resumeFrom == nil ? since : nil, timestamps: true, previous: options.previous,
+                sinceTime: resumeFrom == nil ? nil : point.stamp)
             guard let delivered = await stream(hub, target: target, options: o, from: resumeFrom, skipSame: skipSame, point: &point) else { return }
             guard options.follow, !Task.isCancelled else { return }
             let fresh = await refresh(hub, key: key, namespace: ns, name: name)
@@ -82,8 +83,10 @@ extension LogTail {
     /// One log stream of the container into the merge, dropping what a resumed stream repeats
     /// (lines before `resumeFrom`, and the first `skipSame` at it). Returns the lines delivered,
     /// or nil when the follow was cancelled.
-    func stream(_ hub: LogTailHub, target: LogTarget, options o: LogOptions, from resumeFrom: LogTimestamp?, skipSame: Int,
-                point: inout ResumePoint) async -> Int? {
+    func stream(
+        _ hub: LogTailHub, target: LogTarget, options o: LogOptions, from resumeFrom: LogTimestamp?, skipSame: Int,
+        point: inout ResumePoint
+    ) async -> Int? {
         var skipSame = skipSame
         var delivered = 0
         var buffer = streamBuffer

@@ -52,7 +52,9 @@ final class LogMerge: @unchecked Sendable {
     /// dropped or already queued; either way nobody waits for it).
     func send(_ e: LogEvent) async {
         guard enqueue(e) else { return }
-        let id: Int = lock.withLock { nextSender += 1; return nextSender }
+        let id: Int = lock.withLock {
+            nextSender += 1; return nextSender
+        }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 lock.lock()

@@ -12,8 +12,10 @@ extension LogTail {
         let s = sources[i]
         await withTaskGroup(of: Void.self) { group in
             do {
-                for try await ev in client.watch(apiVersion: "v1", kind: "Pod", namespace: s.namespace, labelSelector: s.labelSelector,
-                                                 fieldSelector: s.fieldSelector, resourceVersion: rv) {
+                for try await ev in client.watch(
+                    apiVersion: "v1", kind: "Pod", namespace: s.namespace, labelSelector: s.labelSelector,
+                    fieldSelector: s.fieldSelector, resourceVersion: rv)
+                {
                     switch ev {
                     case .added(let v), .modified(let v):
                         if let p = await hub.upsert(Pod(v), raw: v, source: i, announce: true) {

@@ -8,8 +8,10 @@ public struct LogPrefix: Sendable {
 
     public init(showNode: Bool, color: Bool) { self.showNode = showNode; self.color = color }
 
-    static let palette = ["\u{1B}[36m", "\u{1B}[33m", "\u{1B}[35m", "\u{1B}[32m", "\u{1B}[34m", "\u{1B}[31m",
-                          "\u{1B}[96m", "\u{1B}[93m", "\u{1B}[95m", "\u{1B}[92m", "\u{1B}[94m", "\u{1B}[91m"]
+    static let palette = [
+        "\u{1B}[36m", "\u{1B}[33m", "\u{1B}[35m", "\u{1B}[32m", "\u{1B}[34m", "\u{1B}[31m",
+        "\u{1B}[96m", "\u{1B}[93m", "\u{1B}[95m", "\u{1B}[92m", "\u{1B}[94m", "\u{1B}[91m"
+    ]
     static let reset = "\u{1B}[0m"
     static let faint = "\u{1B}[2m"
 

@@ -45,8 +45,10 @@ public struct LogTail: Sendable {
     /// left is libcurl's and OpenSSL's own per connection.
     public static let followBuffer = KubeClient.StreamBuffer(chunks: 2, bytes: 32 << 10, ownConnection: true)
 
-    public init(client: KubeClient, sources: [PodSource], options: LogTailOptions, bufferLimit: Int = LogTail.mergeLimit,
-                streamBuffer: KubeClient.StreamBuffer = LogTail.followBuffer) {
+    public init(
+        client: KubeClient, sources: [PodSource], options: LogTailOptions, bufferLimit: Int = LogTail.mergeLimit,
+        streamBuffer: KubeClient.StreamBuffer = LogTail.followBuffer
+    ) {
         self.client = client; self.sources = sources; self.options = options; self.bufferLimit = bufferLimit; self.streamBuffer = streamBuffer
     }
 
@@ -68,8 +70,13 @@ public struct LogTail: Sendable {
         var lists: [(Int, KubeList)] = []
         for (i, s) in sources.enumerated() {
             do {
-                lists.append((i, try await client.list(apiVersion: "v1", kind: "Pod", namespace: s.namespace,
-                                                       labelSelector: s.labelSelector, fieldSelector: s.fieldSelector)))
+                lists.append(
+                    (
+                        i,
+                        try await client.list(
+                            apiVersion: "v1", kind: "Pod", namespace: s.namespace,
+                            labelSelector: s.labelSelector, fieldSelector: s.fieldSelector)
+                    ))
             } catch {
                 out.yield(.failed("\(error)"))
                 return

@@ -22,7 +22,7 @@ public struct LogTimestamp: Sendable, Comparable, Hashable {
             return v
         }
         guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58,
-              let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13), let mi = num(14..<16), let se = num(17..<19)
+            let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13), let mi = num(14..<16), let se = num(17..<19)
         else { return nil }
         var i = 19
         var n = 0

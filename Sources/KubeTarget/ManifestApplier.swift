@@ -13,7 +13,8 @@ public enum ManifestApplier {
             guard let apiVersion = o["apiVersion"]?.stringValue, let kind = o["kind"]?.stringValue else { continue }
             let r = try await client.resource(apiVersion: apiVersion, kind: kind)
             guard r.namespaced, o.lookup(["metadata", "namespace"])?.stringValue == nil,
-                  case .map(var m) = o, case .map(var meta)? = m["metadata"] else { out.append(o); continue }
+                case .map(var m) = o, case .map(var meta)? = m["metadata"]
+            else { out.append(o); continue }
             meta["namespace"] = .string(defaultNamespace)
             m["metadata"] = .map(meta)
             out.append(.map(m))

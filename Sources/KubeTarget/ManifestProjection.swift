@@ -9,7 +9,7 @@ public enum ManifestProjection {
     /// Fields the server fills or rewrites, left out on both sides.
     static let serverFilled: [[String]] = [
         ["metadata", "uid"], ["metadata", "resourceVersion"], ["metadata", "creationTimestamp"], ["metadata", "managedFields"],
-        ["metadata", "generation"], ["metadata", "selfLink"], ["metadata", "deletionTimestamp"], ["status"],
+        ["metadata", "generation"], ["metadata", "selfLink"], ["metadata", "deletionTimestamp"], ["status"]
     ]
 
     /// The rendered manifest and the live object, each reduced to what is compared. A Secret's
@@ -84,7 +84,8 @@ public enum ManifestProjection {
     /// A live Secret whose manifest uses `stringData`: those keys are read back from `data`.
     static func secretStringData(_ live: Value, manifest: Value) -> Value {
         guard live["kind"]?.stringValue == "Secret", case .map(let wanted)? = manifest["stringData"],
-              case .map(var l) = live else { return live }
+            case .map(var l) = live
+        else { return live }
         var decoded: OrderedDictionary<String, Value> = [:]
         let data = live["data"]?.mapValue ?? [:]
         for k in wanted.keys {

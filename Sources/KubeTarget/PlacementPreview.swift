@@ -31,15 +31,29 @@ public struct PlacementPreview: Sendable {
         var m: [(String, Value)] = [("previewed", .bool(notPreviewed == nil))]
         if let cluster { m.append(("cluster", .string(cluster))) }
         if let notPreviewed { m.append(("reason", .string(notPreviewed))) }
-        m.append(("workloads", .list(workloads.map { w in
-            var o: [(String, Value)] = [("release", .string(w.release)), ("kind", "DaemonSet"), ("name", .string(w.name)), ("namespace", .string(w.namespace))]
-            if let s = w.skipped { o.append(("skipped", .string(s))) }
-            o.append(("nodes", .list(w.decisions.map { d in
-                .map(["node": .string(d.node), "runs": .bool(d.shouldRun), "reasons": .list(d.reasons.map { .string($0) }),
-                      "warnings": .list(d.warnings.map { .string($0) })])
-            })))
-            return .map(.init(uniqueKeysWithValues: o))
-        })))
+        m.append(
+            (
+                "workloads",
+                .list(
+                    workloads.map { w in
+                        var o: [(String, Value)] = [
+                            ("release", .string(w.release)), ("kind", "DaemonSet"), ("name", .string(w.name)), ("namespace", .string(w.namespace))
+                        ]
+                        if let s = w.skipped { o.append(("skipped", .string(s))) }
+                        o.append(
+                            (
+                                "nodes",
+                                .list(
+                                    w.decisions.map { d in
+                                        .map([
+                                            "node": .string(d.node), "runs": .bool(d.shouldRun), "reasons": .list(d.reasons.map { .string($0) }),
+                                            "warnings": .list(d.warnings.map { .string($0) })
+                                        ])
+                                    })
+                            ))
+                        return .map(.init(uniqueKeysWithValues: o))
+                    })
+            ))
         return .map(.init(uniqueKeysWithValues: m))
     }
 
@@ -56,7 +70,9 @@ public struct PlacementPreview: Sendable {
                 if d.shouldRun {
                     out.append("    + \(d.node)" + (d.warnings.isEmpty ? "" : " (\(d.warnings.joined(separator: "; ")))"))
                 } else {
-                    out.append("    - \(d.node): " + d.reasons.map { $0.hasPrefix(d.node + ": ") ? String($0.dropFirst(d.node.count + 2)) : $0 }.joined(separator: "; "))
+                    out.append(
+                        "    - \(d.node): "
+                            + d.reasons.map { $0.hasPrefix(d.node + ": ") ? String($0.dropFirst(d.node.count + 2)) : $0 }.joined(separator: "; "))
                 }
             }
         }
@@ -114,8 +130,10 @@ public enum PlacementPreviewer {
                         continue
                     }
                     let spec = LiveObjects.placementSpec(podSpec: ds.lookup(["spec", "template", "spec"]) ?? .map([:]))
-                    workloads.append(.init(release: rel.release, name: name, namespace: ds.lookup(["metadata", "namespace"])?.stringValue ?? rel.namespace,
-                                           decisions: Placement.daemonSet(nodes: nodes, pod: spec), skipped: nil))
+                    workloads.append(
+                        .init(
+                            release: rel.release, name: name, namespace: ds.lookup(["metadata", "namespace"])?.stringValue ?? rel.namespace,
+                            decisions: Placement.daemonSet(nodes: nodes, pod: spec), skipped: nil))
                 }
             } catch let f as CommandFailure {
                 // helm's own words (`Error: …` and what follows), on one line.

@@ -18,7 +18,8 @@ public struct PodSource: Sendable, Hashable {
         for q in queries {
             var label = q.labelSelector
             if let w = q.workload, let live = try await client.get(apiVersion: w.apiVersion, kind: w.kind, name: w.name, namespace: q.namespace),
-               let s = LogSelectors.selector(from: live) {
+                let s = LogSelectors.selector(from: live)
+            {
                 label = s
             }
             let src = PodSource(namespace: q.namespace, labelSelector: label, fieldSelector: q.fieldSelector)

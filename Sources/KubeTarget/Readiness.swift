@@ -30,8 +30,10 @@ public enum Readiness {
     }
 
     /// Returns once the object is ready; reports each change of progress.
-    public static func wait(_ client: KubeClient, apiVersion: String, kind: String, name: String, namespace: String,
-                            report: @Sendable (String) -> Void) async throws {
+    public static func wait(
+        _ client: KubeClient, apiVersion: String, kind: String, name: String, namespace: String,
+        report: @Sendable (String) -> Void
+    ) async throws {
         var last = ""
         func seen(_ v: Value) -> Bool {
             let (ready, progress) = judge(kind: kind, v)
@@ -45,8 +47,10 @@ public enum Readiness {
         let first = try await client.list(apiVersion: apiVersion, kind: kind, namespace: namespace, fieldSelector: selector)
         if let v = first.items.first, seen(v) { return }
         if first.items.isEmpty { report("\(kind) \(namespace)/\(name): waiting for it to appear") }
-        for try await event in client.watch(apiVersion: apiVersion, kind: kind, namespace: namespace, fieldSelector: selector,
-                                            resourceVersion: first.resourceVersion) {
+        for try await event in client.watch(
+            apiVersion: apiVersion, kind: kind, namespace: namespace, fieldSelector: selector,
+            resourceVersion: first.resourceVersion)
+        {
             switch event {
             case .added(let v), .modified(let v):
                 if seen(v) { return }

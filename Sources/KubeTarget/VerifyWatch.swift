@@ -36,8 +36,9 @@ public enum LiveChanges {
             }
             if Set(o.info.taints) != Set(n.info.taints) {
                 let list = n.info.taints.map(\.description).sorted().joined(separator: ", ")
-                return LiveChange(kind: "node", name: n.name, change: "taints", status: list.isEmpty ? "no taints" : list,
-                                  text: "node \(n.name) taints now: \(list.isEmpty ? "none" : list)")
+                return LiveChange(
+                    kind: "node", name: n.name, change: "taints", status: list.isEmpty ? "no taints" : list,
+                    text: "node \(n.name) taints now: \(list.isEmpty ? "none" : list)")
             }
             return nil
         default:
@@ -55,21 +56,27 @@ public enum LiveChanges {
         switch (o, n) {
         case (nil, let n?):
             let change = n.node.isEmpty ? "created" : "scheduled"
-            let text = n.node.isEmpty ? "pod \(n.namespace)/\(n.name) created (\(n.status)), not scheduled yet"
+            let text =
+                n.node.isEmpty
+                ? "pod \(n.namespace)/\(n.name) created (\(n.status)), not scheduled yet"
                 : "pod \(n.namespace)/\(n.name) scheduled on \(n.node) (\(n.status))"
-            return LiveChange(kind: "pod", namespace: n.namespace, name: n.name, node: n.node.isEmpty ? nil : n.node, change: change, status: n.status, text: text)
+            return LiveChange(
+                kind: "pod", namespace: n.namespace, name: n.name, node: n.node.isEmpty ? nil : n.node, change: change, status: n.status, text: text)
         case (let o?, nil):
-            return LiveChange(kind: "pod", namespace: o.namespace, name: o.name, node: o.node.isEmpty ? nil : o.node, change: "deleted", status: "Deleted",
-                              text: "pod \(o.namespace)/\(o.name)" + (o.node.isEmpty ? "" : " on \(o.node)") + " deleted")
+            return LiveChange(
+                kind: "pod", namespace: o.namespace, name: o.name, node: o.node.isEmpty ? nil : o.node, change: "deleted", status: "Deleted",
+                text: "pod \(o.namespace)/\(o.name)" + (o.node.isEmpty ? "" : " on \(o.node)") + " deleted")
         case (let o?, let n?):
             if o.node.isEmpty && !n.node.isEmpty {
-                return LiveChange(kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "scheduled", status: n.status,
-                                  text: "pod \(n.namespace)/\(n.name) scheduled on \(n.node) (\(n.status))")
+                return LiveChange(
+                    kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "scheduled", status: n.status,
+                    text: "pod \(n.namespace)/\(n.name) scheduled on \(n.node) (\(n.status))")
             }
             // Restarts alone do not make a line: a crash loop would print one per back-off.
             guard o.status != n.status else { return nil }
-            return LiveChange(kind: "pod", namespace: n.namespace, name: n.name, node: n.node.isEmpty ? nil : n.node, change: "status", status: podStatus(n),
-                              text: "pod \(n.namespace)/\(n.name)" + (n.node.isEmpty ? "" : " on \(n.node)") + ": \(podStatus(n))")
+            return LiveChange(
+                kind: "pod", namespace: n.namespace, name: n.name, node: n.node.isEmpty ? nil : n.node, change: "status", status: podStatus(n),
+                text: "pod \(n.namespace)/\(n.name)" + (n.node.isEmpty ? "" : " on \(n.node)") + ": \(podStatus(n))")
         default:
             return nil
         }
@@ -79,20 +86,23 @@ public enum LiveChanges {
         guard let new else {
             guard let old else { return nil }
             let name = old.lookup(["metadata", "name"])?.stringValue ?? ""
-            return LiveChange(kind: kind, namespace: old.lookup(["metadata", "namespace"])?.stringValue, name: name, change: "deleted",
-                              status: "Deleted", text: "\(kind) \(name) deleted")
+            return LiveChange(
+                kind: kind, namespace: old.lookup(["metadata", "namespace"])?.stringValue, name: name, change: "deleted",
+                status: "Deleted", text: "\(kind) \(name) deleted")
         }
         let name = new.lookup(["metadata", "name"])?.stringValue ?? ""
         let ns = new.lookup(["metadata", "namespace"])?.stringValue
         let gen = new.lookup(["metadata", "generation"])?.intValue ?? 0
         if let old, (old.lookup(["metadata", "generation"])?.intValue ?? 0) != gen {
-            return LiveChange(kind: kind, namespace: ns, name: name, change: "spec", status: "generation \(gen)",
-                              text: "\(kind) \(name) changed (generation \(gen)): rolling out")
+            return LiveChange(
+                kind: kind, namespace: ns, name: name, change: "spec", status: "generation \(gen)",
+                text: "\(kind) \(name) changed (generation \(gen)): rolling out")
         }
         let (ready, progress) = Readiness.judge(kind: kind, new)
         if let old, Readiness.judge(kind: kind, old).progress == progress { return nil }
-        return LiveChange(kind: kind, namespace: ns, name: name, change: old == nil ? "created" : "rollout", status: ready ? "rolled out" : "rolling out",
-                          text: "\(kind) \(name): \(progress)" + (ready ? " (rolled out)" : ""))
+        return LiveChange(
+            kind: kind, namespace: ns, name: name, change: old == nil ? "created" : "rollout", status: ready ? "rolled out" : "rolling out",
+            text: "\(kind) \(name): \(progress)" + (ready ? " (rolled out)" : ""))
     }
 }
 
@@ -103,16 +113,20 @@ public enum VerifyWatch {
     /// Runs until `onEvent` returns true (done), the task is cancelled, or a watch fails for
     /// good (401, 403). The watches reconnect and relist on their own (see `KubeClient.watch`).
     /// Events that arrive together are applied together and `onEvent` sees their state once.
-    public static func run(_ client: KubeClient, state initial: LiveState, streams: [WatchStream],
-                           onEvent: @Sendable (LiveState, [LiveChange]) async throws -> Bool) async throws {
+    public static func run(
+        _ client: KubeClient, state initial: LiveState, streams: [WatchStream],
+        onEvent: @Sendable (LiveState, [LiveChange]) async throws -> Bool
+    ) async throws {
         let events = EventBatches<(WatchStream, WatchEvent)>()
         let watchers = Task {
             await withTaskGroup(of: Void.self) { group in
                 for s in streams {
                     group.addTask {
                         do {
-                            for try await e in client.watch(apiVersion: s.apiVersion, kind: s.kind, namespace: s.namespace,
-                                                            resourceVersion: s.resourceVersion) {
+                            for try await e in client.watch(
+                                apiVersion: s.apiVersion, kind: s.kind, namespace: s.namespace,
+                                resourceVersion: s.resourceVersion)
+                            {
                                 events.push((s, e))
                             }
                         } catch {

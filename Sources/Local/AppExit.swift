@@ -1,5 +1,5 @@
-import Foundation
 import Engine
+import Foundation
 
 /// An app's exit code, written by the launcher (`runtime/held_start.py --exit-file`) when the
 /// program ends: slimctl is usually gone by then, so nobody is left to `waitpid` for it, and

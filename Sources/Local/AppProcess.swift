@@ -14,8 +14,10 @@ struct AppCommand {
 enum AppCommandBuilder {
     static let spireFlags: Set<String> = ["--spire-socket-path", "--spire-jwt-audience", "--spire-trust-bundle", "--spire-target-spiffe-id"]
 
-    static func build(podSpec: Value, namespace: String, node: String, objects: [Value], binDir: String,
-                      services: inout ServiceMap) throws -> AppCommand {
+    static func build(
+        podSpec: Value, namespace: String, node: String, objects: [Value], binDir: String,
+        services: inout ServiceMap
+    ) throws -> AppCommand {
         guard let container = podSpec["containers"]?.listValue?.first else { throw LocalError("the pod spec has no containers") }
         var notices: [String] = []
         var env: [String: String] = [:]
@@ -25,8 +27,11 @@ enum AppCommandBuilder {
             if let ref = e["valueFrom"]?["secretKeyRef"] ?? e["valueFrom"]?["configMapKeyRef"] {
                 let isSecret = e["valueFrom"]?["secretKeyRef"] != nil
                 guard let obj = find(objects, kind: isSecret ? "Secret" : "ConfigMap", name: ref["name"]?.stringValue, namespace: namespace),
-                      let key = ref["key"]?.stringValue, let v = data(obj, key: key) else {
-                    throw LocalError("env \(name): \(isSecret ? "Secret" : "ConfigMap") \(ref["name"]?.stringValue ?? "?") key \(ref["key"]?.stringValue ?? "?") is not among the strategy's manifests")
+                    let key = ref["key"]?.stringValue, let v = data(obj, key: key)
+                else {
+                    throw LocalError(
+                        "env \(name): \(isSecret ? "Secret" : "ConfigMap") \(ref["name"]?.stringValue ?? "?") key \(ref["key"]?.stringValue ?? "?") is not among the strategy's manifests"
+                    )
                 }
                 env[name] = v
             }
@@ -74,9 +79,10 @@ enum AppCommandBuilder {
             guard let mount = m["mountPath"]?.stringValue, path.hasPrefix(mount + "/"), let vname = m["name"]?.stringValue else { continue }
             let key = String(path.dropFirst(mount.count + 1))
             guard let vol = podSpec["volumes"]?.listValue?.first(where: { $0["name"]?.stringValue == vname }),
-                  let cm = vol["configMap"]?["name"]?.stringValue,
-                  let obj = find(objects, kind: "ConfigMap", name: cm, namespace: namespace),
-                  let text = data(obj, key: key) else { break }
+                let cm = vol["configMap"]?["name"]?.stringValue,
+                let obj = find(objects, kind: "ConfigMap", name: cm, namespace: namespace),
+                let text = data(obj, key: key)
+            else { break }
             if let endpoint = (try? Value(json: text))?["endpoint"]?.stringValue { return endpoint }
         }
         throw LocalError("--slim-config \(path): no ConfigMap among the manifests provides this file with an `endpoint`")

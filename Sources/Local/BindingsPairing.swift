@@ -36,26 +36,32 @@ public struct BindingsPairing: Sendable, Equatable {
     }
 
     public static let table: [BindingsPairing] = [
-        BindingsPairing(slimRelease: "1.4.0", bindings: "1.4.1", match: .exact,
-                        note: "1.4.1 is SLIM 1.4.0's data plane with a bindings-only fix (a deadlock of the embedded runtime on one core); the 1.4 test image pins it",
-                        staticPeers: false),
-        BindingsPairing(slimRelease: "2.0.0", bindings: "2.0.0", match: .exact,
-                        note: "tags slim-v2.0.0 and slim-bindings-v2.0.0 are one commit", staticPeers: true),
-        BindingsPairing(slimRelease: "2.1.0", bindings: "2.1.0", match: .exact,
-                        note: "tags slim-v2.1.0 and slim-bindings-v2.1.0 are one commit", staticPeers: true),
-        BindingsPairing(slimRelease: "2.1.1", bindings: "2.1.1", match: .exact,
-                        note: "tags slim-v2.1.1 and slim-bindings-v2.1.1 are one commit", staticPeers: true),
-        BindingsPairing(slimRelease: "2.2.0", bindings: "2.2.0", match: .exact,
-                        note: "tags slim-v2.2.0 and slim-bindings-v2.2.0 are one commit", staticPeers: true),
-        BindingsPairing(slimRelease: "2.3.0", bindings: "2.2.0", match: .nearest,
-                        note: "slim-bindings 2.3.0 (SLIM 2.3.0's twin) is not on PyPI; 2.2.0 is the newest 2.x there (the generation-2 test image installs it too)",
-                        staticPeers: true),
+        BindingsPairing(
+            slimRelease: "1.4.0", bindings: "1.4.1", match: .exact,
+            note: "1.4.1 is SLIM 1.4.0's data plane with a bindings-only fix (a deadlock of the embedded runtime on one core); the 1.4 test image pins it",
+            staticPeers: false),
+        BindingsPairing(
+            slimRelease: "2.0.0", bindings: "2.0.0", match: .exact,
+            note: "tags slim-v2.0.0 and slim-bindings-v2.0.0 are one commit", staticPeers: true),
+        BindingsPairing(
+            slimRelease: "2.1.0", bindings: "2.1.0", match: .exact,
+            note: "tags slim-v2.1.0 and slim-bindings-v2.1.0 are one commit", staticPeers: true),
+        BindingsPairing(
+            slimRelease: "2.1.1", bindings: "2.1.1", match: .exact,
+            note: "tags slim-v2.1.1 and slim-bindings-v2.1.1 are one commit", staticPeers: true),
+        BindingsPairing(
+            slimRelease: "2.2.0", bindings: "2.2.0", match: .exact,
+            note: "tags slim-v2.2.0 and slim-bindings-v2.2.0 are one commit", staticPeers: true),
+        BindingsPairing(
+            slimRelease: "2.3.0", bindings: "2.2.0", match: .nearest,
+            note: "slim-bindings 2.3.0 (SLIM 2.3.0's twin) is not on PyPI; 2.2.0 is the newest 2.x there (the generation-2 test image installs it too)",
+            staticPeers: true)
     ]
 
     /// App versions of the slim chart releases (`appVersion` in each `helm-slim-vX` tag's
     /// Chart.yaml), for a release whose values set no `slim.image.tag`.
     public static let chartAppVersions: [String: String] = [
-        "1.4.0": "1.4.0", "1.5.0": "2.0.0-alpha.2", "2.0.0": "2.0.0", "2.1.0": "2.1.0", "2.2.0": "2.3.0",
+        "1.4.0": "1.4.0", "1.5.0": "2.0.0-alpha.2", "2.0.0": "2.0.0", "2.1.0": "2.1.0", "2.2.0": "2.3.0"
     ]
 
     public struct Unsupported: Error, CustomStringConvertible, Sendable {

@@ -152,7 +152,9 @@ public enum DaemonSetRollout {
             }
         }
         // Excess pods (two on a node outside a surge): keep the current one that is ready, else the first.
-        let surging = { if case .rollingUpdate(_, let s) = strategy { return !s.isZero }; return false }()
+        let surging = {
+            if case .rollingUpdate(_, let s) = strategy { return !s.isZero }; return false
+        }()
         if !surging {
             for (node, list) in byNode.sorted(by: { $0.key < $1.key }) {
                 let live = list.filter { !deleted.contains($0.name) }
@@ -168,7 +170,8 @@ public enum DaemonSetRollout {
 
     /// Rolling update without surge: outdated pods that are not ready go at once, ready ones
     /// while fewer than maxUnavailable nodes are without a ready pod.
-    static func replaceInPlace(desired: [String], byNode: [String: [Pod]], revision: String, maxUnavailable: Int, spec maxUnavailableSpec: IntOrPercent) -> Wave {
+    static func replaceInPlace(desired: [String], byNode: [String: [Pod]], revision: String, maxUnavailable: Int, spec maxUnavailableSpec: IntOrPercent) -> Wave
+    {
         var wave = Wave()
         var unavailable = desired.filter { n in !(byNode[n] ?? []).contains(where: \.ready) }.count
         var oldReady: [Pod] = []

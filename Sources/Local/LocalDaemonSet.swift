@@ -26,25 +26,15 @@ extension LocalTarget {
     /// The next wave for the DaemonSet of `r` on the nodes as they are now.
     func nextWave(_ r: RenderedRelease, _ slim: LocalLayout.SlimRelease, state: LocalState) throws -> DaemonSetRollout.Wave {
         let decisions = Placement.daemonSet(nodes: simNodes(state), pod: LocalLayout.slimPlacement(values: r.values))
-        return DaemonSetRollout.next(decisions: decisions, pods: rolloutPods(state, owner: "\(slim.workload.rawValue)/\(slim.fullname)"),
-                                     revision: slimRevision(r), strategy: try DaemonSetRollout.chartStrategy(values: r.values))
+        return DaemonSetRollout.next(
+            decisions: decisions, pods: rolloutPods(state, owner: "\(slim.workload.rawValue)/\(slim.fullname)"),
+            revision: slimRevision(r), strategy: try DaemonSetRollout.chartStrategy(values: r.values))
     }
 
     func reconcileDaemonSet(_ r: RenderedRelease, _ slim: LocalLayout.SlimRelease, context: StepContext) async throws {
         try await runtime.ensure(progress: context.report)
-        var state = loadState()
         let owner = "\(slim.workload.rawValue)/\(slim.fullname)"
-        // Another workload's SLIM nodes (a generation switch from a StatefulSet) go first.
-        let foreign = state.processes.filter { $0.component == "slim" && $0.workload != owner }
-        if !foreign.isEmpty {
-            Supervisor.stop(foreign.map(\.pid))
-            state.processes.removeAll { p in foreign.contains { $0.pid == p.pid } }
-            try state.save(statePath)
-            context.report("stopped " + foreign.map { "\($0.name)@\($0.node)" }.joined(separator: ", ") + " (\(foreign[0].workload), no longer deployed)")
-        }
-        // SLIM nodes an interrupted deploy started but never recorded.
-        let orphans = Orphans.stop(stateDir: stateDir, components: ["slim"], known: Set(state.processes.map(\.pid)))
-        if !orphans.isEmpty { context.report("stopped \(orphans.count) SLIM node process(es) an interrupted deploy left unrecorded") }
+        var state = try stopOthers(owner: owner, context: context)
 
         let strategy = try DaemonSetRollout.chartStrategy(values: r.values)
         let revision = slimRevision(r)
@@ -56,7 +46,9 @@ extension LocalTarget {
         let decisions = Placement.daemonSet(nodes: simNodes(state), pod: LocalLayout.slimPlacement(values: r.values))
         let hosting = Set(state.processes.filter { $0.component == "slim" && $0.workload == owner }.map(\.node))
         for d in decisions where !d.shouldRun {
-            context.report("no SLIM node on \(d.reasons.joined(separator: "; "))" + (d.shouldContinueRunning && hosting.contains(d.node) ? " (the running one is kept: NoSchedule does not evict)" : ""))
+            context.report(
+                "no SLIM node on \(d.reasons.joined(separator: "; "))"
+                    + (d.shouldContinueRunning && hosting.contains(d.node) ? " (the running one is kept: NoSchedule does not evict)" : ""))
         }
         for d in decisions where d.shouldRun { for w in d.warnings { context.report("\(d.node): \(w)") } }
         guard decisions.contains(where: \.shouldRun) else {
@@ -65,8 +57,9 @@ extension LocalTarget {
         if let b = bindings { context.report(b.summary) }
         let outdated = rolloutPods(state, owner: owner).filter { $0.revision != revision }.count
         if outdated > 0 && !state.processes(component: "slim").isEmpty {
-            context.report("\(owner): revision \(revision), \(outdated) pod(s) on an older one; updateStrategy \(strategy)"
-                           + (strategy == .onDelete ? ": nothing is replaced until its process is removed" : ""))
+            context.report(
+                "\(owner): revision \(revision), \(outdated) pod(s) on an older one; updateStrategy \(strategy)"
+                    + (strategy == .onDelete ? ": nothing is replaced until its process is removed" : ""))
         }
         var noticed = false
         var waves = 0
@@ -95,16 +88,44 @@ extension LocalTarget {
                 try await startDaemonPods(wave.creates.map(\.node), r, slim, revision: revision, freedPorts: freed, noticed: &noticed, context: context)
             }
         }
-        state = loadState()
+        try recordSettled(owner: owner, revision: revision, waves: waves, context: context)
+    }
+
+    /// Stops SLIM nodes that are not this workload's: another workload's (a generation switch
+    /// from a StatefulSet) and those an interrupted deploy started but never recorded.
+    private func stopOthers(owner: String, context: StepContext) throws -> LocalState {
+        var state = loadState()
+        // Another workload's SLIM nodes (a generation switch from a StatefulSet) go first.
+        let foreign = state.processes.filter { $0.component == "slim" && $0.workload != owner }
+        if !foreign.isEmpty {
+            Supervisor.stop(foreign.map(\.pid))
+            state.processes.removeAll { p in foreign.contains { $0.pid == p.pid } }
+            try state.save(statePath)
+            context.report("stopped " + foreign.map { "\($0.name)@\($0.node)" }.joined(separator: ", ") + " (\(foreign[0].workload), no longer deployed)")
+        }
+        // SLIM nodes an interrupted deploy started but never recorded.
+        let orphans = Orphans.stop(stateDir: stateDir, components: ["slim"], known: Set(state.processes.map(\.pid)))
+        if !orphans.isEmpty { context.report("stopped \(orphans.count) SLIM node process(es) an interrupted deploy left unrecorded") }
+        return state
+    }
+
+    /// Records the bindings now that the rollout settled and says which nodes run and which
+    /// keep an older revision (OnDelete).
+    private func recordSettled(owner: String, revision: String, waves: Int, context: StepContext) throws {
+        var state = loadState()
         let slims = state.processes.filter { $0.component == "slim" && $0.workload == owner }
-        state.bindings = bindings.map { .init(version: $0.bindings, slimRelease: $0.slimRelease, match: $0.match, note: $0.note, meshed: $0.staticPeers && slims.count > 1) }
+        state.bindings = bindings.map {
+            .init(version: $0.bindings, slimRelease: $0.slimRelease, match: $0.match, note: $0.note, meshed: $0.staticPeers && slims.count > 1)
+        }
         try state.save(statePath)
         let behind = slims.filter { $0.revision != revision }
-        context.report("\(slims.count) SLIM node(s) ready: " + slims.map { "\($0.name)@\($0.node) 127.0.0.1:\($0.port ?? 0)" }.joined(separator: ", ")
-                       + (waves == 0 ? " (unchanged)" : ""))
+        context.report(
+            "\(slims.count) SLIM node(s) ready: " + slims.map { "\($0.name)@\($0.node) 127.0.0.1:\($0.port ?? 0)" }.joined(separator: ", ")
+                + (waves == 0 ? " (unchanged)" : ""))
         if !behind.isEmpty {
-            context.report("OnDelete: " + behind.map { "\($0.name)@\($0.node)" }.joined(separator: ", ")
-                           + " keep the older revision until their process is removed (`slimctl local-node` or kill it), then deploy again")
+            context.report(
+                "OnDelete: " + behind.map { "\($0.name)@\($0.node)" }.joined(separator: ", ")
+                    + " keep the older revision until their process is removed (`slimctl local-node` or kill it), then deploy again")
         }
     }
 
@@ -112,8 +133,10 @@ extension LocalTarget {
     /// ready. A node's pod takes the data port its predecessor had (`freedPorts`) when that is
     /// free again, so the other nodes' static peers still reach it; a taken port (free ports
     /// only) is retried with others.
-    func startDaemonPods(_ nodes: [String], _ r: RenderedRelease, _ slim: LocalLayout.SlimRelease, revision: String,
-                         freedPorts: [String: Int], noticed: inout Bool, context: StepContext) async throws {
+    func startDaemonPods(
+        _ nodes: [String], _ r: RenderedRelease, _ slim: LocalLayout.SlimRelease, revision: String,
+        freedPorts: [String: Int], noticed: inout Bool, context: StepContext
+    ) async throws {
         let owner = "\(slim.workload.rawValue)/\(slim.fullname)"
         var attempt = 0
         var avoid: Set<Int> = []
@@ -138,23 +161,28 @@ extension LocalTarget {
             var peersAll = others.compactMap { p -> NodeConfigBuilder.Peer? in
                 guard let port = p.port else { return nil }
                 let env = slim.environment(pod: p.name, node: p.node)
-                return .init(nodeID: NodeConfigBuilder.nodeID(values: r.values, pod: .init(name: p.name, node: p.node, env: env, dataPort: port, controlPort: port + 1), pods: total), port: port)
+                return .init(
+                    nodeID: NodeConfigBuilder.nodeID(
+                        values: r.values, pod: .init(name: p.name, node: p.node, env: env, dataPort: port, controlPort: port + 1), pods: total), port: port)
             }
             peersAll += zip(ids, pods).map { .init(nodeID: $0.0, port: $0.1.dataPort) }
             var procs: [LocalState.Proc] = []
             for (i, pod) in pods.enumerated() {
                 let peers = peersAll.filter { $0.port != pod.dataPort && $0.nodeID != ids[i] }
-                let cfg = try NodeConfigBuilder.build(values: r.values, slim: slim, pod: pod, pods: total, peers: peers,
-                                                      staticPeers: bindings?.staticPeers ?? true)
+                let cfg = try NodeConfigBuilder.build(
+                    values: r.values, slim: slim, pod: pod, pods: total, peers: peers,
+                    staticPeers: bindings?.staticPeers ?? true)
                 if !noticed { for n in cfg.notices { context.report(n) }; noticed = true }
                 let cfgPath = "\(stateDir)/config/\(pod.name).yaml"
                 try AtomicFile.write(NodeConfigBuilder.fileText(cfg.config, pod: pod, release: r.release), to: cfgPath, mode: 0o600)
                 let log = "\(stateDir)/logs/\(pod.name).log"
                 let argv = [runtime.python, runtime.nodeScript, cfgPath]
                 let started = try Supervisor.start(argv, env: pod.env.merging(Orphans.marks(stateDir: stateDir, component: "slim")) { $1 }, log: log)
-                procs.append(.init(name: pod.name, component: "slim", workload: owner, node: pod.node, pid: started.pid, argv: argv,
-                                   logPath: log, configPath: cfgPath, port: pod.dataPort, startedAt: Date(), runsToCompletion: false,
-                                   revision: revision, ready: false))
+                procs.append(
+                    .init(
+                        name: pod.name, component: "slim", workload: owner, node: pod.node, pid: started.pid, argv: argv,
+                        logPath: log, configPath: cfgPath, port: pod.dataPort, startedAt: Date(), runsToCompletion: false,
+                        revision: revision, ready: false))
             }
             state.processes += procs
             try state.save(statePath)

@@ -34,7 +34,8 @@ public enum LocalLayout {
             spec.tolerations = (try? JSONDecoder().decode([Toleration].self, from: data)) ?? []
         }
         if let req = podSpec["affinity"]?["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"],
-           let data = req.jsonString().data(using: .utf8) {
+            let data = req.jsonString().data(using: .utf8)
+        {
             spec.requiredAffinity = try? JSONDecoder().decode(NodeAffinity.self, from: data)
         }
         spec.hostNetwork = podSpec["hostNetwork"]?.boolValue ?? false
@@ -44,11 +45,12 @@ public enum LocalLayout {
     /// The chart-level placement values of the SLIM chart (`nodeSelector`, `tolerations`, `affinity`),
     /// which it copies into the pod template.
     public static func slimPlacement(values: Value) -> PodPlacementSpec {
-        placementSpec(.map([
-            "nodeSelector": values["nodeSelector"] ?? .emptyMap,
-            "tolerations": values["tolerations"] ?? .list([]),
-            "affinity": values["affinity"] ?? .emptyMap,
-        ]))
+        placementSpec(
+            .map([
+                "nodeSelector": values["nodeSelector"] ?? .emptyMap,
+                "tolerations": values["tolerations"] ?? .list([]),
+                "affinity": values["affinity"] ?? .emptyMap
+            ]))
     }
 
     /// Kubernetes-looking pod suffix, stable per (workload, node) so re-runs give the same names.

@@ -12,8 +12,10 @@ public enum LocalPlanNotes {
             guard let r = rendered.release(forStep: plan.steps[i].name), LocalLayout.slimRelease(r) != nil else { continue }
             plan.steps[i].actions.insert(.notice(bindings.summary), at: 0)
             if !bindings.staticPeers {
-                plan.steps[i].actions.append(.notice("slim-bindings \(bindings.bindings) has no static peers: the local SLIM nodes are not meshed "
-                                                     + "(on a cluster the SLIM controller routes between them); any-node Services resolve to one node"))
+                plan.steps[i].actions.append(
+                    .notice(
+                        "slim-bindings \(bindings.bindings) has no static peers: the local SLIM nodes are not meshed "
+                            + "(on a cluster the SLIM controller routes between them); any-node Services resolve to one node"))
             }
             plan.steps[i].inputsHash = Hash.fnv1a(plan.steps[i].inputsHash + "|slim-bindings " + bindings.bindings)
         }

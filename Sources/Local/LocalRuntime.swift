@@ -73,8 +73,9 @@ public struct LocalRuntime: Sendable {
             throw InstallError(message: "python3 -m venv failed (exit \(rc)); see \(log) (on Debian: apt-get install python3-venv)")
         }
         progress("installing \(package) from PyPI (first run only)")
-        rc = try await Spawn.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", package],
-                                 log: log, timeout: .seconds(900))
+        rc = try await Spawn.run(
+            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", package],
+            log: log, timeout: .seconds(900))
         guard rc == 0 else {
             try? FileManager.default.removeItem(atPath: venv)
             throw InstallError(message: "pip install \(package) failed (exit \(rc)); last lines of \(log):\n" + tail(log))

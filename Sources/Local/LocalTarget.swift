@@ -50,19 +50,23 @@ public struct LocalTarget: StepExecutor {
             var state = loadState()
             let layout = layoutFingerprint
             if state.nodes.isEmpty || state.layout != layout {
-                if !state.nodes.isEmpty { context.report("the strategy's node layout changed: simulated nodes made anew (nodes added or changed with `slimctl local-node` are gone)") }
+                if !state.nodes.isEmpty {
+                    context.report("the strategy's node layout changed: simulated nodes made anew (nodes added or changed with `slimctl local-node` are gone)")
+                }
                 state.nodes = LocalLayout.nodes(strategy.cluster).map(SimNodes.simNode)
                 state.layout = layout
             } else {
                 context.report("simulated nodes kept as they are (`slimctl local-node` changes them; `slimctl delete` starts over)")
             }
             try state.save(statePath)
-            context.report("simulated nodes: " + state.nodes.map { n in
-                let marks = n.taints + ((n.unschedulable ?? false) ? ["cordoned"] : []) + (n.ready ? [] : ["NotReady"])
-                return marks.isEmpty ? n.name : "\(n.name) [\(marks.joined(separator: ","))]"
-            }.joined(separator: ", "))
+            context.report(
+                "simulated nodes: "
+                    + state.nodes.map { n in
+                        let marks = n.taints + ((n.unschedulable ?? false) ? ["cordoned"] : []) + (n.ready ? [] : ["NotReady"])
+                        return marks.isEmpty ? n.name : "\(n.name) [\(marks.joined(separator: ","))]"
+                    }.joined(separator: ", "))
         case .helm(let rel):
-            guard let r = rendered.release(forStep: step.name) else { return }
+            guard let r = step.release else { throw LocalError("the plan carries no rendered values for `\(step.name)`") }
             if let slim = LocalLayout.slimRelease(r), slim.daemonSet {
                 try await reconcileDaemonSet(r, slim, context: context)
             } else if let slim = LocalLayout.slimRelease(r) {
@@ -73,7 +77,8 @@ public struct LocalTarget: StepExecutor {
                 context.report("not run locally: \(rel.release) (\(rel.chart.ref)); SPIRE TLS becomes insecure transport on this target")
             }
         case .manifests:
-            try await startApps(step: step.name, context: context)
+            guard let m = step.manifests else { throw LocalError("the plan carries no rendered manifests for `\(step.name)`") }
+            try await finishStart(try spawnApps(m, context: context), context: context)
         }
     }
 
@@ -136,32 +141,40 @@ public struct LocalTarget: StepExecutor {
         var used: Set<Int> = []
         while true {
             attempt += 1
-            let ports = try portBase.map { base in (0..<(instances.count * 2)).map { base + $0 } }
+            let ports =
+                try portBase.map { base in (0..<(instances.count * 2)).map { base + $0 } }
                 ?? Ports.free(count: instances.count * 2, avoiding: used)
             used.formUnion(ports)
             var procs: [LocalState.Proc] = []
             var failure: String?
             var portInUse = false
             let pods = instances.enumerated().map { i, inst in
-                NodeConfigBuilder.Pod(name: inst.name, node: inst.node, env: slim.environment(pod: inst.name, node: inst.node),
-                                      dataPort: ports[i * 2], controlPort: ports[i * 2 + 1])
+                NodeConfigBuilder.Pod(
+                    name: inst.name, node: inst.node, env: slim.environment(pod: inst.name, node: inst.node),
+                    dataPort: ports[i * 2], controlPort: ports[i * 2 + 1])
             }
             let ids = pods.map { NodeConfigBuilder.nodeID(values: r.values, pod: $0, pods: pods.count) }
             for (i, pod) in pods.enumerated() {
                 let peers = pods.indices.filter { $0 != i }.map { NodeConfigBuilder.Peer(nodeID: ids[$0], port: pods[$0].dataPort) }
-                let cfg = try NodeConfigBuilder.build(values: r.values, slim: slim, pod: pod, pods: pods.count, peers: peers,
-                                                      staticPeers: bindings?.staticPeers ?? true)
+                let cfg = try NodeConfigBuilder.build(
+                    values: r.values, slim: slim, pod: pod, pods: pods.count, peers: peers,
+                    staticPeers: bindings?.staticPeers ?? true)
                 if i == 0 { for n in cfg.notices { context.report(n) } }
                 let cfgPath = "\(stateDir)/config/\(pod.name).yaml"
                 try AtomicFile.write(NodeConfigBuilder.fileText(cfg.config, pod: pod, release: r.release), to: cfgPath, mode: 0o600)
                 let log = "\(stateDir)/logs/\(pod.name).log"
-                let started = try Supervisor.start([runtime.python, runtime.nodeScript, cfgPath],
-                                                   env: pod.env.merging(Orphans.marks(stateDir: stateDir, component: "slim")) { $1 }, log: log)
-                procs.append(.init(name: pod.name, component: "slim", workload: owner, node: pod.node, pid: started.pid,
-                                   argv: [runtime.python, runtime.nodeScript, cfgPath], logPath: log, configPath: cfgPath,
-                                   port: pod.dataPort, startedAt: Date(), runsToCompletion: false))
+                let started = try Supervisor.start(
+                    [runtime.python, runtime.nodeScript, cfgPath],
+                    env: pod.env.merging(Orphans.marks(stateDir: stateDir, component: "slim")) { $1 }, log: log)
+                procs.append(
+                    .init(
+                        name: pod.name, component: "slim", workload: owner, node: pod.node, pid: started.pid,
+                        argv: [runtime.python, runtime.nodeScript, cfgPath], logPath: log, configPath: cfgPath,
+                        port: pod.dataPort, startedAt: Date(), runsToCompletion: false))
             }
-            state.bindings = bindings.map { .init(version: $0.bindings, slimRelease: $0.slimRelease, match: $0.match, note: $0.note, meshed: $0.staticPeers && pods.count > 1) }
+            state.bindings = bindings.map {
+                .init(version: $0.bindings, slimRelease: $0.slimRelease, match: $0.match, note: $0.note, meshed: $0.staticPeers && pods.count > 1)
+            }
             state.processes += procs
             try state.save(statePath)
             (failure, portInUse) = await waitUntilReady(procs) { _ in }
@@ -209,7 +222,8 @@ public struct LocalTarget: StepExecutor {
             let name = o["metadata"]?["name"]?.stringValue ?? "?"
             let ns = o["metadata"]?["namespace"]?.stringValue ?? namespace
             let selector = (o["spec"]?["selector"]?.mapValue ?? [:]).compactMapValues(\.stringValue)
-            guard !selector.isEmpty, let slim = slims.first(where: { s in s.namespace == ns && selector.allSatisfy { s.selectorLabels[$0.key] == $0.value } }) else {
+            guard !selector.isEmpty, let slim = slims.first(where: { s in s.namespace == ns && selector.allSatisfy { s.selectorLabels[$0.key] == $0.value } })
+            else {
                 context.report("not run locally: Service \(ns)/\(name) (it selects no SLIM pods)")
                 continue
             }
@@ -218,8 +232,9 @@ public struct LocalTarget: StepExecutor {
             list.removeAll { $0.name == name && $0.namespace == ns }
             list.append(.init(name: name, namespace: ns, routing: routing, step: step))
             state.services = list
-            context.report("Service \(ns)/\(name) → " + (routing == .nodeLocal ? "the SLIM node on the caller's node" : "any SLIM node")
-                           + " of \(slim.workload.rawValue)/\(slim.fullname) (internalTrafficPolicy \(routing.policy))")
+            context.report(
+                "Service \(ns)/\(name) → " + (routing == .nodeLocal ? "the SLIM node on the caller's node" : "any SLIM node")
+                    + " of \(slim.workload.rawValue)/\(slim.fullname) (internalTrafficPolicy \(routing.policy))")
         }
     }
 
@@ -257,8 +272,9 @@ public struct LocalTarget: StepExecutor {
     /// Waits for spawned (and, if held, released) apps to survive their start-up, then hands
     /// them over: they are meant to outlive this command.
     public func finishStart(_ apps: SpawnedApps, context: StepContext) async throws {
-        try await Self.watchStartUp(apps.procs.filter { !$0.runsToCompletion },
-                                    ready: apps.app == .receiver ? { MessageLog.parseReceiver($0).listening } : nil)
+        try await Self.watchStartUp(
+            apps.procs.filter { !$0.runsToCompletion },
+            ready: apps.app == .receiver ? { MessageLog.parseReceiver($0).listening } : nil)
         Supervisor.release(apps.procs.map(\.pid))
         guard !apps.procs.isEmpty else { return }
         context.report("started " + apps.procs.map { "\($0.name)@\($0.node)" }.joined(separator: ", "))
@@ -269,6 +285,12 @@ public struct LocalTarget: StepExecutor {
     /// `go` (a sender started together with the receivers, released once they listen).
     public func spawnApps(step: String, context: StepContext, held: Bool = false) throws -> SpawnedApps {
         guard let m = rendered.manifests(forStep: step) else { throw LocalError("no manifests for step \(step)") }
+        return try spawnApps(m, context: context, held: held)
+    }
+
+    /// Spawns the apps of rendered manifests (a planned step's, or a test's) and records them.
+    public func spawnApps(_ m: RenderedManifests, context: StepContext, held: Bool = false) throws -> SpawnedApps {
+        let step = m.step
         if held && !FileManager.default.fileExists(atPath: runtime.heldScript) {
             throw LocalError("the app launcher \(runtime.heldScript) is missing (set SLIMCTL_HOME to the slimctl folder that holds runtime/)")
         }
@@ -282,8 +304,9 @@ public struct LocalTarget: StepExecutor {
         // An app attached to a dead SLIM node would only wait out its timeout: name the node now.
         let dead = state.processes.filter { $0.component == "slim" && !Spawn.isAlive($0.pid) }
         if !dead.isEmpty {
-            throw LocalError("SLIM node " + dead.map { "\($0.name) on \($0.node)" }.joined(separator: ", ")
-                             + " is not running (its log: \(dead[0].logPath)); run `slimctl deploy \(strategy.name)` to start it again")
+            throw LocalError(
+                "SLIM node " + dead.map { "\($0.name) on \($0.node)" }.joined(separator: ", ")
+                    + " is not running (its log: \(dead[0].logPath)); run `slimctl deploy \(strategy.name)` to start it again")
         }
         applyServices(m.objects, step: step, namespace: m.namespace, state: &state, context: context)
         let nodes = simNodes(state)
@@ -324,9 +347,11 @@ public struct LocalTarget: StepExecutor {
                 let argv = try launch(cmd.argv, pod: pod, held: held)
                 let s = try Supervisor.start(argv, env: env, log: log, held: held)
                 if let g = s.gate { gates.append(g) }
-                started.append(.init(name: pod, component: component, workload: "\(kind)/\(name)", node: node, pid: s.pid,
-                                     argv: argv.map { rendered.redactor.redact($0) }, logPath: log, configPath: nil, port: nil,
-                                     startedAt: Date(), runsToCompletion: kind == "Pod" && (spec["restartPolicy"]?.stringValue ?? "Always") != "Always" || kind == "Job"))
+                started.append(
+                    .init(
+                        name: pod, component: component, workload: "\(kind)/\(name)", node: node, pid: s.pid,
+                        argv: argv.map { rendered.redactor.redact($0) }, logPath: log, configPath: nil, port: nil,
+                        startedAt: Date(), runsToCompletion: kind == "Pod" && (spec["restartPolicy"]?.stringValue ?? "Always") != "Always" || kind == "Job"))
             }
         }
         state.processes += started
@@ -425,9 +450,10 @@ public struct LocalTarget: StepExecutor {
                 }
             }
             if alive && p.ready == false { reason = "starting (not ready yet)" }
-            return ObservedPod(name: p.name, owner: p.workload, node: p.node, phase: phase,
-                               ready: alive && !p.runsToCompletion && (p.ready ?? true) || (!alive && p.runsToCompletion && (exit ?? 0) == 0),
-                               restarts: 0, reason: reason, ageSeconds: age, lastLogLines: alive ? [] : Supervisor.tail(p.logPath, lines: 3))
+            return ObservedPod(
+                name: p.name, owner: p.workload, node: p.node, phase: phase,
+                ready: alive && !p.runsToCompletion && (p.ready ?? true) || (!alive && p.runsToCompletion && (exit ?? 0) == 0),
+                restarts: 0, reason: reason, ageSeconds: age, lastLogLines: alive ? [] : Supervisor.tail(p.logPath, lines: 3))
         }
     }
 
@@ -472,19 +498,23 @@ public struct LocalTarget: StepExecutor {
                 m.objects.contains { $0["kind"]?.stringValue == "Service" && $0["metadata"]?["name"]?.stringValue == name }
             }
             if let m = definedBy {
-                return CheckResult(rule: rule, outcome: .fail, rows: [], problems: ["\(name) is not applied yet: step \(m.step) has not run (slimctl deploy)"], notes: [])
+                return CheckResult(
+                    rule: rule, outcome: .fail, rows: [], problems: ["\(name) is not applied yet: step \(m.step) has not run (slimctl deploy)"], notes: [])
             }
             if let slim = rendered.releases.compactMap(LocalLayout.slimRelease).first(where: { $0.namespace == namespace && name == $0.fullname + "-local" }) {
-                return CheckResult(rule: rule, outcome: .fail, rows: [], problems: ["the slim chart (\(slim.shape == .v1 ? "1.x" : "2.x")) does not render \(name) for a \(slim.workload.rawValue)"], notes: [])
+                return CheckResult(
+                    rule: rule, outcome: .fail, rows: [],
+                    problems: ["the slim chart (\(slim.shape == .v1 ? "1.x" : "2.x")) does not render \(name) for a \(slim.workload.rawValue)"], notes: [])
             }
             return WorkloadChecks.skipped(rule, because: "not a SLIM Service")
         }
         let wanted = policy.map { ServiceMap.Routing(internalTrafficPolicy: $0) } ?? entry.routing
         let ok = wanted == entry.routing
         let how = entry.routing == .nodeLocal ? "to the SLIM node on the caller's node" : "to any SLIM node"
-        return CheckResult(rule: rule, outcome: ok ? .pass : .fail, rows: [],
-                           problems: ok ? [] : ["\(name) (\(entry.origin)) has internalTrafficPolicy \(entry.routing.policy), not \(policy ?? "")"],
-                           notes: ["local target routes \(name) (\(entry.origin)) \(how)"])
+        return CheckResult(
+            rule: rule, outcome: ok ? .pass : .fail, rows: [],
+            problems: ok ? [] : ["\(name) (\(entry.origin)) has internalTrafficPolicy \(entry.routing.policy), not \(policy ?? "")"],
+            notes: ["local target routes \(name) (\(entry.origin)) \(how)"])
     }
 
     /// Stops everything and forgets it. Safe to run twice.
@@ -494,7 +524,8 @@ public struct LocalTarget: StepExecutor {
         Supervisor.stop(stopping.map(\.pid))
         var stopped = stopping.map(\.name)
         // Processes whose record was lost (a deploy ended between start and record) go too.
-        let orphans = Orphans.stop(stateDir: stateDir, components: components, known: Set(state.processes.filter { !(components?.contains($0.component) ?? true) }.map(\.pid)))
+        let orphans = Orphans.stop(
+            stateDir: stateDir, components: components, known: Set(state.processes.filter { !(components?.contains($0.component) ?? true) }.map(\.pid)))
         stopped += orphans.map { "unrecorded process \($0)" }
         state.processes.removeAll { components?.contains($0.component) ?? true }
         if components == nil {
@@ -517,8 +548,10 @@ extension LocalTarget {
             case .exited:
                 let lines = Supervisor.tail(p.logPath, lines: 3)
                 if lines.contains(where: { $0.contains("address in use") }) {
-                    return ("SLIM node \(p.name) on \(p.node) cannot listen on 127.0.0.1:\(p.port ?? 0): the port is in use by another process"
-                            + (portBase != nil ? "; free it or choose another --port-base" : ""), true)
+                    return (
+                        "SLIM node \(p.name) on \(p.node) cannot listen on 127.0.0.1:\(p.port ?? 0): the port is in use by another process"
+                            + (portBase != nil ? "; free it or choose another --port-base" : ""), true
+                    )
                 }
                 return ("SLIM node \(p.name) on \(p.node) exited: " + lines.joined(separator: " | "), false)
             case .timedOut:

@@ -74,8 +74,10 @@ public enum LocalChanges {
                 out.append(LocalChange(kind: "node", name: n.name, change: "status", status: s, text: "node \(n.name) \(s)"))
             } else if o.taints != n.taints {
                 let list = n.taints.joined(separator: ", ")
-                out.append(LocalChange(kind: "node", name: n.name, change: "taints", status: list.isEmpty ? "no taints" : list,
-                                       text: "node \(n.name) taints now: \(list.isEmpty ? "none" : list)"))
+                out.append(
+                    LocalChange(
+                        kind: "node", name: n.name, change: "taints", status: list.isEmpty ? "no taints" : list,
+                        text: "node \(n.name) taints now: \(list.isEmpty ? "none" : list)"))
             }
         }
         for o in old.nodes where newNodes[o.name] == nil {
@@ -89,27 +91,37 @@ public enum LocalChanges {
         let newPods = Dictionary(new.pods.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         for n in new.pods {
             guard let o = oldPods[key(n)], o.status != n.status else { continue }
-            out.append(LocalChange(kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "status", status: n.status,
-                                   text: "pod \(n.namespace)/\(n.name) on \(n.node): \(n.status)"))
+            out.append(
+                LocalChange(
+                    kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "status", status: n.status,
+                    text: "pod \(n.namespace)/\(n.name) on \(n.node): \(n.status)"))
         }
         for o in old.pods where newPods[key(o)] == nil {
-            out.append(LocalChange(kind: "pod", namespace: o.namespace, name: o.name, node: o.node, change: "deleted", status: "Deleted",
-                                   text: "pod \(o.namespace)/\(o.name) on \(o.node) deleted"))
+            out.append(
+                LocalChange(
+                    kind: "pod", namespace: o.namespace, name: o.name, node: o.node, change: "deleted", status: "Deleted",
+                    text: "pod \(o.namespace)/\(o.name) on \(o.node) deleted"))
         }
         for n in new.pods where oldPods[key(n)] == nil {
-            out.append(LocalChange(kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "scheduled", status: n.status,
-                                   text: "pod \(n.namespace)/\(n.name) scheduled on \(n.node) (\(n.status))"))
+            out.append(
+                LocalChange(
+                    kind: "pod", namespace: n.namespace, name: n.name, node: n.node, change: "scheduled", status: n.status,
+                    text: "pod \(n.namespace)/\(n.name) scheduled on \(n.node) (\(n.status))"))
         }
         let oldRollouts = Dictionary(uniqueKeysWithValues: old.rollouts.map { ($0.name, $0) })
         for r in new.rollouts {
             let o = oldRollouts[r.name]
             if let o, o.revision != r.revision {
-                out.append(LocalChange(kind: "DaemonSet", name: r.name, change: "spec", status: "revision \(r.revision)",
-                                       text: "DaemonSet \(r.name) changed (revision \(r.revision)): rolling out"))
+                out.append(
+                    LocalChange(
+                        kind: "DaemonSet", name: r.name, change: "spec", status: "revision \(r.revision)",
+                        text: "DaemonSet \(r.name) changed (revision \(r.revision)): rolling out"))
             }
             guard o?.progress != r.progress || o?.rolledOut != r.rolledOut else { continue }
-            out.append(LocalChange(kind: "DaemonSet", name: r.name, change: o == nil ? "created" : "rollout", status: r.rolledOut ? "rolled out" : "rolling out",
-                                   text: "DaemonSet \(r.name): \(r.progress)" + (r.rolledOut ? " (rolled out)" : "")))
+            out.append(
+                LocalChange(
+                    kind: "DaemonSet", name: r.name, change: o == nil ? "created" : "rollout", status: r.rolledOut ? "rolled out" : "rolling out",
+                    text: "DaemonSet \(r.name): \(r.progress)" + (r.rolledOut ? " (rolled out)" : "")))
         }
         return out
     }
@@ -134,7 +146,9 @@ extension LocalTarget {
             } else {
                 status = (p.ready ?? true) ? "Ready" : "Running (not ready)"
             }
-            let ns = p.component == "slim" ? (slims.first { "\($0.workload.rawValue)/\($0.fullname)" == p.workload }?.namespace ?? "slim")
+            let ns =
+                p.component == "slim"
+                ? (slims.first { "\($0.workload.rawValue)/\($0.fullname)" == p.workload }?.namespace ?? "slim")
                 : (rendered.manifests.first { $0.app?.rawValue == p.component || $0.step == p.component }?.namespace ?? "default")
             snap.pods.append(.init(namespace: ns, name: p.name, node: p.node, status: status))
         }
@@ -145,9 +159,11 @@ extension LocalTarget {
             let decisions = Placement.daemonSet(nodes: simNodes(state), pod: LocalLayout.slimPlacement(values: r.values))
             let desired = Set(decisions.filter(\.shouldRun).map(\.node))
             let pods = rolloutPods(state, owner: owner)
-            snap.rollouts.append(.init(name: slim.fullname, revision: revision, desired: desired.count,
-                                       available: Set(pods.filter { $0.ready && desired.contains($0.node) }.map(\.node)).count,
-                                       updated: pods.filter { $0.revision == revision && desired.contains($0.node) }.count, total: pods.count))
+            snap.rollouts.append(
+                .init(
+                    name: slim.fullname, revision: revision, desired: desired.count,
+                    available: Set(pods.filter { $0.ready && desired.contains($0.node) }.map(\.node)).count,
+                    updated: pods.filter { $0.revision == revision && desired.contains($0.node) }.count, total: pods.count))
         }
         return snap
     }

@@ -41,8 +41,9 @@ public enum NodeConfigBuilder {
     /// the pod's env, or the pod name when the config cannot give each pod its own (see `build`).
     public static func nodeID(values: Value, pod: Pod, pods: Int) -> String {
         guard case .map(let services)? = values.lookup(["slim", "config", "services"]),
-              let raw = services.values.first?["node_id"]?.stringValue,
-              let resolved = expandEnv(raw, pod.env), raw.contains("${env:") || pods == 1 else { return pod.name }
+            let raw = services.values.first?["node_id"]?.stringValue,
+            let resolved = expandEnv(raw, pod.env), raw.contains("${env:") || pods == 1
+        else { return pod.name }
         return resolved
     }
 
@@ -56,8 +57,9 @@ public enum NodeConfigBuilder {
             throw Failure(message: "slim.config: the release values have no SLIM node config (expected a map at `slim.config`)")
         }
         var notices: [String] = []
-        let context = HelmExpressions.Context(values: values, releaseName: slim.release, namespace: slim.namespace, fullname: slim.fullname,
-                                              name: slim.selectorLabels["app.kubernetes.io/name"] ?? "slim")
+        let context = HelmExpressions.Context(
+            values: values, releaseName: slim.release, namespace: slim.namespace, fullname: slim.fullname,
+            name: slim.selectorLabels["app.kubernetes.io/name"] ?? "slim")
         var evaluated: [String] = []
         config = try evaluateTemplates(.map(config), context: context, key: "slim.config", evaluated: &evaluated).mapValue ?? config
         if !evaluated.isEmpty {
@@ -95,7 +97,10 @@ public enum NodeConfigBuilder {
             return
         }
         guard expandEnv(raw, pod.env) != nil else {
-            throw Failure(message: "\(key).node_id: \(raw) uses an environment variable the chart's SLIM pod does not set (it sets \(pod.env.keys.sorted().joined(separator: ", ")))")
+            throw Failure(
+                message:
+                    "\(key).node_id: \(raw) uses an environment variable the chart's SLIM pod does not set (it sets \(pod.env.keys.sorted().joined(separator: ", ")))"
+            )
         }
         if !raw.contains("${env:") && pods > 1 {
             svc["node_id"] = .string(pod.name)
@@ -145,8 +150,10 @@ public enum NodeConfigBuilder {
     /// Peers: the chart's discovery (Kubernetes EndpointSlices) has no API server locally, so the
     /// local nodes become a static full mesh; without routes, messages do not cross nodes. A data
     /// plane without `peers` (1.4) would drop the whole service over that key, so it goes.
-    static func mesh(_ svc: inout OrderedDictionary<String, Value>, key: String, slim: LocalLayout.SlimRelease, peers: [Peer],
-                     staticPeers: Bool, notices: inout [String]) {
+    static func mesh(
+        _ svc: inout OrderedDictionary<String, Value>, key: String, slim: LocalLayout.SlimRelease, peers: [Peer],
+        staticPeers: Bool, notices: inout [String]
+    ) {
         let original = svc["peers"]
         guard staticPeers else {
             if original != nil {
@@ -154,8 +161,9 @@ public enum NodeConfigBuilder {
                 notices.append("WARNING \(key).peers: dropped (this data plane has no `peers` setting)")
             }
             if !peers.isEmpty {
-                notices.append("\(key): not meshed: SLIM 1.4 nodes route to each other only through the SLIM controller, which does not run locally; "
-                               + "any-node Services resolve to one node so that apps meet there")
+                notices.append(
+                    "\(key): not meshed: SLIM 1.4 nodes route to each other only through the SLIM controller, which does not run locally; "
+                        + "any-node Services resolve to one node so that apps meet there")
             }
             return
         }

@@ -30,18 +30,21 @@ extension LocalTarget {
                 return NodeConfigPair(pod: p.name, node: p.node, deployed: deployed, wouldDeploy: deployed)
             }
             let dataPort = p.port ?? 0
-            let pod = NodeConfigBuilder.Pod(name: p.name, node: p.node, env: slim.environment(pod: p.name, node: p.node),
-                                            dataPort: dataPort, controlPort: deployed.flatMap(Self.controlPort) ?? dataPort + 1)
+            let pod = NodeConfigBuilder.Pod(
+                name: p.name, node: p.node, env: slim.environment(pod: p.name, node: p.node),
+                dataPort: dataPort, controlPort: deployed.flatMap(Self.controlPort) ?? dataPort + 1)
             let peers = running.filter { $0.pid != p.pid }.compactMap { o -> NodeConfigBuilder.Peer? in
                 guard let port = o.port else { return nil }
-                let other = NodeConfigBuilder.Pod(name: o.name, node: o.node, env: slim.environment(pod: o.name, node: o.node),
-                                                  dataPort: port, controlPort: port + 1)
+                let other = NodeConfigBuilder.Pod(
+                    name: o.name, node: o.node, env: slim.environment(pod: o.name, node: o.node),
+                    dataPort: port, controlPort: port + 1)
                 return .init(nodeID: NodeConfigBuilder.nodeID(values: r.values, pod: other, pods: running.count), port: port)
             }
             let ownID = NodeConfigBuilder.nodeID(values: r.values, pod: pod, pods: running.count)
-            let cfg = try NodeConfigBuilder.build(values: r.values, slim: slim, pod: pod, pods: running.count,
-                                                  peers: peers.filter { $0.nodeID != ownID },
-                                                  staticPeers: bindings?.staticPeers ?? true)
+            let cfg = try NodeConfigBuilder.build(
+                values: r.values, slim: slim, pod: pod, pods: running.count,
+                peers: peers.filter { $0.nodeID != ownID },
+                staticPeers: bindings?.staticPeers ?? true)
             return NodeConfigPair(pod: p.name, node: p.node, deployed: deployed, wouldDeploy: cfg.config)
         }
     }
@@ -51,7 +54,10 @@ extension LocalTarget {
         guard case .map(let services)? = config["services"] else { return nil }
         for svc in services.values {
             if let endpoint = svc["controller"]?["servers"]?.listValue?.first?["endpoint"]?.stringValue,
-               let port = endpoint.split(separator: ":").last.flatMap({ Int($0) }) { return port }
+                let port = endpoint.split(separator: ":").last.flatMap({ Int($0) })
+            {
+                return port
+            }
         }
         return nil
     }

@@ -22,7 +22,8 @@ public enum Orphans {
         var groups = Set<Int32>()
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry), pid != me, let env = environment(of: pid),
-                  env[stateVariable] == stateDir else { continue }
+                env[stateVariable] == stateDir
+            else { continue }
             if let components, !components.contains(env[componentVariable] ?? "") { continue }
             let group = getpgid(pid)
             let leader = group > 1 ? group : pid

@@ -16,13 +16,16 @@ public enum SimNodes {
     /// the node lifecycle controller would have put there (`node.kubernetes.io/unschedulable`
     /// on a cordoned node, `not-ready` on a NotReady one).
     public static func nodeInfo(_ n: LocalState.SimNode) -> NodeInfo {
-        NodeInfo(name: n.name, labels: n.labels, taints: n.taints.compactMap { try? parseTaint($0) },
-                 unschedulable: n.unschedulable ?? false, ready: n.ready).withLifecycleTaints()
+        NodeInfo(
+            name: n.name, labels: n.labels, taints: n.taints.compactMap { try? parseTaint($0) },
+            unschedulable: n.unschedulable ?? false, ready: n.ready
+        ).withLifecycleTaints()
     }
 
     public static func simNode(_ n: NodeInfo) -> LocalState.SimNode {
-        LocalState.SimNode(name: n.name, labels: n.labels, taints: n.taints.map(\.description), ready: n.ready,
-                           unschedulable: n.unschedulable ? true : nil)
+        LocalState.SimNode(
+            name: n.name, labels: n.labels, taints: n.taints.map(\.description), ready: n.ready,
+            unschedulable: n.unschedulable ? true : nil)
     }
 
     /// A fingerprint of everything placement reads, for the SLIM step's input hash: a node
@@ -36,8 +39,10 @@ public enum SimNodes {
 
     /// A new node as kind's kubelet would register it: hostname, os and arch labels.
     public static func make(name: String, labels: [String: String] = [:], taints: [Taint] = []) -> LocalState.SimNode {
-        var l = ["kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
-                 "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"]
+        var l = [
+            "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"
+        ]
         for (k, v) in labels { l[k] = v }
         return LocalState.SimNode(name: name, labels: l, taints: taints.map(\.description), ready: true)
     }
@@ -62,8 +67,10 @@ public enum SimNodes {
         }
         nodes.append(make(name: name, labels: l, taints: t))
         nodes.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        return ["node/\(name) added" + (l.isEmpty ? "" : ", labels " + l.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
-                + (t.isEmpty ? "" : ", taints " + t.map(\.description).joined(separator: ","))]
+        return [
+            "node/\(name) added" + (l.isEmpty ? "" : ", labels " + l.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+                + (t.isEmpty ? "" : ", taints " + t.map(\.description).joined(separator: ","))
+        ]
     }
 
     public static func remove(_ nodes: inout [LocalState.SimNode], name: String) throws -> [String] {
@@ -108,7 +115,11 @@ public enum SimNodes {
                 }
                 node.labels[k] = v
             case .remove(let k):
-                if node.labels.removeValue(forKey: k) != nil { said.append("node/\(name) label \(k) removed") } else { said.append("node/\(name) has no label \(k)") }
+                if node.labels.removeValue(forKey: k) != nil {
+                    said.append("node/\(name) label \(k) removed")
+                } else {
+                    said.append("node/\(name) has no label \(k)")
+                }
             }
         }
         nodes[i] = node

@@ -51,14 +51,17 @@ extension LocalLayout {
             case .statefulSet:
                 return (0..<replicas).map { ("\(fullname)-\($0)", nodes.isEmpty ? "" : nodes[$0 % nodes.count]) }
             case .deployment:
-                return (0..<replicas).map { (LocalLayout.podName("\(fullname)-\(Hash.fnv1a(release).prefix(9))", node: "\($0)"), nodes.isEmpty ? "" : nodes[$0 % nodes.count]) }
+                return (0..<replicas).map {
+                    (LocalLayout.podName("\(fullname)-\(Hash.fnv1a(release).prefix(9))", node: "\($0)"), nodes.isEmpty ? "" : nodes[$0 % nodes.count])
+                }
             }
         }
     }
 
     public static func slimRelease(_ r: RenderedRelease) -> SlimRelease? {
-        slimRelease(values: r.values, release: r.release, namespace: r.namespace, chartVersion: r.chart.version,
-                    tagOrigin: r.origin(of: ["slim", "image", "tag"])?.name)
+        slimRelease(
+            values: r.values, release: r.release, namespace: r.namespace, chartVersion: r.chart.version,
+            tagOrigin: r.origin(of: ["slim", "image", "tag"])?.name)
     }
 
     /// - Parameter tagOrigin: the values layer that set `slim.image.tag`, for messages.
@@ -93,9 +96,10 @@ extension LocalLayout {
             version = BindingsPairing.chartAppVersions[chartVersion]
             origin = "appVersion of the slim chart \(chartVersion)"
         }
-        return SlimRelease(release: release, fullname: String(fullname.prefix(63)), namespace: namespace, shape: shape, workload: workload,
-                           replicas: max(replicas, 0), dataPort: Int(port), slimVersion: version, slimVersionOrigin: origin,
-                           selectorLabels: ["app.kubernetes.io/name": name, "app.kubernetes.io/instance": release])
+        return SlimRelease(
+            release: release, fullname: String(fullname.prefix(63)), namespace: namespace, shape: shape, workload: workload,
+            replicas: max(replicas, 0), dataPort: Int(port), slimVersion: version, slimVersionOrigin: origin,
+            selectorLabels: ["app.kubernetes.io/name": name, "app.kubernetes.io/instance": release])
     }
 
     /// The bindings pairing for the strategy's SLIM release (the primary one when several).
@@ -103,7 +107,8 @@ extension LocalLayout {
     public static func bindings(_ rendered: Rendered) throws -> BindingsPairing? {
         guard let slim = rendered.releases.compactMap(slimRelease).first else { return nil }
         guard let version = slim.slimVersion else {
-            throw BindingsPairing.Unsupported(slimRelease: "(unknown)", origin: "release \(slim.release) sets no slim.image.tag and its chart version is not one slimctl knows")
+            throw BindingsPairing.Unsupported(
+                slimRelease: "(unknown)", origin: "release \(slim.release) sets no slim.image.tag and its chart version is not one slimctl knows")
         }
         return try BindingsPairing.forRelease(version, origin: slim.slimVersionOrigin)
     }

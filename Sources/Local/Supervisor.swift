@@ -15,8 +15,9 @@ public enum Supervisor {
     /// With `held`, the child gets a pipe as stdin and the returned `gate` keeps its write end:
     /// `runtime/held_start.py` waits on it (see `go`).
     public static func start(_ argv: [String], env: [String: String], log: String, held: Bool = false) throws -> Started {
-        try FileManager.default.createDirectory(atPath: (log as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: (log as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         _ = FileManager.default.createFile(atPath: log, contents: nil, attributes: [.posixPermissions: 0o600])
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }

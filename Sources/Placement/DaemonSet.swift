@@ -52,7 +52,7 @@ public enum Placement {
         var added: [(String, TaintEffect)] = [
             (TaintKey.notReady, .noExecute), (TaintKey.unreachable, .noExecute),
             (TaintKey.diskPressure, .noSchedule), (TaintKey.memoryPressure, .noSchedule),
-            (TaintKey.pidPressure, .noSchedule), (TaintKey.unschedulable, .noSchedule),
+            (TaintKey.pidPressure, .noSchedule), (TaintKey.unschedulable, .noSchedule)
         ]
         if hostNetwork { added.append((TaintKey.networkUnavailable, .noSchedule)) }
         var result = template
@@ -110,8 +110,9 @@ public enum Placement {
         if !shouldRun && shouldContinue {
             warnings.append("a pod already running here is kept: no untolerated NoExecute taint")
         }
-        return NodeDecision(node: node.name, shouldRun: shouldRun, shouldContinueRunning: shouldContinue,
-                            reasons: reasons.map { "\(node.name): \($0)" }, warnings: warnings)
+        return NodeDecision(
+            node: node.name, shouldRun: shouldRun, shouldContinueRunning: shouldContinue,
+            reasons: reasons.map { "\(node.name): \($0)" }, warnings: warnings)
     }
 
     /// Why a well-known taint is there and why the DaemonSet's automatic tolerations miss it.

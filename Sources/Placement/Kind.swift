@@ -31,13 +31,15 @@ extension Placement {
             let count = (counters[role] ?? 0) + 1
             counters[role] = count
             let name = "\(clusterName)-\(role.rawValue)" + (count == 1 ? "" : String(count))
-            var node = NodeInfo(name: name, labels: [
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "kubernetes.io/arch": arch,
-                "beta.kubernetes.io/os": "linux",
-                "beta.kubernetes.io/arch": arch,
-            ])
+            var node = NodeInfo(
+                name: name,
+                labels: [
+                    "kubernetes.io/hostname": name,
+                    "kubernetes.io/os": "linux",
+                    "kubernetes.io/arch": arch,
+                    "beta.kubernetes.io/os": "linux",
+                    "beta.kubernetes.io/arch": arch
+                ])
             if role == .controlPlane {
                 node.labels[TaintKey.controlPlane] = ""
                 if !singleNode {

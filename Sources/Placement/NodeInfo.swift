@@ -15,8 +15,10 @@ public struct NodeInfo: Sendable, Hashable, Codable {
     /// A "Ready" entry, when present, says whether a not-ready node is NotReady or Unknown.
     public var conditions: [String: String]
 
-    public init(name: String, labels: [String: String] = [:], taints: [Taint] = [],
-                unschedulable: Bool = false, ready: Bool = true, conditions: [String: String] = [:]) {
+    public init(
+        name: String, labels: [String: String] = [:], taints: [Taint] = [],
+        unschedulable: Bool = false, ready: Bool = true, conditions: [String: String] = [:]
+    ) {
         self.name = name
         self.labels = labels
         self.taints = taints
@@ -47,8 +49,10 @@ public struct NodeInfo: Sendable, Hashable, Codable {
             noExecute = key
             staleNoExecute.remove(key)
         }
-        let byCondition = [("MemoryPressure", TaintKey.memoryPressure), ("DiskPressure", TaintKey.diskPressure),
-                           ("PIDPressure", TaintKey.pidPressure), ("NetworkUnavailable", TaintKey.networkUnavailable)]
+        let byCondition = [
+            ("MemoryPressure", TaintKey.memoryPressure), ("DiskPressure", TaintKey.diskPressure),
+            ("PIDPressure", TaintKey.pidPressure), ("NetworkUnavailable", TaintKey.networkUnavailable)
+        ]
         for (condition, key) in byCondition where conditions[condition] == "True" { noSchedule.append(key) }
         if unschedulable { noSchedule.append(TaintKey.unschedulable) }
         let managed = Set([TaintKey.notReady, TaintKey.unreachable, TaintKey.unschedulable] + byCondition.map(\.1))
@@ -82,8 +86,10 @@ public struct PodPlacementSpec: Sendable, Hashable, Codable {
     /// `spec.nodeName` in the template: rare, but it pins the DaemonSet to one node.
     public var nodeName: String?
 
-    public init(nodeSelector: [String: String] = [:], requiredAffinity: NodeAffinity? = nil,
-                tolerations: [Toleration] = [], hostNetwork: Bool = false, nodeName: String? = nil) {
+    public init(
+        nodeSelector: [String: String] = [:], requiredAffinity: NodeAffinity? = nil,
+        tolerations: [Toleration] = [], hostNetwork: Bool = false, nodeName: String? = nil
+    ) {
         self.nodeSelector = nodeSelector
         self.requiredAffinity = requiredAffinity
         self.tolerations = tolerations

@@ -56,8 +56,10 @@ public struct Toleration: Sendable, Hashable, Codable {
     /// Only bounds how long a NoExecute taint is tolerated before eviction; placement ignores it.
     public var tolerationSeconds: Int64?
 
-    public init(key: String? = nil, operator: TolerationOperator = .equal, value: String? = nil,
-                effect: TaintEffect? = nil, tolerationSeconds: Int64? = nil) {
+    public init(
+        key: String? = nil, operator: TolerationOperator = .equal, value: String? = nil,
+        effect: TaintEffect? = nil, tolerationSeconds: Int64? = nil
+    ) {
         self.key = key
         self.operator = `operator`
         self.value = value
@@ -80,7 +82,8 @@ public struct Toleration: Sendable, Hashable, Codable {
         } else if let known = TaintEffect(rawValue: effectText) {
             effect = known
         } else {
-            throw DecodingError.dataCorruptedError(forKey: .effect, in: c,
+            throw DecodingError.dataCorruptedError(
+                forKey: .effect, in: c,
                 debugDescription: "unknown toleration effect \"\(effectText)\" (NoSchedule, PreferNoSchedule, NoExecute)")
         }
         tolerationSeconds = try c.decodeIfPresent(Int64.self, forKey: .tolerationSeconds)

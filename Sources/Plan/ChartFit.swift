@@ -45,8 +45,9 @@ public enum ChartFit {
     /// Workload kinds the slim chart can render for the data plane, and the key that chooses.
     public static func slimWorkloads(_ chart: ChartInfo) -> (kinds: [String], key: String)? {
         guard chart.name == "slim", let shape = valuesShape(chart) else { return nil }
-        return shape == "1.4" ? (["DaemonSet", "StatefulSet"], "slim.daemonset (true: DaemonSet, false: StatefulSet)")
-                              : (["Deployment", "DaemonSet"], "slim.deploymentMode (Deployment or DaemonSet)")
+        return shape == "1.4"
+            ? (["DaemonSet", "StatefulSet"], "slim.daemonset (true: DaemonSet, false: StatefulSet)")
+            : (["Deployment", "DaemonSet"], "slim.deploymentMode (Deployment or DaemonSet)")
     }
 
     /// Why this chart cannot serve the release as the strategy declares it; empty when it can.
@@ -72,7 +73,9 @@ public enum ChartFit {
                 hints.append("the values set `slim.deploymentMode`, which chart \(chart.display) does not read; it chooses the workload with `slim.daemonset`")
             }
             if shape == "2", values.lookup(["slim", "daemonset"]) != nil {
-                hints.append("the values set `slim.daemonset`, which chart \(chart.display) does not read; it chooses the workload with `slim.deploymentMode: DaemonSet`")
+                hints.append(
+                    "the values set `slim.daemonset`, which chart \(chart.display) does not read; it chooses the workload with `slim.deploymentMode: DaemonSet`"
+                )
             }
         }
         return hints
@@ -90,8 +93,10 @@ public enum ChartFit {
     /// non-table value (…)", "cannot overwrite table with non table for slim.slim.service (…)"):
     /// the values path it names, without the chart name helm puts first.
     public static func ignoredValuePath(_ warning: String, chart: String) -> [String]? {
-        let patterns = [("destination for ", " is a table"), ("cannot overwrite table with non table for ", " ("),
-                        ("skipped value for ", ":")]
+        let patterns = [
+            ("destination for ", " is a table"), ("cannot overwrite table with non table for ", " ("),
+            ("skipped value for ", ":")
+        ]
         for (start, end) in patterns {
             guard let a = warning.range(of: start), let b = warning.range(of: end, range: a.upperBound..<warning.endIndex) else { continue }
             var path = warning[a.upperBound..<b.lowerBound].split(separator: ".").map(String.init)

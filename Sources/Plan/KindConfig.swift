@@ -26,9 +26,8 @@ public enum KindConfig {
         }
         let config: Value = .map([
             "kind": "Cluster", "apiVersion": "kind.x-k8s.io/v1alpha4",
-            "name": .string(cluster.name), "nodes": .list(nodes),
+            "name": .string(cluster.name), "nodes": .list(nodes)
         ])
         return "# kind cluster for slimctl (cluster \(cluster.name))\n" + YAML.emit(config)
     }
 }
-

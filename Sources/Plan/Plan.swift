@@ -1,6 +1,6 @@
+import Commands
 import Foundation
 import Strategy
-import Commands
 import YAML
 
 public enum TargetKind: String, Sendable, CaseIterable, Codable {
@@ -26,9 +26,11 @@ public struct TargetOptions: Sendable {
     /// for images built on this machine that no registry holds.
     public var loadImages: [String]
 
-    public init(kind: TargetKind, context: String? = nil, kubeconfig: String? = nil, renderDir: String,
-                chartOverrides: [String: String] = [:], chartMirrors: [ChartMirror] = [], plainHTTP: Bool = false, caFile: String? = nil,
-                loadImages: [String] = []) {
+    public init(
+        kind: TargetKind, context: String? = nil, kubeconfig: String? = nil, renderDir: String,
+        chartOverrides: [String: String] = [:], chartMirrors: [ChartMirror] = [], plainHTTP: Bool = false, caFile: String? = nil,
+        loadImages: [String] = []
+    ) {
         self.kind = kind
         self.context = context
         self.kubeconfig = kubeconfig
@@ -85,6 +87,10 @@ public struct PlannedStep: Sendable {
     public var action: Step.Action? = nil
     /// kind/cluster helm steps: the helm commands exactly as the plan shows them.
     public var helm: HelmCommands? = nil
+    /// Helm steps: the values the plan rendered for the release (the local target runs them).
+    public var release: RenderedRelease? = nil
+    /// Manifests steps: the objects the plan rendered, placeholders substituted.
+    public var manifests: RenderedManifests? = nil
 }
 
 /// A helm step's commands, built once by the planner: shown by `plan`, run by the executor.
@@ -142,9 +148,12 @@ public enum Planner {
                 inputs = StepInputs.manifests(m, needs: step.needs)
                 snapshot = DeployedSnapshot.manifests(m, secrets: rendered.secrets).encoded
             }
-            steps.append(PlannedStep(name: step.name, kind: step.kindName, description: step.description, needs: step.needs,
-                                     timeoutSeconds: step.timeoutSeconds, actions: actions, inputsHash: Hash.fnv1a(hashInput),
-                                     inputs: inputs, snapshot: snapshot, action: step.action, helm: helmCommands))
+            steps.append(
+                PlannedStep(
+                    name: step.name, kind: step.kindName, description: step.description, needs: step.needs,
+                    timeoutSeconds: step.timeoutSeconds, actions: actions, inputsHash: Hash.fnv1a(hashInput),
+                    inputs: inputs, snapshot: snapshot, action: step.action, helm: helmCommands,
+                    release: rendered.release(forStep: step.name), manifests: rendered.manifests(forStep: step.name)))
         }
         return Plan(strategy: strategy.name, target: target.kind, steps: steps, preflight: preflightActions(steps))
     }
@@ -166,8 +175,9 @@ public enum Planner {
         if let local = target.chartOverrides[rel.release] { return .local(local) }
         let ref = rel.chart.ref
         if ref.hasPrefix("oci://") {
-            return .remote(ChartMirror.apply(target.chartMirrors, to: ref) ?? ref, version: rel.chart.version,
-                           plainHTTP: target.plainHTTP, caFile: target.caFile)
+            return .remote(
+                ChartMirror.apply(target.chartMirrors, to: ref) ?? ref, version: rel.chart.version,
+                plainHTTP: target.plainHTTP, caFile: target.caFile)
         }
         if rel.chart.repo != nil { return .remote(ref, version: rel.chart.version, caFile: target.caFile) }
         if ref.hasPrefix("/") { return .local(ref) }
@@ -178,7 +188,8 @@ public enum Planner {
     /// The alias and URL `helm repo add` needs for a `repo/name` chart; nil for OCI and local charts.
     public static func repository(for rel: HelmRelease, target: TargetOptions) -> (name: String, url: String)? {
         guard target.chartOverrides[rel.release] == nil, let url = rel.chart.repo,
-              let alias = rel.chart.ref.split(separator: "/").first else { return nil }
+            let alias = rel.chart.ref.split(separator: "/").first
+        else { return nil }
         return (String(alias), ChartMirror.apply(target.chartMirrors, to: url) ?? url)
     }
 
@@ -193,19 +204,25 @@ public enum Planner {
         case .kind:
             let kind = Kind()
             let config = "\(target.renderDir)/kind-config.yaml"
-            return [.run(kind.getClustersArgv()),
-                    .notice("reused when a cluster named \(c.name) exists; created otherwise"),
-                    .run(kind.createArgv(name: c.name, config: config)),
-                    .run(kind.kubeconfigArgv(name: c.name)),
-                    .wait("all \(c.nodes.count) nodes Ready (watch)")]
+            return [
+                .run(kind.getClustersArgv()),
+                .notice("reused when a cluster named \(c.name) exists; created otherwise"),
+                .run(kind.createArgv(name: c.name, config: config)),
+                .run(kind.kubeconfigArgv(name: c.name)),
+                .wait("all \(c.nodes.count) nodes Ready (watch)")
+            ]
                 + target.loadImages.map { .run(kind.loadImageArgv(image: $0, cluster: c.name)) }
         case .cluster:
-            return [.notice("uses the existing cluster of context \(target.context ?? "<current-context>"); never creates or deletes it"),
-                    .api(method: "GET", path: "/version", summary: "check the cluster is reachable; print its context and server"),
-                    .api(method: "GET", path: "/api/v1/nodes", summary: "list its nodes")]
+            return [
+                .notice("uses the existing cluster of context \(target.context ?? "<current-context>"); never creates or deletes it"),
+                .api(method: "GET", path: "/version", summary: "check the cluster is reachable; print its context and server"),
+                .api(method: "GET", path: "/api/v1/nodes", summary: "list its nodes")
+            ]
         case .local:
             let names = LocalNames.nodes(c)
-            return [.local("simulate \(names.count) nodes: " + names.map { $0.tainted ? "\($0.name) (tainted control-plane)" : $0.name }.joined(separator: ", "))]
+            return [
+                .local("simulate \(names.count) nodes: " + names.map { $0.tainted ? "\($0.name) (tainted control-plane)" : $0.name }.joined(separator: ", "))
+            ]
         }
     }
 
@@ -214,11 +231,13 @@ public enum Planner {
         let valuesFile = "\(target.renderDir)/\(r.fileName)"
         let helm = helm(target)
         let chart = chart(for: rel, strategyFile: strategyFile, target: target)
-        return HelmCommands(repoAdd: repository(for: rel, target: target).map { helm.repoAddArgv(name: $0.name, url: $0.url, caFile: target.caFile) },
-                            showChart: helm.showChartArgv(chart),
-                            template: helm.templateArgv(release: rel.release, chart: chart, namespace: rel.namespace, valuesFile: valuesFile),
-                            upgrade: helm.upgradeInstallArgv(release: rel.release, chart: chart, namespace: rel.namespace,
-                                                             createNamespace: rel.createNamespace, valuesFile: valuesFile))
+        return HelmCommands(
+            repoAdd: repository(for: rel, target: target).map { helm.repoAddArgv(name: $0.name, url: $0.url, caFile: target.caFile) },
+            showChart: helm.showChartArgv(chart),
+            template: helm.templateArgv(release: rel.release, chart: chart, namespace: rel.namespace, valuesFile: valuesFile),
+            upgrade: helm.upgradeInstallArgv(
+                release: rel.release, chart: chart, namespace: rel.namespace,
+                createNamespace: rel.createNamespace, valuesFile: valuesFile))
     }
 
     static func helmActions(_ r: RenderedRelease, rel: HelmRelease, strategyFile: String, target: TargetOptions, commands: HelmCommands?) -> [PlannedAction] {
@@ -231,8 +250,11 @@ public enum Planner {
             if let repoAdd = commands.repoAdd { actions.append(.run(repoAdd)) }
             if let to = mirrored(rel, chart: chart, target: target) { actions.append(.notice("chart mirror: \(rel.chart.ref) → \(to)")) }
             actions.append(.run(commands.template))
-            actions.append(.notice("the rendered chart must contain: " + (rel.expect.isEmpty ? "(no expectations)" : rel.expect.map { "\($0.kind) \($0.name)" }.joined(separator: ", "))
-                                   + (rel.chart.generation.map { " (values written for chart generation \($0))" } ?? "")))
+            actions.append(
+                .notice(
+                    "the rendered chart must contain: "
+                        + (rel.expect.isEmpty ? "(no expectations)" : rel.expect.map { "\($0.kind) \($0.name)" }.joined(separator: ", "))
+                        + (rel.chart.generation.map { " (values written for chart generation \($0))" } ?? "")))
             actions.append(.run(commands.upgrade))
             for e in rel.expect where ["DaemonSet", "StatefulSet", "Deployment"].contains(e.kind) {
                 actions.append(.wait("\(e.kind) \(rel.namespace)/\(e.name) ready (watch)"))
@@ -249,9 +271,11 @@ public enum Planner {
                 } else {
                     mode = (Int(r.chart.version.split(separator: ".").first ?? "") ?? 0) >= 2 ? "Deployment" : "StatefulSet"
                 }
-                return [.local("write node configs from \(valuesFile) (slim.config), listen addresses on loopback ports"),
-                        .local("start SLIM node processes as a \(mode) would place them"),
-                        .wait("every SLIM node reports ready")]
+                return [
+                    .local("write node configs from \(valuesFile) (slim.config), listen addresses on loopback ports"),
+                    .local("start SLIM node processes as a \(mode) would place them"),
+                    .wait("every SLIM node reports ready")
+                ]
             }
             if rel.chart.ref.hasSuffix("slim-control-plane") {
                 return [.notice("the SLIM controller does not run locally; controller clients are dropped from node configs")]
@@ -267,8 +291,9 @@ public enum Planner {
                 let kind = o["kind"]?.stringValue ?? "?"
                 let name = o["metadata"]?["name"]?.stringValue ?? "?"
                 let ns = o["metadata"]?["namespace"]?.stringValue ?? m.namespace
-                return .api(method: "PATCH", path: ResourcePaths.path(for: o, namespace: ns) + "?fieldManager=slimctl&force=true",
-                            summary: "server-side apply \(kind) \(name)")
+                return .api(
+                    method: "PATCH", path: ResourcePaths.path(for: o, namespace: ns) + "?fieldManager=slimctl&force=true",
+                    summary: "server-side apply \(kind) \(name)")
             }
             if m.app != nil { out.append(.wait("\(m.app?.rawValue ?? "") pods ready")) }
             return out
@@ -279,8 +304,9 @@ public enum Planner {
                 let name = o["metadata"]?["name"]?.stringValue ?? "?"
                 if kind == "Service" {
                     let local = o["spec"]?["internalTrafficPolicy"]?.stringValue == "Local"
-                    return .local("register Service \(name): apps' addresses naming it resolve to " + (local ? "the SLIM node on their own node" : "any SLIM node")
-                                  + " (when it selects SLIM pods)")
+                    return .local(
+                        "register Service \(name): apps' addresses naming it resolve to " + (local ? "the SLIM node on their own node" : "any SLIM node")
+                            + " (when it selects SLIM pods)")
                 }
                 return .local(kind == "DaemonSet" ? "start \(name) once per eligible node (as its DaemonSet)" : "start \(name) (\(kind)) as a process")
             }
@@ -309,7 +335,7 @@ public enum ResourcePaths {
         "Pod": "pods", "Service": "services", "ConfigMap": "configmaps", "Secret": "secrets",
         "ServiceAccount": "serviceaccounts", "Namespace": "namespaces", "DaemonSet": "daemonsets",
         "StatefulSet": "statefulsets", "Deployment": "deployments", "Job": "jobs",
-        "ClusterSPIFFEID": "clusterspiffeids",
+        "ClusterSPIFFEID": "clusterspiffeids"
     ]
     static let clusterScoped: Set<String> = ["Namespace", "ClusterSPIFFEID", "Node", "ClusterRole", "ClusterRoleBinding"]
 

@@ -94,15 +94,18 @@ public enum Renderer {
     /// - Parameters:
     ///   - files: resolved path → text for every values file and manifest the strategy names.
     ///   - readFile: for `--set-file`.
-    public static func render(strategy: Strategy, variables: VariableResolver.Resolved, files: [String: String],
-                              user: UserLayers = UserLayers(),
-                              readFile: (String) throws -> String = Values.noFileReader) throws -> Rendered {
+    public static func render(
+        strategy: Strategy, variables: VariableResolver.Resolved, files: [String: String],
+        user: UserLayers = UserLayers(),
+        readFile: (String) throws -> String = Values.noFileReader
+    ) throws -> Rendered {
         let vars = variables.values
         var secrets = variables.secrets
         let releaseNames = strategy.helmReleases.map(\.release.release)
         for name in user.byRelease.keys.sorted() where !releaseNames.contains(name) {
-            throw RenderError("values were given for release `\(name)`, which strategy `\(strategy.name)` does not have; "
-                              + Suggest.didYouMean(name, in: releaseNames))
+            throw RenderError(
+                "values were given for release `\(name)`, which strategy `\(strategy.name)` does not have; "
+                    + Suggest.didYouMean(name, in: releaseNames))
         }
         var releases: [RenderedRelease] = []
         for (step, rel) in strategy.helmReleases {
@@ -114,8 +117,10 @@ public enum Renderer {
                 }
                 let layer = (ref.resolved, try substituteValuesFile(text, path: ref.resolved, vars: vars))
                 layers.append(layer)
-                sources.append(ValuesSource(name: ref.resolved, values: try Values.compose(files: [layer], sets: []),
-                                            label: (ref.resolved as NSString).lastPathComponent))
+                sources.append(
+                    ValuesSource(
+                        name: ref.resolved, values: try Values.compose(files: [layer], sets: []),
+                        label: (ref.resolved as NSString).lastPathComponent))
             }
             var base = try Values.compose(files: layers, sets: [])
             // The strategy's own `set:` entries belong to the strategy layer: user -f files may override them.
@@ -127,8 +132,10 @@ public enum Renderer {
             let userLayers = user.byRelease[rel.release] ?? []
             for layer in userLayers {
                 let userValues = try Values.compose([layer], readFile: readFile)
-                sources.append(ValuesSource(name: layer.commandLine.joined(separator: " "), values: userValues,
-                                            label: ValuesSource.label(layer, values: userValues)))
+                sources.append(
+                    ValuesSource(
+                        name: layer.commandLine.joined(separator: " "), values: userValues,
+                        label: ValuesSource.label(layer, values: userValues)))
             }
             if !userLayers.isEmpty {
                 base = try Values.compose(userLayers, base: base, readFile: readFile)
@@ -140,11 +147,27 @@ public enum Renderer {
             }
             let secret = !valueSecrets.isEmpty || variables.secrets.values.contains { !$0.isEmpty && body.contains($0) }
             var header = "# Rendered by slimctl: strategy \(strategy.name), release \(rel.release) (step \(step.name)).\n"
-            header += "# Layers: " + (rel.valuesFiles.map(\.path) + (rel.set.isEmpty ? [] : ["strategy set"])
-                                      + userLayers.map { $0.commandLine.joined(separator: " ") }).joined(separator: ", ") + "\n"
-            releases.append(RenderedRelease(step: step.name, release: rel.release, namespace: rel.namespace, chart: rel.chart,
-                                            values: base, text: header + body, holdsSecret: secret, layers: sources))
+            header +=
+                "# Layers: "
+                + (rel.valuesFiles.map(\.path) + (rel.set.isEmpty ? [] : ["strategy set"])
+                + userLayers.map { $0.commandLine.joined(separator: " ") }).joined(separator: ", ") + "\n"
+            releases.append(
+                RenderedRelease(
+                    step: step.name, release: rel.release, namespace: rel.namespace, chart: rel.chart,
+                    values: base, text: header + body, holdsSecret: secret, layers: sources))
         }
+        let manifests = try renderManifests(strategy, variables: variables, files: files)
+        return Rendered(
+            strategy: strategy, variables: vars, secrets: secrets, releases: releases,
+            manifests: manifests, kindConfig: KindConfig.render(strategy.cluster))
+    }
+
+    /// The objects of each manifests step, placeholders substituted; a step whose files name a
+    /// secret variable is marked so its rendered text is never shown unmasked.
+    static func renderManifests(
+        _ strategy: Strategy, variables: VariableResolver.Resolved, files: [String: String]
+    ) throws -> [RenderedManifests] {
+        let vars = variables.values
         var manifests: [RenderedManifests] = []
         for step in strategy.steps {
             guard case .manifests(let set) = step.action else { continue }
@@ -166,8 +189,7 @@ public enum Renderer {
             }
             manifests.append(RenderedManifests(step: step.name, app: set.app, namespace: set.namespace, objects: objects, holdsSecret: secret))
         }
-        return Rendered(strategy: strategy, variables: vars, secrets: secrets, releases: releases,
-                        manifests: manifests, kindConfig: KindConfig.render(strategy.cluster))
+        return manifests
     }
 
     /// `((var))` in a values file is replaced inside scalars (never as raw text), so a value with

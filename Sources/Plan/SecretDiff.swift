@@ -52,7 +52,7 @@ public enum SecretDiff {
             for (k, x) in m {
                 let here = path + [k]
                 let secretEntry = secretObject && path.count == 1 && ["data", "stringData"].contains(path[0])
-                if (secretEntry || SecretValues.isSecretKey(k)), let s = SecretValues.scalarText(x), !s.isEmpty {
+                if secretEntry || SecretValues.isSecretKey(k), let s = SecretValues.scalarText(x), !s.isEmpty {
                     let before = other?[k].flatMap(SecretValues.scalarText)
                     out[k] = .string("<secret:\(here.joined(separator: "."))" + (before != nil && before != s ? " (changed)>" : ">"))
                 } else {
@@ -62,9 +62,10 @@ public enum SecretDiff {
             return .map(out)
         case .list(let l):
             let others = other?.listValue ?? []
-            return .list(l.enumerated().map { i, x in
-                masked(x, other: i < others.count ? others[i] : nil, path: path.dropLast() + ["\(path.last ?? "")[\(i)]"], secretObject: secretObject)
-            })
+            return .list(
+                l.enumerated().map { i, x in
+                    masked(x, other: i < others.count ? others[i] : nil, path: path.dropLast() + ["\(path.last ?? "")[\(i)]"], secretObject: secretObject)
+                })
         default:
             return v
         }

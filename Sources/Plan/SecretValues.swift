@@ -26,7 +26,9 @@ public enum SecretValues {
                 return find(in: v, path: path + [k])
             }
         case .list(let l):
-            return l.enumerated().flatMap { find(in: $0.element, path: path.isEmpty ? ["[\($0.offset)]"] : path.dropLast() + ["\(path.last ?? "")[\($0.offset)]"]) }
+            return l.enumerated().flatMap {
+                find(in: $0.element, path: path.isEmpty ? ["[\($0.offset)]"] : path.dropLast() + ["\(path.last ?? "")[\($0.offset)]"])
+            }
         default:
             return []
         }
@@ -38,7 +40,8 @@ public enum SecretValues {
         case .map(let m):
             var out: OrderedDictionary<String, Value> = [:]
             for (k, v) in m {
-                out[k] = isSecretKey(k) && scalarText(v).map { !$0.isEmpty } == true
+                out[k] =
+                    isSecretKey(k) && scalarText(v).map { !$0.isEmpty } == true
                     ? .string("<secret:\((path + [k]).joined(separator: "."))>") : masked(v, path: path + [k])
             }
             return .map(out)

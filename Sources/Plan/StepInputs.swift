@@ -34,8 +34,9 @@ public enum StepInputs {
     /// The inputs of a manifests step: each object, named by kind and name.
     static func manifests(_ m: RenderedManifests, needs: [String]) -> [StepInput] {
         let objects = m.objects.map { o in
-            StepInput(kind: "manifest", name: "\(o["kind"]?.stringValue ?? "?") \(o["metadata"]?["name"]?.stringValue ?? "?")",
-                      hash: Hash.fnv1a(YAML.emit(o)))
+            StepInput(
+                kind: "manifest", name: "\(o["kind"]?.stringValue ?? "?") \(o["metadata"]?["name"]?.stringValue ?? "?")",
+                hash: Hash.fnv1a(YAML.emit(o)))
         }
         return unique(objects + [step(needs)])
     }

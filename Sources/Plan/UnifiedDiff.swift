@@ -21,8 +21,10 @@ public enum UnifiedDiff {
     /// The diff of `old` against `new` with `context` unchanged lines around each change, headed
     /// `--- oldLabel` / `+++ newLabel`; nil when the texts have the same lines. A missing final
     /// newline is not a difference: the texts compared are YAML that slimctl emitted.
-    public static func diff(old: String, new: String, oldLabel: String = "deployed", newLabel: String = "would deploy",
-                            context: Int = 3) -> String? {
+    public static func diff(
+        old: String, new: String, oldLabel: String = "deployed", newLabel: String = "would deploy",
+        context: Int = 3
+    ) -> String? {
         let script = lines(old: split(old), new: split(new))
         guard script.contains(where: \.isChange) else { return nil }
         var out = ["--- \(oldLabel)", "+++ \(newLabel)"]

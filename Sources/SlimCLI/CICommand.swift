@@ -11,16 +11,23 @@ import YAML
 /// `slimctl ci`: one command for a pipeline step. Deploy, verify (waiting), test; diagnostics on
 /// failure; tear-down always (also on failure and interrupt) unless --keep; reports for CI systems.
 struct CICommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ci",
+    static let configuration = CommandConfiguration(
+        commandName: "ci",
         abstract: "Deploy, verify, test and tear down in one step, with JUnit/JSON reports and diagnostics on failure.",
-        discussion: "Exit codes: 0 passed, 1 a step, check or test failed, 2 configuration error (nothing was created), 3 a tool or runtime is missing, 130 interrupted. See Docs/ci.md.")
+        discussion:
+            "Exit codes: 0 passed, 1 a step, check or test failed, 2 configuration error (nothing was created), 3 a tool or runtime is missing, 130 interrupted. See Docs/ci.md."
+    )
 
     @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String
     @Option(name: .customLong("report"), help: ArgumentHelp("Write a report: junit=PATH or json=PATH (repeatable).", valueName: "kind=path"))
     var reports: [String] = []
     @Flag(name: .customLong("keep"), help: "Leave everything running afterwards.") var keep = false
-    @Option(name: .customLong("verify-timeout"), parsing: .unconditional, help: "How long to wait for verify to hold: seconds or a Go duration (90, 90s, 2m).", transform: Timeout.parse) var verifyTimeout: Int = 60
-    @Option(name: .customLong("test-timeout"), parsing: .unconditional, help: "Seconds for each wait of the message test (receivers ready, sender done); default: the strategy's timeouts.", transform: Timeout.parse)
+    @Option(
+        name: .customLong("verify-timeout"), parsing: .unconditional, help: "How long to wait for verify to hold: seconds or a Go duration (90, 90s, 2m).",
+        transform: Timeout.parse) var verifyTimeout: Int = 60
+    @Option(
+        name: .customLong("test-timeout"), parsing: .unconditional,
+        help: "Seconds for each wait of the message test (receivers ready, sender done); default: the strategy's timeouts.", transform: Timeout.parse)
     var testTimeout: Int?
     @OptionGroup var sources: ChartSourceOptions
     @OptionGroup var images: LoadImageOptions
@@ -66,7 +73,9 @@ struct CICommand: AsyncParsableCommand {
         guard ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" else { return failures }
         for line in r.githubAnnotations() { print(line) }
         if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty,
-           let h = FileHandle(forWritingAtPath: summary) ?? (FileManager.default.createFile(atPath: summary, contents: nil) ? FileHandle(forWritingAtPath: summary) : nil) {
+            let h = FileHandle(forWritingAtPath: summary)
+                ?? (FileManager.default.createFile(atPath: summary, contents: nil) ? FileHandle(forWritingAtPath: summary) : nil)
+        {
             h.seekToEndOfFile()
             h.write(Data(r.githubSummary().utf8))
             try? h.close()
@@ -84,7 +93,9 @@ struct CICommand: AsyncParsableCommand {
 
     /// The last lines on stdout: the result and every failure, or the JSON report.
     static func printSummary(_ report: CIReport, json: Bool) {
-        if json, let d = try? report.json() { print(String(decoding: d, as: UTF8.self)) } else {
+        if json, let d = try? report.json() {
+            print(String(decoding: d, as: UTF8.self))
+        } else {
             let result = report.result == "passed" ? Style.out.good(report.result.uppercased()) : Style.out.bad(report.result.uppercased())
             print("ci \(report.strategy): \(result) (\(report.cases.filter { $0.status == .passed }.count) passed, \(report.failures.count) failed)")
             for f in report.failures { print("  - \(f.group) \(f.name): \(f.message ?? "")") }
@@ -93,17 +104,20 @@ struct CICommand: AsyncParsableCommand {
 
     /// Runs the deploy steps (the test apps are the test's) and turns them into report cases;
     /// the exit code when a step failed.
-    static func deploy(_ plan: Plan, executor: some StepExecutor, layout: StateLayout, rendered: Rendered,
-                       progress: @escaping @Sendable (EngineEvent) -> Void) async -> (cases: [CIReport.Case], failure: ExitCode?) {
+    static func deploy(
+        _ plan: Plan, executor: some StepExecutor, layout: StateLayout, rendered: Rendered,
+        progress: @escaping @Sendable (EngineEvent) -> Void
+    ) async -> (cases: [CIReport.Case], failure: ExitCode?) {
         let caseLog = CaseLog()
         do {
             let runDir = layout.runDir
-            _ = try await Engine.run(plan, executor: executor, statePath: layout.statePath, runDir: runDir, snapshotDir: layout.deployedDir,
-                                     options: EngineOptions(exclude: appStepNames(rendered)),
-                                     events: { e in
-                                         progress(e)
-                                         caseLog.record(e, runDir: runDir)
-                                     })
+            _ = try await Engine.run(
+                plan, executor: executor, statePath: layout.statePath, runDir: runDir, snapshotDir: layout.deployedDir,
+                options: EngineOptions(exclude: appStepNames(rendered)),
+                events: { e in
+                    progress(e)
+                    caseLog.record(e, runDir: runDir)
+                })
             return (caseLog.cases, nil)
         } catch {
             let (c, message) = ErrorReport.classify(error)
@@ -162,9 +176,10 @@ struct CICommand: AsyncParsableCommand {
 
     /// The message test as a report case.
     static func testCase(_ outcome: TestOutcome, expected: Int, seconds: Double) -> CIReport.Case {
-        .init(group: "test", name: "\(expected) messages sender → receivers", status: outcome.passed ? .passed : .failed, seconds: seconds,
-              message: outcome.passed ? "\(outcome.replies)/\(expected) replies" : outcome.problems.joined(separator: "; "),
-              details: outcome.receivers.map { "receiver \($0.0) on \($0.1): \($0.2) received" })
+        .init(
+            group: "test", name: "\(expected) messages sender → receivers", status: outcome.passed ? .passed : .failed, seconds: seconds,
+            message: outcome.passed ? "\(outcome.replies)/\(expected) replies" : outcome.problems.joined(separator: "; "),
+            details: outcome.receivers.map { "receiver \($0.0) on \($0.1): \($0.2) received" })
     }
 
     /// One pipeline for every target, written against `DeploymentTarget`: open and check (a
@@ -204,8 +219,9 @@ struct CICommand: AsyncParsableCommand {
         let group = LogGroups()
         defer { group.end() }
         group.start("deploy \(t.rendered.strategy.name) (\(t.kind.rawValue))")
-        let deployed = await Self.deploy(t.plan, executor: await t.executor(), layout: t.layout,
-                                         rendered: t.rendered, progress: progress.events)
+        let deployed = await Self.deploy(
+            t.plan, executor: await t.executor(), layout: t.layout,
+            rendered: t.rendered, progress: progress.events)
         run.add(deployed.cases, failure: deployed.failure)
         latest.value = run.report
         if !run.failed { group.start("verify"); await run.verify(t, timeout: verifyTimeout, json: json, progress: progress); latest.value = run.report }
@@ -259,7 +275,12 @@ struct CICommand: AsyncParsableCommand {
                 add(results.map { CICommand.verifyCase($0, seconds: secs) }, failure: results.allSatisfy(\.passed) ? nil : .failed)
             } catch {
                 let (c, message) = ErrorReport.classify(error)
-                add([.init(group: "verify", name: "verify", status: .failed, seconds: Engine.seconds(since: start), message: t.rendered.redactor.redact(message))],
+                add(
+                    [
+                        .init(
+                            group: "verify", name: "verify", status: .failed, seconds: Engine.seconds(since: start),
+                            message: t.rendered.redactor.redact(message))
+                    ],
                     failure: c == .environment ? c : .failed)
             }
         }
@@ -274,8 +295,12 @@ struct CICommand: AsyncParsableCommand {
                 outcome.print(json: json)
                 add([CICommand.testCase(outcome, expected: spec.messages, seconds: Engine.seconds(since: start))], failure: outcome.passed ? nil : .failed)
             } catch {
-                add([.init(group: "test", name: "\(spec.messages) messages sender → receivers", status: .failed,
-                           seconds: Engine.seconds(since: start), message: t.rendered.redactor.redact("\(error)"))], failure: .failed)
+                add(
+                    [
+                        .init(
+                            group: "test", name: "\(spec.messages) messages sender → receivers", status: .failed,
+                            seconds: Engine.seconds(since: start), message: t.rendered.redactor.redact("\(error)"))
+                    ], failure: .failed)
             }
         }
 
@@ -284,13 +309,17 @@ struct CICommand: AsyncParsableCommand {
             let start = ContinuousClock.now
             do {
                 let done = try await t.tearDown(.everything, json: json)
-                report.cases.append(.init(group: "teardown", name: "delete", status: .passed, seconds: Engine.seconds(since: start),
-                                          message: done.items.isEmpty ? "nothing was left" : done.items.joined(separator: ", ")))
+                report.cases.append(
+                    .init(
+                        group: "teardown", name: "delete", status: .passed, seconds: Engine.seconds(since: start),
+                        message: done.items.isEmpty ? "nothing was left" : done.items.joined(separator: ", ")))
             } catch {
                 failed = true
                 if code == .ok { code = .failed }
-                report.cases.append(.init(group: "teardown", name: "delete", status: .failed, seconds: Engine.seconds(since: start),
-                                          message: t.rendered.redactor.redact("\(error)")))
+                report.cases.append(
+                    .init(
+                        group: "teardown", name: "delete", status: .failed, seconds: Engine.seconds(since: start),
+                        message: t.rendered.redactor.redact("\(error)")))
             }
         }
     }
@@ -319,8 +348,11 @@ final class CaseLog: @unchecked Sendable {
         switch e {
         case .stepFinished(let n, let s): cases.append(.init(group: "deploy", name: n, status: .passed, seconds: s))
         case .stepSkipped(let n, let why): cases.append(.init(group: "deploy", name: n, status: .passed, seconds: 0, message: why))
-        case .stepFailed(let n, let s, let err): cases.append(.init(group: "deploy", name: n, status: .failed, seconds: s, message: err,
-                                                                    details: Engine.tail("\(runDir)/\(n).log", lines: 10)))
+        case .stepFailed(let n, let s, let err):
+            cases.append(
+                .init(
+                    group: "deploy", name: n, status: .failed, seconds: s, message: err,
+                    details: Engine.tail("\(runDir)/\(n).log", lines: 10)))
         default: break
         }
     }

@@ -42,8 +42,8 @@ enum ErrorReport {
             case .silent(let c): return (c, "")
             }
         case is StrategyErrors, is StrategyError, is YAMLError, is ValuesError, is RenderError,
-             is Placeholders.Unknown, is Placeholders.Unterminated, is EngineUsageError, is ReleasePrefix.Unknown,
-             is FileProblem, is UTF8Text.Invalid:
+            is Placeholders.Unknown, is Placeholders.Unterminated, is EngineUsageError, is ReleasePrefix.Unknown,
+            is FileProblem, is UTF8Text.Invalid:
             return (.config, "\(error)")
         case is LocalRuntime.InstallError, is Spawn.Failure:
             return (.environment, "\(error)")

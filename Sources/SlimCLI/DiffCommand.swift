@@ -5,15 +5,16 @@ import Plan
 import YAML
 
 struct DiffCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "diff",
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Show what a deploy would change, step by step, as unified diffs. Nothing changes; secrets are masked.",
         discussion: """
-        Per step: the rendered values against the values its last successful deploy used; on kind and cluster the objects \
-        `helm template` renders (and a manifests step's objects) against the live ones, only the fields the manifest sets; \
-        on the local target each running SLIM node's config against the config the values would give it. \
-        Exit codes: 0 (also with differences), 1 with --exit-code when something differs (a step not deployed counts), \
-        2 usage or configuration error, 3 the cluster cannot be reached or helm is missing.
-        """)
+            Per step: the rendered values against the values its last successful deploy used; on kind and cluster the objects \
+            `helm template` renders (and a manifests step's objects) against the live ones, only the fields the manifest sets; \
+            on the local target each running SLIM node's config against the config the values would give it. \
+            Exit codes: 0 (also with differences), 1 with --exit-code when something differs (a step not deployed counts), \
+            2 usage or configuration error, 3 the cluster cannot be reached or helm is missing.
+            """)
 
     @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String
     @Flag(name: .customLong("exit-code"), help: "Exit 1 when a deploy would change something, as diff and `helm diff --detailed-exitcode` do.")
@@ -57,13 +58,15 @@ struct DiffCommand: AsyncParsableCommand {
             guard deployed.contains(where: { $0.name == step.name }), targetDiff.unavailable == nil else {
                 let verb = ["helm": "install", "manifests": "apply"][step.kind] ?? "create"
                 let why = targetDiff.unavailable ?? record.map { "its last run \($0.status.rawValue)" }
-                return StepDiff(step: step.name, release: release, kind: kind, headline: "not deployed: would \(verb)" + (why.map { " (\($0))" } ?? ""),
-                                entries: [], notDeployed: true)
+                return StepDiff(
+                    step: step.name, release: release, kind: kind, headline: "not deployed: would \(verb)" + (why.map { " (\($0))" } ?? ""),
+                    entries: [], notDeployed: true)
             }
             let entries = valuesEntry(step, release: release, snapshot: snapshots[step.name], rendered: t.rendered) + targetDiff.entries
-            return StepDiff(step: step.name, release: release, kind: kind,
-                            headline: headline(step, record: record, satisfied: executor.stillSatisfied(step), hasEntries: !entries.isEmpty),
-                            entries: entries, notDeployed: false)
+            return StepDiff(
+                step: step.name, release: release, kind: kind,
+                headline: headline(step, record: record, satisfied: executor.stillSatisfied(step), hasEntries: !entries.isEmpty),
+                entries: entries, notDeployed: false)
         }
     }
 
@@ -82,12 +85,18 @@ struct DiffCommand: AsyncParsableCommand {
     static func valuesEntry(_ step: PlannedStep, release: String?, snapshot: DeployedSnapshot?, rendered: Rendered) -> [DiffEntry] {
         guard let r = rendered.release(forStep: step.name) else { return [] }
         guard let snapshot else {
-            return [DiffEntry(step: step.name, release: release, kind: .values, diff: "",
-                              note: "not compared: deployed before slimctl kept the values each step deployed (the next deploy keeps them)")]
+            return [
+                DiffEntry(
+                    step: step.name, release: release, kind: .values, diff: "",
+                    note: "not compared: deployed before slimctl kept the values each step deployed (the next deploy keeps them)")
+            ]
         }
         let before = (try? YAML.load(snapshot.text, file: "deployed values of \(step.name)")) ?? .null
-        guard let d = SecretDiff.diff(deployed: [before], wouldDeploy: [r.values], deployedSecrets: snapshot.secrets,
-                                      secrets: rendered.secrets) else { return [] }
+        guard
+            let d = SecretDiff.diff(
+                deployed: [before], wouldDeploy: [r.values], deployedSecrets: snapshot.secrets,
+                secrets: rendered.secrets)
+        else { return [] }
         return [DiffEntry(step: step.name, release: release, kind: .values, diff: d)]
     }
 }

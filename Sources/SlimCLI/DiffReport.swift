@@ -69,8 +69,10 @@ struct StepDiff: Sendable {
     }
 
     static func item(step: String, release: String?, kind: DiffEntry.Kind, object: String?, diff: String, note: String?) -> Value {
-        var m: OrderedDictionary<String, Value> = ["step": .string(step), "release": release.map { .string($0) } ?? .null,
-                                                    "kind": .string(kind.rawValue)]
+        var m: OrderedDictionary<String, Value> = [
+            "step": .string(step), "release": release.map { .string($0) } ?? .null,
+            "kind": .string(kind.rawValue)
+        ]
         if let object { m["object"] = .string(object) }
         m["diff"] = .string(diff)
         if let note { m["note"] = .string(note) }

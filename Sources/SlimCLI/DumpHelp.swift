@@ -10,7 +10,8 @@ enum DumpHelp {
     /// the parser's own text is printed as it is.
     static func withoutHidden(_ json: String) -> String? {
         guard var tool = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
-              let command = tool["command"] as? [String: Any] else { return nil }
+            let command = tool["command"] as? [String: Any]
+        else { return nil }
         tool["command"] = pruned(command)
         guard let data = try? JSONSerialization.data(withJSONObject: tool, options: [.sortedKeys, .withoutEscapingSlashes]) else { return nil }
         return String(decoding: data, as: UTF8.self)

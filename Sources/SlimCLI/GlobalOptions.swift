@@ -6,9 +6,11 @@ import ArgumentParser
 /// place, so the parser reports it as it would have.
 enum GlobalOptions {
     /// Options that take a value in the next word (unless written `--name=value`).
-    static let valued: Set<String> = ["-n", "--namespace", "--target", "--context", "--kubeconfig", "--state-dir", "-o", "--output",
-                                      "--strategies", "--var", "-f", "--values", "--set", "--set-string", "--set-file", "--set-json",
-                                      "--set-literal", "--generation", "--timeout"]
+    static let valued: Set<String> = [
+        "-n", "--namespace", "--target", "--context", "--kubeconfig", "--state-dir", "-o", "--output",
+        "--strategies", "--var", "-f", "--values", "--set", "--set-string", "--set-file", "--set-json",
+        "--set-literal", "--generation", "--timeout"
+    ]
     static let flags: Set<String> = ["--no-color", "-v", "--verbose", "-q", "--quiet"]
 
     /// `args` with leading shared options moved after the command path, e.g. `cluster up`.

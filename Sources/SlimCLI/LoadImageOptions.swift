@@ -4,9 +4,11 @@ import ArgumentParser
 /// that run or show the cluster step (deploy, ci, plan) load them with kind's own
 /// `kind load docker-image` once the nodes are Ready. Other targets refuse them (`Targets`).
 struct LoadImageOptions: ParsableArguments {
-    @Option(name: .customLong("load-image"),
-            help: ArgumentHelp("kind: after the cluster step, load this local image into the cluster's nodes with `kind load docker-image` (repeatable).",
-                               valueName: "image"))
+    @Option(
+        name: .customLong("load-image"),
+        help: ArgumentHelp(
+            "kind: after the cluster step, load this local image into the cluster's nodes with `kind load docker-image` (repeatable).",
+            valueName: "image"))
     var given: [String] = []
 
     /// Each image once, in the order given: loading one twice only costs time.

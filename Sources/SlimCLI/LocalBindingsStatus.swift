@@ -28,8 +28,10 @@ struct LocalBindingsStatus {
 
     var json: Value {
         guard let s = shown else { return .null }
-        return .map(["version": .string(s.version), "slimRelease": .string(s.slim), "pairing": .string(s.match.rawValue),
-                     "note": .string(s.note), "running": .bool(running != nil),
-                     "nextDeploy": outdated ? planned.map { .string($0.bindings) } ?? .null : .null])
+        return .map([
+            "version": .string(s.version), "slimRelease": .string(s.slim), "pairing": .string(s.match.rawValue),
+            "note": .string(s.note), "running": .bool(running != nil),
+            "nextDeploy": outdated ? planned.map { .string($0.bindings) } ?? .null : .null
+        ])
     }
 }

@@ -31,8 +31,11 @@ enum LocalVerifyWatch {
                 guard verdicts[key(r.rule)] != verdict else { continue }
                 verdicts[key(r.rule)] = verdict
                 if json {
-                    Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome.rawValue),
-                                               "problems": .list(r.problems.map { .string($0) })]))
+                    Report.printJSONLine(
+                        .map([
+                            "type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome.rawValue),
+                            "problems": .list(r.problems.map { .string($0) })
+                        ]))
                 } else {
                     print("\(time) \(Report.mark(r.outcome)) \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
                 }
@@ -58,8 +61,10 @@ enum LocalLogFollow {
         var exited = false
     }
 
-    static func follow(_ procs: [LocalState.Proc], offsets: [UInt64], writer: inout LogWriter, statePath: String,
-                       matches: (LocalState.Proc) -> Bool) async throws {
+    static func follow(
+        _ procs: [LocalState.Proc], offsets: [UInt64], writer: inout LogWriter, statePath: String,
+        matches: (LocalState.Proc) -> Bool
+    ) async throws {
         func target(_ p: LocalState.Proc) -> LogTarget { LogTarget(namespace: "", pod: p.name, container: p.component, node: p.node) }
         func id(_ p: LocalState.Proc) -> String { "\(p.name)|\(p.pid)" }
         var followed: [String: Followed] = [:]

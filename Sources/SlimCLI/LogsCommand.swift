@@ -9,24 +9,28 @@ import Tools
 import YAML
 
 struct LogsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs",
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
         abstract: "Logs of many pods at once, each line prefixed with an aligned pod/container (and node with --node).",
         discussion: """
-        `slimctl logs [<strategy>] [slim|controller|spire|receiver|sender|<pod>]`: with one word, a strategy \
-        name is the strategy, anything else the selector (strategy daemonset). On kind/cluster every container \
-        of every matching pod is read at once; with -f new pods are picked up, deleted ones reported on \
-        stderr, restarted containers followed into their new instance.
-        """)
+            `slimctl logs [<strategy>] [slim|controller|spire|receiver|sender|<pod>]`: with one word, a strategy \
+            name is the strategy, anything else the selector (strategy daemonset). On kind/cluster every container \
+            of every matching pod is read at once; with -f new pods are picked up, deleted ones reported on \
+            stderr, restarted containers followed into their new instance.
+            """)
 
-    @Argument(help: ArgumentHelp("[strategy] [slim|controller|spire|receiver|sender|pod]; all components when no selector.", valueName: "words"),
-              completion: Completions.logWords)
+    @Argument(
+        help: ArgumentHelp("[strategy] [slim|controller|spire|receiver|sender|pod]; all components when no selector.", valueName: "words"),
+        completion: Completions.logWords)
     var words: [String] = []
     @Flag(name: [.customShort("f"), .customLong("follow")], help: "Keep following (Ctrl-C to stop).") var follow = false
     @Option(name: .customLong("tail"), parsing: .unconditional, help: "Lines per container from the end (-1: all).") var tail: Int = -1
     @Option(name: .customLong("since"), help: ArgumentHelp("Only lines newer than this Go duration (30s, 5m, 1h30m); kind/cluster.", valueName: "duration"))
     var since: String?
     @Flag(name: .customLong("timestamps"), help: "Show each line's timestamp (kind/cluster).") var timestamps = false
-    @Flag(name: [.customShort("p"), .customLong("previous")], help: "The previous instance of each container: what it logged before it last restarted (kind/cluster).")
+    @Flag(
+        name: [.customShort("p"), .customLong("previous")],
+        help: "The previous instance of each container: what it logged before it last restarted (kind/cluster).")
     var previous = false
     @Flag(name: .customLong("node"), help: "Prefix the node too.") var showNode = false
     @OptionGroup var strategyFlags: LogsStrategyFlags
@@ -37,7 +41,8 @@ struct LogsCommand: AsyncParsableCommand {
     /// for follow, as in kubectl.
     var options: StrategyOptions {
         get throws {
-            let args = strategyFlags.strategyDirs.flatMap { ["--strategies", $0] } + strategyFlags.vars.flatMap { ["--var", $0] }
+            let args =
+                strategyFlags.strategyDirs.flatMap { ["--strategies", $0] } + strategyFlags.vars.flatMap { ["--var", $0] }
                 + (strategyFlags.stateDir.map { ["--state-dir", $0] } ?? []) + (strategyFlags.namespace.map { ["--namespace", $0] } ?? [])
             do { return try StrategyOptions.parse(args) } catch { throw CLIError.config("\(error)") }
         }
@@ -78,15 +83,22 @@ struct LogsCommand: AsyncParsableCommand {
 
 /// The strategy options logs needs (which strategy, its variables, where state is).
 struct LogsStrategyFlags: ParsableArguments {
-    @Option(name: .customLong("strategies"), help: ArgumentHelp("Extra folder of strategy files (repeatable; also SLIMCTL_STRATEGIES).", valueName: "dir"),
-            completion: .directory)
+    @Option(
+        name: .customLong("strategies"), help: ArgumentHelp("Extra folder of strategy files (repeatable; also SLIMCTL_STRATEGIES).", valueName: "dir"),
+        completion: .directory)
     var strategyDirs: [String] = []
     @Option(name: .customLong("var"), help: ArgumentHelp("Set a strategy variable (repeatable).", valueName: "name=value"))
     var vars: [String] = []
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).", valueName: "dir"),
-            completion: .directory)
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).",
+            valueName: "dir"),
+        completion: .directory)
     var stateDir: String?
-    @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("Namespace of SLIM, as kubectl -n (the strategy variable `namespace`).", valueName: "ns"))
+    @Option(
+        name: [.customShort("n"), .customLong("namespace")],
+        help: ArgumentHelp("Namespace of SLIM, as kubectl -n (the strategy variable `namespace`).", valueName: "ns"))
     var namespace: String?
 }
 
@@ -166,13 +178,17 @@ extension FileHandle {
 enum KubeLogs {
     static func run(_ cmd: LogsCommand, session s: KubeSession, selector: String?, sinceSeconds: Int?) async throws {
         if s.kindNotCreated {
-            throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) was not created by slimctl yet: run `slimctl deploy \(s.rendered.strategy.name) --target kind`")
+            throw CLIError.environment(
+                "kind cluster \(s.rendered.strategy.cluster.name) was not created by slimctl yet: run `slimctl deploy \(s.rendered.strategy.name) --target kind`"
+            )
         }
         let client = try s.client()
         let sources = try await sources(selector, session: s, client: client)
-        let tail = LogTail(client: client, sources: sources,
-                           options: LogTailOptions(follow: cmd.follow, tailLines: cmd.tail >= 0 ? cmd.tail : nil, sinceSeconds: sinceSeconds,
-                                                   previous: cmd.previous))
+        let tail = LogTail(
+            client: client, sources: sources,
+            options: LogTailOptions(
+                follow: cmd.follow, tailLines: cmd.tail >= 0 ? cmd.tail : nil, sinceSeconds: sinceSeconds,
+                previous: cmd.previous))
         var writer = LogWriter(cmd, redactor: s.rendered.redactor)
         var anyPod = false
         if cmd.follow && !cmd.out.output.structured { stderr("following \(sources.map(describe).joined(separator: "; ")) (Ctrl-C to stop)") }
@@ -210,8 +226,9 @@ enum KubeLogs {
             switch LogSelectors.select(selector, rendered: s.rendered) {
             case .components(let queries):
                 guard !queries.isEmpty else {
-                    throw CLIError.config("strategy `\(s.rendered.strategy.name)` has no \(selector ?? "components") to show logs of"
-                                          + (selector == "spire" ? " (it deploys no SPIRE release)" : ""))
+                    throw CLIError.config(
+                        "strategy `\(s.rendered.strategy.name)` has no \(selector ?? "components") to show logs of"
+                            + (selector == "spire" ? " (it deploys no SPIRE release)" : ""))
                 }
                 return try await PodSource.resolve(queries, client: client)
             case .pod(let name, let namespaces):
@@ -220,10 +237,13 @@ enum KubeLogs {
                 }
                 var live: [String] = []
                 for ns in namespaces {
-                    live += try await client.list(apiVersion: "v1", kind: "Pod", namespace: ns).items.compactMap { $0.lookup(["metadata", "name"])?.stringValue }
+                    live += try await client.list(apiVersion: "v1", kind: "Pod", namespace: ns).items.compactMap {
+                        $0.lookup(["metadata", "name"])?.stringValue
+                    }
                 }
-                throw CLIError.config("no component or pod named `\(name)` in namespace(s) \(namespaces.joined(separator: ", ")); "
-                                      + Suggest.didYouMean(name, in: LogSelectors.components + live.sorted()))
+                throw CLIError.config(
+                    "no component or pod named `\(name)` in namespace(s) \(namespaces.joined(separator: ", ")); "
+                        + Suggest.didYouMean(name, in: LogSelectors.components + live.sorted()))
             }
         } catch let e as KubeError {
             throw CLIError.environment(s.rendered.redactor.redact("\(e)"))
@@ -243,8 +263,9 @@ enum LocalLogs {
             let name = s.rendered.strategy.name
             if state.processes.isEmpty { throw CLIError.config("nothing is running for \(name); run `slimctl deploy \(name)`") }
             if let sel = selector, ["receiver", "sender"].contains(sel) {
-                throw CLIError.config("no \(sel) is running for \(name): the test apps run during `slimctl test` and are removed after it "
-                                      + "(`slimctl test \(sel == "sender" ? "all" : "receiver") \(name) --keep` leaves them running)")
+                throw CLIError.config(
+                    "no \(sel) is running for \(name): the test apps run during `slimctl test` and are removed after it "
+                        + "(`slimctl test \(sel == "sender" ? "all" : "receiver") \(name) --keep` leaves them running)")
             }
             let known = Set(state.processes.map(\.name) + ["slim", "receiver", "sender"]).sorted()
             throw CLIError.config("no pod matches `\(selector ?? "")`; " + Suggest.didYouMean(selector ?? "", in: known))

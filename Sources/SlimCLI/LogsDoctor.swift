@@ -7,7 +7,8 @@ import Tools
 import YAML
 
 struct DoctorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "doctor",
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
         abstract: "Check the tools each target needs and say exactly how to install what is missing.")
 
     @OptionGroup var out: OutputFlags
@@ -22,9 +23,13 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         await check("python3", ["python3", "--version"], fix: "apt-get install python3 python3-venv", needed: "local target")
         await check("python3-venv", ["python3", "-c", "import venv, ensurepip"], fix: "apt-get install python3-venv", needed: "local target")
-        await check("helm", ["helm", "version", "--short"], fix: "install helm 3.8+ (https://helm.sh/docs/intro/install/) or run `make tools` in a checkout", needed: "kind and cluster targets")
+        await check(
+            "helm", ["helm", "version", "--short"], fix: "install helm 3.8+ (https://helm.sh/docs/intro/install/) or run `make tools` in a checkout",
+            needed: "kind and cluster targets")
         await check("kind", ["kind", "version"], fix: "install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)", needed: "kind target")
-        await check("docker", ["docker", "info", "--format", "{{.ServerVersion}}"], fix: "install and start Docker (or podman) for the kind target", needed: "kind target")
+        await check(
+            "docker", ["docker", "info", "--format", "{{.ServerVersion}}"], fix: "install and start Docker (or podman) for the kind target",
+            needed: "kind target")
         rows.append(await kubeconfigDoctorRow())
         // One venv per slim-bindings version the local target pairs with a SLIM release.
         for version in BindingsPairing.versions {

@@ -17,36 +17,42 @@ struct LocalNodeCommand: AsyncParsableCommand {
         commandName: "local-node",
         abstract: "Add, remove, label, taint and cordon the local target's simulated nodes; `deploy` then reconciles the SLIM DaemonSet.",
         discussion: """
-        Simulated Kubernetes nodes of the local target (not SLIM nodes: upstream SLIM's own `slimctl node` is a different tool). \
-        Changes are kept in the strategy's local state and printed; the next `slimctl deploy` starts, stops or keeps \
-        SLIM nodes as the DaemonSet controller would. On kind or a cluster, use kubectl.
+            Simulated Kubernetes nodes of the local target (not SLIM nodes: upstream SLIM's own `slimctl node` is a different tool). \
+            Changes are kept in the strategy's local state and printed; the next `slimctl deploy` starts, stops or keeps \
+            SLIM nodes as the DaemonSet controller would. On kind or a cluster, use kubectl.
 
-          slimctl local-node list
-          slimctl local-node add worker4 --label zone=b --taint gpu=yes:NoSchedule
-          slimctl local-node label worker4 zone=a --overwrite       (zone- removes it)
-          slimctl local-node taint worker4 maint=now:NoExecute     (maint- removes it)
-          slimctl local-node cordon worker4
-          slimctl local-node remove worker4
-        """,
+              slimctl local-node list
+              slimctl local-node add worker4 --label zone=b --taint gpu=yes:NoSchedule
+              slimctl local-node label worker4 zone=a --overwrite       (zone- removes it)
+              slimctl local-node taint worker4 maint=now:NoExecute     (maint- removes it)
+              slimctl local-node cordon worker4
+              slimctl local-node remove worker4
+            """,
         subcommands: [List.self, Add.self, Remove.self, Label.self, Taint.self, Cordon.self, Uncordon.self],
         defaultSubcommand: List.self)
 
     /// What every subcommand shares: the strategy (whose local state holds the nodes), the usual options.
     struct Common: ParsableArguments {
-        @Option(name: [.customShort("s"), .customLong("strategy")], help: "Strategy name or path whose simulated nodes these are.",
-                completion: Completions.strategies) var strategy: String = "daemonset"
+        @Option(
+            name: [.customShort("s"), .customLong("strategy")], help: "Strategy name or path whose simulated nodes these are.",
+            completion: Completions.strategies) var strategy: String = "daemonset"
         @OptionGroup var options: StrategyOptions
         @OptionGroup var target: TargetFlags
         @OptionGroup var out: OutputFlags
 
         func session() throws -> LocalSession {
             try options.checkWritableState()
-            return try Targets.openLocal(strategy: strategy, options: options, flags: target,
-                                         refusal: "local-node changes the local target's simulated nodes; on --target \(target.target.rawValue) use kubectl (kubectl label|taint|cordon node …)")
+            return try Targets.openLocal(
+                strategy: strategy, options: options, flags: target,
+                refusal:
+                    "local-node changes the local target's simulated nodes; on --target \(target.target.rawValue) use kubectl (kubectl label|taint|cordon node …)"
+            )
         }
 
         /// Runs one edit under the deployment lock, prints what changed and what the next deploy will do.
-        func edit(_ command: String, _ change: (inout [LocalState.SimNode]) throws -> [String], after: ((LocalSession, [LocalState.SimNode]) -> [String])? = nil) throws {
+        func edit(
+            _ command: String, _ change: (inout [LocalState.SimNode]) throws -> [String], after: ((LocalSession, [LocalState.SimNode]) -> [String])? = nil
+        ) throws {
             let s = try session()
             let lock = try DeployLock.acquire(s.layout, command: "local-node \(command)")
             defer { lock.release() }
@@ -63,8 +69,11 @@ struct LocalNodeCommand: AsyncParsableCommand {
             let extra = after?(s, before) ?? []
             let preview = NodePreview.nextDeploy(s)
             if out.output.structured {
-                printJSON(.map(["strategy": .string(s.rendered.strategy.name), "changes": .list(said.map { .string($0) }),
-                                "stopped": .list(extra.map { .string($0) }), "nextDeploy": .list(preview.map { .string($0) })]))
+                printJSON(
+                    .map([
+                        "strategy": .string(s.rendered.strategy.name), "changes": .list(said.map { .string($0) }),
+                        "stopped": .list(extra.map { .string($0) }), "nextDeploy": .list(preview.map { .string($0) })
+                    ]))
                 return
             }
             for l in said + extra { print(l) }
@@ -93,17 +102,26 @@ struct LocalNodeCommand: AsyncParsableCommand {
                 return here.isEmpty ? "-" : here.map { $0.name + (Spawn.isAlive($0.pid) ? "" : " (exited)") }.joined(separator: ",")
             }
             if common.out.output.structured {
-                printJSON(.map(["strategy": .string(s.rendered.strategy.name), "nodes": .list(nodes.map { n in
-                    .map(["name": .string(n.name), "status": .string(status(n)), "unschedulable": .bool(n.unschedulable ?? false),
-                          "taints": .list(n.taints.map { .string($0) }), "labels": .map(.init(uniqueKeysWithValues: n.labels.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) })),
-                          "slim": .list(slims.filter { $0.node == n.name }.map { .string($0.name) })])
-                })]))
+                printJSON(
+                    .map([
+                        "strategy": .string(s.rendered.strategy.name),
+                        "nodes": .list(
+                            nodes.map { n in
+                                .map([
+                                    "name": .string(n.name), "status": .string(status(n)), "unschedulable": .bool(n.unschedulable ?? false),
+                                    "taints": .list(n.taints.map { .string($0) }),
+                                    "labels": .map(.init(uniqueKeysWithValues: n.labels.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) })),
+                                    "slim": .list(slims.filter { $0.node == n.name }.map { .string($0.name) })
+                                ])
+                            })
+                    ]))
                 return
             }
             var rows: [[String]] = []
             for n in nodes {
-                rows.append([n.name, status(n), n.taints.isEmpty ? "<none>" : n.taints.joined(separator: ","), slim(n)]
-                            + (showLabels ? [n.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")] : []))
+                rows.append(
+                    [n.name, status(n), n.taints.isEmpty ? "<none>" : n.taints.joined(separator: ","), slim(n)]
+                        + (showLabels ? [n.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")] : []))
             }
             for line in TextTable.lines(["NAME", "STATUS", "TAINTS", "SLIM"] + (showLabels ? ["LABELS"] : []), rows) { print(line) }
             if state.nodes.isEmpty { print("\n(the strategy's layout: `slimctl deploy \(s.rendered.strategy.name)` makes these nodes)") }
@@ -128,15 +146,17 @@ struct LocalNodeCommand: AsyncParsableCommand {
         @OptionGroup var common: Common
         func run() async throws {
             let node = name
-            try common.edit("remove", { try SimNodes.remove(&$0, name: node) }, after: { s, _ in
-                // The node's machine is gone: whatever ran there goes with it, SLIM node and apps alike.
-                var state = s.target.loadState()
-                let here = state.processes.filter { $0.node == node }
-                Supervisor.stop(here.map(\.pid))
-                state.processes.removeAll { $0.node == node }
-                try? state.save(s.target.statePath)
-                return here.map { "stopped \($0.name) (\($0.workload)) on \(node): the node is gone" }
-            })
+            try common.edit(
+                "remove", { try SimNodes.remove(&$0, name: node) },
+                after: { s, _ in
+                    // The node's machine is gone: whatever ran there goes with it, SLIM node and apps alike.
+                    var state = s.target.loadState()
+                    let here = state.processes.filter { $0.node == node }
+                    Supervisor.stop(here.map(\.pid))
+                    state.processes.removeAll { $0.node == node }
+                    try? state.save(s.target.statePath)
+                    return here.map { "stopped \($0.name) (\($0.workload)) on \(node): the node is gone" }
+                })
         }
     }
 
@@ -203,7 +223,9 @@ enum NodePreview {
                 let here = slims.filter { $0.node == d.node }
                 if d.shouldRun && here.isEmpty { out.append("start a SLIM node on \(d.node)") }
                 if !d.shouldContinueRunning { for p in here { out.append("stop \(p.name) on \(d.node): \(d.reasons.joined(separator: "; "))") } }
-                if d.shouldContinueRunning && !here.isEmpty { for w in d.warnings where w.contains("cordoned") || w.contains("kept") { out.append("keep \(here[0].name) on \(d.node): \(w)") } }
+                if d.shouldContinueRunning && !here.isEmpty {
+                    for w in d.warnings where w.contains("cordoned") || w.contains("kept") { out.append("keep \(here[0].name) on \(d.node): \(w)") }
+                }
             }
             for p in slims where !decisions.contains(where: { $0.node == p.node }) { out.append("stop \(p.name): node \(p.node) is gone") }
         }

@@ -13,38 +13,53 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Options every strategy command shares: which strategy files, variables, values layers, output.
 struct StrategyOptions: ParsableArguments {
-    @Option(name: .customLong("strategies"), help: ArgumentHelp("Extra folder of strategy files (repeatable; also SLIMCTL_STRATEGIES).", valueName: "dir"),
-            completion: .directory)
+    @Option(
+        name: .customLong("strategies"), help: ArgumentHelp("Extra folder of strategy files (repeatable; also SLIMCTL_STRATEGIES).", valueName: "dir"),
+        completion: .directory)
     var strategyDirs: [String] = []
 
     @Option(name: .customLong("var"), help: ArgumentHelp("Set a strategy variable (repeatable).", valueName: "name=value"))
     var vars: [String] = []
 
-    @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("Namespace of SLIM and its controller, as kubectl -n (the strategy variable `namespace`).", valueName: "ns"))
+    @Option(
+        name: [.customShort("n"), .customLong("namespace")],
+        help: ArgumentHelp("Namespace of SLIM and its controller, as kubectl -n (the strategy variable `namespace`).", valueName: "ns"))
     var namespace: String?
 
-    @Option(name: [.customShort("f"), .customLong("values")], help: ArgumentHelp("Values file layered after the strategy's, as helm -f. Prefix RELEASE: for a release other than SLIM's.", valueName: "[release:]file"),
-            completion: .file(extensions: ["yaml", "yml"]))
+    @Option(
+        name: [.customShort("f"), .customLong("values")],
+        help: ArgumentHelp(
+            "Values file layered after the strategy's, as helm -f. Prefix RELEASE: for a release other than SLIM's.", valueName: "[release:]file"),
+        completion: .file(extensions: ["yaml", "yml"]))
     var valuesFiles: [String] = []
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Helm --set on the rendered values.", valueName: "[release:]path=value"))
     var set: [String] = []
     @Option(name: .customLong("set-string"), help: ArgumentHelp("Helm --set-string (values stay strings).", valueName: "[release:]path=value"))
     var setString: [String] = []
-    @Option(name: .customLong("set-file"), help: ArgumentHelp("Helm --set-file (value read from a file).", valueName: "[release:]path=file"),
-            completion: .file())
+    @Option(
+        name: .customLong("set-file"), help: ArgumentHelp("Helm --set-file (value read from a file).", valueName: "[release:]path=file"),
+        completion: .file())
     var setFile: [String] = []
     @Option(name: .customLong("set-json"), help: ArgumentHelp("Helm --set-json (JSON value).", valueName: "[release:]path=json"))
     var setJSON: [String] = []
     @Option(name: .customLong("set-literal"), help: ArgumentHelp("Helm --set-literal (the rest taken verbatim).", valueName: "[release:]path=value"))
     var setLiteral: [String] = []
 
-    @Option(name: .customLong("generation"), help: ArgumentHelp("SLIM chart generation the strategy deploys: 2 (slim chart 2.2.0, SLIM 2.3.0) or 1.4 (slim chart 1.4.0); default: the strategy's (also SLIMCTL_GENERATION).", valueName: "gen"),
-            completion: Completions.generations)
+    @Option(
+        name: .customLong("generation"),
+        help: ArgumentHelp(
+            "SLIM chart generation the strategy deploys: 2 (slim chart 2.2.0, SLIM 2.3.0) or 1.4 (slim chart 1.4.0); default: the strategy's (also SLIMCTL_GENERATION).",
+            valueName: "gen"),
+        completion: Completions.generations)
     var generation: String?
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).", valueName: "dir"),
-            completion: .directory)
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "Where state, logs and generated secrets are kept (default $XDG_STATE_HOME/slimctl, else ~/.local/state/slimctl; also SLIMCTL_STATE_DIR).",
+            valueName: "dir"),
+        completion: .directory)
     var stateDir: String?
 
     var userArgs: [(SetKind?, String)] {
@@ -81,8 +96,9 @@ struct StrategyOptions: ParsableArguments {
 }
 
 struct TargetFlags: ParsableArguments {
-    @Option(name: .customLong("target"), help: "Where to run: local (default; real SLIM processes, no Docker), kind, or cluster (an existing kubeconfig context).",
-            completion: Completions.targets)
+    @Option(
+        name: .customLong("target"), help: "Where to run: local (default; real SLIM processes, no Docker), kind, or cluster (an existing kubeconfig context).",
+        completion: Completions.targets)
     var target: TargetKind = .local
 
     @Option(name: .customLong("context"), help: "kubeconfig context (cluster target).", completion: Completions.contexts)
@@ -106,7 +122,9 @@ struct TerminalFlags: ParsableArguments {
     @Flag(name: .customLong("no-color"), help: "No colour (also a non-empty NO_COLOR, or when output is not a terminal).")
     var noColor = false
 
-    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print each external command (helm, kubectl, kind, …) and each Kubernetes API call on stderr as it runs.")
+    @Flag(
+        name: [.customShort("v"), .customLong("verbose")],
+        help: "Print each external command (helm, kubectl, kind, …) and each Kubernetes API call on stderr as it runs.")
     var verbose = false
 
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print only errors and the result: no progress.")
@@ -135,17 +153,26 @@ extension OutputCommand {
 /// Where charts come from on kind/cluster: a chart in hand for one release, registry mirrors for
 /// air-gapped users, and the registry access helm needs for them.
 struct ChartSourceOptions: ParsableArguments {
-    @Option(name: .customLong("chart"), help: ArgumentHelp("kind/cluster: install RELEASE from a local chart directory or packaged .tgz (repeatable).", valueName: "release=path"))
+    @Option(
+        name: .customLong("chart"),
+        help: ArgumentHelp("kind/cluster: install RELEASE from a local chart directory or packaged .tgz (repeatable).", valueName: "release=path"))
     var charts: [String] = []
 
-    @Option(name: .customLong("chart-mirror"), help: ArgumentHelp("kind/cluster: fetch charts whose reference or repository URL starts with FROM from TO instead, e.g. ghcr.io/agntcy=registry.internal:5000/agntcy (repeatable; also SLIMCTL_CHART_MIRROR, comma-separated).", valueName: "from=to"))
+    @Option(
+        name: .customLong("chart-mirror"),
+        help: ArgumentHelp(
+            "kind/cluster: fetch charts whose reference or repository URL starts with FROM from TO instead, e.g. ghcr.io/agntcy=registry.internal:5000/agntcy (repeatable; also SLIMCTL_CHART_MIRROR, comma-separated).",
+            valueName: "from=to"))
     var mirrors: [String] = []
 
-    @Flag(name: .customLong("plain-http"), help: "kind/cluster: reach OCI chart registries over plain HTTP (helm --plain-http; also SLIMCTL_CHART_PLAIN_HTTP=1).")
+    @Flag(
+        name: .customLong("plain-http"), help: "kind/cluster: reach OCI chart registries over plain HTTP (helm --plain-http; also SLIMCTL_CHART_PLAIN_HTTP=1).")
     var plainHTTP = false
 
-    @Option(name: .customLong("ca-file"), help: ArgumentHelp("kind/cluster: CA bundle for the chart registry or repository (helm --ca-file; also SLIMCTL_CHART_CA_FILE).", valueName: "file"),
-            completion: .file())
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp("kind/cluster: CA bundle for the chart registry or repository (helm --ca-file; also SLIMCTL_CHART_CA_FILE).", valueName: "file"),
+        completion: .file())
     var caFile: String?
 
     /// The mirrors in order: flags first, then the environment's.

@@ -49,7 +49,11 @@ struct ProgressDisplay: Sendable {
     }
 
     func failed(_ name: String, seconds: Double) {
-        if mode == .live { Console.shared.finish(mark: style.bad("✗"), seconds: seconds) } else { emit("      \(name): \(style.bad("FAILED")) after \(Self.tenths(seconds))s") }
+        if mode == .live {
+            Console.shared.finish(mark: style.bad("✗"), seconds: seconds)
+        } else {
+            emit("      \(name): \(style.bad("FAILED")) after \(Self.tenths(seconds))s")
+        }
     }
 
     func message(_ step: String, _ text: String) {
@@ -59,8 +63,10 @@ struct ProgressDisplay: Sendable {
     /// Runs one task of a command (not an engine step: the waits of `test`) between a start
     /// and an end line. It ends failed when it throws (the error goes on) or when `succeeded`
     /// says its result is not what was waited for.
-    func task<T>(_ name: String, index: Int, total: Int, succeeded: (T) -> Bool = { _ in true },
-                 _ body: () async throws -> T) async throws -> T {
+    func task<T>(
+        _ name: String, index: Int, total: Int, succeeded: (T) -> Bool = { _ in true },
+        _ body: () async throws -> T
+    ) async throws -> T {
         let start = ContinuousClock.now
         started(name, index: index, total: total)
         do {

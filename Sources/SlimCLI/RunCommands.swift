@@ -9,16 +9,20 @@ import Tools
 import YAML
 
 struct DeployCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "deploy",
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
         abstract: "Run a strategy's steps in order: cluster, SPIRE, controller, SLIM. Resumable and safe to re-run.",
-        discussion: "Finished steps whose inputs did not change are skipped; a failed or interrupted run resumes at the step that did not finish. The test apps are run by `slimctl test`.")
+        discussion:
+            "Finished steps whose inputs did not change are skipped; a failed or interrupted run resumes at the step that did not finish. The test apps are run by `slimctl test`."
+    )
 
     @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String
     @Option(name: .customLong("from"), help: "Start at this step.", completion: Completions.steps) var from: String?
     @Option(name: .customLong("only"), help: "Run only these steps (repeatable).", completion: Completions.steps) var only: [String] = []
     @Option(name: .customLong("skip"), help: "Skip these steps (repeatable).", completion: Completions.steps) var skip: [String] = []
     @Flag(name: .customLong("force"), help: "Redo finished steps even if unchanged.") var force = false
-    @Option(name: .customLong("port-base"), help: "Local target: fixed loopback ports for the SLIM nodes (node i: base+2i), instead of free ones.") var portBase: Int?
+    @Option(name: .customLong("port-base"), help: "Local target: fixed loopback ports for the SLIM nodes (node i: base+2i), instead of free ones.")
+    var portBase: Int?
     @OptionGroup var sources: ChartSourceOptions
     @OptionGroup var images: LoadImageOptions
     @OptionGroup var options: StrategyOptions
@@ -35,13 +39,19 @@ struct DeployCommand: AsyncParsableCommand {
         try await t.prepare(json: json)
         let name = t.rendered.strategy.name
         do {
-            let summary = try await Engine.run(t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
-                                               snapshotDir: t.layout.deployedDir, options: EngineOptions(from: from, only: only, skip: skip,
-                                                                      exclude: only.isEmpty ? appStepNames(t.rendered) : [], force: force),
-                                               events: ProgressDisplay(t.rendered.redactor, json: json).events)
+            let summary = try await Engine.run(
+                t.plan, executor: await t.executor(), statePath: t.layout.statePath, runDir: t.layout.runDir,
+                snapshotDir: t.layout.deployedDir,
+                options: EngineOptions(
+                    from: from, only: only, skip: skip,
+                    exclude: only.isEmpty ? appStepNames(t.rendered) : [], force: force),
+                events: ProgressDisplay(t.rendered.redactor, json: json).events)
             if json {
-                printJSON(.map(["strategy": .string(name), "target": .string(t.kind.rawValue), "result": "deployed",
-                                "ran": .list(summary.ran.map { .string($0) }), "skipped": .list(summary.skipped.map { .string($0) })]))
+                printJSON(
+                    .map([
+                        "strategy": .string(name), "target": .string(t.kind.rawValue), "result": "deployed",
+                        "ran": .list(summary.ran.map { .string($0) }), "skipped": .list(summary.skipped.map { .string($0) })
+                    ]))
             } else {
                 print("deployed \(name) (\(t.kind.rawValue)): \(summary.ran.count) step(s) run, \(summary.skipped.count) unchanged")
             }
@@ -64,8 +74,9 @@ struct DeployLock {
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             let holder = ((try? String(contentsOfFile: path + ".pid", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
-            throw CLIError.config("busy: slimctl \(holder.isEmpty ? "?" : holder) is changing this deployment (lock \(path)); "
-                                  + "wait for it to finish or stop it, then run `\(command)` again")
+            throw CLIError.config(
+                "busy: slimctl \(holder.isEmpty ? "?" : holder) is changing this deployment (lock \(path)); "
+                    + "wait for it to finish or stop it, then run `\(command)` again")
         }
         try? AtomicFile.write("pid \(getpid()), `\(command)`\n", to: path + ".pid", mode: 0o600)
         // The descriptor stays open (and locked) until the process ends.
@@ -114,7 +125,8 @@ enum StepStatus {
     static func rows(_ plan: Plan, state: RunState?, apps: Set<String>) -> [(step: String, status: String)] {
         plan.steps.map { st in
             let rec = state?.steps[st.name]
-            let status = rec.map { $0.status == .done && $0.hash != st.inputsHash ? "changed" : $0.status.rawValue } ?? (apps.contains(st.name) ? "by test" : "pending")
+            let status =
+                rec.map { $0.status == .done && $0.hash != st.inputsHash ? "changed" : $0.status.rawValue } ?? (apps.contains(st.name) ? "by test" : "pending")
             return (st.name, status)
         }
     }
@@ -132,7 +144,8 @@ enum StepStatus {
 }
 
 struct DeleteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Stop and remove everything the strategy deployed (reverse order). Safe to run twice.")
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Stop and remove everything the strategy deployed (reverse order). Safe to run twice.")
 
     @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String = "daemonset"
     @Flag(name: .customLong("delete-namespaces"), help: "kind/cluster: also delete the strategy's namespaces.") var deleteNamespaces = false
@@ -148,8 +161,11 @@ struct DeleteCommand: AsyncParsableCommand {
         let json = out.output.structured
         let done = try await t.tearDown(.deployment(deleteNamespaces: deleteNamespaces), json: json)
         if json {
-            printJSON(.map(["strategy": .string(t.rendered.strategy.name), "target": .string(t.kind.rawValue),
-                            .init(done.jsonKey): .list(done.items.map { .string($0) })]))
+            printJSON(
+                .map([
+                    "strategy": .string(t.rendered.strategy.name), "target": .string(t.kind.rawValue),
+                    .init(done.jsonKey): .list(done.items.map { .string($0) })
+                ]))
         } else {
             print(done.line)
         }
@@ -157,8 +173,9 @@ struct DeleteCommand: AsyncParsableCommand {
 }
 
 struct ClusterCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Bring the strategy's cluster up or down.",
-                                                    subcommands: [Up.self, Down.self])
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "Bring the strategy's cluster up or down.",
+        subcommands: [Up.self, Down.self])
 
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create the cluster (local: simulated nodes and the SLIM runtime).")

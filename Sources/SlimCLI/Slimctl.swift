@@ -16,8 +16,10 @@ public enum SlimctlMain {
             TraceOutput.install(Terminal.current)
             if command is StatusCommand || command is VerifyCommand || command is DiffCommand { Workspace.readOnlyCommand = true }
             Output.select(from: command)
-            if let note = StateRoot.movedNote(arguments: args, environment: ProcessInfo.processInfo.environment,
-                                              cwd: FileManager.default.currentDirectoryPath) {
+            if let note = StateRoot.movedNote(
+                arguments: args, environment: ProcessInfo.processInfo.environment,
+                cwd: FileManager.default.currentDirectoryPath)
+            {
                 FileHandle.standardError.write(Data((note + "\n").utf8))
             }
             if var async = command as? AsyncParsableCommand {
@@ -125,34 +127,36 @@ struct Slimctl: AsyncParsableCommand {
         // them at the terminal's width. Only the example lines break by hand, each short
         // enough for 80 columns.
         discussion: """
-        A strategy (strategies/daemonset.yaml, strategies/statefulset.yaml, or your own) describes a whole \
-        deployment as data: cluster layout, Helm releases with pinned charts and values, test apps, checks.
+            A strategy (strategies/daemonset.yaml, strategies/statefulset.yaml, or your own) describes a whole \
+            deployment as data: cluster layout, Helm releases with pinned charts and values, test apps, checks.
 
-        First run, no Docker or Kubernetes needed (the local target runs real SLIM nodes as processes):
-          slimctl deploy daemonset     # simulated kind nodes, a SLIM node per worker
-          slimctl verify daemonset     # is every SLIM node where the strategy says?
-          slimctl test all daemonset   # receivers + sender, 10 messages counted
-          slimctl logs daemonset slim  # every SLIM node's log, prefixed
-          slimctl delete daemonset
+            First run, no Docker or Kubernetes needed (the local target runs real SLIM nodes as processes):
+              slimctl deploy daemonset     # simulated kind nodes, a SLIM node per worker
+              slimctl verify daemonset     # is every SLIM node where the strategy says?
+              slimctl test all daemonset   # receivers + sender, 10 messages counted
+              slimctl logs daemonset slim  # every SLIM node's log, prefixed
+              slimctl delete daemonset
 
-        Exit codes: 0 ok, 1 a check, test or step failed (diff --exit-code: a deploy would change something), 2 usage or configuration error, \
-        3 a tool or runtime is missing, 130 interrupted.
+            Exit codes: 0 ok, 1 a check, test or step failed (diff --exit-code: a deploy would change something), 2 usage or configuration error, \
+            3 a tool or runtime is missing, 130 interrupted.
 
-        Output: progress is a live line per step on a terminal and plain lines on a pipe or in CI; \
-        -v prints every external command and Kubernetes API call, -q only errors and the result; \
-        colour only on a terminal, never with --no-color or a non-empty NO_COLOR.
+            Output: progress is a live line per step on a terminal and plain lines on a pipe or in CI; \
+            -v prints every external command and Kubernetes API call, -q only errors and the result; \
+            colour only on a terminal, never with --no-color or a non-empty NO_COLOR.
 
-        This slimctl is SLIM's deployment tool. SLIM's own control CLI, also named slimctl \
-        (https://github.com/agntcy/slim, crates/slimctl: node, route, controller, ...), manages a \
-        running SLIM; install one of them under another name or call it by path. Its commands \
-        typed here say so and exit 2.
-        """,
+            This slimctl is SLIM's deployment tool. SLIM's own control CLI, also named slimctl \
+            (https://github.com/agntcy/slim, crates/slimctl: node, route, controller, ...), manages a \
+            running SLIM; install one of them under another name or call it by path. Its commands \
+            typed here say so and exit 2.
+            """,
         version: Slimctl.version,
-        subcommands: [StrategiesCommand.self, RenderCommand.self, PlanCommand.self, DiffCommand.self, DeployCommand.self,
-                      VerifyCommand.self, TestCommand.self, LogsCommand.self, StatusCommand.self, CICommand.self,
-                      DeleteCommand.self, ClusterCommand.self, DoctorCommand.self, LocalNodeCommand.self, VersionCommand.self,
-                      UpstreamNodeCommand.self, UpstreamControllerCommand.self, UpstreamRouteCommand.self, UpstreamSlimCommand.self,
-                      UpstreamChannelManagerCommand.self, UpstreamLoginCommand.self, UpstreamConfigCommand.self, UpstreamBenchCommand.self]
+        subcommands: [
+            StrategiesCommand.self, RenderCommand.self, PlanCommand.self, DiffCommand.self, DeployCommand.self,
+            VerifyCommand.self, TestCommand.self, LogsCommand.self, StatusCommand.self, CICommand.self,
+            DeleteCommand.self, ClusterCommand.self, DoctorCommand.self, LocalNodeCommand.self, VersionCommand.self,
+            UpstreamNodeCommand.self, UpstreamControllerCommand.self, UpstreamRouteCommand.self, UpstreamSlimCommand.self,
+            UpstreamChannelManagerCommand.self, UpstreamLoginCommand.self, UpstreamConfigCommand.self, UpstreamBenchCommand.self
+        ]
     )
 
     /// The command line before ArgumentParser sees it: shared options typed before the command

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Engine
 import Foundation
-import Local
 import KubeTarget
+import Local
 import OrderedCollections
 import Plan
 import Strategy
@@ -37,8 +37,11 @@ struct StrategiesCommand: AsyncParsableCommand {
                 // Listed means runnable: every values file and manifest it names is there.
                 let referenced = StrategyFiles.collect(s, home: ws.home, read: false)
                 if !referenced.problems.isEmpty { throw CLIError.config(referenced.problems.joined(separator: "\n")) }
-                rows.append(.map(["name": .string(name), "description": .string(s.description), "file": .string(file),
-                                  "steps": .list(StepOrder.ordered(s.steps).map { .string($0.name) })]))
+                rows.append(
+                    .map([
+                        "name": .string(name), "description": .string(s.description), "file": .string(file),
+                        "steps": .list(StepOrder.ordered(s.steps).map { .string($0.name) })
+                    ]))
             } catch {
                 problems.append("\(error)")
                 rows.append(.map(["name": .string(name), "file": .string(file), "error": .string("\(error)")]))
@@ -67,7 +70,9 @@ struct RenderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Write the values files exactly as Helm will get them (one per release) and the kind cluster config.",
-        discussion: "Layers, in order: the strategy's values files, its `set` entries, your -f files, then --set-json, --set, --set-string, --set-file, --set-literal (Helm's order). Files are written atomically; with no --out, values are printed.")
+        discussion:
+            "Layers, in order: the strategy's values files, its `set` entries, your -f files, then --set-json, --set, --set-string, --set-file, --set-literal (Helm's order). Files are written atomically; with no --out, values are printed."
+    )
 
     @Argument(help: "Strategy name or path to a strategy file.", completion: Completions.strategies) var strategy: String
     @Option(name: .customLong("out"), help: ArgumentHelp("Folder to write into.", valueName: "dir"), completion: .directory) var outDir: String?
@@ -81,7 +86,8 @@ struct RenderCommand: AsyncParsableCommand {
             let redactor = rendered.redactor
             // Printed values are masked twice over: secret variables by value, secret-named keys by key.
             if out.output.structured {
-                printJSON(.map(OrderedDictionary(uniqueKeysWithValues: rendered.releases.map { ($0.release, SecretValues.masked($0.values)) })).redacted(redactor))
+                printJSON(
+                    .map(OrderedDictionary(uniqueKeysWithValues: rendered.releases.map { ($0.release, SecretValues.masked($0.values)) })).redacted(redactor))
             } else {
                 for r in rendered.releases {
                     let text = SecretValues.find(in: r.values).isEmpty ? r.text : YAML.emit(SecretValues.masked(r.values))
@@ -124,7 +130,8 @@ extension Value {
 }
 
 struct PlanCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plan",
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
         abstract: "Show every step in order with the exact command or API call it will make. Nothing runs; secrets are masked.")
 
     @Argument(help: "Strategy name or path to a strategy file.", completion: Completions.strategies) var strategy: String
@@ -135,15 +142,22 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var out: OutputFlags
 
     func run() async throws {
-        let (plan, preview, redactor, appSteps) = try await Targets.planView(strategy: strategy, options: options, flags: target, sources: sources, images: images.images)
+        let (plan, preview, redactor, appSteps) = try await Targets.planView(
+            strategy: strategy, options: options, flags: target, sources: sources, images: images.images)
         if out.output.structured {
-            printJSON(.map(["strategy": .string(plan.strategy), "target": .string(plan.target.rawValue),
-                            "preflight": .list(plan.preflight.map { .string(redactor.redact($0.text)) }),
-                            "steps": .list(plan.steps.map { s in
-                                .map(["name": .string(s.name), "kind": .string(s.kind), "description": .string(s.description),
-                                      "needs": .list(s.needs.map { .string($0) }), "runBy": .string(appSteps.contains(s.name) ? "test" : "deploy"),
-                                      "actions": .list(s.actions.map { .string(redactor.redact($0.text)) })])
-                            }), "placement": preview.map { $0.json.redacted(redactor) } ?? .null]))
+            printJSON(
+                .map([
+                    "strategy": .string(plan.strategy), "target": .string(plan.target.rawValue),
+                    "preflight": .list(plan.preflight.map { .string(redactor.redact($0.text)) }),
+                    "steps": .list(
+                        plan.steps.map { s in
+                            .map([
+                                "name": .string(s.name), "kind": .string(s.kind), "description": .string(s.description),
+                                "needs": .list(s.needs.map { .string($0) }), "runBy": .string(appSteps.contains(s.name) ? "test" : "deploy"),
+                                "actions": .list(s.actions.map { .string(redactor.redact($0.text)) })
+                            ])
+                        }), "placement": preview.map { $0.json.redacted(redactor) } ?? .null
+                ]))
             return
         }
         print("plan: strategy \(plan.strategy), target \(plan.target.rawValue)")

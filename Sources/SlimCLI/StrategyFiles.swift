@@ -39,9 +39,10 @@ struct StrategyFiles {
             }
         }
         if !fixes.isEmpty {
-            out.problems.append("this looks like a copy of a built-in strategy; its files are relative to the strategy's folder. "
-                                + "Copy them beside it:\n  " + fixes.joined(separator: "\n  ")
-                                + "\n(or write absolute paths; see Docs/strategy-authoring.md)")
+            out.problems.append(
+                "this looks like a copy of a built-in strategy; its files are relative to the strategy's folder. "
+                    + "Copy them beside it:\n  " + fixes.joined(separator: "\n  ")
+                    + "\n(or write absolute paths; see Docs/strategy-authoring.md)")
         }
         return out
     }

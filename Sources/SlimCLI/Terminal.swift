@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,15 +24,18 @@ struct Terminal: Sendable, Equatable {
     var columns = 80
 
     /// Pure, so the rules are tested without a terminal.
-    static func decide(noColor: Bool, verbosity: Verbosity, environment env: [String: String],
-                       stdoutIsTTY: Bool, stderrIsTTY: Bool, columns: Int?) -> Terminal {
+    static func decide(
+        noColor: Bool, verbosity: Verbosity, environment env: [String: String],
+        stdoutIsTTY: Bool, stderrIsTTY: Bool, columns: Int?
+    ) -> Terminal {
         // no-color.org: only a non-empty value counts (`NO_COLOR=` leaves colour on).
         let colorAllowed = !noColor && (env["NO_COLOR"] ?? "").isEmpty
         let ci = env["CI"].map { !$0.isEmpty && $0.lowercased() != "false" } ?? false
         let dumb = env["TERM"] == "dumb"
-        return Terminal(color: colorAllowed && stdoutIsTTY, errorColor: colorAllowed && stderrIsTTY,
-                        live: stdoutIsTTY && !ci && !dumb, verbosity: verbosity,
-                        columns: max(20, columns ?? Int(env["COLUMNS"] ?? "") ?? 80))
+        return Terminal(
+            color: colorAllowed && stdoutIsTTY, errorColor: colorAllowed && stderrIsTTY,
+            live: stdoutIsTTY && !ci && !dumb, verbosity: verbosity,
+            columns: max(20, columns ?? Int(env["COLUMNS"] ?? "") ?? 80))
     }
 
     /// The decision for this process; plain until `setUp` runs.
@@ -44,8 +48,9 @@ struct Terminal: Sendable, Equatable {
     /// here would have no parsed values to read.)
     static func setUp(_ flags: TerminalFlags?) {
         let verbosity: Verbosity = flags?.quiet == true ? .quiet : flags?.verbose == true ? .verbose : .normal
-        box.value = decide(noColor: flags?.noColor ?? false, verbosity: verbosity, environment: ProcessInfo.processInfo.environment,
-                           stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1, columns: windowColumns())
+        box.value = decide(
+            noColor: flags?.noColor ?? false, verbosity: verbosity, environment: ProcessInfo.processInfo.environment,
+            stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1, columns: windowColumns())
     }
 
     /// The terminal's width as the kernel knows it (nil when stdout is not a terminal).

@@ -11,16 +11,23 @@ import Tools
 import YAML
 
 struct TestCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "test",
+    static let configuration = CommandConfiguration(
+        commandName: "test",
         abstract: "Run the test apps and count real messages: receivers first, then the sender; pass when every message got its reply.",
-        discussion: "On kind and cluster the apps are applied with server-side apply, waited for with watches and read through the API; they are removed afterwards unless --keep (`test receiver` leaves its receivers running for a later `test sender`).")
+        discussion:
+            "On kind and cluster the apps are applied with server-side apply, waited for with watches and read through the API; they are removed afterwards unless --keep (`test receiver` leaves its receivers running for a later `test sender`)."
+    )
 
     enum Which: String, ExpressibleByArgument, CaseIterable { case sender, receiver, all }
 
     @Argument(help: "sender, receiver or all.") var which: Which = .all
     @Argument(help: "Strategy name or path.", completion: Completions.strategies) var strategy: String = "daemonset"
     @Flag(name: .customLong("keep"), help: "Leave the test apps running afterwards.") var keep = false
-    @Option(name: .customLong("timeout"), parsing: .unconditional, help: "Seconds for the sender to finish (default: the strategy's test.timeout); on kind/cluster also for the receivers to be ready (default: the receiver step's timeout).", transform: Timeout.parse) var timeout: Int?
+    @Option(
+        name: .customLong("timeout"), parsing: .unconditional,
+        help:
+            "Seconds for the sender to finish (default: the strategy's test.timeout); on kind/cluster also for the receivers to be ready (default: the receiver step's timeout).",
+        transform: Timeout.parse) var timeout: Int?
     @OptionGroup var options: StrategyOptions
     @OptionGroup var target: TargetFlags
     @OptionGroup var out: OutputFlags
@@ -58,9 +65,10 @@ struct TestOutcome {
 
     /// Problems pass through the redactor: they quote logs, and logs may hold the secret.
     init(_ v: MessageVerdict, redactor: Redactor, extraProblems: [String] = []) {
-        self.init(expected: v.expected, sent: v.sender.sent, replies: v.sender.replies, senderFinished: v.sender.finished,
-                  receivers: v.receivers.map { ($0.pod, $0.node, $0.received) },
-                  problems: (v.problems + (v.passed ? [] : extraProblems)).map { redactor.redact($0) }, receiverOnly: false)
+        self.init(
+            expected: v.expected, sent: v.sender.sent, replies: v.sender.replies, senderFinished: v.sender.finished,
+            receivers: v.receivers.map { ($0.pod, $0.node, $0.received) },
+            problems: (v.problems + (v.passed ? [] : extraProblems)).map { redactor.redact($0) }, receiverOnly: false)
     }
 
     init(expected: Int, sent: Int, replies: Int, senderFinished: Bool, receivers: [(String, String, Int)], problems: [String], receiverOnly: Bool) {
@@ -75,9 +83,12 @@ struct TestOutcome {
 
     func print(json: Bool) {
         if json {
-            printJSON(.map(["passed": .bool(passed), "expected": .int(Int64(expected)), "sent": .int(Int64(sent)), "replies": .int(Int64(replies)),
-                            "receivers": .list(receivers.map { .map(["pod": .string($0.0), "node": .string($0.1), "received": .int(Int64($0.2))]) }),
-                            "problems": .list(problems.map { .string($0) })]))
+            printJSON(
+                .map([
+                    "passed": .bool(passed), "expected": .int(Int64(expected)), "sent": .int(Int64(sent)), "replies": .int(Int64(replies)),
+                    "receivers": .list(receivers.map { .map(["pod": .string($0.0), "node": .string($0.1), "received": .int(Int64($0.2))]) }),
+                    "problems": .list(problems.map { .string($0) })
+                ]))
             return
         }
         if receiverOnly {
@@ -99,8 +110,10 @@ enum MessageTest {
     /// Bound on waiting for the receivers' "listening" line (real ones print it within 0.4 s).
     static let listenTimeout: Duration = LocalTarget.readyTimeout
 
-    static func sendAndCount(_ s: LocalSession, spec: TestSpec, timeout: Int, startReceivers: Bool, progress: ProgressDisplay,
-                             context ctx: (String) -> StepContext) async throws -> TestOutcome {
+    static func sendAndCount(
+        _ s: LocalSession, spec: TestSpec, timeout: Int, startReceivers: Bool, progress: ProgressDisplay,
+        context ctx: (String) -> StepContext
+    ) async throws -> TestOutcome {
         // The sender is spawned together with the receivers but held (runtime/held_start.py):
         // its Python start-up and imports overlap theirs, and it runs only once they listen,
         // so its session never meets a receiver that is not subscribed yet.
@@ -109,8 +122,10 @@ enum MessageTest {
         let warnings: [String]
         let offsets: [String: Int]
         do {
-            (warnings, offsets) = try await progress.task(startReceivers ? "start receivers, wait until they listen" : "wait until the receivers listen",
-                                                          index: 1, total: 2) {
+            (warnings, offsets) = try await progress.task(
+                startReceivers ? "start receivers, wait until they listen" : "wait until the receivers listen",
+                index: 1, total: 2
+            ) {
                 if let receiverStart { try await s.target.finishStart(receiverStart, context: ctx(spec.receiverStep)) }
                 let before = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
                 // Receivers started here were already waited for (LocalTarget.readyTimeout).
@@ -125,8 +140,10 @@ enum MessageTest {
             throw error
         }
         var replies = 0
-        let (state, sender, timedOut) = try await progress.task("send \(spec.messages) messages, wait for the replies", index: 2, total: 2,
-                                                                 succeeded: { !$0.2 && replies >= spec.messages }) {
+        let (state, sender, timedOut) = try await progress.task(
+            "send \(spec.messages) messages, wait for the replies", index: 2, total: 2,
+            succeeded: { !$0.2 && replies >= spec.messages }
+        ) {
             s.target.go(senderStart)
             try await s.target.finishStart(senderStart, context: ctx(spec.senderStep))
             let state = LocalState.load(s.target.statePath) ?? LocalState(strategy: s.rendered.strategy.name)
@@ -142,7 +159,8 @@ enum MessageTest {
         let receivers = state.processes(component: "receiver").map { r in
             let bytes = Array(((try? String(contentsOfFile: r.logPath, encoding: .utf8)) ?? "").utf8)
             let log = String(decoding: bytes.dropFirst(min(offsets[r.name] ?? 0, bytes.count)), as: UTF8.self)
-            let note = Spawn.isAlive(r.pid) ? nil : "receiver \(r.name) on \(r.node) is not running: " + Supervisor.tail(r.logPath, lines: 2).joined(separator: " | ")
+            let note =
+                Spawn.isAlive(r.pid) ? nil : "receiver \(r.name) on \(r.node) is not running: " + Supervisor.tail(r.logPath, lines: 2).joined(separator: " | ")
             return ReceiverLog(pod: r.name, node: r.node, log: log, note: note)
         }
         let verdict = MessageVerdict.judge(expected: spec.messages, senderLog: senderLog, receivers: receivers, senderTimeout: timedOut ? timeout : nil)
@@ -193,7 +211,8 @@ enum MessageTest {
             try await Task.sleep(for: Supervisor.pollInterval)
         }
         return waiting.map { r in
-            let w = "receiver \(r.name) on \(r.node) never logged that it is listening within \(listenTimeout) (output buffered? the apps need PYTHONUNBUFFERED=1)"
+            let w =
+                "receiver \(r.name) on \(r.node) never logged that it is listening within \(listenTimeout) (output buffered? the apps need PYTHONUNBUFFERED=1)"
             report(w + "; starting the sender anyway")
             return w
         }
@@ -209,13 +228,15 @@ enum KubeTest {
         let name = s.rendered.strategy.name
         guard let spec = s.rendered.strategy.test else { throw CLIError.config("strategy \(name) has no `test` section") }
         let redactor = s.rendered.redactor
-        let app = AppTest(rendered: s.rendered, config: s.config(), client: try s.client(), log: "\(s.runDir)/test.log",
-                          report: { progress.message("test", $0) })
+        let app = AppTest(
+            rendered: s.rendered, config: s.config(), client: try s.client(), log: "\(s.runDir)/test.log",
+            report: { progress.message("test", $0) })
         let ready = Double(timeout ?? s.rendered.strategy.step(named: spec.receiverStep)?.timeoutSeconds ?? 300)
         let senderTimeout = timeout ?? spec.timeoutSeconds
-        let options = AppTestOptions(receiverStep: spec.receiverStep, senderStep: spec.senderStep, deployReceivers: which != .sender,
-                                     runSender: which != .receiver, keep: keep, readyTimeout: ready, listenTimeout: min(30, ready),
-                                     senderTimeout: Double(senderTimeout))
+        let options = AppTestOptions(
+            receiverStep: spec.receiverStep, senderStep: spec.senderStep, deployReceivers: which != .sender,
+            runSender: which != .receiver, keep: keep, readyTimeout: ready, listenTimeout: min(30, ready),
+            senderTimeout: Double(senderTimeout))
         let capture: AppTestCapture
         // Ctrl-C in the middle removes what a normal end would remove.
         var cleanup: Int?
@@ -227,8 +248,12 @@ enum KubeTest {
         }
         defer { if let cleanup { ChildRegistry.shared.removeInterruptHook(cleanup) } }
         do {
-            let task = which == .receiver ? "start receivers, wait until they listen" : which == .sender ? "run the sender, wait for the replies"
-                : "start receivers, then the sender; wait for the replies"
+            let task =
+                which == .receiver
+                ? "start receivers, wait until they listen"
+                : which == .sender
+                    ? "run the sender, wait for the replies"
+                    : "start receivers, then the sender; wait for the replies"
             capture = try await progress.task(task, index: 1, total: 1) {
                 try await app.run(options) { MessageLog.parseReceiver($0).listening }
             }
@@ -241,13 +266,15 @@ enum KubeTest {
             throw [.network, .timeout, .unauthorized, .forbidden].contains(e.kind) ? CLIError.environment(message) : CLIError.failed(message)
         }
         if which == .receiver {
-            return TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false,
-                               receivers: capture.receivers.map { ($0.pod.name, $0.pod.node, 0) }, problems: [], receiverOnly: true)
+            return TestOutcome(
+                expected: spec.messages, sent: 0, replies: 0, senderFinished: false,
+                receivers: capture.receivers.map { ($0.pod.name, $0.pod.node, 0) }, problems: [], receiverOnly: true)
         }
-        let verdict = MessageVerdict.judge(expected: spec.messages, senderLog: capture.senderLog,
-                                           receivers: capture.receivers.map { ReceiverLog(pod: $0.pod.name, node: $0.pod.node, log: $0.log, note: $0.note) },
-                                           senderTimeout: capture.senderTimedOut ? senderTimeout : nil,
-                                           senderStarted: capture.notes.isEmpty, notes: capture.notes)
+        let verdict = MessageVerdict.judge(
+            expected: spec.messages, senderLog: capture.senderLog,
+            receivers: capture.receivers.map { ReceiverLog(pod: $0.pod.name, node: $0.pod.node, log: $0.log, note: $0.note) },
+            senderTimeout: capture.senderTimedOut ? senderTimeout : nil,
+            senderStarted: capture.notes.isEmpty, notes: capture.notes)
         return TestOutcome(verdict, redactor: redactor, extraProblems: capture.warnings)
     }
 }

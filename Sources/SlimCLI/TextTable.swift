@@ -6,9 +6,10 @@ enum TextTable {
         let all = [header] + rows
         let widths = header.indices.map { i in all.map { i < $0.count ? visibleWidth($0[i]) : 0 }.max() ?? 0 }
         return all.map { row in
-            indent + row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[i] + 3 - visibleWidth(cell)))
-            }.joined()
+            indent
+                + row.enumerated().map { i, cell in
+                    i == row.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[i] + 3 - visibleWidth(cell)))
+                }.joined()
         }
     }
 

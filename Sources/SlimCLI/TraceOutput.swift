@@ -32,9 +32,11 @@ enum TraceOutput {
     /// An argument as a shell would need it to be pasted back: bare when it is plain, else in
     /// single quotes.
     static func shellQuoted(_ arg: String) -> String {
-        let plain = !arg.isEmpty && arg.unicodeScalars.allSatisfy { c in
-            CharacterSet.alphanumerics.contains(c) || "-_./:=,@%+".unicodeScalars.contains(c)
-        }
+        let plain =
+            !arg.isEmpty
+            && arg.unicodeScalars.allSatisfy { c in
+                CharacterSet.alphanumerics.contains(c) || "-_./:=,@%+".unicodeScalars.contains(c)
+            }
         return plain ? arg : "'" + arg.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -9,7 +9,8 @@ enum UpstreamCLI {
     static let commands = ["node", "controller", "route", "slim", "channel-manager", "login", "config", "bench"]
 
     static func refusal(_ command: String, hint: String = "") -> CLIError {
-        .config("`slimctl \(command)` is a command of upstream SLIM's control CLI, also named slimctl (\(home)); "
+        .config(
+            "`slimctl \(command)` is a command of upstream SLIM's control CLI, also named slimctl (\(home)); "
                 + "this slimctl deploys SLIM by strategy" + (hint.isEmpty ? " (run the other one by its full path or under another name)" : hint))
     }
 

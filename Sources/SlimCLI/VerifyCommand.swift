@@ -8,7 +8,8 @@ import Strategy
 import YAML
 
 struct VerifyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify",
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check that every workload is where and how the strategy says, and explain every gap.",
         discussion: "Exit codes: 0 everything holds, 1 a check failed, 2 bad input, 3 the cluster cannot be reached, 130 interrupted (--watch ends that way).")
 
@@ -26,9 +27,12 @@ struct VerifyCommand: AsyncParsableCommand {
         let t = try Targets.open(strategy: strategy, options: options, flags: target)
         let json = out.output.structured
         if watch { return try await t.watchVerify(json: json) }
-        let results = wait
-            ? try await ProgressDisplay(t.rendered.redactor, json: json).waiting("verify: wait until every check holds (up to \(timeout)s)",
-                                                                            succeeded: { $0.allSatisfy(\.passed) }) {
+        let results =
+            wait
+            ? try await ProgressDisplay(t.rendered.redactor, json: json).waiting(
+                "verify: wait until every check holds (up to \(timeout)s)",
+                succeeded: { $0.allSatisfy(\.passed) }
+            ) {
                 try await t.verify(wait: true, timeout: timeout, json: json)
             }
             : try await t.verify(wait: false, timeout: timeout, json: json)
@@ -57,7 +61,9 @@ struct KubeVerifyRun {
     func results(_ s: KubeSession) async throws -> [CheckResult] {
         let rules = s.rendered.strategy.verify
         if s.kindNotCreated {
-            throw CLIError.environment("kind cluster \(s.rendered.strategy.cluster.name) has not been created by slimctl: run `slimctl deploy \(s.rendered.strategy.name) --target kind` first")
+            throw CLIError.environment(
+                "kind cluster \(s.rendered.strategy.cluster.name) has not been created by slimctl: run `slimctl deploy \(s.rendered.strategy.name) --target kind` first"
+            )
         }
         let client = try s.client()
         let (state, streams) = try await reachable(client) { try await KubeVerify.collect(client, namespaces: KubeVerify.namespaces(rules)) }
@@ -65,7 +71,8 @@ struct KubeVerifyRun {
         if wait && !holds(rules, state) {
             final = try await waitUntilHolds(client, rules: rules, state: state, streams: streams)
         }
-        return Report.redacted(KubeVerifyChecks.results(await KubeVerify.diagnose(KubeVerify.evaluate(rules, state: final), client: client)), s.rendered.redactor)
+        return Report.redacted(
+            KubeVerifyChecks.results(await KubeVerify.diagnose(KubeVerify.evaluate(rules, state: final), client: client)), s.rendered.redactor)
     }
 
     func holds(_ rules: [VerifyRule], _ state: LiveState) -> Bool {
@@ -134,8 +141,11 @@ struct KubeVerifyRun {
                     guard verdicts.value[key] != verdict else { continue }
                     verdicts.value[key] = verdict
                     if json {
-                        Report.printJSONLine(.map(["type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome.rawValue),
-                                                   "problems": .list(r.problems.map { .string($0) })]))
+                        Report.printJSONLine(
+                            .map([
+                                "type": "verdict", "time": .string(time), "rule": .string(r.rule), "outcome": .string(r.outcome.rawValue),
+                                "problems": .list(r.problems.map { .string($0) })
+                            ]))
                     } else {
                         print("\(time) \(Report.mark(r.outcome)) \(r.rule)" + (r.problems.first.map { " — \($0)" } ?? ""))
                     }
@@ -175,7 +185,9 @@ enum Report {
             c.rule = r.redact(c.rule)
             c.problems = c.problems.map(r.redact)
             c.notes = c.notes.map(r.redact)
-            c.rows = c.rows.map { var row = $0; row.status = r.redact(row.status); return row }
+            c.rows = c.rows.map {
+                var row = $0; row.status = r.redact(row.status); return row
+            }
             return c
         }
     }
@@ -223,12 +235,14 @@ enum Report {
             let w0 = max(4, rows.map(\.node.count).max() ?? 4) + 2
             let w1 = max(3, rows.map(\.pod.count).max() ?? 3) + 2
             let w2 = max(6, rows.map(\.status.count).max() ?? 6) + 2
-            print("NODE".padding(toLength: w0, withPad: " ", startingAt: 0) + "POD".padding(toLength: w1, withPad: " ", startingAt: 0)
-                  + "STATUS".padding(toLength: w2, withPad: " ", startingAt: 0) + "RESTARTS  AGE")
+            print(
+                "NODE".padding(toLength: w0, withPad: " ", startingAt: 0) + "POD".padding(toLength: w1, withPad: " ", startingAt: 0)
+                    + "STATUS".padding(toLength: w2, withPad: " ", startingAt: 0) + "RESTARTS  AGE")
             for r in rows {
-                print(r.node.padding(toLength: w0, withPad: " ", startingAt: 0) + r.pod.padding(toLength: w1, withPad: " ", startingAt: 0)
-                      + r.status.padding(toLength: w2, withPad: " ", startingAt: 0) + String(r.restarts).padding(toLength: 10, withPad: " ", startingAt: 0)
-                      + (r.pod == "<none>" ? "-" : age(r.ageSeconds)))
+                print(
+                    r.node.padding(toLength: w0, withPad: " ", startingAt: 0) + r.pod.padding(toLength: w1, withPad: " ", startingAt: 0)
+                        + r.status.padding(toLength: w2, withPad: " ", startingAt: 0) + String(r.restarts).padding(toLength: 10, withPad: " ", startingAt: 0)
+                        + (r.pod == "<none>" ? "-" : age(r.ageSeconds)))
             }
             print("")
         }

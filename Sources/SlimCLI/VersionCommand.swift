@@ -7,7 +7,8 @@ import YAML
 /// `slimctl version` (also `slimctl --version`): this build, where its strategies come from,
 /// and the helm and kubectl the Kubernetes targets would run.
 struct VersionCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version",
+    static let configuration = CommandConfiguration(
+        commandName: "version",
         abstract: "Show slimctl's version and build, its home folder, and the helm and kubectl found on PATH.")
 
     @OptionGroup var out: OutputFlags
@@ -19,8 +20,10 @@ struct VersionCommand: AsyncParsableCommand {
         async let kubectl = VersionInfo.tool("kubectl", ["kubectl", "version", "--client", "-o", "json"], VersionInfo.kubectlVersion)
         let tools = await [helm, kubectl]
         if out.output.structured {
-            var m: OrderedDictionary<String, Value> = ["version": .string(Slimctl.version), "commit": commit.map(Value.string) ?? .null,
-                                                       "swift": .string(VersionInfo.swift), "home": home.map(Value.string) ?? .null]
+            var m: OrderedDictionary<String, Value> = [
+                "version": .string(Slimctl.version), "commit": commit.map(Value.string) ?? .null,
+                "swift": .string(VersionInfo.swift), "home": home.map(Value.string) ?? .null
+            ]
             for t in tools {
                 m[t.name] = t.path.map { p in .map(["path": .string(p), "version": t.version.map(Value.string) ?? .null]) } ?? .null
             }
@@ -65,7 +68,8 @@ enum VersionInfo {
             return t.isEmpty ? nil : t
         }
         guard FileManager.default.fileExists(atPath: "\(home)/.git"), Spawn.which("git") != nil,
-              let r = try? await Spawn.capture(["git", "-C", home, "rev-parse", "--short", "HEAD"], timeout: .seconds(3)), r.status == 0 else { return nil }
+            let r = try? await Spawn.capture(["git", "-C", home, "rev-parse", "--short", "HEAD"], timeout: .seconds(3)), r.status == 0
+        else { return nil }
         let t = r.output.trimmingCharacters(in: .whitespacesAndNewlines)
         return t.isEmpty || t.contains(" ") ? nil : t
     }
@@ -82,8 +86,9 @@ enum VersionInfo {
     /// `clientVersion.gitVersion` of `kubectl version --client -o json`.
     @Sendable static func kubectlVersion(_ output: String) -> String? {
         guard let start = output.firstIndex(of: "{"),
-              let obj = try? JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [String: Any],
-              let client = obj["clientVersion"] as? [String: Any] else { return nil }
+            let obj = try? JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [String: Any],
+            let client = obj["clientVersion"] as? [String: Any]
+        else { return nil }
         return client["gitVersion"] as? String
     }
 }

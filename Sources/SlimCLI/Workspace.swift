@@ -53,7 +53,8 @@ struct Workspace {
     /// The checkout above the executable (a folder with `strategies/daemonset.yaml`), else the
     /// install prefix's `share/slimctl` beside its `bin/`.
     static func findHome() -> String? {
-        let exeDir = (((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]) as NSString).deletingLastPathComponent
+        let exeDir = (((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]) as NSString)
+            .deletingLastPathComponent
         var dir = exeDir
         for _ in 0..<8 {
             if FileManager.default.fileExists(atPath: "\(dir)/strategies/daemonset.yaml") { return dir }
@@ -97,14 +98,16 @@ struct Workspace {
             switch FileSystem.kind(p) {
             case .regular: return p
             case .missing: throw CLIError.config("strategy file \(nameOrPath) does not exist")
-            case .directory: throw CLIError.config("strategy file \(nameOrPath) is a directory, not a file (give the .yaml file, or the folder with --strategies)")
+            case .directory:
+                throw CLIError.config("strategy file \(nameOrPath) is a directory, not a file (give the .yaml file, or the folder with --strategies)")
             case .other: throw CLIError.config("strategy file \(nameOrPath) is not a regular file")
             }
         }
         let all = catalog()
         guard let f = all.first(where: { $0.name == nameOrPath }) else {
-            throw CLIError.config("no strategy named `\(nameOrPath)` in \(strategyDirs.joined(separator: ", ")); "
-                                  + Suggest.didYouMean(nameOrPath, in: all.map(\.name)))
+            throw CLIError.config(
+                "no strategy named `\(nameOrPath)` in \(strategyDirs.joined(separator: ", ")); "
+                    + Suggest.didYouMean(nameOrPath, in: all.map(\.name)))
         }
         return f.file
     }
@@ -158,7 +161,8 @@ struct Workspace {
     /// Generated secret values are kept per strategy (0600) so every re-run uses the same ones.
     func rememberedSecrets(_ strategy: String) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: "\(secretsDir)/\(strategy).json"),
-              let m = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+            let m = try? JSONDecoder().decode([String: String].self, from: data)
+        else { return [:] }
         return m
     }
 
@@ -179,8 +183,10 @@ struct Workspace {
     /// (render to stdout, plan), which then show generated secrets only as placeholders.
     /// `userArgs`: `-f` (kind nil) and `--set*` arguments as typed, each optionally prefixed
     /// `RELEASE:` to address a release other than the strategy's primary (SLIM) one.
-    func load(_ nameOrPath: String, vars: [String: String], userArgs: [(SetKind?, String)],
-              generation: String? = nil, persistSecrets: Bool) throws -> Rendered {
+    func load(
+        _ nameOrPath: String, vars: [String: String], userArgs: [(SetKind?, String)],
+        generation: String? = nil, persistSecrets: Bool
+    ) throws -> Rendered {
         let file = try strategyFile(nameOrPath)
         let persistSecrets = persistSecrets && !(Self.readOnlyCommand && FileSystem.kind(secretsDir) != .directory)
         if persistSecrets { try checkStateRoot(writable: false) }
@@ -193,16 +199,19 @@ struct Workspace {
         var presets: [String: String] = [:]
         // The generation of the last deploy holds until another is asked for, so `verify`, `test`
         // and `delete` after `deploy --generation 1.4` look at what was deployed.
-        let remembered = generation == nil ? rememberedGeneration(name).flatMap { r in generations.contains { $0.name == r && $0.unsupported == nil } ? r : nil } : nil
+        let remembered =
+            generation == nil ? rememberedGeneration(name).flatMap { r in generations.contains { $0.name == r && $0.unsupported == nil } ? r : nil } : nil
         if let g = try GenerationChoice.choose(generations, requested: generation ?? remembered, strategy: name) {
             presets = GenerationChoice.presets(g)
             if let remembered, remembered != (try? GenerationChoice.choose(generations, requested: nil, strategy: name))??.name {
-                FileHandle.standardError.write(Data("using chart generation \(remembered) of the last deploy of \(name) (--generation to choose another)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("using chart generation \(remembered) of the last deploy of \(name) (--generation to choose another)\n".utf8))
             }
             if persistSecrets, generation != nil { try rememberGeneration(g.name, strategy: name) }
         }
-        let resolved = try VariableResolver.resolve(declared, overrides: vars, remembered: rememberedSecrets(name),
-                                                    presets: presets, generate: Self.randomSecret)
+        let resolved = try VariableResolver.resolve(
+            declared, overrides: vars, remembered: rememberedSecrets(name),
+            presets: presets, generate: Self.randomSecret)
         if persistSecrets { try remember(resolved.generated, strategy: name) }
         let strategy = try StrategyLoader.load(text: text, file: file, values: resolved.values)
         let referenced = StrategyFiles.collect(strategy, home: home)

@@ -37,8 +37,10 @@ struct MapReader {
         for (k, n) in pairs where !allowed.contains(k) {
             _ = n
             let mark = keyMark(k) ?? node.mark
-            errors.append(StrategyError("unknown key `\(k)` in \(context)", at: mark,
-                                        hint: Suggest.didYouMean(k, in: allowed)))
+            errors.append(
+                StrategyError(
+                    "unknown key `\(k)` in \(context)", at: mark,
+                    hint: Suggest.didYouMean(k, in: allowed)))
         }
     }
 

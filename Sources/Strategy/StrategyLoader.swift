@@ -30,8 +30,10 @@ public enum StrategyLoader {
         var vars = readVariables(top.node("variables"), errors: &errors)
         let generations = readGenerations(top.node("generations"), variables: vars, errors: &errors)
         if let g = generations.first, !vars.contains(where: { $0.name == "generation" }) {
-            vars.append(Variable(name: "generation", defaultValue: nil, description: "chart generation (set by --generation)",
-                                 secret: false, generateLength: nil, mark: g.mark))
+            vars.append(
+                Variable(
+                    name: "generation", defaultValue: nil, description: "chart generation (set by --generation)",
+                    secret: false, generateLength: nil, mark: g.mark))
         }
         if !errors.isEmpty { throw StrategyErrors(errors) }
         return (vars, generations)
@@ -47,26 +49,16 @@ public enum StrategyLoader {
         var variables = readVariables(top.node("variables"), errors: &errors)
         let generations = readGenerations(top.node("generations"), variables: variables, errors: &errors)
         if !generations.isEmpty && !variables.contains(where: { $0.name == "generation" }) {
-            variables.append(Variable(name: "generation", defaultValue: nil, description: "chart generation",
-                                      secret: false, generateLength: nil, mark: doc.mark))
+            variables.append(
+                Variable(
+                    name: "generation", defaultValue: nil, description: "chart generation",
+                    secret: false, generateLength: nil, mark: doc.mark))
         }
         let generation = generations.isEmpty ? nil : values["generation"]
 
         let raw = RawScalars(doc)
         func sub(_ n: Node?) -> Node? {
-            guard let n else { return nil }
-            do { return try Placeholders.substitute(n, values) } catch let u as Placeholders.Unknown {
-                errors.append(StrategyError("unknown variable `((\(u.name)))`", at: u.mark,
-                                            hint: Suggest.didYouMean(u.name, in: variables.map(\.name))))
-                return nil
-            } catch let u as Placeholders.Unterminated {
-                errors.append(StrategyError("unterminated placeholder `\(u.fragment)`: close it with `))`", at: u.mark,
-                                            hint: "variables are written `((name))`"))
-                return nil
-            } catch {
-                errors.append(StrategyError("\(error)", at: n.mark))
-                return nil
-            }
+            substitute(n, values: values, variables: variables.map(\.name), errors: &errors)
         }
 
         let name = top.string("name", required: true, errors: &errors) ?? ""
@@ -77,7 +69,9 @@ public enum StrategyLoader {
         let folder = directory(of: file)
 
         var cluster = ClusterLayout(name: "slim-cluster", nodes: [], mark: doc.mark)
-        if let c = sub(top.node("cluster")) { cluster = readCluster(c, raw: raw, errors: &errors) } else if top.node("cluster") == nil {
+        if let c = sub(top.node("cluster")) {
+            cluster = readCluster(c, raw: raw, errors: &errors)
+        } else if top.node("cluster") == nil {
             errors.append(StrategyError("the strategy needs a `cluster` section (its node layout)", at: doc.mark))
         }
 
@@ -90,8 +84,10 @@ public enum StrategyLoader {
             for item in items { if let st = readStep(item, folder: folder, raw: raw, errors: &errors) { steps.append(st) } }
             for st in steps {
                 for g in st.generations ?? [] where !generations.contains(where: { $0.name == g }) {
-                    errors.append(StrategyError("step `\(st.name)` names generation `\(g)`, which `generations` does not declare", at: st.mark,
-                                                hint: Suggest.didYouMean(g, in: generations.map(\.name))))
+                    errors.append(
+                        StrategyError(
+                            "step `\(st.name)` names generation `\(g)`, which `generations` does not declare", at: st.mark,
+                            hint: Suggest.didYouMean(g, in: generations.map(\.name))))
                 }
             }
             checkSteps(steps, errors: &errors)
@@ -109,9 +105,32 @@ public enum StrategyLoader {
         let test = sub(top.node("test")).flatMap { readTest($0, steps: steps, errors: &errors) }
 
         if !errors.isEmpty { throw StrategyErrors(errors) }
-        return Strategy(name: name, description: description, file: file, variables: variables,
-                        cluster: cluster, steps: steps, verify: verify, test: test,
-                        generations: generations, generation: generation)
+        return Strategy(
+            name: name, description: description, file: file, variables: variables,
+            cluster: cluster, steps: steps, verify: verify, test: test,
+            generations: generations, generation: generation)
+    }
+
+    /// `node` with its `((variables))` replaced; nil, with the error recorded at its mark, when a
+    /// placeholder names no variable or is not closed.
+    static func substitute(_ n: Node?, values: [String: String], variables: [String], errors: inout [StrategyError]) -> Node? {
+        guard let n else { return nil }
+        do { return try Placeholders.substitute(n, values) } catch let u as Placeholders.Unknown {
+            errors.append(
+                StrategyError(
+                    "unknown variable `((\(u.name)))`", at: u.mark,
+                    hint: Suggest.didYouMean(u.name, in: variables)))
+            return nil
+        } catch let u as Placeholders.Unterminated {
+            errors.append(
+                StrategyError(
+                    "unterminated placeholder `\(u.fragment)`: close it with `))`", at: u.mark,
+                    hint: "variables are written `((name))`"))
+            return nil
+        } catch {
+            errors.append(StrategyError("\(error)", at: n.mark))
+            return nil
+        }
     }
 
     static func readGenerations(_ node: Node?, variables: [Variable], errors: inout [StrategyError]) -> [ChartGeneration] {
@@ -130,8 +149,10 @@ public enum StrategyLoader {
                 let vr = MapReader(v, context: "variables of generation `\(name)`", errors: &errors)
                 for (k, val) in vr.pairs {
                     guard variables.contains(where: { $0.name == k }) else {
-                        errors.append(StrategyError("generation `\(name)` sets `\(k)`, which is not a declared variable", at: vr.keyMark(k) ?? val.mark,
-                                                    hint: Suggest.didYouMean(k, in: variables.map(\.name))))
+                        errors.append(
+                            StrategyError(
+                                "generation `\(name)` sets `\(k)`, which is not a declared variable", at: vr.keyMark(k) ?? val.mark,
+                                hint: Suggest.didYouMean(k, in: variables.map(\.name))))
                         continue
                     }
                     guard case .scalar(let text, _, _) = val.kind else {
@@ -141,13 +162,17 @@ public enum StrategyLoader {
                     vars[k] = text
                 }
             }
-            out.append(ChartGeneration(name: name, description: g.string("description", errors: &errors) ?? "",
-                                       isDefault: g.bool("default", errors: &errors) ?? false, variables: vars,
-                                       unsupported: g.string("unsupported", errors: &errors), mark: mark))
+            out.append(
+                ChartGeneration(
+                    name: name, description: g.string("description", errors: &errors) ?? "",
+                    isDefault: g.bool("default", errors: &errors) ?? false, variables: vars,
+                    unsupported: g.string("unsupported", errors: &errors), mark: mark))
         }
         let defaults = out.filter(\.isDefault)
         if defaults.count > 1 {
-            errors.append(StrategyError("generations \(defaults.map { "`\($0.name)`" }.joined(separator: " and ")) are both `default: true`; one may be", at: defaults[1].mark))
+            errors.append(
+                StrategyError(
+                    "generations \(defaults.map { "`\($0.name)`" }.joined(separator: " and ")) are both `default: true`; one may be", at: defaults[1].mark))
         }
         if let d = defaults.first, d.unsupported != nil {
             errors.append(StrategyError("the default generation `\(d.name)` is marked `unsupported`", at: d.mark))
@@ -171,20 +196,27 @@ public enum StrategyLoader {
             }
             // Shorthand: `namespace: slim` means a default.
             if case .scalar(let s, _, _) = n.kind {
-                out.append(Variable(name: name, defaultValue: n.isNullScalar ? nil : s, description: "",
-                                    secret: false, generateLength: nil, mark: mark))
+                out.append(
+                    Variable(
+                        name: name, defaultValue: n.isNullScalar ? nil : s, description: "",
+                        secret: false, generateLength: nil, mark: mark))
                 continue
             }
             let v = MapReader(n, context: "variable `\(name)`", errors: &errors)
             v.checkKeys(variableKeys, errors: &errors)
             let gen = v.int("generate", errors: &errors)
             if let gen, gen < SecretStrength.keyLength || gen > 256 {
-                errors.append(StrategyError("`generate` for `\(name)` must be between \(SecretStrength.keyLength) and 256 characters (a generated secret is a key; SLIM's HMAC needs 32)", at: v.node("generate")?.mark))
+                errors.append(
+                    StrategyError(
+                        "`generate` for `\(name)` must be between \(SecretStrength.keyLength) and 256 characters (a generated secret is a key; SLIM's HMAC needs 32)",
+                        at: v.node("generate")?.mark))
             }
-            out.append(Variable(name: name, defaultValue: v.string("default", errors: &errors),
-                                description: v.string("description", errors: &errors) ?? "",
-                                secret: v.bool("secret", errors: &errors) ?? false,
-                                generateLength: gen, mark: mark))
+            out.append(
+                Variable(
+                    name: name, defaultValue: v.string("default", errors: &errors),
+                    description: v.string("description", errors: &errors) ?? "",
+                    secret: v.bool("secret", errors: &errors) ?? false,
+                    generateLength: gen, mark: mark))
         }
         return out
     }
@@ -200,8 +232,10 @@ public enum StrategyLoader {
             n.checkKeys(nodeKeys, errors: &errors)
             let roleText = n.string("role", required: true, errors: &errors) ?? "worker"
             guard let role = ClusterNode.Role(rawValue: roleText) else {
-                errors.append(StrategyError("unknown node role `\(roleText)`", at: n.node("role")?.mark,
-                                            hint: Suggest.didYouMean(roleText, in: ClusterNode.Role.allCases.map(\.rawValue))))
+                errors.append(
+                    StrategyError(
+                        "unknown node role `\(roleText)`", at: n.node("role")?.mark,
+                        hint: Suggest.didYouMean(roleText, in: ClusterNode.Role.allCases.map(\.rawValue))))
                 continue
             }
             var labels: [String: String] = [:]
@@ -211,8 +245,11 @@ public enum StrategyLoader {
             }
             var taints: [TaintSpec] = []
             for t in n.strings("taints", errors: &errors) {
-                if let spec = parseTaint(t.0) { taints.append(spec) } else {
-                    errors.append(StrategyError("taint `\(t.0)` must read `key=value:Effect` or `key:Effect` (Effect: NoSchedule, PreferNoSchedule, NoExecute)", at: t.1))
+                if let spec = parseTaint(t.0) {
+                    taints.append(spec)
+                } else {
+                    errors.append(
+                        StrategyError("taint `\(t.0)` must read `key=value:Effect` or `key:Effect` (Effect: NoSchedule, PreferNoSchedule, NoExecute)", at: t.1))
                 }
             }
             nodes.append(ClusterNode(role: role, labels: labels, taints: taints, mark: item.mark))
@@ -220,8 +257,10 @@ public enum StrategyLoader {
         if nodes.isEmpty {
             errors.append(StrategyError("`cluster.nodes` must list at least one node", at: node.mark))
         } else if !nodes.contains(where: { $0.role == .controlPlane }) {
-            errors.append(StrategyError("`cluster.nodes` needs a control-plane node", at: node.mark,
-                                        hint: "add `- role: control-plane` (kind clusters always have one)"))
+            errors.append(
+                StrategyError(
+                    "`cluster.nodes` needs a control-plane node", at: node.mark,
+                    hint: "add `- role: control-plane` (kind clusters always have one)"))
         }
         return ClusterLayout(name: name, nodes: nodes, mark: node.mark)
     }
@@ -246,9 +285,12 @@ public enum StrategyLoader {
         }
         let kinds = ["cluster", "helm", "manifests"].filter { r.node($0) != nil }
         guard kinds.count == 1 else {
-            errors.append(StrategyError(kinds.isEmpty ? "step `\(name)` needs one of `cluster`, `helm`, `manifests`"
-                                                      : "step `\(name)` has \(kinds.joined(separator: " and ")); a step does one thing",
-                                        at: node.mark))
+            errors.append(
+                StrategyError(
+                    kinds.isEmpty
+                        ? "step `\(name)` needs one of `cluster`, `helm`, `manifests`"
+                        : "step `\(name)` has \(kinds.joined(separator: " and ")); a step does one thing",
+                    at: node.mark))
             return nil
         }
         let needs = r.strings("needs", errors: &errors).map(\.0)
@@ -265,8 +307,9 @@ public enum StrategyLoader {
             action = .manifests(readManifests(m, step: name, folder: folder, raw: raw, errors: &errors))
         }
         let only = r.node("generations") == nil ? nil : r.strings("generations", errors: &errors).map(\.0)
-        return Step(name: name, description: r.string("description", errors: &errors) ?? "", needs: needs,
-                    action: action, timeoutSeconds: timeout, generations: only, mark: node.mark)
+        return Step(
+            name: name, description: r.string("description", errors: &errors) ?? "", needs: needs,
+            action: action, timeoutSeconds: timeout, generations: only, mark: node.mark)
     }
 
     static func readHelm(_ node: Node, step: String, folder: String, raw: RawScalars, errors: inout [StrategyError]) -> HelmRelease? {
@@ -280,10 +323,11 @@ public enum StrategyLoader {
         if let c = r.node("chart") {
             let cr = MapReader(c, context: "the chart of `\(step)`", errors: &errors)
             cr.checkKeys(chartKeys, errors: &errors)
-            chart = ChartRef(ref: cr.string("ref", required: true, errors: &errors) ?? "",
-                             version: cr.string("version", required: true, errors: &errors) ?? "",
-                             repo: cr.string("repo", errors: &errors),
-                             generation: cr.string("generation", errors: &errors), mark: c.mark)
+            chart = ChartRef(
+                ref: cr.string("ref", required: true, errors: &errors) ?? "",
+                version: cr.string("version", required: true, errors: &errors) ?? "",
+                repo: cr.string("repo", errors: &errors),
+                generation: cr.string("generation", errors: &errors), mark: c.mark)
             if !chart.ref.isEmpty && !chart.ref.hasPrefix("oci://") && !chart.ref.contains("/") {
                 errors.append(StrategyError("chart ref `\(chart.ref)` must be `oci://…`, `repo/name` (with `repo`) or a path", at: c.mark))
             }
@@ -304,17 +348,19 @@ public enum StrategyLoader {
         for e in r.list("expect", errors: &errors) {
             let er = MapReader(e, context: "an expectation", errors: &errors)
             guard let kind = er.string("kind", required: true, errors: &errors),
-                  let name = er.string("name", required: true, errors: &errors) else { continue }
+                let name = er.string("name", required: true, errors: &errors)
+            else { continue }
             var fields: [(String, Value)] = []
             for (k, v) in er.pairs where k != "kind" && k != "name" {
                 if let val = try? v.resolve() { fields.append((k, val)) }
             }
             expect.append(Expectation(kind: kind, name: name, fields: fields, mark: e.mark))
         }
-        return HelmRelease(release: release, namespace: namespace,
-                           createNamespace: r.bool("createNamespace", errors: &errors) ?? true,
-                           chart: chart, valuesFiles: files, set: set,
-                           primary: r.bool("primary", errors: &errors) ?? false, expect: expect, mark: node.mark)
+        return HelmRelease(
+            release: release, namespace: namespace,
+            createNamespace: r.bool("createNamespace", errors: &errors) ?? true,
+            chart: chart, valuesFiles: files, set: set,
+            primary: r.bool("primary", errors: &errors) ?? false, expect: expect, mark: node.mark)
     }
 
     static func readManifests(_ node: Node, step: String, folder: String, raw: RawScalars, errors: inout [StrategyError]) -> ManifestSet {
@@ -326,8 +372,10 @@ public enum StrategyLoader {
         if let a = r.string("app", errors: &errors) {
             app = TestApp(rawValue: a)
             if app == nil {
-                errors.append(StrategyError("unknown test app role `\(a)`", at: r.node("app")?.mark,
-                                            hint: Suggest.didYouMean(a, in: TestApp.allCases.map(\.rawValue))))
+                errors.append(
+                    StrategyError(
+                        "unknown test app role `\(a)`", at: r.node("app")?.mark,
+                        hint: Suggest.didYouMean(a, in: TestApp.allCases.map(\.rawValue))))
             }
         }
         let namespace = r.string("namespace", errors: &errors) ?? "default"
@@ -375,8 +423,10 @@ public enum StrategyLoader {
         let send = r.string("sender", required: true, errors: &errors) ?? ""
         for (key, s) in [("receiver", recv), ("sender", send)] where !s.isEmpty {
             guard let st = steps.first(where: { $0.name == s }) else {
-                errors.append(StrategyError("`test.\(key)` names step `\(s)`, which does not exist", at: r.node(key)?.mark,
-                                            hint: Suggest.didYouMean(s, in: steps.map(\.name))))
+                errors.append(
+                    StrategyError(
+                        "`test.\(key)` names step `\(s)`, which does not exist", at: r.node(key)?.mark,
+                        hint: Suggest.didYouMean(s, in: steps.map(\.name))))
                 continue
             }
             guard case .manifests = st.action else {
@@ -384,8 +434,9 @@ public enum StrategyLoader {
                 continue
             }
         }
-        return TestSpec(messages: messages, receiverStep: recv, senderStep: send,
-                        timeoutSeconds: r.seconds("timeout", errors: &errors) ?? 120, mark: node.mark)
+        return TestSpec(
+            messages: messages, receiverStep: recv, senderStep: send,
+            timeoutSeconds: r.seconds("timeout", errors: &errors) ?? 120, mark: node.mark)
     }
 
     /// Unique names, known dependencies, no cycles.
@@ -400,15 +451,19 @@ public enum StrategyLoader {
         let names = steps.map(\.name)
         for s in steps {
             for n in s.needs where !names.contains(n) {
-                errors.append(StrategyError("step `\(s.name)` needs `\(n)`, which is not a step", at: s.mark,
-                                            hint: Suggest.didYouMean(n, in: names)))
+                errors.append(
+                    StrategyError(
+                        "step `\(s.name)` needs `\(n)`, which is not a step", at: s.mark,
+                        hint: Suggest.didYouMean(n, in: names)))
             }
             if s.needs.contains(s.name) { errors.append(StrategyError("step `\(s.name)` needs itself", at: s.mark)) }
         }
         if let cycle = StepOrder.findCycle(steps) {
             let first = steps.first { $0.name == cycle[0] }
-            errors.append(StrategyError("steps depend on each other in a cycle: \(cycle.joined(separator: " → "))", at: first?.mark,
-                                        hint: "remove one of these `needs`"))
+            errors.append(
+                StrategyError(
+                    "steps depend on each other in a cycle: \(cycle.joined(separator: " → "))", at: first?.mark,
+                    hint: "remove one of these `needs`"))
         }
     }
 

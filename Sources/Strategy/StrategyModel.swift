@@ -133,8 +133,10 @@ public struct HelmRelease: Sendable {
     public var expect: [Expectation]
     public var mark: Mark
 
-    public init(release: String, namespace: String, createNamespace: Bool, chart: ChartRef, valuesFiles: [PathRef],
-                set: [(path: String, value: Value)], primary: Bool, expect: [Expectation], mark: Mark) {
+    public init(
+        release: String, namespace: String, createNamespace: Bool, chart: ChartRef, valuesFiles: [PathRef],
+        set: [(path: String, value: Value)], primary: Bool, expect: [Expectation], mark: Mark
+    ) {
         self.release = release
         self.namespace = namespace
         self.createNamespace = createNamespace

@@ -15,13 +15,17 @@ public enum VariableResolver {
     /// A default or preset may use other variables (`default: "((clusterName))-apps"`); they are
     /// resolved here, so no `((…))` reaches a command. Values given with `--var`, remembered or
     /// generated are taken as they are: a secret may well contain `((`.
-    public static func resolve(_ declared: [Variable], overrides: [String: String], remembered: [String: String],
-                               presets: [String: String] = [:], generate: (Int) -> String) throws -> Resolved {
+    public static func resolve(
+        _ declared: [Variable], overrides: [String: String], remembered: [String: String],
+        presets: [String: String] = [:], generate: (Int) -> String
+    ) throws -> Resolved {
         var errors: [StrategyError] = []
         let names = declared.map(\.name)
         for k in overrides.keys.sorted() where !names.contains(k) {
-            errors.append(StrategyError("--var \(k)=…: the strategy has no variable `\(k)`", at: nil,
-                                        hint: Suggest.didYouMean(k, in: names)))
+            errors.append(
+                StrategyError(
+                    "--var \(k)=…: the strategy has no variable `\(k)`", at: nil,
+                    hint: Suggest.didYouMean(k, in: names)))
         }
         var values: [String: String] = [:]
         var templated: Set<String> = []
@@ -42,8 +46,10 @@ public enum VariableResolver {
                 value = generate(n)
                 generated[v.name] = value
             } else {
-                errors.append(StrategyError("variable `\(v.name)` has no value", at: v.mark,
-                                            hint: "pass --var \(v.name)=VALUE or give it a default"))
+                errors.append(
+                    StrategyError(
+                        "variable `\(v.name)` has no value", at: v.mark,
+                        hint: "pass --var \(v.name)=VALUE or give it a default"))
                 continue
             }
             values[v.name] = value
@@ -85,9 +91,11 @@ struct References {
         let mark = declared.first { $0.name == name }?.mark
         if let start = stack.firstIndex(of: name) {
             let loop = stack[start...] + [name]
-            errors.append(StrategyError("variables use each other in a cycle: \(loop.map { "`\($0)`" }.joined(separator: " → "))",
-                                        at: declared.first { $0.name == loop.first }?.mark,
-                                        hint: "give one of them a value that does not use the others"))
+            errors.append(
+                StrategyError(
+                    "variables use each other in a cycle: \(loop.map { "`\($0)`" }.joined(separator: " → "))",
+                    at: declared.first { $0.name == loop.first }?.mark,
+                    hint: "give one of them a value that does not use the others"))
             failed.formUnion(loop)
             return nil
         }
@@ -100,8 +108,10 @@ struct References {
         var ok = true
         for ref in Placeholders.names(in: raw) where known[ref] == nil {
             guard declared.contains(where: { $0.name == ref }) else {
-                errors.append(StrategyError("the value of variable `\(name)` uses `((\(ref)))`, which is not a variable", at: mark,
-                                            hint: Suggest.didYouMean(ref, in: declared.map(\.name))))
+                errors.append(
+                    StrategyError(
+                        "the value of variable `\(name)` uses `((\(ref)))`, which is not a variable", at: mark,
+                        hint: Suggest.didYouMean(ref, in: declared.map(\.name))))
                 ok = false
                 continue
             }
@@ -130,16 +140,19 @@ public enum SecretStrength {
     static func problem(_ v: Variable, value: String) -> StrategyError? {
         if v.generateLength != nil {
             if value.count < keyLength {
-                return StrategyError("secret `\(v.name)` is \(value.count) characters; it is a key and needs at least \(keyLength) (SLIM's HMAC minimum)",
-                                     at: v.mark, hint: "drop --var \(v.name)=… to have one generated, or pass \(keyLength)+ random characters")
+                return StrategyError(
+                    "secret `\(v.name)` is \(value.count) characters; it is a key and needs at least \(keyLength) (SLIM's HMAC minimum)",
+                    at: v.mark, hint: "drop --var \(v.name)=… to have one generated, or pass \(keyLength)+ random characters")
             }
             if Set(value).count < keyDistinct {
-                return StrategyError("secret `\(v.name)` has only \(Set(value).count) distinct characters: too guessable for a key",
-                                     at: v.mark, hint: "drop --var \(v.name)=… to have one generated, or pass a random value")
+                return StrategyError(
+                    "secret `\(v.name)` has only \(Set(value).count) distinct characters: too guessable for a key",
+                    at: v.mark, hint: "drop --var \(v.name)=… to have one generated, or pass a random value")
             }
         } else if value.count < minimumLength {
-            return StrategyError("secret `\(v.name)` is shorter than \(minimumLength) characters", at: v.mark,
-                                 hint: "a short secret is guessable, and masking it in output would mask ordinary words")
+            return StrategyError(
+                "secret `\(v.name)` is shorter than \(minimumLength) characters", at: v.mark,
+                hint: "a short secret is guessable, and masking it in output would mask ordinary words")
         }
         return nil
     }

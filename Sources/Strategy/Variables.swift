@@ -65,9 +65,11 @@ public enum Placeholders {
         case .sequence(let items):
             return Node(kind: .sequence(try items.map { try substitute($0, vars) }), mark: node.mark)
         case .mapping(let pairs):
-            return Node(kind: .mapping(try pairs.map {
-                Node.Pair(key: try substitute($0.key, vars), value: try substitute($0.value, vars))
-            }), mark: node.mark)
+            return Node(
+                kind: .mapping(
+                    try pairs.map {
+                        Node.Pair(key: try substitute($0.key, vars), value: try substitute($0.value, vars))
+                    }), mark: node.mark)
         }
     }
 
@@ -141,11 +143,13 @@ public enum Placeholders {
         case .literal, .folded:
             return Mark(file: mark.file, line: mark.line + 1 + lineIndex, column: column + 1)
         case .singleQuoted, .doubleQuoted:
-            return lineIndex == 0 ? Mark(file: mark.file, line: mark.line, column: mark.column + 1 + column)
-                                  : Mark(file: mark.file, line: mark.line + lineIndex, column: column + 1)
+            return lineIndex == 0
+                ? Mark(file: mark.file, line: mark.line, column: mark.column + 1 + column)
+                : Mark(file: mark.file, line: mark.line + lineIndex, column: column + 1)
         case .plain:
-            return lineIndex == 0 ? Mark(file: mark.file, line: mark.line, column: mark.column + column)
-                                  : Mark(file: mark.file, line: mark.line + lineIndex, column: column + 1)
+            return lineIndex == 0
+                ? Mark(file: mark.file, line: mark.line, column: mark.column + column)
+                : Mark(file: mark.file, line: mark.line + lineIndex, column: column + 1)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -126,13 +127,15 @@ public enum FileSystem {
                 if mkdir(prefix, mode) != 0 && errno != EEXIST {
                     let e = errno
                     // ENOENT with an existing parent: a pseudo file system such as /proc.
-                    throw FileProblem("cannot create folder", prefix,
-                                      cause: e == ENOENT ? "the file system there does not allow new folders" : FileProblem.words(errno: e))
+                    throw FileProblem(
+                        "cannot create folder", prefix,
+                        cause: e == ENOENT ? "the file system there does not allow new folders" : FileProblem.words(errno: e))
                 }
                 if kind(prefix) != .directory { throw FileProblem("cannot create folder", prefix, cause: "it is not a directory") }
             default:
-                throw FileProblem("cannot create folder", path,
-                                  cause: prefix == path || prefix == "./" + path ? "it exists and is not a directory" : "\(prefix) is a file, not a directory")
+                throw FileProblem(
+                    "cannot create folder", path,
+                    cause: prefix == path || prefix == "./" + path ? "it exists and is not a directory" : "\(prefix) is a file, not a directory")
             }
         }
     }

@@ -27,8 +27,10 @@ extension Helm {
     public func showChart(_ argv: [String], log: String) async throws -> String {
         let out = try await output(argv, log: log)
         // helm may print INFO lines (e.g. a pull from a registry) before the YAML on the same stream.
-        return out.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("level=") && !$0.hasPrefix("Pulled:") && !$0.hasPrefix("Digest:") }
-            .joined(separator: "\n")
+        return out.split(separator: "\n", omittingEmptySubsequences: false).filter {
+            !$0.hasPrefix("level=") && !$0.hasPrefix("Pulled:") && !$0.hasPrefix("Digest:")
+        }
+        .joined(separator: "\n")
     }
 
     /// Runs `argv` (built above) with its output appended to `log`; throws `Failure` on a non-zero exit.

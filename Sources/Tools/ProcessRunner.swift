@@ -1,5 +1,5 @@
-import Foundation
 @_exported import Commands
+import Foundation
 
 /// The real `CommandRunner`: a child process in its own process group (ended on Ctrl-C with
 /// everything it started), its output through a temporary file, so a tool that prints a lot

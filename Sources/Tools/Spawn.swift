@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,8 +25,10 @@ public enum Spawn {
     /// Starts `argv` and returns its pid. With `detached`, the child gets a new session (it
     /// outlives slimctl, as local SLIM nodes must); otherwise a new process group. `stdin`: a
     /// descriptor to give the child as its standard input (default /dev/null).
-    public static func start(_ argv: [String], environment: [String: String]? = nil,
-                             output: Output = .null, detached: Bool = false, stdin: Int32? = nil) throws -> pid_t {
+    public static func start(
+        _ argv: [String], environment: [String: String]? = nil,
+        output: Output = .null, detached: Bool = false, stdin: Int32? = nil
+    ) throws -> pid_t {
         guard let exe = argv.first else { throw Failure(argv0: "", message: "empty command") }
         guard let path = which(exe, environment: environment) else {
             throw Failure(argv0: exe, message: "not found on PATH")
@@ -78,8 +81,10 @@ public enum Spawn {
     /// Runs a command to completion with its output appended to `log`, without blocking the
     /// cooperative pool (the wait happens on a thread of its own). The child's process group is
     /// registered with `ChildRegistry` so Ctrl-C ends it.
-    public static func run(_ argv: [String], environment: [String: String]? = nil,
-                           log: String, timeout: Duration? = nil) async throws -> Int32 {
+    public static func run(
+        _ argv: [String], environment: [String: String]? = nil,
+        log: String, timeout: Duration? = nil
+    ) async throws -> Int32 {
         let pid = try start(argv, environment: environment, output: .file(log))
         ChildRegistry.shared.add(pid)
         defer { ChildRegistry.shared.remove(pid) }
@@ -102,8 +107,10 @@ public enum Spawn {
     }
 
     /// Runs a command and returns its exit code and combined output (small outputs only: versions, lists).
-    public static func capture(_ argv: [String], environment: [String: String]? = nil,
-                               timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+    public static func capture(
+        _ argv: [String], environment: [String: String]? = nil,
+        timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, output: String) {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-\(UUID().uuidString).out").path
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let status = try await run(argv, environment: environment, log: tmp, timeout: timeout)
@@ -126,7 +133,8 @@ public enum Spawn {
         if waitpid(pid, &st, WNOHANG) == pid { return false }
         // A zombie of another parent: /proc says so.
         if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-           let close = stat.lastIndex(of: ")") {
+            let close = stat.lastIndex(of: ")")
+        {
             let rest = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces)
             if rest.hasPrefix("Z") { return false }
         }
@@ -184,7 +192,8 @@ public enum Spawn {
             guard let close = buf[0..<n].lastIndex(of: UInt8(ascii: ")")) else { continue }
             let fields = buf[(close + 1)..<n].split(separator: UInt8(ascii: " "), maxSplits: 4)
             guard fields.count >= 4, let state = fields[0].first,
-                  let pgrp = Int32(String(decoding: fields[2], as: UTF8.self)) else { continue }
+                let pgrp = Int32(String(decoding: fields[2], as: UTF8.self))
+            else { continue }
             if state != UInt8(ascii: "Z") && candidates.contains(pgrp) { live.insert(pgrp) }
         }
         // Without /proc entries (not Linux) trust kill(0).

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,8 +20,10 @@ extension Spawn {
     /// disk, which matters when stdout is a token. After `timeout` the whole group is ended
     /// (SIGTERM, then SIGKILL) and what it printed so far is returned with `timedOut`; a helper
     /// waiting for a browser login or a network that never answers cannot hang slimctl.
-    public static func captureSeparately(_ argv: [String], environment: [String: String]? = nil,
-                                         timeout: Duration) async throws -> Captured {
+    public static func captureSeparately(
+        _ argv: [String], environment: [String: String]? = nil,
+        timeout: Duration
+    ) async throws -> Captured {
         let out = try pipe()
         let err: (readEnd: Int32, writeEnd: Int32)
         do { err = try pipe() } catch {

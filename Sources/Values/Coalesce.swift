@@ -24,7 +24,7 @@ extension Values {
             }
             switch (value, def) {
             case (.null, _):
-                continue // the user removes the chart default
+                continue  // the user removes the chart default
             case (.map(let dst), .map(let src)):
                 out[key] = .map(coalesceTables(dst, src))
             default:
@@ -39,8 +39,10 @@ extension Values {
 
     /// Helm's `coalesceTablesFullKey` with merge off, below the top level: `dst` (the user's) wins,
     /// and a user null deletes the key only where the default was non-null.
-    static func coalesceTables(_ dst: OrderedDictionary<String, Value>,
-                               _ src: OrderedDictionary<String, Value>) -> OrderedDictionary<String, Value> {
+    static func coalesceTables(
+        _ dst: OrderedDictionary<String, Value>,
+        _ src: OrderedDictionary<String, Value>
+    ) -> OrderedDictionary<String, Value> {
         var out: OrderedDictionary<String, Value> = [:]
         for (key, def) in src {
             guard let value = dst[key] else {

@@ -11,8 +11,10 @@ extension Values {
         return .map(mergeMaps(b, o))
     }
 
-    static func mergeMaps(_ base: OrderedDictionary<String, Value>,
-                          _ overlay: OrderedDictionary<String, Value>) -> OrderedDictionary<String, Value> {
+    static func mergeMaps(
+        _ base: OrderedDictionary<String, Value>,
+        _ overlay: OrderedDictionary<String, Value>
+    ) -> OrderedDictionary<String, Value> {
         var out = base
         for (key, value) in overlay {
             if case .map(let inner) = value, case .map(let existing)? = out[key] {

@@ -48,8 +48,9 @@ struct SetParser {
         switch run.stop {
         case nil:
             if k.isEmpty { return .end }
-            throw error("key \"\(here)\" has no value", at: scanner.position,
-                        hint: "expected '=' and a value after the key")
+            throw error(
+                "key \"\(here)\" has no value", at: scanner.position,
+                hint: "expected '=' and a value after the key")
         case "[":
             // An index cut off by the end of the argument ends it quietly: Helm wraps io.EOF.
             guard let (index, indexAt) = try keyIndex() else { return .end }
@@ -71,13 +72,15 @@ struct SetParser {
             }
             return try value { v in Self.set(&data, k, v) }
         case ",":
-            throw error("key \"\(here)\" has no value", at: scanner.position - 1,
-                        hint: "expected '=' and a value before ','; write \\, for a comma inside a key")
-        default: // "."
+            throw error(
+                "key \"\(here)\" has no value", at: scanner.position - 1,
+                hint: "expected '=' and a value before ','; write \\, for a comma inside a key")
+        default:  // "."
             let next = level + 1
             if next > Self.maxNestedNameLevel {
-                throw error("key \"\(here)\" is nested more than \(Self.maxNestedNameLevel) levels deep (Helm's limit)",
-                            at: scanner.position - 1)
+                throw error(
+                    "key \"\(here)\" is nested more than \(Self.maxNestedNameLevel) levels deep (Helm's limit)",
+                    at: scanner.position - 1)
             }
             let dotAt = scanner.position - 1
             var inner: Map = [:]
@@ -89,8 +92,9 @@ struct SetParser {
             }
             let outcome = try key(&inner, level: next, path: here)
             if outcome == .more && inner.isEmpty {
-                throw error("key \"\(here).\" has no value", at: dotAt + 1,
-                            hint: "expected a key name after '.'; write \\. for a dot inside a key")
+                throw error(
+                    "key \"\(here).\" has no value", at: dotAt + 1,
+                    hint: "expected a key name after '.'; write \\. for a dot inside a key")
             }
             if !inner.isEmpty { Self.set(&data, k, .map(inner)) }
             return outcome
@@ -105,8 +109,9 @@ struct SetParser {
 
     private func conflict(_ path: String, _ existing: Value, wanted: String, at position: Int) -> ValuesError {
         let what = existing.isNull ? "null" : "a \(existing.kindName)"
-        return error("cannot use \"\(path)\" as a \(wanted): it is already \(what)", at: position,
-                     hint: "Helm does not replace an existing value of another kind through a path; set \"\(path)\" itself first")
+        return error(
+            "cannot use \"\(path)\" as a \(wanted): it is already \(what)", at: position,
+            hint: "Helm does not replace an existing value of another kind through a path; set \"\(path)\" itself first")
     }
 
     // MARK: list indexes
@@ -122,12 +127,14 @@ struct SetParser {
         var negative = false
         if let f = digits.first, f == "+" || f == "-" { negative = f == "-"; digits = digits.dropFirst() }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw error("list index \"\(text)\" is not a number", at: run.start,
-                        hint: "expected a non-negative integer between '[' and ']'")
+            throw error(
+                "list index \"\(text)\" is not a number", at: run.start,
+                hint: "expected a non-negative integer between '[' and ']'")
         }
         guard let magnitude = Int(digits) else {
-            throw error("list index \(text) is out of range", at: run.start,
-                        hint: "Helm allows at most \(Self.maxIndex)")
+            throw error(
+                "list index \(text) is out of range", at: run.start,
+                hint: "Helm allows at most \(Self.maxIndex)")
         }
         let index = negative ? -magnitude : magnitude
         if index < 0 {
@@ -146,12 +153,15 @@ struct SetParser {
         list[index] = value
     }
 
-    private mutating func listItem(_ list: inout [Value], _ index: Int, at indexAt: Int, level: Int,
-                                   path: String) throws -> Outcome {
+    private mutating func listItem(
+        _ list: inout [Value], _ index: Int, at indexAt: Int, level: Int,
+        path: String
+    ) throws -> Outcome {
         let run = scanner.until(["[", ".", "="], escapes: !literal)
         if !run.text.isEmpty {
-            throw error("unexpected \"\(run.text)\" after list index \"\(path)\"", at: run.start,
-                        hint: "expected '=', '.' or '[' after ']'")
+            throw error(
+                "unexpected \"\(run.text)\" after list index \"\(path)\"", at: run.start,
+                hint: "expected '=', '.' or '[' after ']'")
         }
         switch run.stop {
         case nil:
@@ -167,7 +177,7 @@ struct SetParser {
             } else {
                 outcome = try value { v in assigned = v }
             }
-            _ = outcome // Helm stores the item either way and reads on; the end is found by the next key
+            _ = outcome  // Helm stores the item either way and reads on; the end is found by the next key
             try setIndex(&list, index, assigned, at: indexAt)
             return .more
         case "[":
@@ -189,13 +199,13 @@ struct SetParser {
             }
             try setIndex(&list, index, .list(inner), at: indexAt)
             return outcome
-        default: // "."
+        default:  // "."
             var inner: Map = [:]
             if index < list.count {
                 if case .map(let m) = list[index] {
                     inner = m
                 } else {
-                    list[index] = .map([:]) // Helm: "indices out of order", start a fresh map
+                    list[index] = .map([:])  // Helm: "indices out of order", start a fresh map
                 }
             }
             let outcome = try key(&inner, level: level, path: path)
@@ -260,8 +270,9 @@ struct SetParser {
             store(v)
             scanner.advance(by: consumed)
         } catch {
-            throw self.error("invalid JSON: \(error.message)", at: start + error.offset,
-                             hint: "--set-json takes key=<JSON value>, e.g. a={\"b\":1} or a=[1,2] or a=\"text\"")
+            throw self.error(
+                "invalid JSON: \(error.message)", at: start + error.offset,
+                hint: "--set-json takes key=<JSON value>, e.g. a={\"b\":1} or a=[1,2] or a=\"text\"")
         }
         _ = skipBlanksAndComma()
         return .more

@@ -13,8 +13,10 @@ public enum Values {
     /// Applies one `--set*` argument to `base`, as Helm's strvals does.
     ///
     /// - Parameter readFile: reads a path named by `--set-file` (only called for `.file`).
-    public static func parseSet(_ expression: String, kind: SetKind, into base: Value = .emptyMap,
-                                readFile: (String) throws -> String = Values.noFileReader) throws -> Value {
+    public static func parseSet(
+        _ expression: String, kind: SetKind, into base: Value = .emptyMap,
+        readFile: (String) throws -> String = Values.noFileReader
+    ) throws -> Value {
         var data = base.mapValue ?? [:]
         if kind == .json, let object = try wholeJSONObject(expression) {
             return .map(mergeMaps(data, object))
@@ -29,8 +31,9 @@ public enum Values {
                     do {
                         return .string(try read(path))
                     } catch {
-                        throw ValuesError("cannot read file \"\(path)\": \(error)",
-                                          at: .argument(kind: kind, expression: expression, position: start))
+                        throw ValuesError(
+                            "cannot read file \"\(path)\": \(error)",
+                            at: .argument(kind: kind, expression: expression, position: start))
                     }
                 }
             }
@@ -50,9 +53,10 @@ public enum Values {
             guard case .map(let m) = try JSONReader.readWhole(expression) else { return nil }
             return m
         } catch {
-            throw ValuesError("invalid JSON object: \(error.message)",
-                              at: .argument(kind: .json, expression: expression, position: error.offset + 1),
-                              hint: "an argument starting with '{' must be one JSON object")
+            throw ValuesError(
+                "invalid JSON object: \(error.message)",
+                at: .argument(kind: .json, expression: expression, position: error.offset + 1),
+                hint: "an argument starting with '{' must be one JSON object")
         }
     }
 
@@ -78,8 +82,9 @@ public enum Values {
                 guard case .map(let rounded) = roundedLikeFloat64(.map(m)) else { continue }
                 out = mergeMaps(out, rounded)
             default:
-                throw ValuesError("a values file must be a map of keys at the top, found a \(value.kindName)",
-                                  at: .file(mark), hint: "write `key: value` lines")
+                throw ValuesError(
+                    "a values file must be a map of keys at the top, found a \(value.kindName)",
+                    at: .file(mark), hint: "write `key: value` lines")
             }
         }
         return .map(out)
@@ -90,8 +95,10 @@ public enum Values {
     /// kind in its own order. The result is what Helm passes on to meet the chart defaults.
     /// `base`: values that come before every file (a strategy's own layers): `--set` then indexes
     /// into their lists as helm's strvals does into values files' lists (`list[1]=B` keeps the rest).
-    public static func compose(files: [(path: String, text: String)], sets: [(SetKind, String)], base start: Value = .emptyMap,
-                               readFile: (String) throws -> String = Values.noFileReader) throws -> Value {
+    public static func compose(
+        files: [(path: String, text: String)], sets: [(SetKind, String)], base start: Value = .emptyMap,
+        readFile: (String) throws -> String = Values.noFileReader
+    ) throws -> Value {
         var base: Value = start
         for file in files {
             base = merge(base, try loadFile(path: file.path, text: file.text))
@@ -105,8 +112,10 @@ public enum Values {
     }
 
     /// `compose` over layers as they came from a command line.
-    public static func compose(_ layers: [ValuesLayer], base: Value = .emptyMap,
-                               readFile: (String) throws -> String = Values.noFileReader) throws -> Value {
+    public static func compose(
+        _ layers: [ValuesLayer], base: Value = .emptyMap,
+        readFile: (String) throws -> String = Values.noFileReader
+    ) throws -> Value {
         var files: [(path: String, text: String)] = []
         var sets: [(SetKind, String)] = []
         for layer in layers {

@@ -26,9 +26,10 @@ extension Values {
             if line.hasPrefix("---") {
                 let rest = line.dropFirst(3).drop { $0.isWhitespace }
                 if let first = rest.first, first != "#" {
-                    throw ValuesError("invalid YAML document separator: only a comment may follow '---' on its line",
-                                      at: .file(Mark(file: path, line: lineNumber, column: 4)),
-                                      hint: "Helm rejects this too; put the content on the next line")
+                    throw ValuesError(
+                        "invalid YAML document separator: only a comment may follow '---' on its line",
+                        at: .file(Mark(file: path, line: lineNumber, column: 4)),
+                        hint: "Helm rejects this too; put the content on the next line")
                 }
                 if !buffer.isEmpty { docs.append(FileDocument(text: buffer, firstLine: bufferStart)) }
                 buffer = ""

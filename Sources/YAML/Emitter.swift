@@ -161,4 +161,3 @@ struct Emitter {
         return String(repeating: "0", count: max(0, width - h.count)) + h
     }
 }
-

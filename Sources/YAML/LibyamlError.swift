@@ -41,8 +41,9 @@ extension EventParser {
             if context != nil { message += " that started at \(ctxWhere)" }
             message += " (wrong indentation, or a key mixed into a list?)"
         case "found unexpected end of stream" where context?.contains("quoted scalar") == true:
-            return YAMLError("unclosed quoted string: the quote opened at \(ctxWhere) is never closed",
-                             mark: Mark(file: file, line: ctxMark.line + 1, column: ctxMark.column + 1))
+            return YAMLError(
+                "unclosed quoted string: the quote opened at \(ctxWhere) is never closed",
+                mark: Mark(file: file, line: ctxMark.line + 1, column: ctxMark.column + 1))
         case "mapping values are not allowed in this context":
             message = "mapping values are not allowed here: a ': ' inside a plain value needs quotes, or the indentation is wrong"
         case "block sequence entries are not allowed in this context":

@@ -13,7 +13,8 @@ extension Node {
             case .uint(let u): return .float(Double(u))
             case .float(let d):
                 guard d.isFinite else {
-                    throw YAMLError("`\(text)` is \(d.isNaN ? "NaN" : "infinite"), which Helm cannot use (json: unsupported value); quote it if it is text", mark: mark)
+                    throw YAMLError(
+                        "`\(text)` is \(d.isNaN ? "NaN" : "infinite"), which Helm cannot use (json: unsupported value); quote it if it is text", mark: mark)
                 }
                 return .float(d)
             case .string(let s): return .string(s)

@@ -13,11 +13,15 @@ extension Value {
     /// wrote them, which keeps emitted YAML and diffs stable.
     public init(json text: String) throws {
         var text = text
-        self = try text.withUTF8 { var r = JSONReader(buf: $0); return try r.parseTop() }
+        self = try text.withUTF8 {
+            var r = JSONReader(buf: $0); return try r.parseTop()
+        }
     }
 
     public init(jsonBytes bytes: [UInt8]) throws {
-        self = try bytes.withUnsafeBufferPointer { var r = JSONReader(buf: $0); return try r.parseTop() }
+        self = try bytes.withUnsafeBufferPointer {
+            var r = JSONReader(buf: $0); return try r.parseTop()
+        }
     }
 
     /// Compact JSON (`pretty` indents by two spaces). Integers stay integers; non-finite floats,
@@ -119,7 +123,10 @@ private struct JSONReader {
             let c = buf[pos]
             if c >= 0x30 && c <= 0x39 { pos += 1; continue }
             if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
-                || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { isFloat = true; pos += 1; continue }
+                || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+            {
+                isFloat = true; pos += 1; continue
+            }
             break
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
@@ -181,7 +188,8 @@ private struct JSONReader {
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if scalar >= 0xD800 && scalar < 0xDC00, pos + 1 < buf.count,
-                   buf[pos] == UInt8(ascii: "\\"), buf[pos + 1] == UInt8(ascii: "u") {
+                    buf[pos] == UInt8(ascii: "\\"), buf[pos + 1] == UInt8(ascii: "u")
+                {
                     pos += 2
                     let low = try hex4()
                     if low >= 0xDC00 && low < 0xE000 {
@@ -204,9 +212,7 @@ private enum JSONWriter {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .float(let d):
-            if !d.isFinite { out += "null" }
-            else if d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) }
-            else { out += "\(d)" }
+            if !d.isFinite { out += "null" } else if d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) } else { out += "\(d)" }
         case .string(let s): writeString(s, into: &out)
         case .list(let l):
             if l.isEmpty { out += "[]"; return }

@@ -15,7 +15,8 @@ extension Bench {
         guard render.status == 0 else { throw BenchError("slimctl render daemonset failed (exit \(render.status))") }
         let values = try FileManager.default.contentsOfDirectory(atPath: out)
         guard let slimValues = values.first(where: { $0 == "slim.values.yaml" }),
-              let controlValues = values.first(where: { $0.hasPrefix("slim-control") && $0.hasSuffix(".values.yaml") }) else {
+            let controlValues = values.first(where: { $0.hasPrefix("slim-control") && $0.hasSuffix(".values.yaml") })
+        else {
             throw BenchError("slimctl render wrote no slim/slim-control values in \(out): \(values)")
         }
         let slimChart = try RealCharts.path("slim-2.2.0.tgz"), controlChart = try RealCharts.path("slim-control-plane-2.2.0.tgz")
@@ -31,11 +32,15 @@ extension Bench {
             let (peerServer, peerConfig) = try await kindShapedCluster()
             let pe = env(state: tempDir("deploy-peer-\(i)"), kubeconfig: peerConfig)
             let steps: [[String]] = [
-                [helm, "upgrade", "--install", "slim-control", controlChart, "--namespace", "slim", "--create-namespace",
-                 "-f", "\(out)/\(controlValues)", "--wait", "--timeout", "120s"],
-                [helm, "upgrade", "--install", "slim", slimChart, "--namespace", "slim", "--create-namespace",
-                 "-f", "\(out)/\(slimValues)", "--wait", "--timeout", "120s"],
-                [kubectl, "rollout", "status", "daemonset/slim", "-n", "slim", "--timeout=120s"],
+                [
+                    helm, "upgrade", "--install", "slim-control", controlChart, "--namespace", "slim", "--create-namespace",
+                    "-f", "\(out)/\(controlValues)", "--wait", "--timeout", "120s"
+                ],
+                [
+                    helm, "upgrade", "--install", "slim", slimChart, "--namespace", "slim", "--create-namespace",
+                    "-f", "\(out)/\(slimValues)", "--wait", "--timeout", "120s"
+                ],
+                [kubectl, "rollout", "status", "daemonset/slim", "-n", "slim", "--timeout=120s"]
             ]
             var total = 0.0
             for (n, argv) in steps.enumerated() {
@@ -49,9 +54,14 @@ extension Bench {
             await peerServer.shutdown()
             peer.append(total)
         }
-        return [Figure(id: "deploy-cluster", title: "deploy to Ready (cluster path)", unit: "s", slimctl: mine, peer: peer,
-                       peerCommand: "helm upgrade --install --wait (slim-control, slim) + kubectl rollout status daemonset/slim",
-                       goal: "no slower than the Taskfile's commands", goalMet: { $0.median <= Stats(peer).median },
-                       notes: ["fresh simulated kind-shaped cluster per run for each tool; released slim 2.2.0 and slim-control-plane 2.2.0 charts as files; the peer gets the values slimctl renders"])]
+        return [
+            Figure(
+                id: "deploy-cluster", title: "deploy to Ready (cluster path)", unit: "s", slimctl: mine, peer: peer,
+                peerCommand: "helm upgrade --install --wait (slim-control, slim) + kubectl rollout status daemonset/slim",
+                goal: "no slower than the Taskfile's commands", goalMet: { $0.median <= Stats(peer).median },
+                notes: [
+                    "fresh simulated kind-shaped cluster per run for each tool; released slim 2.2.0 and slim-control-plane 2.2.0 charts as files; the peer gets the values slimctl renders"
+                ])
+        ]
     }
 }

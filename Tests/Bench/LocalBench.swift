@@ -18,8 +18,11 @@ extension Bench {
             }
             if run >= 0 { samples.append(deploy.seconds + test.seconds) }
         }
-        return [Figure(id: "local", title: "local deploy + test (10/10)", unit: "s", slimctl: samples, peer: nil,
-                       peerCommand: nil, goal: "<= 10 s", goalMet: { $0.median <= 10 },
-                       notes: ["no peer: the Taskfile flow this replaces needs Docker and kind"])]
+        return [
+            Figure(
+                id: "local", title: "local deploy + test (10/10)", unit: "s", slimctl: samples, peer: nil,
+                peerCommand: nil, goal: "<= 10 s", goalMet: { $0.median <= 10 },
+                notes: ["no peer: the Taskfile flow this replaces needs Docker and kind"])
+        ]
     }
 }

@@ -10,9 +10,16 @@ extension Bench {
 
     /// The two ways to follow every receiver's log, as the logs figures compare them.
     var followCommands: [(String, [String])] {
-        [("slimctl", [slimctl, "logs", "daemonset", "receiver", "-f", "--target", "cluster"]),
-         ("kubectl", [kubectl, "logs", "-l", "app.kubernetes.io/name=alice", "-n", "default", "-f",
-                      "--max-log-requests=\(Self.logPods)", "--prefix", "--tail=-1"])]
+        [
+            ("slimctl", [slimctl, "logs", "daemonset", "receiver", "-f", "--target", "cluster"]),
+            (
+                "kubectl",
+                [
+                    kubectl, "logs", "-l", "app.kubernetes.io/name=alice", "-n", "default", "-f",
+                    "--max-log-requests=\(Self.logPods)", "--prefix", "--tail=-1"
+                ]
+            )
+        ]
     }
     static let linesPerPod = 1_000
 
@@ -44,9 +51,11 @@ extension Bench {
                 // The burst: every pod writes its lines in chunks of 100, pods interleaved.
                 for chunk in 0..<(Self.linesPerPod / 100) {
                     for pod in pods {
-                        server.cluster.appendLogs(pod: pod, (0..<100).map { j in
-                            "\(pod) line \(chunk * 100 + j) level=info msg=\"message received\" payload=hello-from-the-benchmark"
-                        })
+                        server.cluster.appendLogs(
+                            pod: pod,
+                            (0..<100).map { j in
+                                "\(pod) line \(chunk * 100 + j) level=info msg=\"message received\" payload=hello-from-the-benchmark"
+                            })
                     }
                 }
                 // Done when every line arrived, or nothing more arrives for 5 s.
@@ -68,22 +77,27 @@ extension Bench {
             }
         }
         let slimLost = lost["slimctl"] ?? 0
-        return [Figure(id: "logs", title: "logs -f, 200 pods x 1,000 lines", unit: "lines/s", slimctl: rates["slimctl"] ?? [],
-                       peer: rates["kubectl"], peerCommand: "kubectl logs -l ... -f --max-log-requests=200 --prefix",
-                       goal: "at least the peer's throughput, 0 lost",
-                       goalMet: { $0.median >= Stats(rates["kubectl"] ?? []).median && slimLost == 0 },
-                       notes: ["lines lost over all runs: slimctl \(slimLost), kubectl \(lost["kubectl"] ?? 0)"])]
+        return [
+            Figure(
+                id: "logs", title: "logs -f, 200 pods x 1,000 lines", unit: "lines/s", slimctl: rates["slimctl"] ?? [],
+                peer: rates["kubectl"], peerCommand: "kubectl logs -l ... -f --max-log-requests=200 --prefix",
+                goal: "at least the peer's throughput, 0 lost",
+                goalMet: { $0.median >= Stats(rates["kubectl"] ?? []).median && slimLost == 0 },
+                notes: ["lines lost over all runs: slimctl \(slimLost), kubectl \(lost["kubectl"] ?? 0)"])
+        ]
     }
 
     /// Fresh pods labelled like the receivers, scheduled and Running (so their logs can be followed).
     func createLogPods(_ cluster: SimCluster, tag: String) throws -> [String] {
         let names = (0..<Self.logPods).map { "alice-\(tag)-\($0)" }
         for n in names {
-            _ = try cluster.create("pods", namespace: "default", .map([
-                "apiVersion": "v1", "kind": "Pod",
-                "metadata": .map(["name": .string(n), "labels": .map(["app.kubernetes.io/name": "alice", "app.kubernetes.io/part-of": "slim-test"])]),
-                "spec": .map(["containers": .list([.map(["name": "receiver", "image": "slimctl/slim-test-apps:1.4.1"])])]),
-            ]))
+            _ = try cluster.create(
+                "pods", namespace: "default",
+                .map([
+                    "apiVersion": "v1", "kind": "Pod",
+                    "metadata": .map(["name": .string(n), "labels": .map(["app.kubernetes.io/name": "alice", "app.kubernetes.io/part-of": "slim-test"])]),
+                    "spec": .map(["containers": .list([.map(["name": "receiver", "image": "slimctl/slim-test-apps:1.4.1"])])])
+                ]))
         }
         try waitUntil("the log pods to run", timeout: 60) {
             cluster.list("pods", namespace: "default").filter { $0.lookup(["status", "phase"])?.stringValue == "Running" }.count == names.count

@@ -20,16 +20,18 @@ extension Bench {
     /// The peak resident memory of a running process, from /proc/<pid>/status.
     static func peakRSS(_ pid: pid_t) -> Int {
         guard let s = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+            let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return 0 }
         return kb * 1024
     }
 
     /// The resident memory of a running process now (VmRSS).
     static func residentNow(_ pid: pid_t) -> Int {
         guard let s = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+            let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return 0 }
         return kb * 1024
     }
 
@@ -59,8 +61,9 @@ extension Bench {
                 }
                 let idle = Self.residentNow(child.pid)
                 for pod in pods {
-                    server.cluster.streamLogs(pod: pod, chunks: Self.stoppedChunks, linesPerChunk: Self.stoppedLinesPerChunk,
-                                              line: { "\(pod) \($0) \(pad)" })
+                    server.cluster.streamLogs(
+                        pod: pod, chunks: Self.stoppedChunks, linesPerChunk: Self.stoppedLinesPerChunk,
+                        line: { "\(pod) \($0) \(pad)" })
                 }
                 offeredMB = expected * (pad.utf8.count + 24) / 1_000_000
                 // Nobody reads the tool's stdout for 10 s.
@@ -82,20 +85,27 @@ extension Bench {
                 catchUp[name, default: []].append(Double(peak))
                 lost[name, default: 0] += max(0, expected - counter.count)
                 idles[name, default: []].append(idle)
-                print("  \(name) run \(run): peak RSS \(peak >> 20) MiB (\(stopped >> 20) MiB after the stop, \(idle >> 20) MiB following before any line), \(counter.count)/\(expected) lines")
+                print(
+                    "  \(name) run \(run): peak RSS \(peak >> 20) MiB (\(stopped >> 20) MiB after the stop, \(idle >> 20) MiB following before any line), \(counter.count)/\(expected) lines"
+                )
                 fflush(nil)
                 for pod in pods { server.cluster.delete("pods", namespace: "default", name: pod) }
                 try waitUntil("the log pods to go away") { server.cluster.list("pods", namespace: "default").isEmpty }
             }
         }
         let slimLost = lost["slimctl"] ?? 0
-        return [Figure(id: "logs-stopped-memory", title: "logs -f, 200 pods, reader stopped 10 s: peak RSS", unit: "bytes",
-                       slimctl: peaks["slimctl"] ?? [], peer: peaks["kubectl"],
-                       peerCommand: "kubectl logs -l ... -f --max-log-requests=200 --prefix",
-                       goal: "<= 64 MB, 0 lost", goalMet: { $0.max <= Double(64 << 20) && slimLost == 0 },
-                       notes: ["peak RSS including the catch-up after the stop (p50): slimctl \(Int(Stats(catchUp["slimctl"] ?? []).median / 1e6)) MB, kubectl \(Int(Stats(catchUp["kubectl"] ?? []).median / 1e6)) MB",
-                               "resident memory once following the 200 pods, before any line: slimctl \(Int(Stats((idles["slimctl"] ?? []).map(Double.init)).median / 1e6)) MB, kubectl \(Int(Stats((idles["kubectl"] ?? []).map(Double.init)).median / 1e6)) MB",
-                               "\(offeredMB) MB offered per run (200 pods x 2,048 lines of ~1 KB)",
-                               "lines lost over all runs: slimctl \(slimLost), kubectl \(lost["kubectl"] ?? 0)"])]
+        return [
+            Figure(
+                id: "logs-stopped-memory", title: "logs -f, 200 pods, reader stopped 10 s: peak RSS", unit: "bytes",
+                slimctl: peaks["slimctl"] ?? [], peer: peaks["kubectl"],
+                peerCommand: "kubectl logs -l ... -f --max-log-requests=200 --prefix",
+                goal: "<= 64 MB, 0 lost", goalMet: { $0.max <= Double(64 << 20) && slimLost == 0 },
+                notes: [
+                    "peak RSS including the catch-up after the stop (p50): slimctl \(Int(Stats(catchUp["slimctl"] ?? []).median / 1e6)) MB, kubectl \(Int(Stats(catchUp["kubectl"] ?? []).median / 1e6)) MB",
+                    "resident memory once following the 200 pods, before any line: slimctl \(Int(Stats((idles["slimctl"] ?? []).map(Double.init)).median / 1e6)) MB, kubectl \(Int(Stats((idles["kubectl"] ?? []).map(Double.init)).median / 1e6)) MB",
+                    "\(offeredMB) MB offered per run (200 pods x 2,048 lines of ~1 KB)",
+                    "lines lost over all runs: slimctl \(slimLost), kubectl \(lost["kubectl"] ?? 0)"
+                ])
+        ]
     }
 }

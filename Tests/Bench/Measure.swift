@@ -1,5 +1,6 @@
 import Foundation
 import Tools
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,7 +55,7 @@ struct Child {
         let envList = env.map { "\($0.key)=\($0.value)" }
         let cargv = argv.map { strdup($0) } + [nil]
         let cenv = envList.map { strdup($0) } + [nil]
-        defer { cargv.forEach { free($0) }; cenv.forEach { free($0) } }
+        defer { for p in cargv + cenv { free(p) } }
         let rc = posix_spawn(&pid, argv[0], &actions, &attr, cargv, cenv)
         if let w = writeEnd { close(w) }
         if let r = readEnd, rc != 0 { close(r) }
@@ -86,14 +87,17 @@ struct Child {
     /// benchmark holds a 55,000-pod cluster. A small python3 process in between starts the
     /// command from its own small address space and reports the child's figure.
     static func peakMemory(_ argv: [String], env: [String: String]) throws -> (status: Int32, bytes: Int) {
-        let script = "import resource,subprocess,sys\n"
+        let script =
+            "import resource,subprocess,sys\n"
             + "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\n"
             + "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-bench-rss-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         guard let python = Spawn.which("python3") else { throw BenchError("python3 is needed to measure peak memory: apt-get install python3") }
         _ = try run([python, "-c", script] + argv, env: env, stdout: .file(out))
-        let fields = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let fields = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: " ").compactMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         guard fields.count == 2 else { throw BenchError("could not measure the peak memory of \(argv.joined(separator: " "))") }
         return (Int32(fields[0]), fields[1] * 1024)
     }

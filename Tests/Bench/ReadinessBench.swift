@@ -20,7 +20,7 @@ extension Bench {
         }
         let tools: [(String, [String])] = [
             ("slimctl", [slimctl, "verify", "daemonset", "--target", "cluster", "--wait", "--timeout", "60"]),
-            ("kubectl", [kubectl, "rollout", "status", "daemonset/slim", "-n", "slim", "--timeout=60s"]),
+            ("kubectl", [kubectl, "rollout", "status", "daemonset/slim", "-n", "slim", "--timeout=60s"])
         ]
         var samples: [String: [Double]] = [:]
         for _ in 0..<runs(20) {
@@ -52,10 +52,13 @@ extension Bench {
                 samples[name, default: []].append(seconds(exit.at - t0))
             }
         }
-        return [Figure(id: "readiness", title: "readiness latency", unit: "s", slimctl: samples["slimctl"] ?? [],
-                       peer: samples["kubectl"], peerCommand: "kubectl rollout status daemonset/slim",
-                       goal: "p50 <= 50 ms and faster than the peer",
-                       goalMet: { $0.median <= 0.050 && $0.median <= Stats(samples["kubectl"] ?? []).median },
-                       notes: ["from the instant the DaemonSet's status is ready on the server to the process exiting"])]
+        return [
+            Figure(
+                id: "readiness", title: "readiness latency", unit: "s", slimctl: samples["slimctl"] ?? [],
+                peer: samples["kubectl"], peerCommand: "kubectl rollout status daemonset/slim",
+                goal: "p50 <= 50 ms and faster than the peer",
+                goalMet: { $0.median <= 0.050 && $0.median <= Stats(samples["kubectl"] ?? []).median },
+                notes: ["from the instant the DaemonSet's status is ready on the server to the process exiting"])
+        ]
     }
 }

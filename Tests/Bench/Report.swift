@@ -15,8 +15,10 @@ struct Figure: Codable {
     var goalMet: Bool
     var notes: [String]
 
-    init(id: String, title: String, unit: String, slimctl: [Double], peer: [Double]?, peerCommand: String?,
-         goal: String, goalMet: (Stats) -> Bool, notes: [String] = []) {
+    init(
+        id: String, title: String, unit: String, slimctl: [Double], peer: [Double]?, peerCommand: String?,
+        goal: String, goalMet: (Stats) -> Bool, notes: [String] = []
+    ) {
         self.id = id
         self.title = title
         self.unit = unit
@@ -53,9 +55,11 @@ enum Table {
     static func print(_ figures: [Figure]) {
         let header = ["benchmark", "slimctl p50", "p99", "peer p50", "p99", "ratio", "goal", "met"]
         let rows = figures.map { f -> [String] in
-            [f.title, format(f.slimctl.median, f.unit), format(f.slimctl.p99, f.unit),
-             f.peer.map { format($0.median, f.unit) } ?? "n/a", f.peer.map { format($0.p99, f.unit) } ?? "",
-             f.ratio.map { String(format: "%.1fx", $0) } ?? "", f.goal, f.goalMet ? "yes" : "NO"]
+            [
+                f.title, format(f.slimctl.median, f.unit), format(f.slimctl.p99, f.unit),
+                f.peer.map { format($0.median, f.unit) } ?? "n/a", f.peer.map { format($0.p99, f.unit) } ?? "",
+                f.ratio.map { String(format: "%.1fx", $0) } ?? "", f.goal, f.goalMet ? "yes" : "NO"
+            ]
         }
         let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {

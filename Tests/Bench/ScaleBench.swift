@@ -54,11 +54,13 @@ extension Bench {
         }
         let scale = "\(Self.scaleNodes) nodes, 5,000 SLIM pods, \(Self.otherPods) other pods"
         return [
-            Figure(id: "verify-scale", title: "verify at scale (time)", unit: "s", slimctl: times, peer: peer,
-                   peerCommand: "kubectl get pods -A -o json + kubectl get nodes -o json", goal: "p50 <= 2 s and faster than the peer",
-                   goalMet: { $0.median <= 2 && $0.median <= Stats(peer).median }, notes: [scale]),
-            Figure(id: "verify-memory", title: "verify at scale (peak memory)", unit: "bytes", slimctl: memory, peer: nil, peerCommand: nil,
-                   goal: "<= 200 MB", goalMet: { $0.max <= 200e6 }),
+            Figure(
+                id: "verify-scale", title: "verify at scale (time)", unit: "s", slimctl: times, peer: peer,
+                peerCommand: "kubectl get pods -A -o json + kubectl get nodes -o json", goal: "p50 <= 2 s and faster than the peer",
+                goalMet: { $0.median <= 2 && $0.median <= Stats(peer).median }, notes: [scale]),
+            Figure(
+                id: "verify-memory", title: "verify at scale (peak memory)", unit: "bytes", slimctl: memory, peer: nil, peerCommand: nil,
+                goal: "<= 200 MB", goalMet: { $0.max <= 200e6 })
         ]
     }
 
@@ -77,40 +79,56 @@ extension Bench {
         }
         cluster.setNodes(nodes)
         let namespaces = ["slim"] + (0..<50).map { String(format: "team-%02d", $0) }
-        cluster.bulkLoad("namespaces", namespaces.map { ns in
-            .map(["metadata": .map(["name": .string(ns), "labels": .map(["kubernetes.io/metadata.name": .string(ns)])]),
-                  "spec": .map(["finalizers": .list(["kubernetes"])]), "status": .map(["phase": "Active"])])
-        })
+        cluster.bulkLoad(
+            "namespaces",
+            namespaces.map { ns in
+                .map([
+                    "metadata": .map(["name": .string(ns), "labels": .map(["kubernetes.io/metadata.name": .string(ns)])]),
+                    "spec": .map(["finalizers": .list(["kubernetes"])]), "status": .map(["phase": "Active"])
+                ])
+            })
 
         let labels: Value = .map(["app.kubernetes.io/name": "slim", "app.kubernetes.io/instance": "slim"])
         let container: Value = .map([
             "name": "slim", "image": "ghcr.io/agntcy/slim:1.4.0", "imagePullPolicy": "IfNotPresent",
             "args": .list(["--config", "/config.yaml"]),
             "ports": .list([.map(["name": "data", "containerPort": 46357, "protocol": "TCP"])]),
-            "resources": .map(["requests": .map(["cpu": "100m", "memory": "128Mi"])]),
+            "resources": .map(["requests": .map(["cpu": "100m", "memory": "128Mi"])])
         ])
         let template: Value = .map([
             "metadata": .map(["labels": labels]),
-            "spec": .map(["containers": .list([container]),
-                          "tolerations": .list([.map(["key": "dedicated", "operator": "Equal", "value": "slim", "effect": "NoSchedule"])])]),
+            "spec": .map([
+                "containers": .list([container]),
+                "tolerations": .list([.map(["key": "dedicated", "operator": "Equal", "value": "slim", "effect": "NoSchedule"])])
+            ])
         ])
         let dsUID = UUID().uuidString.lowercased()
-        cluster.bulkLoad("daemonsets", [.map([
-            "metadata": .map(["name": "slim", "namespace": "slim", "uid": .string(dsUID), "generation": 1, "labels": labels]),
-            "spec": .map(["selector": .map(["matchLabels": labels]), "template": template,
-                          "updateStrategy": .map(["type": "RollingUpdate", "rollingUpdate": .map(["maxUnavailable": 1, "maxSurge": 0])])]),
-            "status": .map(["currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0]),
-        ])])
+        cluster.bulkLoad(
+            "daemonsets",
+            [
+                .map([
+                    "metadata": .map(["name": "slim", "namespace": "slim", "uid": .string(dsUID), "generation": 1, "labels": labels]),
+                    "spec": .map([
+                        "selector": .map(["matchLabels": labels]), "template": template,
+                        "updateStrategy": .map(["type": "RollingUpdate", "rollingUpdate": .map(["maxUnavailable": 1, "maxSurge": 0])])
+                    ]),
+                    "status": .map(["currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0])
+                ])
+            ])
         let hash = SimCluster.templateHash(template)
         var slimPods: [Value] = []
         for n in nodes[50...] {
             var podLabels = labels.mapValue ?? [:]
             podLabels["controller-revision-hash"] = .string(hash)
             podLabels["pod-template-generation"] = "1"
-            slimPods.append(Self.runningPod(name: "slim-\(n.name.dropFirst(5))", namespace: "slim", node: n.name, labels: .map(podLabels),
-                                            container: container, ready: n.ready,
-                                            owner: .map(["apiVersion": "apps/v1", "kind": "DaemonSet", "name": "slim", "uid": .string(dsUID),
-                                                         "controller": true, "blockOwnerDeletion": true])))
+            slimPods.append(
+                Self.runningPod(
+                    name: "slim-\(n.name.dropFirst(5))", namespace: "slim", node: n.name, labels: .map(podLabels),
+                    container: container, ready: n.ready,
+                    owner: .map([
+                        "apiVersion": "apps/v1", "kind": "DaemonSet", "name": "slim", "uid": .string(dsUID),
+                        "controller": true, "blockOwnerDeletion": true
+                    ])))
         }
         cluster.bulkLoad("pods", slimPods)
 
@@ -121,25 +139,35 @@ extension Bench {
             "env": .list([.map(["name": "LOG_LEVEL", "value": "info"]), .map(["name": "PORT", "value": "8080"])]),
             "ports": .list([.map(["containerPort": 8080, "protocol": "TCP"])]),
             "resources": .map(["requests": .map(["cpu": "250m", "memory": "256Mi"]), "limits": .map(["memory": "512Mi"])]),
-            "volumeMounts": .list([.map(["name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true])]),
+            "volumeMounts": .list([.map(["name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true])])
         ])
         for i in 0..<Self.otherPods {
             let ns = String(format: "team-%02d", i % 50)
-            others.append(Self.runningPod(name: String(format: "app-%05d", i), namespace: ns, node: nodes[50 + i % 5_000].name,
-                                          labels: .map(["app": "team-app", "pod-template-hash": "7d9f8c6b5"]), container: appContainer, ready: true, owner: nil))
+            others.append(
+                Self.runningPod(
+                    name: String(format: "app-%05d", i), namespace: ns, node: nodes[50 + i % 5_000].name,
+                    labels: .map(["app": "team-app", "pod-template-hash": "7d9f8c6b5"]), container: appContainer, ready: true, owner: nil))
         }
         cluster.bulkLoad("pods", others)
-        _ = try cluster.create("services", namespace: "slim", .map([
-            "apiVersion": "v1", "kind": "Service", "metadata": .map(["name": "slim-local", "namespace": "slim"]),
-            "spec": .map(["selector": labels, "internalTrafficPolicy": "Local", "ports": .list([.map(["port": 46357, "name": "data"])])]),
-        ]))
+        _ = try cluster.create(
+            "services", namespace: "slim",
+            .map([
+                "apiVersion": "v1", "kind": "Service", "metadata": .map(["name": "slim-local", "namespace": "slim"]),
+                "spec": .map(["selector": labels, "internalTrafficPolicy": "Local", "ports": .list([.map(["port": 46357, "name": "data"])])])
+            ]))
         let controlLabels: Value = .map(["app.kubernetes.io/name": "slim-control"])
-        _ = try cluster.create("deployments", namespace: "slim", .map([
-            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": .map(["name": "slim-control", "namespace": "slim"]),
-            "spec": .map(["replicas": 1, "selector": .map(["matchLabels": controlLabels]),
-                          "template": .map(["metadata": .map(["labels": controlLabels]),
-                                            "spec": .map(["containers": .list([.map(["name": "control", "image": "ghcr.io/agntcy/slim/control-plane:1.4.0"])])])])]),
-        ]))
+        _ = try cluster.create(
+            "deployments", namespace: "slim",
+            .map([
+                "apiVersion": "apps/v1", "kind": "Deployment", "metadata": .map(["name": "slim-control", "namespace": "slim"]),
+                "spec": .map([
+                    "replicas": 1, "selector": .map(["matchLabels": controlLabels]),
+                    "template": .map([
+                        "metadata": .map(["labels": controlLabels]),
+                        "spec": .map(["containers": .list([.map(["name": "control", "image": "ghcr.io/agntcy/slim/control-plane:1.4.0"])])])
+                    ])
+                ])
+            ]))
         cluster.reconcileNow()
         try waitUntil("the controller Deployment and the DaemonSet status", timeout: 120) {
             cluster.get("deployments", namespace: "slim", name: "slim-control")?.lookup(["status", "readyReplicas"])?.intValue == 1
@@ -157,19 +185,25 @@ extension Bench {
         let ip = "10.244.\(abs(node.hashValue) % 250).\(abs(name.hashValue) % 250 + 2)"
         return .map([
             "metadata": .map(metadata),
-            "spec": .map(["containers": .list([container]), "nodeName": .string(node), "restartPolicy": "Always",
-                          "schedulerName": "default-scheduler", "serviceAccountName": "default", "terminationGracePeriodSeconds": 30,
-                          "dnsPolicy": "ClusterFirst", "enableServiceLinks": true, "preemptionPolicy": "PreemptLowerPriority", "priority": 0]),
+            "spec": .map([
+                "containers": .list([container]), "nodeName": .string(node), "restartPolicy": "Always",
+                "schedulerName": "default-scheduler", "serviceAccountName": "default", "terminationGracePeriodSeconds": 30,
+                "dnsPolicy": "ClusterFirst", "enableServiceLinks": true, "preemptionPolicy": "PreemptLowerPriority", "priority": 0
+            ]),
             "status": .map([
                 "phase": "Running", "qosClass": "Burstable", "hostIP": "172.18.0.2", "podIP": .string(ip), "startTime": .string(now),
-                "conditions": .list([condition("PodReadyToStartContainers", true), condition("Initialized", true), condition("Ready", ready),
-                                     condition("ContainersReady", ready), condition("PodScheduled", true)]),
-                "containerStatuses": .list([.map([
-                    "name": container["name"] ?? "app", "ready": .bool(ready), "restartCount": 0, "started": true,
-                    "image": container["image"] ?? "", "imageID": "sha256:5b2d3c1f", "containerID": .string("containerd://\(name)"),
-                    "state": .map(["running": .map(["startedAt": .string(now)])]), "lastState": .map([:]),
-                ])]),
-            ]),
+                "conditions": .list([
+                    condition("PodReadyToStartContainers", true), condition("Initialized", true), condition("Ready", ready),
+                    condition("ContainersReady", ready), condition("PodScheduled", true)
+                ]),
+                "containerStatuses": .list([
+                    .map([
+                        "name": container["name"] ?? "app", "ready": .bool(ready), "restartCount": 0, "started": true,
+                        "image": container["image"] ?? "", "imageID": "sha256:5b2d3c1f", "containerID": .string("containerd://\(name)"),
+                        "state": .map(["running": .map(["startedAt": .string(now)])]), "lastState": .map([:])
+                    ])
+                ])
+            ])
         ])
     }
 }

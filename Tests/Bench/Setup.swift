@@ -1,6 +1,6 @@
 import Foundation
-import TestCharts
 import KubeSim
+import TestCharts
 import YAML
 
 /// Where the binaries are and how each is run: the release slimctl, and the real helm and
@@ -17,10 +17,13 @@ struct Bench {
 
     static func locate(quick: Bool) throws -> Bench {
         let root = FileManager.default.currentDirectoryPath
-        let bench = Bench(root: root, slimctl: "\(root)/.build/release/slimctl", kubectl: "\(root)/.tools/bin/kubectl",
-                          helm: "\(root)/.tools/bin/helm", quick: quick)
-        for (what, path, fix) in [("slimctl", bench.slimctl, "swift build -c release"), ("kubectl", bench.kubectl, "make tools"),
-                                  ("helm", bench.helm, "make tools")] where !FileManager.default.isExecutableFile(atPath: path) {
+        let bench = Bench(
+            root: root, slimctl: "\(root)/.build/release/slimctl", kubectl: "\(root)/.tools/bin/kubectl",
+            helm: "\(root)/.tools/bin/helm", quick: quick)
+        for (what, path, fix) in [
+            ("slimctl", bench.slimctl, "swift build -c release"), ("kubectl", bench.kubectl, "make tools"),
+            ("helm", bench.helm, "make tools")
+        ] where !FileManager.default.isExecutableFile(atPath: path) {
             throw BenchError("\(what) not found at \(path): run `\(fix)` (make bench does both)")
         }
         return bench
@@ -48,10 +51,11 @@ struct Bench {
     func kindShapedCluster() async throws -> (KubeSimServer, String) {
         let server = try await KubeSimServer.start()
         server.cluster.setNodes([
-            .init(name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
-                  taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
+            .init(
+                name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
+                taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
             .init(name: "slim-cluster-worker"),
-            .init(name: "slim-cluster-worker2"),
+            .init(name: "slim-cluster-worker2")
         ])
         let path = tempDir("kubeconfig") + "/kubeconfig"
         try server.kubeconfig().write(toFile: path, atomically: true, encoding: .utf8)
@@ -75,8 +79,10 @@ struct Bench {
     /// The released charts of the daemonset strategy's default generation, as packaged files.
     var chartFlags: [String] {
         get throws {
-            ["--chart", "slim=\(try RealCharts.path("slim-2.2.0.tgz"))",
-             "--chart", "slim-control=\(try RealCharts.path("slim-control-plane-2.2.0.tgz"))"]
+            [
+                "--chart", "slim=\(try RealCharts.path("slim-2.2.0.tgz"))",
+                "--chart", "slim-control=\(try RealCharts.path("slim-control-plane-2.2.0.tgz"))"
+            ]
         }
     }
 

@@ -29,12 +29,14 @@ extension Bench {
             renderPeer.append(try Child.run(peerTemplate, env: env).seconds)
         }
         return [
-            Figure(id: "startup", title: "slimctl --help", unit: "s", slimctl: help, peer: helpPeer, peerCommand: "helm --help",
-                   goal: "p50 <= 20 ms", goalMet: { $0.median <= 0.020 }),
-            Figure(id: "render", title: "render daemonset", unit: "s", slimctl: render, peer: renderPeer,
-                   peerCommand: "helm template slim <test chart> -f slim.values.yaml",
-                   goal: "p50 <= 50 ms", goalMet: { $0.median <= 0.050 },
-                   notes: ["slimctl renders both releases' values and the kind config and writes them atomically; helm renders one chart"]),
+            Figure(
+                id: "startup", title: "slimctl --help", unit: "s", slimctl: help, peer: helpPeer, peerCommand: "helm --help",
+                goal: "p50 <= 20 ms", goalMet: { $0.median <= 0.020 }),
+            Figure(
+                id: "render", title: "render daemonset", unit: "s", slimctl: render, peer: renderPeer,
+                peerCommand: "helm template slim <test chart> -f slim.values.yaml",
+                goal: "p50 <= 50 ms", goalMet: { $0.median <= 0.050 },
+                notes: ["slimctl renders both releases' values and the kind config and writes them atomically; helm renders one chart"])
         ]
     }
 }

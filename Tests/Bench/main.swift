@@ -17,7 +17,8 @@ while let a = args.popFirst() {
     case "--out": outPath = args.popFirst() ?? outPath
     case "--serve": serve = args.popFirst()
     default:
-        FileHandle.standardError.write(Data("usage: slimctl-bench [--quick] [--only startup,readiness,scale,logs,logs-memory,local,deploy] [--out file]\n".utf8))
+        FileHandle.standardError.write(
+            Data("usage: slimctl-bench [--quick] [--only startup,readiness,scale,logs,logs-memory,local,deploy] [--out file]\n".utf8))
         exit(2)
     }
 }
@@ -51,7 +52,7 @@ let all: [(String, () async throws -> [Figure])] = [
     ("logs", { try await bench.logsThroughput() }),
     ("logs-memory", { try await bench.logsStoppedReader() }),
     ("local", { try bench.localDeployAndTest() }),
-    ("deploy", { try await bench.deployToReady() }),
+    ("deploy", { try await bench.deployToReady() })
 ]
 for (name, run) in all where only?.contains(name) ?? true {
     print("running \(name) …")
@@ -70,9 +71,10 @@ let formatter = ISO8601DateFormatter()
 var uts = utsname()
 uname(&uts)
 let machine = withUnsafeBytes(of: &uts.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-let results = Results(date: formatter.string(from: Date()),
-                      machine: "\(machine), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB",
-                      figures: figures)
+let results = Results(
+    date: formatter.string(from: Date()),
+    machine: "\(machine), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB",
+    figures: figures)
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

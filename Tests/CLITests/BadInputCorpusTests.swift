@@ -56,19 +56,29 @@ import Tools
         }
 
         // 1. Wrongly accepted input.
-        cases.append(Case(args: ["render", "daemonset", "--strategies", "/nonexistent-strategies"], expect: ["--strategies /nonexistent-strategies", "does not exist"]))
-        cases.append(Case(args: ["render", "daemonset"], env: ["SLIMCTL_STRATEGIES": "/nonexistent-env-strategies"], expect: ["SLIMCTL_STRATEGIES /nonexistent-env-strategies"]))
+        cases.append(
+            Case(args: ["render", "daemonset", "--strategies", "/nonexistent-strategies"], expect: ["--strategies /nonexistent-strategies", "does not exist"]))
+        cases.append(
+            Case(
+                args: ["render", "daemonset"], env: ["SLIMCTL_STRATEGIES": "/nonexistent-env-strategies"],
+                expect: ["SLIMCTL_STRATEGIES /nonexistent-env-strategies"]))
         cases.append(Case(args: ["render", "daemonset", "--set", "nope:a=1"], expect: ["--set nope:a=1", "no release `nope`", "slim-control, slim"]))
         cases.append(Case(args: ["render", "daemonset", "-f", "nope:file.yaml"], expect: ["-f nope:file.yaml", "no release `nope`"]))
         cases.append(Case(args: ["render", "daemonset", "--set-string", "slim-contrl:a=b"], expect: ["slim-contrl", "did you mean `slim-control:`"]))
-        cases.append(Case(args: ["render", "daemonset", "--var", "namespace=Bad Name!"], expect: ["`Bad Name!`", "DNS-1123", "variable `namespace`", "daemonset.yaml:"]))
+        cases.append(
+            Case(args: ["render", "daemonset", "--var", "namespace=Bad Name!"], expect: ["`Bad Name!`", "DNS-1123", "variable `namespace`", "daemonset.yaml:"]))
         cases.append(Case(args: ["render", "daemonset", "--var", "clusterName=My_Cluster"], expect: ["cluster name `My_Cluster`", "variable `clusterName`"]))
 
-        let unterminated = try variant("unterminated.yaml", "      release: slim-control\n      namespace: ((namespace))", "      release: slim-control\n      namespace: ((namespace")
-        cases.append(Case(args: ["render", unterminated.path], expect: ["unterminated.yaml:\(position(of: "((namespace\n", in: unterminated.text))", "unterminated placeholder `((namespace`"]))
+        let unterminated = try variant(
+            "unterminated.yaml", "      release: slim-control\n      namespace: ((namespace))", "      release: slim-control\n      namespace: ((namespace")
+        cases.append(
+            Case(
+                args: ["render", unterminated.path],
+                expect: ["unterminated.yaml:\(position(of: "((namespace\n", in: unterminated.text))", "unterminated placeholder `((namespace`"]))
 
         let values = try file(dir, "vals/slim-2.yaml", "slim:\n  extra: team-((namespace\n")
-        let inValues = try variant("in-values.yaml", "[../values/daemonset/slim-((generation)).yaml]".replacingOccurrences(of: "../values/", with: "\(root)/values/"), "[\(values)]")
+        let inValues = try variant(
+            "in-values.yaml", "[../values/daemonset/slim-((generation)).yaml]".replacingOccurrences(of: "../values/", with: "\(root)/values/"), "[\(values)]")
         _ = inValues
         cases.append(Case(args: ["render", inValues.path], expect: ["slim-2.yaml:2:15", "unterminated placeholder `((namespace`"]))
 
@@ -78,11 +88,16 @@ import Tools
         cases.append(Case(args: ["render", inManifest.path], expect: ["manifests/sender.yaml:", "unterminated placeholder `((testImage`"]))
 
         let cycle = try variant("cycle.yaml", "  clusterName:\n    default: slim-cluster", "  clusterName:\n    default: \"((namespace))-cluster\"")
-        let cycle2 = try file(dir, "cycle2.yaml", cycle.text.replacingOccurrences(of: "  namespace:\n    default: slim", with: "  namespace:\n    default: \"((clusterName))-ns\""))
+        let cycle2 = try file(
+            dir, "cycle2.yaml",
+            cycle.text.replacingOccurrences(of: "  namespace:\n    default: slim", with: "  namespace:\n    default: \"((clusterName))-ns\""))
         cases.append(Case(args: ["render", cycle2], expect: ["cycle", "`clusterName`", "`namespace`"]))
 
         let stepTimeout = try variant("step-timeout.yaml", "    needs: [cluster]\n", "    needs: [cluster]\n    timeout: -1\n")
-        cases.append(Case(args: ["render", stepTimeout.path], expect: ["step-timeout.yaml:\(position(of: "-1\n", in: stepTimeout.text))", "`timeout`", "above 0", "`-1`"]))
+        cases.append(
+            Case(
+                args: ["render", stepTimeout.path], expect: ["step-timeout.yaml:\(position(of: "-1\n", in: stepTimeout.text))", "`timeout`", "above 0", "`-1`"])
+        )
         let testTimeout = try variant("test-timeout.yaml", "  timeout: 120", "  timeout: 0")
         cases.append(Case(args: ["render", testTimeout.path], expect: ["test-timeout.yaml:", "`timeout` in `test`", "`0`"]))
         cases.append(Case(args: ["ci", "daemonset", "--test-timeout=-1"], expect: ["--test-timeout -1"]))
@@ -102,7 +117,10 @@ import Tools
         cases.append(Case(args: ["render", "daemonset", "--set-file", "slim.config=\(folder)"], expect: [folder, "is a directory"]))
         cases.append(Case(args: ["render", folder + "/"], expect: [folder, "is a directory"]))
         let valuesDir = try variant("values-dir.yaml", "[\(root)/values/daemonset/slim-((generation)).yaml]", "[\(folder)]")
-        cases.append(Case(args: ["render", valuesDir.path], expect: ["values-dir.yaml:\(position(of: "[\(folder)]", in: valuesDir.text).split(separator: ":")[0])", "is a directory"]))
+        cases.append(
+            Case(
+                args: ["render", valuesDir.path],
+                expect: ["values-dir.yaml:\(position(of: "[\(folder)]", in: valuesDir.text).split(separator: ":")[0])", "is a directory"]))
         let messages = try variant("messages.yaml", "  messages: 10", "  messages: [ten]")
         cases.append(Case(args: ["render", messages.path], expect: ["messages.yaml:", "`messages` in `test` must be a whole number, found a list"]))
         var latin = Array(base.utf8)
@@ -151,7 +169,9 @@ import Tools
         let dir = tempDir(), state = tempDir()
         let text = try Self.daemonset()
             .replacingOccurrences(of: "  sharedSecret:\n", with: "  podLabel:\n    default: \"((clusterName))-((namespace))\"\n  sharedSecret:\n")
-            .replacingOccurrences(of: "        slim.image.tag: \"((slimTag))\"\n", with: "        slim.image.tag: \"((slimTag))\"\n        slim.podLabels.origin: \"((podLabel))\"\n")
+            .replacingOccurrences(
+                of: "        slim.image.tag: \"((slimTag))\"\n",
+                with: "        slim.image.tag: \"((slimTag))\"\n        slim.podLabels.origin: \"((podLabel))\"\n")
         let path = try Self.file(dir, "derived.yaml", text)
         let (code, out) = try await Self.runSlimctl(["render", path, "--var", "namespace=team"], state: state)
         #expect(code == 0, "\(out)")

@@ -17,18 +17,18 @@ import Tools
         let py = "\(root)/.tools/py/bin/python"
         guard FileManager.default.isExecutableFile(atPath: py) else { throw TestFailure("\(py) missing: run `make tools`") }
         let script = """
-        import json, sys
-        from junitparser import JUnitXml, Failure, Skipped
-        xml = JUnitXml.fromfile(sys.argv[1])
-        tests = failures = skipped = 0; msgs = []; names = []
-        for suite in xml:
-            for case in suite:
-                tests += 1; names.append(case.name)
-                for r in case.result:
-                    if isinstance(r, Failure): failures += 1; msgs.append(r.message or "")
-                    elif isinstance(r, Skipped): skipped += 1
-        print(json.dumps({"tests": tests, "failures": failures, "skipped": skipped, "failureMessages": msgs, "caseNames": names}))
-        """
+            import json, sys
+            from junitparser import JUnitXml, Failure, Skipped
+            xml = JUnitXml.fromfile(sys.argv[1])
+            tests = failures = skipped = 0; msgs = []; names = []
+            for suite in xml:
+                for case in suite:
+                    tests += 1; names.append(case.name)
+                    for r in case.result:
+                        if isinstance(r, Failure): failures += 1; msgs.append(r.message or "")
+                        elif isinstance(r, Skipped): skipped += 1
+            print(json.dumps({"tests": tests, "failures": failures, "skipped": skipped, "failureMessages": msgs, "caseNames": names}))
+            """
         let (code, out) = try await Spawn.capture([py, "-c", script, path])
         guard code == 0, let line = out.split(separator: "\n").last else { throw TestFailure("junitparser could not read \(path): \(out)") }
         return try JSONDecoder().decode(JUnitSummary.self, from: Data(line.utf8))
@@ -105,8 +105,9 @@ import Tools
         let state = tempDir()
         defer { cleanup(state) }
         let summary = "\(state)/summary.md"
-        let (code, out) = try await BadInputCorpus.runSlimctl(["ci", "daemonset"], state: state,
-                                                              env: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
+        let (code, out) = try await BadInputCorpus.runSlimctl(
+            ["ci", "daemonset"], state: state,
+            env: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
         #expect(code == 0, "\(out)")
         let groups = out.split(separator: "\n").filter { $0.hasPrefix("::group::") }.map { String($0.dropFirst(9)) }
         #expect(groups.count == 4 && groups.first?.hasPrefix("deploy daemonset") == true, "\(groups)")

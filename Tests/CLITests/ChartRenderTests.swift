@@ -15,12 +15,16 @@ import YAML
     }
 
     /// `slimctl render` then `helm template` of one release, as a new user would run them.
-    func template(_ strategy: String, generation: String?, release: String, chart: String, namespace: String = "slim") async throws -> (docs: [Value], warnings: [String]) {
+    func template(
+        _ strategy: String, generation: String?, release: String, chart: String, namespace: String = "slim"
+    ) async throws -> (docs: [Value], warnings: [String]) {
         let state = tempDir(), out = tempDir()
         let (code, text) = try await run(["render", strategy, "--out", out] + (generation.map { ["--generation", $0] } ?? []), state: state)
         guard code == 0 else { throw TestFailure(text) }
-        let (hcode, manifest) = try await Spawn.capture([try helm(), "template", release, try RealCharts.path(chart), "--namespace", namespace,
-                                                         "-f", "\(out)/\(release).values.yaml"])
+        let (hcode, manifest) = try await Spawn.capture([
+            try helm(), "template", release, try RealCharts.path(chart), "--namespace", namespace,
+            "-f", "\(out)/\(release).values.yaml"
+        ])
         guard hcode == 0 else { throw TestFailure(manifest) }
         let warnings = manifest.split(separator: "\n").filter { $0.contains("warning:") || $0.hasPrefix("level=WARN") }.map(String.init)
         let body = manifest.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("level=") }.joined(separator: "\n")
@@ -98,12 +102,16 @@ import YAML
 
     @Test func setIndexesIntoAListFromTheStrategysValuesAsHelmDoes() async throws {
         let state = tempDir(), out = tempDir()
-        let (code, text) = try await run(["render", "daemonset", "--out", out,
-                                          "--set", "slim.config.services.slim/0.dataplane.servers[0].tls.insecure=false"], state: state)
+        let (code, text) = try await run(
+            [
+                "render", "daemonset", "--out", out,
+                "--set", "slim.config.services.slim/0.dataplane.servers[0].tls.insecure=false"
+            ], state: state)
         #expect(code == 0, "\(text)")
         let values = try YAML.load(try String(contentsOfFile: "\(out)/slim.values.yaml", encoding: .utf8), file: "v")
         let server = values.lookup(["slim", "config", "services", "slim/0", "dataplane", "servers"])?.listValue?.first
-        #expect(server?["endpoint"]?.stringValue == "0.0.0.0:{{ (index .Values.slim.service.data 0).port }}", "the endpoint is kept: \(String(describing: server))")
+        #expect(
+            server?["endpoint"]?.stringValue == "0.0.0.0:{{ (index .Values.slim.service.data 0).port }}", "the endpoint is kept: \(String(describing: server))")
         #expect(server?["tls"]?["insecure"]?.boolValue == false)
     }
 
@@ -115,13 +123,19 @@ import YAML
         env["KUBECONFIG"] = state + "/none"
         env["SLIMCTL_CHART_MIRROR"] = "ghcr.io/agntcy=registry.internal:5000/agntcy"
         env["SLIMCTL_CHART_PLAIN_HTTP"] = "1"
-        let (code, out) = try await Spawn.capture([try slimctlBinary(), "plan", "statefulset", "--target", "cluster",
-                                                   "--chart-mirror", "https://spiffe.github.io/helm-charts-hardened=http://charts.internal/spiffe"],
-                                                  environment: env)
+        let (code, out) = try await Spawn.capture(
+            [
+                try slimctlBinary(), "plan", "statefulset", "--target", "cluster",
+                "--chart-mirror", "https://spiffe.github.io/helm-charts-hardened=http://charts.internal/spiffe"
+            ],
+            environment: env)
         #expect(code == 0, "\(out)")
         #expect(out.contains("oci://registry.internal:5000/agntcy/slim/helm/slim --version 1.4.0 --plain-http"), "\(out)")
         #expect(out.contains("helm repo add --force-update spiffe http://charts.internal/spiffe/"), "\(out)")
-        #expect(out.contains("note: chart mirror: oci://ghcr.io/agntcy/slim/helm/slim-control-plane → oci://registry.internal:5000/agntcy/slim/helm/slim-control-plane"), "\(out)")
+        #expect(
+            out.contains(
+                "note: chart mirror: oci://ghcr.io/agntcy/slim/helm/slim-control-plane → oci://registry.internal:5000/agntcy/slim/helm/slim-control-plane"),
+            "\(out)")
         let (bad, badOut) = try await run(["plan", "daemonset", "--target", "cluster", "--chart-mirror", "no-equals-sign"], state: state)
         #expect(bad == 2 && badOut.contains("expected FROM=TO"), "\(badOut)")
         let (tgz, tgzOut) = try await run(["plan", "daemonset", "--target", "cluster", "--chart", "slim=\(state)/missing.tgz"], state: state)

@@ -1,8 +1,9 @@
 import Foundation
-@testable import SlimCLI
 import Testing
 import Tools
 import YAML
+
+@testable import SlimCLI
 
 /// Shell completion through the real binary, called exactly as the generated scripts call it:
 /// `slimctl ---completion <command…> -- <argument> <word index> <cursor> <words…>` (see
@@ -18,8 +19,10 @@ import YAML
 
     /// Completes the word at `index` of `words` (default: the last; "slimctl" is word 0) for
     /// `argument` (`positional@N` or an option's name) of the command `command`.
-    static func complete(_ command: [String], _ argument: String, words: [String], index: Int? = nil, state: String? = nil,
-                         env extra: [String: String] = [:]) async throws -> Answer {
+    static func complete(
+        _ command: [String], _ argument: String, words: [String], index: Int? = nil, state: String? = nil,
+        env extra: [String: String] = [:]
+    ) async throws -> Answer {
         let i = index ?? words.count - 1
         var env = ProcessInfo.processInfo.environment
         env["SLIMCTL_STATE_DIR"] = state ?? "\(tempDir())/state"
@@ -31,8 +34,9 @@ import YAML
         let elapsed = (ContinuousClock.now - start).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         let out = String(decoding: r.stdout, as: UTF8.self)
-        return Answer(candidates: out.split(separator: "\n").map(String.init), stderr: String(decoding: r.stderr, as: UTF8.self),
-                      status: r.status, seconds: seconds)
+        return Answer(
+            candidates: out.split(separator: "\n").map(String.init), stderr: String(decoding: r.stderr, as: UTF8.self),
+            status: r.status, seconds: seconds)
     }
 
     /// The steps `slimctl strategies -o json` lists for each strategy.
@@ -54,10 +58,12 @@ import YAML
         return dir
     }
 
-    @Test(arguments: [(["deploy"], "positional@0"), (["render"], "positional@0"), (["plan"], "positional@0"), (["diff"], "positional@0"),
-                      (["verify"], "positional@0"), (["status"], "positional@0"), (["delete"], "positional@0"), (["ci"], "positional@0"),
-                      (["cluster", "up"], "positional@0"), (["cluster", "down"], "positional@0"), (["test", "all"], "positional@1"),
-                      (["local-node", "list"], "--strategy")])
+    @Test(arguments: [
+        (["deploy"], "positional@0"), (["render"], "positional@0"), (["plan"], "positional@0"), (["diff"], "positional@0"),
+        (["verify"], "positional@0"), (["status"], "positional@0"), (["delete"], "positional@0"), (["ci"], "positional@0"),
+        (["cluster", "up"], "positional@0"), (["cluster", "down"], "positional@0"), (["test", "all"], "positional@1"),
+        (["local-node", "list"], "--strategy")
+    ])
     func everyStrategyArgumentOffersTheStrategies(command: [String], argument: String) async throws {
         let state = "\(tempDir())/state"
         let path = command.first == "test" ? ["test"] : command
@@ -72,6 +78,17 @@ import YAML
         #expect(b.candidates == ["daemonset", "statefulset", "mine"] && b.stderr.isEmpty, "\(b)")
         let c = try await Self.complete(path, argument, words: ["slimctl"] + command + lead + [""], env: ["SLIMCTL_STRATEGIES": mine])
         #expect(c.candidates.contains("mine"), "SLIMCTL_STRATEGIES folders count: \(c)")
+    }
+
+    /// The cluster's time to answer: 2 s, or `SLIMCTL_COMPLETION_TIMEOUT` when it is a positive
+    /// number of seconds; anything else keeps the default rather than failing a `<TAB>`.
+    @Test func theClusterDeadlineIsTwoSecondsUnlessTheEnvironmentSaysOtherwise() {
+        #expect(ClusterPodNames.deadline(environment: [:]) == .seconds(2))
+        #expect(ClusterPodNames.deadline(environment: ["SLIMCTL_COMPLETION_TIMEOUT": "30"]) == .seconds(30))
+        #expect(ClusterPodNames.deadline(environment: ["SLIMCTL_COMPLETION_TIMEOUT": "0.5"]) == .milliseconds(500))
+        for bad in ["", "0", "-1", "soon", "nan", "inf"] {
+            #expect(ClusterPodNames.deadline(environment: ["SLIMCTL_COMPLETION_TIMEOUT": bad]) == .seconds(2), "\(bad)")
+        }
     }
 
     @Test func aMissingStrategiesFolderIsLeftOutNotReported() async throws {
@@ -114,8 +131,9 @@ import YAML
         #expect(layout.candidates == ["slim-cluster-control-plane", "slim-cluster-worker", "slim-cluster-worker2"] && layout.stderr.isEmpty, "\(layout)")
         let (code, out) = try await run(["local-node", "add", "edge-1"], state: state)
         #expect(code == 0, "\(out)")
-        let added = try await Self.complete(["local-node", "cordon"], "positional@0", words: ["slimctl", "local-node", "cordon", "-s", "daemonset", "e"],
-                                            state: state)
+        let added = try await Self.complete(
+            ["local-node", "cordon"], "positional@0", words: ["slimctl", "local-node", "cordon", "-s", "daemonset", "e"],
+            state: state)
         #expect(added.candidates.contains("edge-1") && added.candidates.contains("slim-cluster-worker"), "\(added)")
         cleanup(state)
     }
@@ -139,14 +157,17 @@ import YAML
         }
         try kubeconfig(["alpha", "prod", "kind-slim-cluster"], current: "prod").write(toFile: "\(dir)/one", atomically: true, encoding: .utf8)
         try kubeconfig(["other"], current: "other").write(toFile: "\(dir)/two", atomically: true, encoding: .utf8)
-        let fromEnv = try await Self.complete(["deploy"], "--context", words: ["slimctl", "deploy", "daemonset", "--target", "cluster", "--context", ""],
-                                              env: ["KUBECONFIG": "\(dir)/one"])
+        let fromEnv = try await Self.complete(
+            ["deploy"], "--context", words: ["slimctl", "deploy", "daemonset", "--target", "cluster", "--context", ""],
+            env: ["KUBECONFIG": "\(dir)/one"])
         #expect(fromEnv.candidates == ["prod", "alpha", "kind-slim-cluster"] && fromEnv.stderr.isEmpty, "current first, then by name: \(fromEnv)")
-        let fromFlag = try await Self.complete(["status"], "--context", words: ["slimctl", "status", "--kubeconfig", "\(dir)/two", "--context", "o"],
-                                               env: ["KUBECONFIG": "\(dir)/one"])
+        let fromFlag = try await Self.complete(
+            ["status"], "--context", words: ["slimctl", "status", "--kubeconfig", "\(dir)/two", "--context", "o"],
+            env: ["KUBECONFIG": "\(dir)/one"])
         #expect(fromFlag.candidates == ["other"], "--kubeconfig wins over KUBECONFIG: \(fromFlag)")
-        let missing = try await Self.complete(["deploy"], "--context", words: ["slimctl", "deploy", "--context", ""],
-                                              env: ["KUBECONFIG": "\(dir)/none", "HOME": dir])
+        let missing = try await Self.complete(
+            ["deploy"], "--context", words: ["slimctl", "deploy", "--context", ""],
+            env: ["KUBECONFIG": "\(dir)/none", "HOME": dir])
         #expect(missing.candidates.isEmpty && missing.stderr.isEmpty && missing.status == 0, "\(missing)")
     }
 
@@ -163,8 +184,9 @@ import YAML
         #expect(Array(second.candidates.prefix(5)) == ["slim", "controller", "spire", "receiver", "sender"], "\(second)")
         #expect(Set(second.candidates.dropFirst(5)) == Set(pods), "every pod of the state: \(second) vs \(pods)")
         let first = try await Self.complete(["logs"], "positional@0", words: ["slimctl", "logs", "-f", ""], state: state)
-        #expect(Array(first.candidates.prefix(2)) == ["daemonset", "statefulset"] && Set(pods).isSubset(of: first.candidates),
-                "one word: a strategy, a component, or a pod of the default strategy: \(first)")
+        #expect(
+            Array(first.candidates.prefix(2)) == ["daemonset", "statefulset"] && Set(pods).isSubset(of: first.candidates),
+            "one word: a strategy, a component, or a pod of the default strategy: \(first)")
         let other = try await Self.complete(["logs"], "positional@0", words: ["slimctl", "logs", "statefulset", "s"], state: state)
         #expect(other.candidates == ["slim", "controller", "spire", "receiver", "sender"], "statefulset is not deployed: \(other)")
         let (dcode, dout) = try await run(["delete", "daemonset"], state: state)
@@ -182,9 +204,11 @@ import YAML
     func generatedScriptsCallTheCustomCompletions(shell: String) async throws {
         let (code, script) = try await run(["--generate-completion-script", shell], state: tempDir())
         #expect(code == 0, "\(script.prefix(300))")
-        for call in ["---completion deploy -- positional@0", "---completion deploy -- --only", "---completion deploy -- --from",
-                     "---completion deploy -- --skip", "---completion deploy -- --context", "---completion test -- positional@1",
-                     "---completion logs -- positional@0", "---completion local-node list -- --strategy", "---completion cluster up -- positional@0"] {
+        for call in [
+            "---completion deploy -- positional@0", "---completion deploy -- --only", "---completion deploy -- --from",
+            "---completion deploy -- --skip", "---completion deploy -- --context", "---completion test -- positional@1",
+            "---completion logs -- positional@0", "---completion local-node list -- --strategy", "---completion cluster up -- positional@0"
+        ] {
             let has = script.contains(call)
             #expect(has, "\(shell) script lacks `\(call)`")
         }
@@ -205,13 +229,14 @@ import YAML
             let quoted = words.map { "'\($0)'" }.joined(separator: " ")
             let prev = words.count > 1 ? words[words.count - 2] : ""
             let driver = """
-            source '\(dir)/slimctl.bash'
-            COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1); COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}
-            _slimctl '\(bin)' '\(words.last ?? "")' '\(prev)'
-            printf '%s\\n' "${COMPREPLY[@]}"
-            """
-            let (status, out) = try await Spawn.capture(["bash", "-c", driver], environment: ["PATH": "/usr/bin:/bin", "SLIMCTL_STATE_DIR": "\(dir)/state"],
-                                                        timeout: .seconds(60))
+                source '\(dir)/slimctl.bash'
+                COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1); COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}
+                _slimctl '\(bin)' '\(words.last ?? "")' '\(prev)'
+                printf '%s\\n' "${COMPREPLY[@]}"
+                """
+            let (status, out) = try await Spawn.capture(
+                ["bash", "-c", driver], environment: ["PATH": "/usr/bin:/bin", "SLIMCTL_STATE_DIR": "\(dir)/state"],
+                timeout: .seconds(60))
             #expect(status == 0, "\(out)")
             return out.split(separator: "\n").map(String.init)
         }
@@ -244,8 +269,11 @@ import YAML
     }
 
     @Test func theReaderFindsCommandPathPositionalsAndOptionValues() {
-        let w = CompletionWords(["slimctl", "-n", "demo", "--target=kind", "cluster", "up", "statefulset", "-ojson", "--var", "a=b", "--strategies",
-                                 "'~/mine'", "--only", ""], completing: 13)
+        let w = CompletionWords(
+            [
+                "slimctl", "-n", "demo", "--target=kind", "cluster", "up", "statefulset", "-ojson", "--var", "a=b", "--strategies",
+                "'~/mine'", "--only", ""
+            ], completing: 13)
         #expect(w.path == ["cluster", "up"])
         #expect(w.positionals == ["statefulset"])
         #expect(w.last("-n", "--namespace") == "demo" && w.last("--target") == "kind" && w.last("-o", "--output") == "json")

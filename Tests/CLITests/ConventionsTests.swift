@@ -59,19 +59,25 @@ import YAML
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIMCTL_") }
         env["XDG_STATE_HOME"] = "\(cwd)/xdg"
         env["NO_COLOR"] = "1"
-        let (code, out) = try await Spawn.capture(["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", cwd, try slimctlBinary(), "status", "daemonset"],
-                                                  environment: env, timeout: .seconds(120))
+        let (code, out) = try await Spawn.capture(
+            ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", cwd, try slimctlBinary(), "status", "daemonset"],
+            environment: env, timeout: .seconds(120))
         #expect(code == 0, "\(out)")
         #expect(out.contains("keeps its state in \(cwd)/xdg/slimctl now") && out.contains("--state-dir \(cwd)/.slimctl"), "\(out)")
-        let (code2, out2) = try await Spawn.capture(["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", cwd, try slimctlBinary(),
-                                                     "status", "daemonset", "--state-dir", "\(cwd)/.slimctl"], environment: env, timeout: .seconds(120))
+        let (code2, out2) = try await Spawn.capture(
+            [
+                "/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", cwd, try slimctlBinary(),
+                "status", "daemonset", "--state-dir", "\(cwd)/.slimctl"
+            ], environment: env, timeout: .seconds(120))
         #expect(code2 == 0 && !out2.contains("keeps its state"), "\(out2)")
     }
 
     /// `-o yaml` wherever `-o json` is taken, from the same writer: each answer parses as YAML
     /// and holds the same data as the JSON one.
-    @Test(arguments: [["strategies"], ["plan", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"], ["version"],
-                      ["local-node", "list"]])
+    @Test(arguments: [
+        ["strategies"], ["plan", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"], ["version"],
+        ["local-node", "list"]
+    ])
     func yamlIsTheSameAnswerAsJSON(args: [String]) async throws {
         let state = tempDir()
         defer { cleanup(state) }
@@ -119,7 +125,9 @@ enum JSONStyle {
         var out: [String] = []
         if text.contains("\\/") { out.append("escaped slash") }
         // Numbers only (a value after `:` or in a list), not hex in commit ids or paths.
-        if let r = text.range(of: #"[:\[,]\s*-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+\s*[,}\]\n]"#, options: .regularExpression) { out.append("exponent: \(text[r])") }
+        if let r = text.range(of: #"[:\[,]\s*-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+\s*[,}\]\n]"#, options: .regularExpression) {
+            out.append("exponent: \(text[r])")
+        }
         if let r = text.range(of: #"[:\[,]\s*-?[0-9]+\.[0-9]{4,}\s*[,}\]\n]"#, options: .regularExpression) { out.append("more than 3 decimals: \(text[r])") }
         return out
     }
@@ -128,7 +136,8 @@ enum JSONStyle {
 extension Value {
     func removingKeys(_ keys: Set<String>) -> Value {
         switch self {
-        case .map(let m): return .map(OrderedDictionary(uniqueKeysWithValues: m.filter { !keys.contains($0.key) }.map { ($0.key, $0.value.removingKeys(keys)) }))
+        case .map(let m):
+            return .map(OrderedDictionary(uniqueKeysWithValues: m.filter { !keys.contains($0.key) }.map { ($0.key, $0.value.removingKeys(keys)) }))
         case .list(let l): return .list(l.map { $0.removingKeys(keys) })
         default: return self
         }

@@ -40,9 +40,12 @@ import Tools
         #expect(code == 0, "differences alone are exit 0: \(text)")
         #expect(text.contains("slim: would re-run (values changed: --set slim.config.tracing.log_level)"), "\(text)")
         #expect(text.contains("--- deployed\n+++ would deploy\n@@ "), "\(text)")
-        #expect(changedLines(text) == ["-      log_level: info", "+      log_level: debug",
-                                        "-  log_level: info", "+  log_level: debug", "-  log_level: info", "+  log_level: debug"],
-                "the values, then each of the two SLIM nodes' configs: \(text)")
+        #expect(
+            changedLines(text) == [
+                "-      log_level: info", "+      log_level: debug",
+                "-  log_level: info", "+  log_level: debug", "-  log_level: info", "+  log_level: debug"
+            ],
+            "the values, then each of the two SLIM nodes' configs: \(text)")
         #expect(text.contains("controller: unchanged") && text.contains("slim-any-node: unchanged"), "\(text)")
         (code, text) = try await run(["diff", "daemonset", "--exit-code"] + set, state: state)
         #expect(code == 1, "\(text)")
@@ -74,8 +77,9 @@ import Tools
         text = text.replacingOccurrences(of: "name: daemonset\n", with: "name: secretdiff\n")
             .replacingOccurrences(of: "../values/", with: "\(root)/values/")
             .replacingOccurrences(of: "manifests/daemonset/", with: "\(root)/strategies/manifests/daemonset/")
-            .replacingOccurrences(of: "        slim.image.tag: \"((slimTag))\"\n",
-                                  with: "        slim.image.tag: \"((slimTag))\"\n        slim.extra.note: \"((sharedSecret))\"\n")
+            .replacingOccurrences(
+                of: "        slim.image.tag: \"((slimTag))\"\n",
+                with: "        slim.image.tag: \"((slimTag))\"\n        slim.extra.note: \"((sharedSecret))\"\n")
         let file = "\(dir)/secretdiff.yaml"
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         return file
@@ -94,8 +98,11 @@ import Tools
         // A new shared secret and a secret-named value: both changes show, neither value does.
         let next = "Zq7" + String(secret.reversed().dropFirst(3))
         for output in ["text", "json"] {
-            (code, text) = try await run(["diff", strategy, "-o", output, "--var", "sharedSecret=\(next)",
-                                          "--set", "slim.db.password=hunter2-hunter2"], state: state)
+            (code, text) = try await run(
+                [
+                    "diff", strategy, "-o", output, "--var", "sharedSecret=\(next)",
+                    "--set", "slim.db.password=hunter2-hunter2"
+                ], state: state)
             #expect(code == 0, "\(text)")
             #expect(!text.contains(secret) && !text.contains(next) && !text.contains("hunter2"), "\(text)")
             #expect(text.contains("<secret:sharedSecret>") && text.contains("<secret:sharedSecret (changed)>"), "\(text)")

@@ -42,7 +42,9 @@ import Tools
 
     /// Each expected line, in order, against the output's lines; the first one missing.
     static func firstMissing(_ expected: [String], in output: String) -> String? {
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map {
+            String($0).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
         var at = 0
         for e in expected where e != "…" {
             guard let found = lines[at...].firstIndex(where: { matches($0, e) }) else { return e }
@@ -70,7 +72,8 @@ import Tools
         var results: [(String, Int32)] = []
         for i in steps.indices {
             guard let b = out.range(of: "@@BEGIN \(i)@@\n"), let e = out.range(of: "\n@@END \(i) ", range: b.upperBound..<out.endIndex),
-                  let close = out.range(of: "@@", range: e.upperBound..<out.endIndex) else {
+                let close = out.range(of: "@@", range: e.upperBound..<out.endIndex)
+            else {
                 throw TestFailure("\(page): no output for `\(steps[i].command)`; the whole run: \(out)")
             }
             results.append((String(out[b.upperBound..<e.lowerBound]), Int32(out[e.upperBound..<close.lowerBound]) ?? -1))

@@ -10,7 +10,8 @@ import Testing
     static func long(_ text: String, file: String) -> [(String, Int)] {
         let lines = text.components(separatedBy: "\n")
         let strings = try? NSRegularExpression(pattern: #""(\\.|[^"\\])*""#)
-        let declaration = try? NSRegularExpression(pattern: #"^\s*(@\w+\s+)*((public|private|fileprivate|internal|static|mutating|override|nonisolated|final)\s+)*(func\s|init[?(<])"#)
+        let declaration = try? NSRegularExpression(
+            pattern: #"^\s*(@\w+\s+)*((public|private|fileprivate|internal|static|mutating|override|nonisolated|final)\s+)*(func\s|init[?(<])"#)
         var out: [(String, Int)] = []
         for (i, line) in lines.enumerated() {
             let range = NSRange(line.startIndex..., in: line)

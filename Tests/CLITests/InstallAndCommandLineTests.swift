@@ -11,8 +11,9 @@ import Tools
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLIMCTL_") }
         env["NO_COLOR"] = "1"
         for (k, v) in extra { env[k] = v }
-        return try await Spawn.capture(["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", cwd, binary] + args,
-                                       environment: env, timeout: .seconds(120))
+        return try await Spawn.capture(
+            ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", cwd, binary] + args,
+            environment: env, timeout: .seconds(120))
     }
 
     static let repo = root
@@ -29,8 +30,9 @@ import Tools
         let dest = try tempDir("install")
         var env = ProcessInfo.processInfo.environment
         env["COMMIT"] = commit ?? ""
-        let (code, out) = try await Spawn.capture(["\(root)/scripts/install-tree.sh", try slimctlBinary(), "\(dest)/usr"],
-                                                  environment: env, timeout: .seconds(120))
+        let (code, out) = try await Spawn.capture(
+            ["\(root)/scripts/install-tree.sh", try slimctlBinary(), "\(dest)/usr"],
+            environment: env, timeout: .seconds(120))
         #expect(code == 0, "\(out)")
         return (dest, "\(dest)/usr/bin/slimctl")
     }
@@ -38,8 +40,10 @@ import Tools
     @Test func anInstalledSlimctlFindsItsStrategiesFromAnyFolder() async throws {
         let (root, bin) = try await Self.installedTree()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        for f in ["strategies/daemonset.yaml", "strategies/statefulset.yaml", "strategies/manifests/daemonset/sender.yaml",
-                  "values/daemonset/slim-2.yaml", "runtime/slim_node.py", "images/test-apps/Dockerfile"] {
+        for f in [
+            "strategies/daemonset.yaml", "strategies/statefulset.yaml", "strategies/manifests/daemonset/sender.yaml",
+            "values/daemonset/slim-2.yaml", "runtime/slim_node.py", "images/test-apps/Dockerfile"
+        ] {
             #expect(FileManager.default.fileExists(atPath: "\(root)/usr/share/slimctl/\(f)"), "\(f) not installed")
         }
         let elsewhere = try Self.tempDir("cwd")
@@ -80,18 +84,22 @@ import Tools
         let text = try await Self.rendered(manPage: page)
         #expect(text.contains("SLIMCTL(1)") && text.contains("NAME") && text.contains("SYNOPSIS"), "\(text.prefix(500))")
         let lines = text.split(separator: "\n").map(String.init)
-        let deploy = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("deploy  Run a strategy's steps in order") },
-                                  "the deploy subcommand's section: \(text.prefix(3000))")
+        let deploy = try #require(
+            lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("deploy  Run a strategy's steps in order") },
+            "the deploy subcommand's section: \(text.prefix(3000))")
         let section = lines[deploy...].prefix { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("verify  ") }.joined(separator: "\n")
         for option in ["--only", "--from", "--load-image", "--target", "--context"] {
             #expect(section.contains(option), "deploy's section lacks \(option): \(section.prefix(2000))")
         }
-        for (shell, path) in [("bash", "bash-completion/completions/slimctl"), ("zsh", "zsh/site-functions/_slimctl"),
-                              ("fish", "fish/vendor_completions.d/slimctl.fish")] {
+        for (shell, path) in [
+            ("bash", "bash-completion/completions/slimctl"), ("zsh", "zsh/site-functions/_slimctl"),
+            ("fish", "fish/vendor_completions.d/slimctl.fish")
+        ] {
             let installed = try String(contentsOfFile: "\(share)/\(path)", encoding: .utf8)
             let (code, generated) = try await Self.runIn(root, bin, ["--generate-completion-script", shell])
-            #expect(code == 0 && installed.trimmingCharacters(in: .whitespacesAndNewlines) == generated.trimmingCharacters(in: .whitespacesAndNewlines),
-                    "\(shell): the installed script is the binary's own")
+            #expect(
+                code == 0 && installed.trimmingCharacters(in: .whitespacesAndNewlines) == generated.trimmingCharacters(in: .whitespacesAndNewlines),
+                "\(shell): the installed script is the binary's own")
             #expect(installed.contains("---completion deploy -- --only"), "\(shell)")
         }
     }
@@ -109,7 +117,8 @@ import Tools
                 for n in a["names"] as? [[String: Any]] ?? [] where n["kind"] as? String == "long" {
                     // `.It Fl -only`, or with a short name first `.It Fl n , -namespace`.
                     if let name = n["name"] as? String,
-                       page.range(of: "(Fl |, )-" + NSRegularExpression.escapedPattern(for: name) + "(\\s|$)", options: .regularExpression) == nil {
+                        page.range(of: "(Fl |, )-" + NSRegularExpression.escapedPattern(for: name) + "(\\s|$)", options: .regularExpression) == nil
+                    {
                         missing.append("--\(name)")
                     }
                 }
@@ -124,8 +133,9 @@ import Tools
     /// The Makefile's wiring, without the release build: `install` stages under DESTDIR+PREFIX
     /// through the same script, stripped, with the commit; `dist` names the tarball by version.
     @Test func makeInstallAndDistUseTheSharedLayout() async throws {
-        let (code, install) = try await Spawn.capture(["make", "-n", "-C", root, "install", "DESTDIR=/tmp/stage", "PREFIX=/usr", "SLIMCTL_COMMIT=abc1234"],
-                                                      timeout: .seconds(60))
+        let (code, install) = try await Spawn.capture(
+            ["make", "-n", "-C", root, "install", "DESTDIR=/tmp/stage", "PREFIX=/usr", "SLIMCTL_COMMIT=abc1234"],
+            timeout: .seconds(60))
         #expect(code == 0, "\(install)")
         #expect(install.contains("--product slimctl") && install.contains("-c release"), "\(install)")
         #expect(install.contains("STRIP=1 COMMIT=\"abc1234\" ./scripts/install-tree.sh .build/release/slimctl \"/tmp/stage/usr\""), "\(install)")
@@ -149,8 +159,10 @@ import Tools
         defer { try? FileManager.default.removeItem(atPath: cwd) }
         let xdg = try Self.tempDir("readonly-xdg")
         defer { try? FileManager.default.removeItem(atPath: xdg) }
-        for args in [["strategies"], ["plan", "daemonset"], ["render", "daemonset"], ["diff", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"],
-                     ["status", "statefulset"], ["verify", "statefulset"], ["version"]] {
+        for args in [
+            ["strategies"], ["plan", "daemonset"], ["render", "daemonset"], ["diff", "daemonset"], ["status", "daemonset"], ["verify", "daemonset"],
+            ["status", "statefulset"], ["verify", "statefulset"], ["version"]
+        ] {
             let (code, out) = try await Self.runIn(cwd, try slimctlBinary(), args, env: ["XDG_STATE_HOME": xdg])
             #expect(code == 0 || code == 1, "\(args): \(out)")
             for dir in [cwd, xdg] {

@@ -41,7 +41,8 @@ import Tools
         """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         let (code, text) = try await BadInputCorpus.runSlimctl(["verify", "daemonset", "--target", "cluster", "--kubeconfig", kubeconfig], state: state)
         #expect(code == 3, "the cluster cannot be reached: \(text)")
-        let warning = "warning: TLS verification is off for cluster lab-cluster (insecure-skip-tls-verify in \(kubeconfig)): the server's identity is not checked"
+        let warning =
+            "warning: TLS verification is off for cluster lab-cluster (insecure-skip-tls-verify in \(kubeconfig)): the server's identity is not checked"
         #expect(text.components(separatedBy: warning).count == 2, "exactly one warning:\n\(text)")
         #expect(!text.contains("secret-token"))
     }
@@ -70,8 +71,9 @@ import Tools
         contexts:
         - {name: x, context: {cluster: c, user: u}}
         """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        let (code, text) = try await BadInputCorpus.runSlimctl(["verify", "daemonset", "--target", "cluster", "--kubeconfig", kubeconfig],
-                                                              state: state, env: ["SLIMCTL_EXEC_TIMEOUT": "2s"])
+        let (code, text) = try await BadInputCorpus.runSlimctl(
+            ["verify", "daemonset", "--target", "cluster", "--kubeconfig", kubeconfig],
+            state: state, env: ["SLIMCTL_EXEC_TIMEOUT": "2s"])
         #expect(code == 3, "\(text)")
         #expect(text.contains("exec plugin \(plugin) did not finish within 2s"), "\(text)")
         #expect(text.contains("waiting for you to sign in"), "\(text)")
@@ -96,8 +98,9 @@ import Tools
         contexts:
         - {name: x, context: {cluster: c, user: u}}
         """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        let (code, text) = try await BadInputCorpus.runSlimctl(["verify", "daemonset", "--target", "cluster", "--kubeconfig", kubeconfig],
-                                                              state: state, env: ["SLIMCTL_EXEC_TIMEOUT": "soon"])
+        let (code, text) = try await BadInputCorpus.runSlimctl(
+            ["verify", "daemonset", "--target", "cluster", "--kubeconfig", kubeconfig],
+            state: state, env: ["SLIMCTL_EXEC_TIMEOUT": "soon"])
         #expect(code == 3, "a kubeconfig problem, as verify reports them: \(text)")
         #expect(text.contains("SLIMCTL_EXEC_TIMEOUT=soon"), "\(text)")
     }

@@ -88,7 +88,10 @@ import Tools
         var port = 0
         for candidate in stride(from: 47100, to: 47900, by: 10) {
             addr.sin_port = in_port_t(UInt16(candidate).bigEndian)
-            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+            let ok =
+                withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                } == 0
             if ok { port = candidate; break }
         }
         #expect(port > 0 && listen(fd, 4) == 0)

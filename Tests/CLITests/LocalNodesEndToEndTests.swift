@@ -134,7 +134,9 @@ import Tools
         (code, text) = try await run(["local-node", "remove", "extra-worker"], state: state)
         #expect(code == 0 && text.contains("node/extra-worker removed") && text.contains("stopped \(gone.name)"), "\(text)")
         #expect(!Spawn.isAlive(gone.pid))
-        #expect(try await within { watch.text.contains("node extra-worker removed") && watch.text.contains("pod slim/\(gone.name) on extra-worker deleted") }, "\(watch.text)")
+        #expect(
+            try await within { watch.text.contains("node extra-worker removed") && watch.text.contains("pod slim/\(gone.name) on extra-worker deleted") },
+            "\(watch.text)")
         #expect(try await within { logs.text.contains("[\(gone.name) on extra-worker") }, "\(logs.text)")
         (code, text) = try await run(["local-node", "list", "-o", "json"], state: state)
         #expect(code == 0 && !text.contains("extra-worker"), "\(text)")

@@ -1,5 +1,6 @@
 import Foundation
 import Tools
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,7 +62,9 @@ final class PseudoTerminal: @unchecked Sendable {
         }
         markExited()
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            Thread { self.done.wait(); c.resume() }.start()
+            Thread {
+                self.done.wait(); c.resume()
+            }.start()
         }
         let sig = status & 0x7f
         return sig == 0 ? (status >> 8) & 0xff : 128 + sig

@@ -1,7 +1,8 @@
 import Checks
 import Foundation
-@testable import SlimCLI
 import Testing
+
+@testable import SlimCLI
 
 /// The pieces of `ci` and error reporting that need no deployment: a report write that fails at
 /// the end fails the run, and Foundation's file errors are told in words.
@@ -43,7 +44,7 @@ import Testing
         (CocoaError.Code.fileWriteVolumeReadOnly, "read-only file system"),
         (.fileWriteOutOfSpace, "no space left on device"),
         (.fileNoSuchFile, "does not exist"),
-        (.fileWriteNoPermission, "permission denied"),
+        (.fileWriteNoPermission, "permission denied")
     ])
     func cocoaCodesBecomeWords(code: CocoaError.Code, words: String) {
         let e = CocoaError(code, userInfo: [NSFilePathErrorKey: "/state/x.json"])

@@ -14,8 +14,10 @@ import Tools
         let long = "correct-horse-battery-staple-42"
         let file = state + "/token.txt"
         try "file-secret-contents-0123".write(toFile: file, atomically: true, encoding: .utf8)
-        let args = ["--set", "slim.password=\(long)", "--set-string", "slim.apiToken=abc123", "--set-file", "slim.clientSecret=\(file)",
-                    "--set-json", #"slim.db={"passwd":"json-secret-value-99"}"#, "--set", "slim.passwordFile=/etc/pw"]
+        let args = [
+            "--set", "slim.password=\(long)", "--set-string", "slim.apiToken=abc123", "--set-file", "slim.clientSecret=\(file)",
+            "--set-json", #"slim.db={"passwd":"json-secret-value-99"}"#, "--set", "slim.passwordFile=/etc/pw"
+        ]
         let (code, out) = try await run(["render", "daemonset"] + args, state: state)
         #expect(code == 0, "\(out)")
         for secret in [long, "abc123", "file-secret-contents-0123", "json-secret-value-99"] {
@@ -33,8 +35,9 @@ import Tools
         #expect(try String(contentsOfFile: dir + "/slim.values.yaml", encoding: .utf8).contains(long), "helm gets the real value")
 
         // The plan masks the long ones wherever they would appear (e.g. in a helm argv).
-        let (pcode, plan) = try await run(["plan", "daemonset", "--target", "kind", "--set", "slim.password=\(long)", "--var", "namespace=\(long.prefix(5))"],
-                                          state: state)
+        let (pcode, plan) = try await run(
+            ["plan", "daemonset", "--target", "kind", "--set", "slim.password=\(long)", "--var", "namespace=\(long.prefix(5))"],
+            state: state)
         #expect(pcode == 0, "\(plan)")
         #expect(!plan.contains(long))
     }

@@ -10,7 +10,7 @@ import Testing
     static let forbidden: [(pattern: String, why: String)] = [
         (#"(==|!=)\s*\.(local|kind|cluster)\b"#, "compares the target kind"),
         (#"case\s+\.(local|kind|cluster)\b"#, "switches on the target kind"),
-        (#"\b(LocalSession|KubeSession|LocalDeployment|KubeDeployment)\("#, "builds a target's session instead of Targets.open"),
+        (#"\b(LocalSession|KubeSession|LocalDeployment|KubeDeployment)\("#, "builds a target's session instead of Targets.open")
     ]
 
     @Test func noTargetConditionalOutsideTheFactory() throws {

@@ -1,8 +1,9 @@
 import Foundation
 import Plan
-@testable import SlimCLI
 import Testing
 import Tools
+
+@testable import SlimCLI
 
 /// The rules behind colour, live progress and `-v`/`-q`, without a terminal: `Terminal.decide`
 /// is pure, and every command parses the flags into something `Terminal.setUp` reads.
@@ -50,7 +51,7 @@ import Tools
         ["strategies"], ["render", "daemonset"], ["plan", "daemonset"], ["deploy", "daemonset"], ["verify"], ["test"],
         ["logs"], ["status"], ["diff", "daemonset"], ["ci", "daemonset"], ["delete"], ["doctor"], ["version"], ["cluster", "up"], ["cluster", "down"],
         ["local-node", "list"], ["local-node", "add", "w"], ["local-node", "remove", "w"], ["local-node", "label", "w", "a=b"],
-        ["local-node", "taint", "w", "a=b:NoSchedule"], ["local-node", "cordon", "w"], ["local-node", "uncordon", "w"],
+        ["local-node", "taint", "w", "a=b:NoSchedule"], ["local-node", "cordon", "w"], ["local-node", "uncordon", "w"]
     ])
     func everyCommandTakesTheTerminalFlags(args: [String]) throws {
         for (flag, check) in [("-v", \TerminalFlags.verbose), ("--quiet", \TerminalFlags.quiet), ("--no-color", \TerminalFlags.noColor)] {

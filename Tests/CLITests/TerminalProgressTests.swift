@@ -102,8 +102,10 @@ import Tools
         kill(t.pid, SIGINT)
         #expect(await t.wait() == 130, "\(t.text)")
         let text = t.text
-        let ended = try #require(text.range(of: #"✗(\x1B\[0m)? \[2/2\] send 10 messages, wait for the replies \(interrupted after [0-9.ms]+\)\r?\n"#,
-                                            options: .regularExpression), "\(text)")
+        let ended = try #require(
+            text.range(
+                of: #"✗(\x1B\[0m)? \[2/2\] send 10 messages, wait for the replies \(interrupted after [0-9.ms]+\)\r?\n"#,
+                options: .regularExpression), "\(text)")
         let after = text[ended.upperBound...]
         #expect(!after.contains(where: Self.spinner.contains), "the spinner went on after Ctrl-C:\n\(text)")
         #expect(after.hasPrefix("interrupted: stopping child processes"), "\(text)")

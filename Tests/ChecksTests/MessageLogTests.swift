@@ -163,8 +163,9 @@ func shortSecretIsFatalBeforeAnySession(version: String) throws {
     let report = MessageLog.parseSender(text)
     #expect(!report.finished)
     #expect(report.fatal == "Session already closed or dropped")
-    #expect(report.errors.filter { $0 == "Session already closed or dropped" }.count
-        == count(text, "Session already closed or dropped"))
+    #expect(
+        report.errors.filter { $0 == "Session already closed or dropped" }.count
+            == count(text, "Session already closed or dropped"))
     #expect(report.errors.contains { $0.hasPrefix("participant disconnected: org/ns/alice") })
 }
 
@@ -205,8 +206,10 @@ func shortSecretIsFatalBeforeAnySession(version: String) throws {
 
 @Test func partialRunIsNotFinished() {
     let lines = (1...7).flatMap { i in
-        ["\u{1B}[1m\u{1B}[96m1234            \u{1B}[0mSent message hi - there - \(i)/10",
-         "\u{1B}[1m\u{1B}[96m1234            \u{1B}[0mreceived (from session 9): hi - there from 5"]
+        [
+            "\u{1B}[1m\u{1B}[96m1234            \u{1B}[0mSent message hi - there - \(i)/10",
+            "\u{1B}[1m\u{1B}[96m1234            \u{1B}[0mreceived (from session 9): hi - there from 5"
+        ]
     }
     let report = MessageLog.parseSender(lines.joined(separator: "\n"))
     #expect(report.sent == 7 && report.replies == 7 && report.expected == 10 && !report.finished)
@@ -238,15 +241,15 @@ func shortSecretIsFatalBeforeAnySession(version: String) throws {
 
 @Test func tracingCausesFoldIntoOneLine() {
     let text = """
-    2026-01-01T00:00:00.000000Z ERROR slim span{a=1}: slim_x::y: 12: it broke error=outer
-    Caused by:
-      -> outer
-      -> inner
-    2026-01-01T00:00:00.500000Z ERROR slim slim_x::y: 12: again error=outer
-    Caused by:
-      -> inner kind=x
-    2026-01-01T00:00:01.000000Z  WARN slim slim_x::y: 13: careful
-    """
+        2026-01-01T00:00:00.000000Z ERROR slim span{a=1}: slim_x::y: 12: it broke error=outer
+        Caused by:
+          -> outer
+          -> inner
+        2026-01-01T00:00:00.500000Z ERROR slim slim_x::y: 12: again error=outer
+        Caused by:
+          -> inner kind=x
+        2026-01-01T00:00:01.000000Z  WARN slim slim_x::y: 13: careful
+        """
     let report = MessageLog.parseReceiver(text)
     #expect(report.errors == ["it broke error=outer: inner", "again error=outer: inner kind=x"])
     #expect(report.warnings == ["careful"])

@@ -46,8 +46,10 @@ struct E2E {
 
     /// Where the simulated cluster cannot do what a real one does, the run is adapted, and says so.
     static let adaptations: [String: (args: [String], why: String)] = [
-        "statefulset": (["--var", "replicas=1"],
-                        "one SLIM replica: the SLIM controller is inert here, and SLIM 1.4 nodes get routes to each other only from it (no peer discovery before 2.x), so sender and receiver must share a node"),
+        "statefulset": (
+            ["--var", "replicas=1"],
+            "one SLIM replica: the SLIM controller is inert here, and SLIM 1.4 nodes get routes to each other only from it (no peer discovery before 2.x), so sender and receiver must share a node"
+        )
     ]
 
     static func run(_ strategies: [String]) async throws -> [String] {
@@ -86,16 +88,17 @@ struct E2E {
             s.resume()
             return s
         }
-        defer { signals.forEach { $0.cancel() } }
+        defer { for s in signals { s.cancel() } }
         var failed: [String] = []
         for strategy in strategies {
             say("starting the simulated cluster (real processes per pod, network namespaces on \(runtime.network.gateway)/24)")
             let server = try await KubeSimServer.start(options: options)
             server.cluster.setNodes([
-                .init(name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
-                      taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
+                .init(
+                    name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
+                    taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
                 .init(name: "slim-cluster-worker"),
-                .init(name: "slim-cluster-worker2"),
+                .init(name: "slim-cluster-worker2")
             ])
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slimctl-e2e-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -108,7 +111,8 @@ struct E2E {
             env["PATH"] = "\(root)/.tools/bin:" + (env["PATH"] ?? "/usr/bin:/bin")
             env["HOME"] = dir
             if strategy == "restart" || strategy == "nodes" {
-                let ok = strategy == "restart"
+                let ok =
+                    strategy == "restart"
                     ? try await restartScenario(server: server, slimctl: slimctl, env: env, registry: registry, dir: dir)
                     : try await nodesScenario(server: server, slimctl: slimctl, env: env, registry: registry, dir: dir)
                 say("\(strategy): \(ok ? "PASSED" : "FAILED")")
@@ -136,11 +140,13 @@ struct E2E {
                 let generic = msg.replacingOccurrences(of: #"container \S+ "#, with: "container ", options: .regularExpression)
                 if said.insert(generic).inserted { say("transport: \(msg)") }
             }
-            let inert = Set(events.filter { $0["reason"]?.stringValue == "Inert" }.compactMap { e -> String? in
-                guard let m = e["message"]?.stringValue, let r = m.range(of: #"container \S+ \([^)]+\)"#, options: .regularExpression),
-                      let open = m[r].firstIndex(of: "(") else { return nil }
-                return String(m[r][m.index(after: open)...].dropLast())
-            })
+            let inert = Set(
+                events.filter { $0["reason"]?.stringValue == "Inert" }.compactMap { e -> String? in
+                    guard let m = e["message"]?.stringValue, let r = m.range(of: #"container \S+ \([^)]+\)"#, options: .regularExpression),
+                        let open = m[r].firstIndex(of: "(")
+                    else { return nil }
+                    return String(m[r][m.index(after: open)...].dropLast())
+                })
             if !inert.isEmpty { say("inert (no process; Ready by declaration, an Inert event on each pod): \(inert.sorted().joined(separator: ", "))") }
             if said.isEmpty { say("transport: SLIM as the charts configure it (no SPIRE involved)") }
             for r in server.cluster.serviceRoutes where r.hasPrefix("default/") { say("route: \(r)") }
@@ -166,7 +172,8 @@ struct E2E {
         guard deployed == 0 else { return false }
         let names = server.cluster.list("pods", namespace: "slim").compactMap { $0.lookup(["metadata", "name"])?.stringValue }
         guard let victim = names.first(where: { $0.hasPrefix("slim-") && !$0.hasPrefix("slim-control") }),
-              let pid = server.cluster.processID(namespace: "slim", pod: victim) else {
+            let pid = server.cluster.processID(namespace: "slim", pod: victim)
+        else {
             expect(false, "a SLIM pod with a running process")
             return false
         }
@@ -213,10 +220,13 @@ struct E2E {
         func slimPods() -> [(name: String, node: String, ready: Bool, image: String)] {
             server.cluster.list("pods", namespace: "slim").compactMap { p in
                 guard let name = p.lookup(["metadata", "name"])?.stringValue, name.hasPrefix("slim-"), !name.hasPrefix("slim-control"),
-                      p.lookup(["metadata", "deletionTimestamp"]) == nil else { return nil }
+                    p.lookup(["metadata", "deletionTimestamp"]) == nil
+                else { return nil }
                 let st = p.lookup(["status", "containerStatuses"])?.listValue?.first
-                return (name, p.lookup(["spec", "nodeName"])?.stringValue ?? "", st?["ready"] == .bool(true),
-                        p.lookup(["spec", "containers"])?.listValue?.first?["image"]?.stringValue ?? "")
+                return (
+                    name, p.lookup(["spec", "nodeName"])?.stringValue ?? "", st?["ready"] == .bool(true),
+                    p.lookup(["spec", "containers"])?.listValue?.first?["image"]?.stringValue ?? ""
+                )
             }
         }
         func until(_ what: String, seconds: Int = 180, _ cond: () -> Bool) async throws -> Bool { try await scenario.until(what, seconds: seconds, cond) }
@@ -230,12 +240,14 @@ struct E2E {
 
         say("a node joins: slim-cluster-worker3")
         server.cluster.setNodes([
-            .init(name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
-                  taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
-            .init(name: "slim-cluster-worker"), .init(name: "slim-cluster-worker2"), .init(name: "slim-cluster-worker3"),
+            .init(
+                name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
+                taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
+            .init(name: "slim-cluster-worker"), .init(name: "slim-cluster-worker2"), .init(name: "slim-cluster-worker3")
         ])
-        expect(try await until("a ready SLIM node on slim-cluster-worker3") { slimPods().contains { $0.node == "slim-cluster-worker3" && $0.ready } },
-               "the new node got a SLIM node of its own, Ready (a real process)")
+        expect(
+            try await until("a ready SLIM node on slim-cluster-worker3") { slimPods().contains { $0.node == "slim-cluster-worker3" && $0.ready } },
+            "the new node got a SLIM node of its own, Ready (a real process)")
         let joined = slimPods().first { $0.node == "slim-cluster-worker3" }.map(\.name) ?? "?"
         let (verified, vout) = try await run(["verify", "daemonset"] + target, "verify-3.log")
         expect(verified == 0 && vout.contains("3/3 nodes ready"), "verify: DaemonSet slim 3/3 nodes ready")
@@ -261,11 +273,14 @@ struct E2E {
         say("the node leaves: kubectl delete node slim-cluster-worker3")
         let victim = slimPods().first { $0.node == "slim-cluster-worker3" }
         let pid = victim.flatMap { server.cluster.processID(namespace: "slim", pod: $0.name) }
-        _ = try await Spawn.run(["\(root)/.tools/bin/kubectl", "delete", "node", "slim-cluster-worker3"], environment: env, log: "\(dir)/kubectl.log", timeout: .seconds(60))
-        expect(try await until("no SLIM pod on the removed node") { !slimPods().contains { $0.node == "slim-cluster-worker3" } },
-               "its SLIM pod was removed")
-        expect(try await until("the removed node's SLIM process to exit") { pid.map { kill($0, 0) != 0 } ?? false },
-               "its SLIM node process (pid \(pid.map(String.init) ?? "?")) is gone")
+        _ = try await Spawn.run(
+            ["\(root)/.tools/bin/kubectl", "delete", "node", "slim-cluster-worker3"], environment: env, log: "\(dir)/kubectl.log", timeout: .seconds(60))
+        expect(
+            try await until("no SLIM pod on the removed node") { !slimPods().contains { $0.node == "slim-cluster-worker3" } },
+            "its SLIM pod was removed")
+        expect(
+            try await until("the removed node's SLIM process to exit") { pid.map { kill($0, 0) != 0 } ?? false },
+            "its SLIM node process (pid \(pid.map(String.init) ?? "?")) is gone")
         try await Task.sleep(for: .seconds(2))
         let watched = (try? String(contentsOfFile: watchLog, encoding: .utf8)) ?? ""
         emit(watched)
@@ -280,7 +295,8 @@ struct E2E {
     static func check(report path: String, code: Int32) -> String? {
         guard code == 0 else { return "slimctl ci exited \(code)" }
         guard let data = FileManager.default.contents(atPath: path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "no JSON report at \(path)" }
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return "no JSON report at \(path)" }
         guard json["result"] as? String == "passed" else { return "report says \(json["result"] ?? "nothing")" }
         let cases = json["cases"] as? [[String: Any]] ?? []
         let tests = cases.filter { $0["group"] as? String == "test" }

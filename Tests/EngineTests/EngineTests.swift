@@ -1,7 +1,8 @@
 import Engine
 import Foundation
-@testable import Plan
 import Testing
+
+@testable import Plan
 
 /// The engine against an executor the test controls: order, skip-unchanged, resume after a
 /// failure or an interrupt, timeouts, step selection. Behaviour only, no timing.
@@ -41,8 +42,9 @@ import Testing
 
     static func plan(_ hashes: [String: String] = [:], timeouts: [String: Int] = [:]) -> Plan {
         let steps = ["cluster", "controller", "slim"].map { n in
-            PlannedStep(name: n, kind: "helm", description: "", needs: [], timeoutSeconds: timeouts[n] ?? 600, actions: [],
-                        inputsHash: hashes[n] ?? "h-\(n)")
+            PlannedStep(
+                name: n, kind: "helm", description: "", needs: [], timeoutSeconds: timeouts[n] ?? 600, actions: [],
+                inputsHash: hashes[n] ?? "h-\(n)")
         }
         return Plan(strategy: "demo", target: .local, steps: steps)
     }

@@ -1,7 +1,8 @@
 import Engine
 import Foundation
-@testable import Plan
 import Testing
+
+@testable import Plan
 
 /// A finished step that runs again says why: which of its inputs changed since it finished, or
 /// that what it made is gone. A finished step keeps a snapshot of what it deployed.
@@ -24,16 +25,21 @@ import Testing
 
     static func step(_ inputs: [StepInput], snapshot: String? = nil) -> Plan {
         let hash = Hash.fnv1a(inputs.map { "\($0.kind)|\($0.name)|\($0.hash)" }.joined(separator: ";"))
-        return Plan(strategy: "demo", target: .local, steps: [
-            PlannedStep(name: "slim", kind: "helm", description: "", needs: [], timeoutSeconds: 60, actions: [], inputsHash: hash,
-                        inputs: inputs, snapshot: snapshot),
-        ])
+        return Plan(
+            strategy: "demo", target: .local,
+            steps: [
+                PlannedStep(
+                    name: "slim", kind: "helm", description: "", needs: [], timeoutSeconds: 60, actions: [], inputsHash: hash,
+                    inputs: inputs, snapshot: snapshot)
+            ])
     }
 
     func run(_ plan: Plan, _ ex: Quiet, _ d: String, force: Bool = false) async throws -> [String] {
         let events = Events()
-        _ = try await Engine.run(plan, executor: ex, statePath: "\(d)/state.json", runDir: "\(d)/runs", snapshotDir: "\(d)/deployed",
-                                 options: EngineOptions(force: force)) { events.add($0) }
+        _ = try await Engine.run(
+            plan, executor: ex, statePath: "\(d)/state.json", runDir: "\(d)/runs", snapshotDir: "\(d)/deployed",
+            options: EngineOptions(force: force)
+        ) { events.add($0) }
         return events.all
     }
 
@@ -52,10 +58,13 @@ import Testing
         let set = StepInput(kind: "values", name: "--set image.tag", hash: "s")
         let changed = try await run(Self.step([StepInput(kind: "values", name: "slim-2.yaml", hash: "b"), set, chart]), ex, d)
         #expect(changed == ["slim: re-running (values changed: slim-2.yaml; --set image.tag)"])
-        let chartToo = try await run(Self.step([StepInput(kind: "values", name: "slim-2.yaml", hash: "b"), StepInput(kind: "chart", name: "slim", hash: "d")]), ex, d)
+        let chartToo = try await run(
+            Self.step([StepInput(kind: "values", name: "slim-2.yaml", hash: "b"), StepInput(kind: "chart", name: "slim", hash: "d")]), ex, d)
         #expect(chartToo == ["slim: re-running (chart changed: slim, values changed: --set image.tag (removed))"])
-        #expect(try await run(Self.step([StepInput(kind: "values", name: "slim-2.yaml", hash: "b"), StepInput(kind: "chart", name: "slim", hash: "d")]), ex, d).isEmpty,
-                "unchanged: skipped, nothing said")
+        #expect(
+            try await run(Self.step([StepInput(kind: "values", name: "slim-2.yaml", hash: "b"), StepInput(kind: "chart", name: "slim", hash: "d")]), ex, d)
+                .isEmpty,
+            "unchanged: skipped, nothing said")
     }
 
     @Test func unchangedInputsSayWhyTheStepRunsAnyway() async throws {

@@ -17,8 +17,9 @@ extension SimCluster {
             let kind = obj[path: ["roleRef", "kind"]]?.str ?? ""
             let allowed = r.name == "rolebindings" ? ["Role", "ClusterRole"] : ["ClusterRole"]
             if !allowed.contains(kind) {
-                throw SimError.invalid(r, name, field: "roleRef.kind", reason: "FieldValueNotSupported",
-                                       detail: "Unsupported value: \"\(kind)\": supported values: \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))")
+                throw SimError.invalid(
+                    r, name, field: "roleRef.kind", reason: "FieldValueNotSupported",
+                    detail: "Unsupported value: \"\(kind)\": supported values: \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))")
             }
         case "persistentvolumeclaims":
             if obj[path: ["spec", "accessModes"]]?.list.isEmpty ?? true {
@@ -37,9 +38,10 @@ extension SimCluster {
                 .filter { !["apiVersion", "kind", "metadata"].contains(String($0.field.prefix { $0 != "." && $0 != "[" })) }
             guard let first = failures.first else { return }
             var e = SimError.invalid(r, name, field: first.field, reason: first.reason, detail: first.detail)
-            e.status[path: ["details", "causes"]] = .list(failures.map {
-                .map(["reason": .string($0.reason), "message": .string($0.detail), "field": .string($0.field)])
-            })
+            e.status[path: ["details", "causes"]] = .list(
+                failures.map {
+                    .map(["reason": .string($0.reason), "message": .string($0.detail), "field": .string($0.field)])
+                })
             if failures.count > 1 {
                 let all = failures.map { "\($0.field): \($0.detail)" }.joined(separator: ", ")
                 let qualified = "\(r.kind).\(r.group)"
@@ -59,9 +61,11 @@ extension SimCluster {
             if obj["reclaimPolicy"] == nil { obj[path: ["reclaimPolicy"]] = "Delete" }
             if obj["volumeBindingMode"] == nil { obj[path: ["volumeBindingMode"]] = "Immediate" }
         case "csidrivers":
-            let defaults: [(String, Value)] = [("attachRequired", true), ("podInfoOnMount", false), ("storageCapacity", false),
-                                               ("fsGroupPolicy", "ReadWriteOnceWithFSType"), ("requiresRepublish", false),
-                                               ("seLinuxMount", false), ("volumeLifecycleModes", .list(["Persistent"]))]
+            let defaults: [(String, Value)] = [
+                ("attachRequired", true), ("podInfoOnMount", false), ("storageCapacity", false),
+                ("fsGroupPolicy", "ReadWriteOnceWithFSType"), ("requiresRepublish", false),
+                ("seLinuxMount", false), ("volumeLifecycleModes", .list(["Persistent"]))
+            ]
             for (k, v) in defaults where obj[path: ["spec", k]] == nil { obj[path: ["spec", k]] = v }
         case "validatingwebhookconfigurations", "mutatingwebhookconfigurations":
             obj[path: ["webhooks"]] = obj["webhooks"].map { hooks in .list(hooks.list.map(Self.defaultWebhook)) }
@@ -75,14 +79,19 @@ extension SimCluster {
 
     static func defaultWebhook(_ hook: Value) -> Value {
         var h = hook
-        let defaults: [(String, Value)] = [("failurePolicy", "Fail"), ("matchPolicy", "Equivalent"), ("namespaceSelector", .map([:])),
-                                           ("objectSelector", .map([:])), ("timeoutSeconds", 10)]
+        let defaults: [(String, Value)] = [
+            ("failurePolicy", "Fail"), ("matchPolicy", "Equivalent"), ("namespaceSelector", .map([:])),
+            ("objectSelector", .map([:])), ("timeoutSeconds", 10)
+        ]
         for (k, v) in defaults where h[k] == nil { h[path: [k]] = v }
-        h[path: ["rules"]] = h["rules"].map { .list($0.list.map { rule in
-            var x = rule
-            if x["scope"] == nil { x[path: ["scope"]] = "*" }
-            return x
-        }) }
+        h[path: ["rules"]] = h["rules"].map {
+            .list(
+                $0.list.map { rule in
+                    var x = rule
+                    if x["scope"] == nil { x[path: ["scope"]] = "*" }
+                    return x
+                })
+        }
         if let port = h[path: ["clientConfig", "service"]], port["port"] == nil { h[path: ["clientConfig", "service", "port"]] = 443 }
         return h
     }

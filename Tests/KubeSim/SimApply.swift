@@ -32,10 +32,11 @@ extension SimCluster {
     /// `k:{"containerPort":80,"protocol":"TCP"}`: how fieldsV1 names one element. A missing
     /// protocol is its default, TCP, as the server defaults it before comparing.
     static func elementSegment(_ keys: [String], _ element: Value) -> String {
-        "k:{" + keys.map { k in
-            let v = element[k] ?? (k == "protocol" ? .string("TCP") : .null)
-            return "\"\(k)\":\(v.jsonString())"
-        }.joined(separator: ",") + "}"
+        "k:{"
+            + keys.map { k in
+                let v = element[k] ?? (k == "protocol" ? .string("TCP") : .null)
+                return "\"\(k)\":\(v.jsonString())"
+            }.joined(separator: ",") + "}"
     }
 
     static func isElement(_ segment: String) -> Bool { segment.hasPrefix("k:{") }
@@ -73,7 +74,8 @@ extension SimCluster {
         guard let first = path.first else { return v }
         if isElement(first) {
             guard case .list(let items) = v, let keys = keys(field, items),
-                  let el = items.first(where: { elementSegment(keys, $0) == first }) else { return nil }
+                let el = items.first(where: { elementSegment(keys, $0) == first })
+            else { return nil }
             return value(el, at: path.dropFirst())
         }
         guard let child = v[first] else { return nil }
@@ -85,7 +87,8 @@ extension SimCluster {
         guard let first = path.first else { return }
         if isElement(first) {
             guard case .list(var items) = v, let keys = keys(field, items),
-                  let i = items.firstIndex(where: { elementSegment(keys, $0) == first }) else { return }
+                let i = items.firstIndex(where: { elementSegment(keys, $0) == first })
+            else { return }
             if path.count == 1 { items.remove(at: i) } else { remove(&items[i], at: path.dropFirst()) }
             v = .list(items)
             return

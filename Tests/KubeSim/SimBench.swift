@@ -101,8 +101,10 @@ extension SimCluster {
     /// reconnects, does not get them): the simulator holds no log data however much is
     /// offered, so a test can measure the client's memory in the same process. `done` is
     /// called once per follower with the chunks it was sent.
-    public func streamLogs(namespace: String = "default", pod: String, container: String? = nil, chunks: Int, linesPerChunk: Int,
-                           line: @escaping @Sendable (_ index: Int) -> String, done: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public func streamLogs(
+        namespace: String = "default", pod: String, container: String? = nil, chunks: Int, linesPerChunk: Int,
+        line: @escaping @Sendable (_ index: Int) -> String, done: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         let followers: [(sink: SimStreamSink, timestamps: Bool)] = withLock {
             guard let p = objects[Self.res("pods")]?[namespace]?[pod], let uid = p[path: ["metadata", "uid"]]?.str else { return [] }
             let c = container ?? containerNames(p).first ?? ""
@@ -151,8 +153,10 @@ final class SimLogPump: Sendable {
     let line: @Sendable (Int) -> String
     let done: @Sendable (Int) -> Void
 
-    init(sink: SimStreamSink, timestamps: Bool, chunks: Int, linesPerChunk: Int, line: @escaping @Sendable (Int) -> String,
-         done: @escaping @Sendable (Int) -> Void) {
+    init(
+        sink: SimStreamSink, timestamps: Bool, chunks: Int, linesPerChunk: Int, line: @escaping @Sendable (Int) -> String,
+        done: @escaping @Sendable (Int) -> Void
+    ) {
         self.sink = sink; self.timestamps = timestamps; self.chunks = chunks; self.linesPerChunk = linesPerChunk; self.line = line; self.done = done
     }
 

@@ -3,1638 +3,1638 @@
 
 enum SimBuiltinSchemaData {
     static let text = """
-meta.ManagedFieldsEntry
- apiVersion s
- fieldsType s
- fieldsV1 {*
- manager s
- operation s
- subresource s
- time *
-meta.OwnerReference
- apiVersion s
- blockOwnerDeletion b
- controller b
- kind s
- name s
- uid s
-meta.ObjectMeta
- annotations {s
- creationTimestamp *
- deletionGracePeriodSeconds n
- deletionTimestamp *
- finalizers [s
- generateName s
- generation n
- labels {s
- managedFields [@meta.ManagedFieldsEntry
- name s
- namespace s
- ownerReferences [@meta.OwnerReference
- resourceVersion s
- selfLink s
- uid s
-core.v1.NamespaceSpec
- finalizers [s
-core.v1.NamespaceCondition
- lastTransitionTime *
- message s
- reason s
- status s
- type s
-core.v1.NamespaceStatus
- conditions [@core.v1.NamespaceCondition
- phase s
-core.v1.Namespace
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @core.v1.NamespaceSpec
- status @core.v1.NamespaceStatus
-core.v1.ConfigMapNodeConfigSource
- kubeletConfigKey s
- name s
- namespace s
- resourceVersion s
- uid s
-core.v1.NodeConfigSource
- configMap @core.v1.ConfigMapNodeConfigSource
-core.v1.Taint
- effect s
- key s
- timeAdded *
- value s
-core.v1.NodeSpec
- configSource @core.v1.NodeConfigSource
- externalID s
- podCIDR s
- podCIDRs [s
- providerID s
- taints [@core.v1.Taint
- unschedulable b
-core.v1.NodeAddress
- address s
- type s
-core.v1.NodeCondition
- lastHeartbeatTime *
- lastTransitionTime *
- message s
- reason s
- status s
- type s
-core.v1.NodeConfigStatus
- active @core.v1.NodeConfigSource
- assigned @core.v1.NodeConfigSource
- error s
- lastKnownGood @core.v1.NodeConfigSource
-core.v1.DaemonEndpoint
- Port n
-core.v1.NodeDaemonEndpoints
- kubeletEndpoint @core.v1.DaemonEndpoint
-core.v1.NodeFeatures
- supplementalGroupsPolicy b
-core.v1.ContainerImage
- names [s
- sizeBytes n
-core.v1.NodeSwapStatus
- capacity n
-core.v1.NodeSystemInfo
- architecture s
- bootID s
- containerRuntimeVersion s
- kernelVersion s
- kubeProxyVersion s
- kubeletVersion s
- machineID s
- operatingSystem s
- osImage s
- swap @core.v1.NodeSwapStatus
- systemUUID s
-core.v1.NodeRuntimeHandlerFeatures
- recursiveReadOnlyMounts b
- userNamespaces b
-core.v1.NodeRuntimeHandler
- features @core.v1.NodeRuntimeHandlerFeatures
- name s
-core.v1.AttachedVolume
- devicePath s
- name s
-core.v1.NodeStatus
- addresses [@core.v1.NodeAddress
- allocatable {*
- capacity {*
- conditions [@core.v1.NodeCondition
- config @core.v1.NodeConfigStatus
- daemonEndpoints @core.v1.NodeDaemonEndpoints
- features @core.v1.NodeFeatures
- images [@core.v1.ContainerImage
- nodeInfo @core.v1.NodeSystemInfo
- phase s
- runtimeHandlers [@core.v1.NodeRuntimeHandler
- volumesAttached [@core.v1.AttachedVolume
- volumesInUse [s
-core.v1.Node
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @core.v1.NodeSpec
- status @core.v1.NodeStatus
-core.v1.NodeSelectorRequirement
- key s
- operator s
- values [s
-core.v1.NodeSelectorTerm
- matchExpressions [@core.v1.NodeSelectorRequirement
- matchFields [@core.v1.NodeSelectorRequirement
-core.v1.PreferredSchedulingTerm
- preference @core.v1.NodeSelectorTerm
- weight n
-core.v1.NodeSelector
- nodeSelectorTerms [@core.v1.NodeSelectorTerm
-core.v1.NodeAffinity
- preferredDuringSchedulingIgnoredDuringExecution [@core.v1.PreferredSchedulingTerm
- requiredDuringSchedulingIgnoredDuringExecution @core.v1.NodeSelector
-meta.LabelSelectorRequirement
- key s
- operator s
- values [s
-meta.LabelSelector
- matchExpressions [@meta.LabelSelectorRequirement
- matchLabels {s
-core.v1.PodAffinityTerm
- labelSelector @meta.LabelSelector
- matchLabelKeys [s
- mismatchLabelKeys [s
- namespaceSelector @meta.LabelSelector
- namespaces [s
- topologyKey s
-core.v1.WeightedPodAffinityTerm
- podAffinityTerm @core.v1.PodAffinityTerm
- weight n
-core.v1.PodAffinity
- preferredDuringSchedulingIgnoredDuringExecution [@core.v1.WeightedPodAffinityTerm
- requiredDuringSchedulingIgnoredDuringExecution [@core.v1.PodAffinityTerm
-core.v1.PodAntiAffinity
- preferredDuringSchedulingIgnoredDuringExecution [@core.v1.WeightedPodAffinityTerm
- requiredDuringSchedulingIgnoredDuringExecution [@core.v1.PodAffinityTerm
-core.v1.Affinity
- nodeAffinity @core.v1.NodeAffinity
- podAffinity @core.v1.PodAffinity
- podAntiAffinity @core.v1.PodAntiAffinity
-core.v1.ConfigMapKeySelector
- key s
- name s
- optional b
-core.v1.ObjectFieldSelector
- apiVersion s
- fieldPath s
-core.v1.ResourceFieldSelector
- containerName s
- divisor *
- resource s
-core.v1.SecretKeySelector
- key s
- name s
- optional b
-core.v1.EnvVarSource
- configMapKeyRef @core.v1.ConfigMapKeySelector
- fieldRef @core.v1.ObjectFieldSelector
- resourceFieldRef @core.v1.ResourceFieldSelector
- secretKeyRef @core.v1.SecretKeySelector
-core.v1.EnvVar
- name s
- value s
- valueFrom @core.v1.EnvVarSource
-core.v1.ConfigMapEnvSource
- name s
- optional b
-core.v1.SecretEnvSource
- name s
- optional b
-core.v1.EnvFromSource
- configMapRef @core.v1.ConfigMapEnvSource
- prefix s
- secretRef @core.v1.SecretEnvSource
-core.v1.ExecAction
- command [s
-core.v1.HTTPHeader
- name s
- value s
-core.v1.HTTPGetAction
- host s
- httpHeaders [@core.v1.HTTPHeader
- path s
- port *
- scheme s
-core.v1.SleepAction
- seconds n
-core.v1.TCPSocketAction
- host s
- port *
-core.v1.LifecycleHandler
- exec @core.v1.ExecAction
- httpGet @core.v1.HTTPGetAction
- sleep @core.v1.SleepAction
- tcpSocket @core.v1.TCPSocketAction
-core.v1.Lifecycle
- postStart @core.v1.LifecycleHandler
- preStop @core.v1.LifecycleHandler
- stopSignal s
-core.v1.GRPCAction
- port n
- service s
-core.v1.Probe
- exec @core.v1.ExecAction
- failureThreshold n
- grpc @core.v1.GRPCAction
- httpGet @core.v1.HTTPGetAction
- initialDelaySeconds n
- periodSeconds n
- successThreshold n
- tcpSocket @core.v1.TCPSocketAction
- terminationGracePeriodSeconds n
- timeoutSeconds n
-core.v1.ContainerPort
- containerPort n
- hostIP s
- hostPort n
- name s
- protocol s
-core.v1.ContainerResizePolicy
- resourceName s
- restartPolicy s
-core.v1.ResourceClaim
- name s
- request s
-core.v1.ResourceRequirements
- claims [@core.v1.ResourceClaim
- limits {*
- requests {*
-core.v1.AppArmorProfile
- localhostProfile s
- type s
-core.v1.Capabilities
- add [s
- drop [s
-core.v1.SELinuxOptions
- level s
- role s
- type s
- user s
-core.v1.SeccompProfile
- localhostProfile s
- type s
-core.v1.WindowsSecurityContextOptions
- gmsaCredentialSpec s
- gmsaCredentialSpecName s
- hostProcess b
- runAsUserName s
-core.v1.SecurityContext
- allowPrivilegeEscalation b
- appArmorProfile @core.v1.AppArmorProfile
- capabilities @core.v1.Capabilities
- privileged b
- procMount s
- readOnlyRootFilesystem b
- runAsGroup n
- runAsNonRoot b
- runAsUser n
- seLinuxOptions @core.v1.SELinuxOptions
- seccompProfile @core.v1.SeccompProfile
- windowsOptions @core.v1.WindowsSecurityContextOptions
-core.v1.VolumeDevice
- devicePath s
- name s
-core.v1.VolumeMount
- mountPath s
- mountPropagation s
- name s
- readOnly b
- recursiveReadOnly s
- subPath s
- subPathExpr s
-core.v1.Container
- args [s
- command [s
- env [@core.v1.EnvVar
- envFrom [@core.v1.EnvFromSource
- image s
- imagePullPolicy s
- lifecycle @core.v1.Lifecycle
- livenessProbe @core.v1.Probe
- name s
- ports [@core.v1.ContainerPort
- readinessProbe @core.v1.Probe
- resizePolicy [@core.v1.ContainerResizePolicy
- resources @core.v1.ResourceRequirements
- restartPolicy s
- securityContext @core.v1.SecurityContext
- startupProbe @core.v1.Probe
- stdin b
- stdinOnce b
- terminationMessagePath s
- terminationMessagePolicy s
- tty b
- volumeDevices [@core.v1.VolumeDevice
- volumeMounts [@core.v1.VolumeMount
- workingDir s
-core.v1.PodDNSConfigOption
- name s
- value s
-core.v1.PodDNSConfig
- nameservers [s
- options [@core.v1.PodDNSConfigOption
- searches [s
-core.v1.EphemeralContainer
- args [s
- command [s
- env [@core.v1.EnvVar
- envFrom [@core.v1.EnvFromSource
- image s
- imagePullPolicy s
- lifecycle @core.v1.Lifecycle
- livenessProbe @core.v1.Probe
- name s
- ports [@core.v1.ContainerPort
- readinessProbe @core.v1.Probe
- resizePolicy [@core.v1.ContainerResizePolicy
- resources @core.v1.ResourceRequirements
- restartPolicy s
- securityContext @core.v1.SecurityContext
- startupProbe @core.v1.Probe
- stdin b
- stdinOnce b
- targetContainerName s
- terminationMessagePath s
- terminationMessagePolicy s
- tty b
- volumeDevices [@core.v1.VolumeDevice
- volumeMounts [@core.v1.VolumeMount
- workingDir s
-core.v1.HostAlias
- hostnames [s
- ip s
-core.v1.LocalObjectReference
- name s
-core.v1.PodOS
- name s
-core.v1.PodReadinessGate
- conditionType s
-core.v1.PodResourceClaim
- name s
- resourceClaimName s
- resourceClaimTemplateName s
-core.v1.PodSchedulingGate
- name s
-core.v1.Sysctl
- name s
- value s
-core.v1.PodSecurityContext
- appArmorProfile @core.v1.AppArmorProfile
- fsGroup n
- fsGroupChangePolicy s
- runAsGroup n
- runAsNonRoot b
- runAsUser n
- seLinuxChangePolicy s
- seLinuxOptions @core.v1.SELinuxOptions
- seccompProfile @core.v1.SeccompProfile
- supplementalGroups [n
- supplementalGroupsPolicy s
- sysctls [@core.v1.Sysctl
- windowsOptions @core.v1.WindowsSecurityContextOptions
-core.v1.Toleration
- effect s
- key s
- operator s
- tolerationSeconds n
- value s
-core.v1.TopologySpreadConstraint
- labelSelector @meta.LabelSelector
- matchLabelKeys [s
- maxSkew n
- minDomains n
- nodeAffinityPolicy s
- nodeTaintsPolicy s
- topologyKey s
- whenUnsatisfiable s
-core.v1.AWSElasticBlockStoreVolumeSource
- fsType s
- partition n
- readOnly b
- volumeID s
-core.v1.AzureDiskVolumeSource
- cachingMode s
- diskName s
- diskURI s
- fsType s
- kind s
- readOnly b
-core.v1.AzureFileVolumeSource
- readOnly b
- secretName s
- shareName s
-core.v1.CephFSVolumeSource
- monitors [s
- path s
- readOnly b
- secretFile s
- secretRef @core.v1.LocalObjectReference
- user s
-core.v1.CinderVolumeSource
- fsType s
- readOnly b
- secretRef @core.v1.LocalObjectReference
- volumeID s
-core.v1.KeyToPath
- key s
- mode n
- path s
-core.v1.ConfigMapVolumeSource
- defaultMode n
- items [@core.v1.KeyToPath
- name s
- optional b
-core.v1.CSIVolumeSource
- driver s
- fsType s
- nodePublishSecretRef @core.v1.LocalObjectReference
- readOnly b
- volumeAttributes {s
-core.v1.DownwardAPIVolumeFile
- fieldRef @core.v1.ObjectFieldSelector
- mode n
- path s
- resourceFieldRef @core.v1.ResourceFieldSelector
-core.v1.DownwardAPIVolumeSource
- defaultMode n
- items [@core.v1.DownwardAPIVolumeFile
-core.v1.EmptyDirVolumeSource
- medium s
- sizeLimit *
-core.v1.TypedLocalObjectReference
- apiGroup s
- kind s
- name s
-core.v1.TypedObjectReference
- apiGroup s
- kind s
- name s
- namespace s
-core.v1.VolumeResourceRequirements
- limits {*
- requests {*
-core.v1.PersistentVolumeClaimSpec
- accessModes [s
- dataSource @core.v1.TypedLocalObjectReference
- dataSourceRef @core.v1.TypedObjectReference
- resources @core.v1.VolumeResourceRequirements
- selector @meta.LabelSelector
- storageClassName s
- volumeAttributesClassName s
- volumeMode s
- volumeName s
-core.v1.PersistentVolumeClaimTemplate
- metadata @meta.ObjectMeta
- spec @core.v1.PersistentVolumeClaimSpec
-core.v1.EphemeralVolumeSource
- volumeClaimTemplate @core.v1.PersistentVolumeClaimTemplate
-core.v1.FCVolumeSource
- fsType s
- lun n
- readOnly b
- targetWWNs [s
- wwids [s
-core.v1.FlexVolumeSource
- driver s
- fsType s
- options {s
- readOnly b
- secretRef @core.v1.LocalObjectReference
-core.v1.FlockerVolumeSource
- datasetName s
- datasetUUID s
-core.v1.GCEPersistentDiskVolumeSource
- fsType s
- partition n
- pdName s
- readOnly b
-core.v1.GitRepoVolumeSource
- directory s
- repository s
- revision s
-core.v1.GlusterfsVolumeSource
- endpoints s
- path s
- readOnly b
-core.v1.HostPathVolumeSource
- path s
- type s
-core.v1.ImageVolumeSource
- pullPolicy s
- reference s
-core.v1.ISCSIVolumeSource
- chapAuthDiscovery b
- chapAuthSession b
- fsType s
- initiatorName s
- iqn s
- iscsiInterface s
- lun n
- portals [s
- readOnly b
- secretRef @core.v1.LocalObjectReference
- targetPortal s
-core.v1.NFSVolumeSource
- path s
- readOnly b
- server s
-core.v1.PersistentVolumeClaimVolumeSource
- claimName s
- readOnly b
-core.v1.PhotonPersistentDiskVolumeSource
- fsType s
- pdID s
-core.v1.PortworxVolumeSource
- fsType s
- readOnly b
- volumeID s
-core.v1.ClusterTrustBundleProjection
- labelSelector @meta.LabelSelector
- name s
- optional b
- path s
- signerName s
-core.v1.ConfigMapProjection
- items [@core.v1.KeyToPath
- name s
- optional b
-core.v1.DownwardAPIProjection
- items [@core.v1.DownwardAPIVolumeFile
-core.v1.SecretProjection
- items [@core.v1.KeyToPath
- name s
- optional b
-core.v1.ServiceAccountTokenProjection
- audience s
- expirationSeconds n
- path s
-core.v1.VolumeProjection
- clusterTrustBundle @core.v1.ClusterTrustBundleProjection
- configMap @core.v1.ConfigMapProjection
- downwardAPI @core.v1.DownwardAPIProjection
- secret @core.v1.SecretProjection
- serviceAccountToken @core.v1.ServiceAccountTokenProjection
-core.v1.ProjectedVolumeSource
- defaultMode n
- sources [@core.v1.VolumeProjection
-core.v1.QuobyteVolumeSource
- group s
- readOnly b
- registry s
- tenant s
- user s
- volume s
-core.v1.RBDVolumeSource
- fsType s
- image s
- keyring s
- monitors [s
- pool s
- readOnly b
- secretRef @core.v1.LocalObjectReference
- user s
-core.v1.ScaleIOVolumeSource
- fsType s
- gateway s
- protectionDomain s
- readOnly b
- secretRef @core.v1.LocalObjectReference
- sslEnabled b
- storageMode s
- storagePool s
- system s
- volumeName s
-core.v1.SecretVolumeSource
- defaultMode n
- items [@core.v1.KeyToPath
- optional b
- secretName s
-core.v1.StorageOSVolumeSource
- fsType s
- readOnly b
- secretRef @core.v1.LocalObjectReference
- volumeName s
- volumeNamespace s
-core.v1.VsphereVirtualDiskVolumeSource
- fsType s
- storagePolicyID s
- storagePolicyName s
- volumePath s
-core.v1.Volume
- awsElasticBlockStore @core.v1.AWSElasticBlockStoreVolumeSource
- azureDisk @core.v1.AzureDiskVolumeSource
- azureFile @core.v1.AzureFileVolumeSource
- cephfs @core.v1.CephFSVolumeSource
- cinder @core.v1.CinderVolumeSource
- configMap @core.v1.ConfigMapVolumeSource
- csi @core.v1.CSIVolumeSource
- downwardAPI @core.v1.DownwardAPIVolumeSource
- emptyDir @core.v1.EmptyDirVolumeSource
- ephemeral @core.v1.EphemeralVolumeSource
- fc @core.v1.FCVolumeSource
- flexVolume @core.v1.FlexVolumeSource
- flocker @core.v1.FlockerVolumeSource
- gcePersistentDisk @core.v1.GCEPersistentDiskVolumeSource
- gitRepo @core.v1.GitRepoVolumeSource
- glusterfs @core.v1.GlusterfsVolumeSource
- hostPath @core.v1.HostPathVolumeSource
- image @core.v1.ImageVolumeSource
- iscsi @core.v1.ISCSIVolumeSource
- name s
- nfs @core.v1.NFSVolumeSource
- persistentVolumeClaim @core.v1.PersistentVolumeClaimVolumeSource
- photonPersistentDisk @core.v1.PhotonPersistentDiskVolumeSource
- portworxVolume @core.v1.PortworxVolumeSource
- projected @core.v1.ProjectedVolumeSource
- quobyte @core.v1.QuobyteVolumeSource
- rbd @core.v1.RBDVolumeSource
- scaleIO @core.v1.ScaleIOVolumeSource
- secret @core.v1.SecretVolumeSource
- storageos @core.v1.StorageOSVolumeSource
- vsphereVolume @core.v1.VsphereVirtualDiskVolumeSource
-core.v1.PodSpec
- activeDeadlineSeconds n
- affinity @core.v1.Affinity
- automountServiceAccountToken b
- containers [@core.v1.Container
- dnsConfig @core.v1.PodDNSConfig
- dnsPolicy s
- enableServiceLinks b
- ephemeralContainers [@core.v1.EphemeralContainer
- hostAliases [@core.v1.HostAlias
- hostIPC b
- hostNetwork b
- hostPID b
- hostUsers b
- hostname s
- imagePullSecrets [@core.v1.LocalObjectReference
- initContainers [@core.v1.Container
- nodeName s
- nodeSelector {s
- os @core.v1.PodOS
- overhead {*
- preemptionPolicy s
- priority n
- priorityClassName s
- readinessGates [@core.v1.PodReadinessGate
- resourceClaims [@core.v1.PodResourceClaim
- resources @core.v1.ResourceRequirements
- restartPolicy s
- runtimeClassName s
- schedulerName s
- schedulingGates [@core.v1.PodSchedulingGate
- securityContext @core.v1.PodSecurityContext
- serviceAccount s
- serviceAccountName s
- setHostnameAsFQDN b
- shareProcessNamespace b
- subdomain s
- terminationGracePeriodSeconds n
- tolerations [@core.v1.Toleration
- topologySpreadConstraints [@core.v1.TopologySpreadConstraint
- volumes [@core.v1.Volume
-core.v1.PodCondition
- lastProbeTime *
- lastTransitionTime *
- message s
- observedGeneration n
- reason s
- status s
- type s
-core.v1.ResourceHealth
- health s
- resourceID s
-core.v1.ResourceStatus
- name s
- resources [@core.v1.ResourceHealth
-core.v1.ContainerStateRunning
- startedAt *
-core.v1.ContainerStateTerminated
- containerID s
- exitCode n
- finishedAt *
- message s
- reason s
- signal n
- startedAt *
-core.v1.ContainerStateWaiting
- message s
- reason s
-core.v1.ContainerState
- running @core.v1.ContainerStateRunning
- terminated @core.v1.ContainerStateTerminated
- waiting @core.v1.ContainerStateWaiting
-core.v1.LinuxContainerUser
- gid n
- supplementalGroups [n
- uid n
-core.v1.ContainerUser
- linux @core.v1.LinuxContainerUser
-core.v1.VolumeMountStatus
- mountPath s
- name s
- readOnly b
- recursiveReadOnly s
-core.v1.ContainerStatus
- allocatedResources {*
- allocatedResourcesStatus [@core.v1.ResourceStatus
- containerID s
- image s
- imageID s
- lastState @core.v1.ContainerState
- name s
- ready b
- resources @core.v1.ResourceRequirements
- restartCount n
- started b
- state @core.v1.ContainerState
- stopSignal s
- user @core.v1.ContainerUser
- volumeMounts [@core.v1.VolumeMountStatus
-core.v1.HostIP
- ip s
-core.v1.PodIP
- ip s
-core.v1.PodResourceClaimStatus
- name s
- resourceClaimName s
-core.v1.PodStatus
- conditions [@core.v1.PodCondition
- containerStatuses [@core.v1.ContainerStatus
- ephemeralContainerStatuses [@core.v1.ContainerStatus
- hostIP s
- hostIPs [@core.v1.HostIP
- initContainerStatuses [@core.v1.ContainerStatus
- message s
- nominatedNodeName s
- observedGeneration n
- phase s
- podIP s
- podIPs [@core.v1.PodIP
- qosClass s
- reason s
- resize s
- resourceClaimStatuses [@core.v1.PodResourceClaimStatus
- startTime *
-core.v1.Pod
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @core.v1.PodSpec
- status @core.v1.PodStatus
-core.v1.ServicePort
- appProtocol s
- name s
- nodePort n
- port n
- protocol s
- targetPort *
-core.v1.ClientIPConfig
- timeoutSeconds n
-core.v1.SessionAffinityConfig
- clientIP @core.v1.ClientIPConfig
-core.v1.ServiceSpec
- allocateLoadBalancerNodePorts b
- clusterIP s
- clusterIPs [s
- externalIPs [s
- externalName s
- externalTrafficPolicy s
- healthCheckNodePort n
- internalTrafficPolicy s
- ipFamilies [s
- ipFamilyPolicy s
- loadBalancerClass s
- loadBalancerIP s
- loadBalancerSourceRanges [s
- ports [@core.v1.ServicePort
- publishNotReadyAddresses b
- selector {s
- sessionAffinity s
- sessionAffinityConfig @core.v1.SessionAffinityConfig
- trafficDistribution s
- type s
-meta.Condition
- lastTransitionTime *
- message s
- observedGeneration n
- reason s
- status s
- type s
-core.v1.PortStatus
- error s
- port n
- protocol s
-core.v1.LoadBalancerIngress
- hostname s
- ip s
- ipMode s
- ports [@core.v1.PortStatus
-core.v1.LoadBalancerStatus
- ingress [@core.v1.LoadBalancerIngress
-core.v1.ServiceStatus
- conditions [@meta.Condition
- loadBalancer @core.v1.LoadBalancerStatus
-core.v1.Service
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @core.v1.ServiceSpec
- status @core.v1.ServiceStatus
-core.v1.ConfigMap
- apiVersion s
- binaryData {s
- data {s
- immutable b
- kind s
- metadata @meta.ObjectMeta
-core.v1.ObjectReference
- apiVersion s
- fieldPath s
- kind s
- name s
- namespace s
- resourceVersion s
- uid s
-core.v1.ServiceAccount
- apiVersion s
- automountServiceAccountToken b
- imagePullSecrets [@core.v1.LocalObjectReference
- kind s
- metadata @meta.ObjectMeta
- secrets [@core.v1.ObjectReference
-core.v1.Secret
- apiVersion s
- data {s
- immutable b
- kind s
- metadata @meta.ObjectMeta
- stringData {s
- type s
-core.v1.EventSeries
- count n
- lastObservedTime *
-core.v1.EventSource
- component s
- host s
-core.v1.Event
- action s
- apiVersion s
- count n
- eventTime *
- firstTimestamp *
- involvedObject @core.v1.ObjectReference
- kind s
- lastTimestamp *
- message s
- metadata @meta.ObjectMeta
- reason s
- related @core.v1.ObjectReference
- reportingComponent s
- reportingInstance s
- series @core.v1.EventSeries
- source @core.v1.EventSource
- type s
-core.v1.PersistentVolumeClaimCondition
- lastProbeTime *
- lastTransitionTime *
- message s
- reason s
- status s
- type s
-core.v1.ModifyVolumeStatus
- status s
- targetVolumeAttributesClassName s
-core.v1.PersistentVolumeClaimStatus
- accessModes [s
- allocatedResourceStatuses {s
- allocatedResources {*
- capacity {*
- conditions [@core.v1.PersistentVolumeClaimCondition
- currentVolumeAttributesClassName s
- modifyVolumeStatus @core.v1.ModifyVolumeStatus
- phase s
-core.v1.PersistentVolumeClaim
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @core.v1.PersistentVolumeClaimSpec
- status @core.v1.PersistentVolumeClaimStatus
-core.v1.AzureFilePersistentVolumeSource
- readOnly b
- secretName s
- secretNamespace s
- shareName s
-core.v1.SecretReference
- name s
- namespace s
-core.v1.CephFSPersistentVolumeSource
- monitors [s
- path s
- readOnly b
- secretFile s
- secretRef @core.v1.SecretReference
- user s
-core.v1.CinderPersistentVolumeSource
- fsType s
- readOnly b
- secretRef @core.v1.SecretReference
- volumeID s
-core.v1.CSIPersistentVolumeSource
- controllerExpandSecretRef @core.v1.SecretReference
- controllerPublishSecretRef @core.v1.SecretReference
- driver s
- fsType s
- nodeExpandSecretRef @core.v1.SecretReference
- nodePublishSecretRef @core.v1.SecretReference
- nodeStageSecretRef @core.v1.SecretReference
- readOnly b
- volumeAttributes {s
- volumeHandle s
-core.v1.FlexPersistentVolumeSource
- driver s
- fsType s
- options {s
- readOnly b
- secretRef @core.v1.SecretReference
-core.v1.GlusterfsPersistentVolumeSource
- endpoints s
- endpointsNamespace s
- path s
- readOnly b
-core.v1.ISCSIPersistentVolumeSource
- chapAuthDiscovery b
- chapAuthSession b
- fsType s
- initiatorName s
- iqn s
- iscsiInterface s
- lun n
- portals [s
- readOnly b
- secretRef @core.v1.SecretReference
- targetPortal s
-core.v1.LocalVolumeSource
- fsType s
- path s
-core.v1.VolumeNodeAffinity
- required @core.v1.NodeSelector
-core.v1.RBDPersistentVolumeSource
- fsType s
- image s
- keyring s
- monitors [s
- pool s
- readOnly b
- secretRef @core.v1.SecretReference
- user s
-core.v1.ScaleIOPersistentVolumeSource
- fsType s
- gateway s
- protectionDomain s
- readOnly b
- secretRef @core.v1.SecretReference
- sslEnabled b
- storageMode s
- storagePool s
- system s
- volumeName s
-core.v1.StorageOSPersistentVolumeSource
- fsType s
- readOnly b
- secretRef @core.v1.ObjectReference
- volumeName s
- volumeNamespace s
-core.v1.PersistentVolumeSpec
- accessModes [s
- awsElasticBlockStore @core.v1.AWSElasticBlockStoreVolumeSource
- azureDisk @core.v1.AzureDiskVolumeSource
- azureFile @core.v1.AzureFilePersistentVolumeSource
- capacity {*
- cephfs @core.v1.CephFSPersistentVolumeSource
- cinder @core.v1.CinderPersistentVolumeSource
- claimRef @core.v1.ObjectReference
- csi @core.v1.CSIPersistentVolumeSource
- fc @core.v1.FCVolumeSource
- flexVolume @core.v1.FlexPersistentVolumeSource
- flocker @core.v1.FlockerVolumeSource
- gcePersistentDisk @core.v1.GCEPersistentDiskVolumeSource
- glusterfs @core.v1.GlusterfsPersistentVolumeSource
- hostPath @core.v1.HostPathVolumeSource
- iscsi @core.v1.ISCSIPersistentVolumeSource
- local @core.v1.LocalVolumeSource
- mountOptions [s
- nfs @core.v1.NFSVolumeSource
- nodeAffinity @core.v1.VolumeNodeAffinity
- persistentVolumeReclaimPolicy s
- photonPersistentDisk @core.v1.PhotonPersistentDiskVolumeSource
- portworxVolume @core.v1.PortworxVolumeSource
- quobyte @core.v1.QuobyteVolumeSource
- rbd @core.v1.RBDPersistentVolumeSource
- scaleIO @core.v1.ScaleIOPersistentVolumeSource
- storageClassName s
- storageos @core.v1.StorageOSPersistentVolumeSource
- volumeAttributesClassName s
- volumeMode s
- vsphereVolume @core.v1.VsphereVirtualDiskVolumeSource
-core.v1.PersistentVolumeStatus
- lastPhaseTransitionTime *
- message s
- phase s
- reason s
-core.v1.PersistentVolume
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @core.v1.PersistentVolumeSpec
- status @core.v1.PersistentVolumeStatus
-core.v1.PodTemplateSpec
- metadata @meta.ObjectMeta
- spec @core.v1.PodSpec
-apps.v1.RollingUpdateDaemonSet
- maxSurge *
- maxUnavailable *
-apps.v1.DaemonSetUpdateStrategy
- rollingUpdate @apps.v1.RollingUpdateDaemonSet
- type s
-apps.v1.DaemonSetSpec
- minReadySeconds n
- revisionHistoryLimit n
- selector @meta.LabelSelector
- template @core.v1.PodTemplateSpec
- updateStrategy @apps.v1.DaemonSetUpdateStrategy
-apps.v1.DaemonSetCondition
- lastTransitionTime *
- message s
- reason s
- status s
- type s
-apps.v1.DaemonSetStatus
- collisionCount n
- conditions [@apps.v1.DaemonSetCondition
- currentNumberScheduled n
- desiredNumberScheduled n
- numberAvailable n
- numberMisscheduled n
- numberReady n
- numberUnavailable n
- observedGeneration n
- updatedNumberScheduled n
-apps.v1.DaemonSet
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @apps.v1.DaemonSetSpec
- status @apps.v1.DaemonSetStatus
-apps.v1.StatefulSetOrdinals
- start n
-apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy
- whenDeleted s
- whenScaled s
-apps.v1.RollingUpdateStatefulSetStrategy
- maxUnavailable *
- partition n
-apps.v1.StatefulSetUpdateStrategy
- rollingUpdate @apps.v1.RollingUpdateStatefulSetStrategy
- type s
-apps.v1.StatefulSetSpec
- minReadySeconds n
- ordinals @apps.v1.StatefulSetOrdinals
- persistentVolumeClaimRetentionPolicy @apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy
- podManagementPolicy s
- replicas n
- revisionHistoryLimit n
- selector @meta.LabelSelector
- serviceName s
- template @core.v1.PodTemplateSpec
- updateStrategy @apps.v1.StatefulSetUpdateStrategy
- volumeClaimTemplates [@core.v1.PersistentVolumeClaim
-apps.v1.StatefulSetCondition
- lastTransitionTime *
- message s
- reason s
- status s
- type s
-apps.v1.StatefulSetStatus
- availableReplicas n
- collisionCount n
- conditions [@apps.v1.StatefulSetCondition
- currentReplicas n
- currentRevision s
- observedGeneration n
- readyReplicas n
- replicas n
- updateRevision s
- updatedReplicas n
-apps.v1.StatefulSet
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @apps.v1.StatefulSetSpec
- status @apps.v1.StatefulSetStatus
-apps.v1.RollingUpdateDeployment
- maxSurge *
- maxUnavailable *
-apps.v1.DeploymentStrategy
- rollingUpdate @apps.v1.RollingUpdateDeployment
- type s
-apps.v1.DeploymentSpec
- minReadySeconds n
- paused b
- progressDeadlineSeconds n
- replicas n
- revisionHistoryLimit n
- selector @meta.LabelSelector
- strategy @apps.v1.DeploymentStrategy
- template @core.v1.PodTemplateSpec
-apps.v1.DeploymentCondition
- lastTransitionTime *
- lastUpdateTime *
- message s
- reason s
- status s
- type s
-apps.v1.DeploymentStatus
- availableReplicas n
- collisionCount n
- conditions [@apps.v1.DeploymentCondition
- observedGeneration n
- readyReplicas n
- replicas n
- terminatingReplicas n
- unavailableReplicas n
- updatedReplicas n
-apps.v1.Deployment
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @apps.v1.DeploymentSpec
- status @apps.v1.DeploymentStatus
-apps.v1.ReplicaSetSpec
- minReadySeconds n
- replicas n
- selector @meta.LabelSelector
- template @core.v1.PodTemplateSpec
-apps.v1.ReplicaSetCondition
- lastTransitionTime *
- message s
- reason s
- status s
- type s
-apps.v1.ReplicaSetStatus
- availableReplicas n
- conditions [@apps.v1.ReplicaSetCondition
- fullyLabeledReplicas n
- observedGeneration n
- readyReplicas n
- replicas n
- terminatingReplicas n
-apps.v1.ReplicaSet
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @apps.v1.ReplicaSetSpec
- status @apps.v1.ReplicaSetStatus
-apps.v1.ControllerRevision
- apiVersion s
- data *
- kind s
- metadata @meta.ObjectMeta
- revision n
-autoscaling.v2.HPAScalingPolicy
- periodSeconds n
- type s
- value n
-autoscaling.v2.HPAScalingRules
- policies [@autoscaling.v2.HPAScalingPolicy
- selectPolicy s
- stabilizationWindowSeconds n
- tolerance *
-autoscaling.v2.HorizontalPodAutoscalerBehavior
- scaleDown @autoscaling.v2.HPAScalingRules
- scaleUp @autoscaling.v2.HPAScalingRules
-autoscaling.v2.MetricTarget
- averageUtilization n
- averageValue *
- type s
- value *
-autoscaling.v2.ContainerResourceMetricSource
- container s
- name s
- target @autoscaling.v2.MetricTarget
-autoscaling.v2.MetricIdentifier
- name s
- selector @meta.LabelSelector
-autoscaling.v2.ExternalMetricSource
- metric @autoscaling.v2.MetricIdentifier
- target @autoscaling.v2.MetricTarget
-autoscaling.v2.CrossVersionObjectReference
- apiVersion s
- kind s
- name s
-autoscaling.v2.ObjectMetricSource
- describedObject @autoscaling.v2.CrossVersionObjectReference
- metric @autoscaling.v2.MetricIdentifier
- target @autoscaling.v2.MetricTarget
-autoscaling.v2.PodsMetricSource
- metric @autoscaling.v2.MetricIdentifier
- target @autoscaling.v2.MetricTarget
-autoscaling.v2.ResourceMetricSource
- name s
- target @autoscaling.v2.MetricTarget
-autoscaling.v2.MetricSpec
- containerResource @autoscaling.v2.ContainerResourceMetricSource
- external @autoscaling.v2.ExternalMetricSource
- object @autoscaling.v2.ObjectMetricSource
- pods @autoscaling.v2.PodsMetricSource
- resource @autoscaling.v2.ResourceMetricSource
- type s
-autoscaling.v2.HorizontalPodAutoscalerSpec
- behavior @autoscaling.v2.HorizontalPodAutoscalerBehavior
- maxReplicas n
- metrics [@autoscaling.v2.MetricSpec
- minReplicas n
- scaleTargetRef @autoscaling.v2.CrossVersionObjectReference
-autoscaling.v2.HorizontalPodAutoscalerCondition
- lastTransitionTime *
- message s
- reason s
- status s
- type s
-autoscaling.v2.MetricValueStatus
- averageUtilization n
- averageValue *
- value *
-autoscaling.v2.ContainerResourceMetricStatus
- container s
- current @autoscaling.v2.MetricValueStatus
- name s
-autoscaling.v2.ExternalMetricStatus
- current @autoscaling.v2.MetricValueStatus
- metric @autoscaling.v2.MetricIdentifier
-autoscaling.v2.ObjectMetricStatus
- current @autoscaling.v2.MetricValueStatus
- describedObject @autoscaling.v2.CrossVersionObjectReference
- metric @autoscaling.v2.MetricIdentifier
-autoscaling.v2.PodsMetricStatus
- current @autoscaling.v2.MetricValueStatus
- metric @autoscaling.v2.MetricIdentifier
-autoscaling.v2.ResourceMetricStatus
- current @autoscaling.v2.MetricValueStatus
- name s
-autoscaling.v2.MetricStatus
- containerResource @autoscaling.v2.ContainerResourceMetricStatus
- external @autoscaling.v2.ExternalMetricStatus
- object @autoscaling.v2.ObjectMetricStatus
- pods @autoscaling.v2.PodsMetricStatus
- resource @autoscaling.v2.ResourceMetricStatus
- type s
-autoscaling.v2.HorizontalPodAutoscalerStatus
- conditions [@autoscaling.v2.HorizontalPodAutoscalerCondition
- currentMetrics [@autoscaling.v2.MetricStatus
- currentReplicas n
- desiredReplicas n
- lastScaleTime *
- observedGeneration n
-autoscaling.v2.HorizontalPodAutoscaler
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @autoscaling.v2.HorizontalPodAutoscalerSpec
- status @autoscaling.v2.HorizontalPodAutoscalerStatus
-batch.v1.PodFailurePolicyOnExitCodesRequirement
- containerName s
- operator s
- values [n
-batch.v1.PodFailurePolicyOnPodConditionsPattern
- status s
- type s
-batch.v1.PodFailurePolicyRule
- action s
- onExitCodes @batch.v1.PodFailurePolicyOnExitCodesRequirement
- onPodConditions [@batch.v1.PodFailurePolicyOnPodConditionsPattern
-batch.v1.PodFailurePolicy
- rules [@batch.v1.PodFailurePolicyRule
-batch.v1.SuccessPolicyRule
- succeededCount n
- succeededIndexes s
-batch.v1.SuccessPolicy
- rules [@batch.v1.SuccessPolicyRule
-batch.v1.JobSpec
- activeDeadlineSeconds n
- backoffLimit n
- backoffLimitPerIndex n
- completionMode s
- completions n
- managedBy s
- manualSelector b
- maxFailedIndexes n
- parallelism n
- podFailurePolicy @batch.v1.PodFailurePolicy
- podReplacementPolicy s
- selector @meta.LabelSelector
- successPolicy @batch.v1.SuccessPolicy
- suspend b
- template @core.v1.PodTemplateSpec
- ttlSecondsAfterFinished n
-batch.v1.JobCondition
- lastProbeTime *
- lastTransitionTime *
- message s
- reason s
- status s
- type s
-batch.v1.UncountedTerminatedPods
- failed [s
- succeeded [s
-batch.v1.JobStatus
- active n
- completedIndexes s
- completionTime *
- conditions [@batch.v1.JobCondition
- failed n
- failedIndexes s
- ready n
- startTime *
- succeeded n
- terminating n
- uncountedTerminatedPods @batch.v1.UncountedTerminatedPods
-batch.v1.Job
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @batch.v1.JobSpec
- status @batch.v1.JobStatus
-networking.v1.ServiceBackendPort
- name s
- number n
-networking.v1.IngressServiceBackend
- name s
- port @networking.v1.ServiceBackendPort
-networking.v1.IngressBackend
- resource @core.v1.TypedLocalObjectReference
- service @networking.v1.IngressServiceBackend
-networking.v1.HTTPIngressPath
- backend @networking.v1.IngressBackend
- path s
- pathType s
-networking.v1.HTTPIngressRuleValue
- paths [@networking.v1.HTTPIngressPath
-networking.v1.IngressRule
- host s
- http @networking.v1.HTTPIngressRuleValue
-networking.v1.IngressTLS
- hosts [s
- secretName s
-networking.v1.IngressSpec
- defaultBackend @networking.v1.IngressBackend
- ingressClassName s
- rules [@networking.v1.IngressRule
- tls [@networking.v1.IngressTLS
-networking.v1.IngressPortStatus
- error s
- port n
- protocol s
-networking.v1.IngressLoadBalancerIngress
- hostname s
- ip s
- ports [@networking.v1.IngressPortStatus
-networking.v1.IngressLoadBalancerStatus
- ingress [@networking.v1.IngressLoadBalancerIngress
-networking.v1.IngressStatus
- loadBalancer @networking.v1.IngressLoadBalancerStatus
-networking.v1.Ingress
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @networking.v1.IngressSpec
- status @networking.v1.IngressStatus
-networking.v1.NetworkPolicyPort
- endPort n
- port *
- protocol s
-networking.v1.IPBlock
- cidr s
- except [s
-networking.v1.NetworkPolicyPeer
- ipBlock @networking.v1.IPBlock
- namespaceSelector @meta.LabelSelector
- podSelector @meta.LabelSelector
-networking.v1.NetworkPolicyEgressRule
- ports [@networking.v1.NetworkPolicyPort
- to [@networking.v1.NetworkPolicyPeer
-networking.v1.NetworkPolicyIngressRule
- from [@networking.v1.NetworkPolicyPeer
- ports [@networking.v1.NetworkPolicyPort
-networking.v1.NetworkPolicySpec
- egress [@networking.v1.NetworkPolicyEgressRule
- ingress [@networking.v1.NetworkPolicyIngressRule
- podSelector @meta.LabelSelector
- policyTypes [s
-networking.v1.NetworkPolicy
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @networking.v1.NetworkPolicySpec
-policy.v1.PodDisruptionBudgetSpec
- maxUnavailable *
- minAvailable *
- selector @meta.LabelSelector
- unhealthyPodEvictionPolicy s
-policy.v1.PodDisruptionBudgetStatus
- conditions [@meta.Condition
- currentHealthy n
- desiredHealthy n
- disruptedPods {*
- disruptionsAllowed n
- expectedPods n
- observedGeneration n
-policy.v1.PodDisruptionBudget
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @policy.v1.PodDisruptionBudgetSpec
- status @policy.v1.PodDisruptionBudgetStatus
-rbac.v1.RoleRef
- apiGroup s
- kind s
- name s
-rbac.v1.Subject
- apiGroup s
- kind s
- name s
- namespace s
-rbac.v1.ClusterRoleBinding
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- roleRef @rbac.v1.RoleRef
- subjects [@rbac.v1.Subject
-rbac.v1.AggregationRule
- clusterRoleSelectors [@meta.LabelSelector
-rbac.v1.PolicyRule
- apiGroups [s
- nonResourceURLs [s
- resourceNames [s
- resources [s
- verbs [s
-rbac.v1.ClusterRole
- aggregationRule @rbac.v1.AggregationRule
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- rules [@rbac.v1.PolicyRule
-rbac.v1.RoleBinding
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- roleRef @rbac.v1.RoleRef
- subjects [@rbac.v1.Subject
-rbac.v1.Role
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- rules [@rbac.v1.PolicyRule
-storage.v1.TokenRequest
- audience s
- expirationSeconds n
-storage.v1.CSIDriverSpec
- attachRequired b
- fsGroupPolicy s
- nodeAllocatableUpdatePeriodSeconds n
- podInfoOnMount b
- requiresRepublish b
- seLinuxMount b
- storageCapacity b
- tokenRequests [@storage.v1.TokenRequest
- volumeLifecycleModes [s
-storage.v1.CSIDriver
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @storage.v1.CSIDriverSpec
-core.v1.TopologySelectorLabelRequirement
- key s
- values [s
-core.v1.TopologySelectorTerm
- matchLabelExpressions [@core.v1.TopologySelectorLabelRequirement
-storage.v1.StorageClass
- allowVolumeExpansion b
- allowedTopologies [@core.v1.TopologySelectorTerm
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- mountOptions [s
- parameters {s
- provisioner s
- reclaimPolicy s
- volumeBindingMode s
-admissionregistration.v1.ServiceReference
- name s
- namespace s
- path s
- port n
-admissionregistration.v1.WebhookClientConfig
- caBundle s
- service @admissionregistration.v1.ServiceReference
- url s
-admissionregistration.v1.MatchCondition
- expression s
- name s
-admissionregistration.v1.RuleWithOperations
- apiGroups [s
- apiVersions [s
- operations [s
- resources [s
- scope s
-admissionregistration.v1.MutatingWebhook
- admissionReviewVersions [s
- clientConfig @admissionregistration.v1.WebhookClientConfig
- failurePolicy s
- matchConditions [@admissionregistration.v1.MatchCondition
- matchPolicy s
- name s
- namespaceSelector @meta.LabelSelector
- objectSelector @meta.LabelSelector
- reinvocationPolicy s
- rules [@admissionregistration.v1.RuleWithOperations
- sideEffects s
- timeoutSeconds n
-admissionregistration.v1.MutatingWebhookConfiguration
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- webhooks [@admissionregistration.v1.MutatingWebhook
-admissionregistration.v1.ValidatingWebhook
- admissionReviewVersions [s
- clientConfig @admissionregistration.v1.WebhookClientConfig
- failurePolicy s
- matchConditions [@admissionregistration.v1.MatchCondition
- matchPolicy s
- name s
- namespaceSelector @meta.LabelSelector
- objectSelector @meta.LabelSelector
- rules [@admissionregistration.v1.RuleWithOperations
- sideEffects s
- timeoutSeconds n
-admissionregistration.v1.ValidatingWebhookConfiguration
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- webhooks [@admissionregistration.v1.ValidatingWebhook
-discovery.v1.EndpointConditions
- ready b
- serving b
- terminating b
-discovery.v1.ForNode
- name s
-discovery.v1.ForZone
- name s
-discovery.v1.EndpointHints
- forNodes [@discovery.v1.ForNode
- forZones [@discovery.v1.ForZone
-discovery.v1.Endpoint
- addresses [s
- conditions @discovery.v1.EndpointConditions
- deprecatedTopology {s
- hints @discovery.v1.EndpointHints
- hostname s
- nodeName s
- targetRef @core.v1.ObjectReference
- zone s
-discovery.v1.EndpointPort
- appProtocol s
- name s
- port n
- protocol s
-discovery.v1.EndpointSlice
- addressType s
- apiVersion s
- endpoints [@discovery.v1.Endpoint
- kind s
- metadata @meta.ObjectMeta
- ports [@discovery.v1.EndpointPort
-autoscaling.v1.Scale
- apiVersion s
- kind s
- metadata @meta.ObjectMeta
- spec @autoscaling.v1.ScaleSpec
- status @autoscaling.v1.ScaleStatus
-autoscaling.v1.ScaleSpec
- replicas n
-autoscaling.v1.ScaleStatus
- replicas n
- selector s
-"""
+        meta.ManagedFieldsEntry
+         apiVersion s
+         fieldsType s
+         fieldsV1 {*
+         manager s
+         operation s
+         subresource s
+         time *
+        meta.OwnerReference
+         apiVersion s
+         blockOwnerDeletion b
+         controller b
+         kind s
+         name s
+         uid s
+        meta.ObjectMeta
+         annotations {s
+         creationTimestamp *
+         deletionGracePeriodSeconds n
+         deletionTimestamp *
+         finalizers [s
+         generateName s
+         generation n
+         labels {s
+         managedFields [@meta.ManagedFieldsEntry
+         name s
+         namespace s
+         ownerReferences [@meta.OwnerReference
+         resourceVersion s
+         selfLink s
+         uid s
+        core.v1.NamespaceSpec
+         finalizers [s
+        core.v1.NamespaceCondition
+         lastTransitionTime *
+         message s
+         reason s
+         status s
+         type s
+        core.v1.NamespaceStatus
+         conditions [@core.v1.NamespaceCondition
+         phase s
+        core.v1.Namespace
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @core.v1.NamespaceSpec
+         status @core.v1.NamespaceStatus
+        core.v1.ConfigMapNodeConfigSource
+         kubeletConfigKey s
+         name s
+         namespace s
+         resourceVersion s
+         uid s
+        core.v1.NodeConfigSource
+         configMap @core.v1.ConfigMapNodeConfigSource
+        core.v1.Taint
+         effect s
+         key s
+         timeAdded *
+         value s
+        core.v1.NodeSpec
+         configSource @core.v1.NodeConfigSource
+         externalID s
+         podCIDR s
+         podCIDRs [s
+         providerID s
+         taints [@core.v1.Taint
+         unschedulable b
+        core.v1.NodeAddress
+         address s
+         type s
+        core.v1.NodeCondition
+         lastHeartbeatTime *
+         lastTransitionTime *
+         message s
+         reason s
+         status s
+         type s
+        core.v1.NodeConfigStatus
+         active @core.v1.NodeConfigSource
+         assigned @core.v1.NodeConfigSource
+         error s
+         lastKnownGood @core.v1.NodeConfigSource
+        core.v1.DaemonEndpoint
+         Port n
+        core.v1.NodeDaemonEndpoints
+         kubeletEndpoint @core.v1.DaemonEndpoint
+        core.v1.NodeFeatures
+         supplementalGroupsPolicy b
+        core.v1.ContainerImage
+         names [s
+         sizeBytes n
+        core.v1.NodeSwapStatus
+         capacity n
+        core.v1.NodeSystemInfo
+         architecture s
+         bootID s
+         containerRuntimeVersion s
+         kernelVersion s
+         kubeProxyVersion s
+         kubeletVersion s
+         machineID s
+         operatingSystem s
+         osImage s
+         swap @core.v1.NodeSwapStatus
+         systemUUID s
+        core.v1.NodeRuntimeHandlerFeatures
+         recursiveReadOnlyMounts b
+         userNamespaces b
+        core.v1.NodeRuntimeHandler
+         features @core.v1.NodeRuntimeHandlerFeatures
+         name s
+        core.v1.AttachedVolume
+         devicePath s
+         name s
+        core.v1.NodeStatus
+         addresses [@core.v1.NodeAddress
+         allocatable {*
+         capacity {*
+         conditions [@core.v1.NodeCondition
+         config @core.v1.NodeConfigStatus
+         daemonEndpoints @core.v1.NodeDaemonEndpoints
+         features @core.v1.NodeFeatures
+         images [@core.v1.ContainerImage
+         nodeInfo @core.v1.NodeSystemInfo
+         phase s
+         runtimeHandlers [@core.v1.NodeRuntimeHandler
+         volumesAttached [@core.v1.AttachedVolume
+         volumesInUse [s
+        core.v1.Node
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @core.v1.NodeSpec
+         status @core.v1.NodeStatus
+        core.v1.NodeSelectorRequirement
+         key s
+         operator s
+         values [s
+        core.v1.NodeSelectorTerm
+         matchExpressions [@core.v1.NodeSelectorRequirement
+         matchFields [@core.v1.NodeSelectorRequirement
+        core.v1.PreferredSchedulingTerm
+         preference @core.v1.NodeSelectorTerm
+         weight n
+        core.v1.NodeSelector
+         nodeSelectorTerms [@core.v1.NodeSelectorTerm
+        core.v1.NodeAffinity
+         preferredDuringSchedulingIgnoredDuringExecution [@core.v1.PreferredSchedulingTerm
+         requiredDuringSchedulingIgnoredDuringExecution @core.v1.NodeSelector
+        meta.LabelSelectorRequirement
+         key s
+         operator s
+         values [s
+        meta.LabelSelector
+         matchExpressions [@meta.LabelSelectorRequirement
+         matchLabels {s
+        core.v1.PodAffinityTerm
+         labelSelector @meta.LabelSelector
+         matchLabelKeys [s
+         mismatchLabelKeys [s
+         namespaceSelector @meta.LabelSelector
+         namespaces [s
+         topologyKey s
+        core.v1.WeightedPodAffinityTerm
+         podAffinityTerm @core.v1.PodAffinityTerm
+         weight n
+        core.v1.PodAffinity
+         preferredDuringSchedulingIgnoredDuringExecution [@core.v1.WeightedPodAffinityTerm
+         requiredDuringSchedulingIgnoredDuringExecution [@core.v1.PodAffinityTerm
+        core.v1.PodAntiAffinity
+         preferredDuringSchedulingIgnoredDuringExecution [@core.v1.WeightedPodAffinityTerm
+         requiredDuringSchedulingIgnoredDuringExecution [@core.v1.PodAffinityTerm
+        core.v1.Affinity
+         nodeAffinity @core.v1.NodeAffinity
+         podAffinity @core.v1.PodAffinity
+         podAntiAffinity @core.v1.PodAntiAffinity
+        core.v1.ConfigMapKeySelector
+         key s
+         name s
+         optional b
+        core.v1.ObjectFieldSelector
+         apiVersion s
+         fieldPath s
+        core.v1.ResourceFieldSelector
+         containerName s
+         divisor *
+         resource s
+        core.v1.SecretKeySelector
+         key s
+         name s
+         optional b
+        core.v1.EnvVarSource
+         configMapKeyRef @core.v1.ConfigMapKeySelector
+         fieldRef @core.v1.ObjectFieldSelector
+         resourceFieldRef @core.v1.ResourceFieldSelector
+         secretKeyRef @core.v1.SecretKeySelector
+        core.v1.EnvVar
+         name s
+         value s
+         valueFrom @core.v1.EnvVarSource
+        core.v1.ConfigMapEnvSource
+         name s
+         optional b
+        core.v1.SecretEnvSource
+         name s
+         optional b
+        core.v1.EnvFromSource
+         configMapRef @core.v1.ConfigMapEnvSource
+         prefix s
+         secretRef @core.v1.SecretEnvSource
+        core.v1.ExecAction
+         command [s
+        core.v1.HTTPHeader
+         name s
+         value s
+        core.v1.HTTPGetAction
+         host s
+         httpHeaders [@core.v1.HTTPHeader
+         path s
+         port *
+         scheme s
+        core.v1.SleepAction
+         seconds n
+        core.v1.TCPSocketAction
+         host s
+         port *
+        core.v1.LifecycleHandler
+         exec @core.v1.ExecAction
+         httpGet @core.v1.HTTPGetAction
+         sleep @core.v1.SleepAction
+         tcpSocket @core.v1.TCPSocketAction
+        core.v1.Lifecycle
+         postStart @core.v1.LifecycleHandler
+         preStop @core.v1.LifecycleHandler
+         stopSignal s
+        core.v1.GRPCAction
+         port n
+         service s
+        core.v1.Probe
+         exec @core.v1.ExecAction
+         failureThreshold n
+         grpc @core.v1.GRPCAction
+         httpGet @core.v1.HTTPGetAction
+         initialDelaySeconds n
+         periodSeconds n
+         successThreshold n
+         tcpSocket @core.v1.TCPSocketAction
+         terminationGracePeriodSeconds n
+         timeoutSeconds n
+        core.v1.ContainerPort
+         containerPort n
+         hostIP s
+         hostPort n
+         name s
+         protocol s
+        core.v1.ContainerResizePolicy
+         resourceName s
+         restartPolicy s
+        core.v1.ResourceClaim
+         name s
+         request s
+        core.v1.ResourceRequirements
+         claims [@core.v1.ResourceClaim
+         limits {*
+         requests {*
+        core.v1.AppArmorProfile
+         localhostProfile s
+         type s
+        core.v1.Capabilities
+         add [s
+         drop [s
+        core.v1.SELinuxOptions
+         level s
+         role s
+         type s
+         user s
+        core.v1.SeccompProfile
+         localhostProfile s
+         type s
+        core.v1.WindowsSecurityContextOptions
+         gmsaCredentialSpec s
+         gmsaCredentialSpecName s
+         hostProcess b
+         runAsUserName s
+        core.v1.SecurityContext
+         allowPrivilegeEscalation b
+         appArmorProfile @core.v1.AppArmorProfile
+         capabilities @core.v1.Capabilities
+         privileged b
+         procMount s
+         readOnlyRootFilesystem b
+         runAsGroup n
+         runAsNonRoot b
+         runAsUser n
+         seLinuxOptions @core.v1.SELinuxOptions
+         seccompProfile @core.v1.SeccompProfile
+         windowsOptions @core.v1.WindowsSecurityContextOptions
+        core.v1.VolumeDevice
+         devicePath s
+         name s
+        core.v1.VolumeMount
+         mountPath s
+         mountPropagation s
+         name s
+         readOnly b
+         recursiveReadOnly s
+         subPath s
+         subPathExpr s
+        core.v1.Container
+         args [s
+         command [s
+         env [@core.v1.EnvVar
+         envFrom [@core.v1.EnvFromSource
+         image s
+         imagePullPolicy s
+         lifecycle @core.v1.Lifecycle
+         livenessProbe @core.v1.Probe
+         name s
+         ports [@core.v1.ContainerPort
+         readinessProbe @core.v1.Probe
+         resizePolicy [@core.v1.ContainerResizePolicy
+         resources @core.v1.ResourceRequirements
+         restartPolicy s
+         securityContext @core.v1.SecurityContext
+         startupProbe @core.v1.Probe
+         stdin b
+         stdinOnce b
+         terminationMessagePath s
+         terminationMessagePolicy s
+         tty b
+         volumeDevices [@core.v1.VolumeDevice
+         volumeMounts [@core.v1.VolumeMount
+         workingDir s
+        core.v1.PodDNSConfigOption
+         name s
+         value s
+        core.v1.PodDNSConfig
+         nameservers [s
+         options [@core.v1.PodDNSConfigOption
+         searches [s
+        core.v1.EphemeralContainer
+         args [s
+         command [s
+         env [@core.v1.EnvVar
+         envFrom [@core.v1.EnvFromSource
+         image s
+         imagePullPolicy s
+         lifecycle @core.v1.Lifecycle
+         livenessProbe @core.v1.Probe
+         name s
+         ports [@core.v1.ContainerPort
+         readinessProbe @core.v1.Probe
+         resizePolicy [@core.v1.ContainerResizePolicy
+         resources @core.v1.ResourceRequirements
+         restartPolicy s
+         securityContext @core.v1.SecurityContext
+         startupProbe @core.v1.Probe
+         stdin b
+         stdinOnce b
+         targetContainerName s
+         terminationMessagePath s
+         terminationMessagePolicy s
+         tty b
+         volumeDevices [@core.v1.VolumeDevice
+         volumeMounts [@core.v1.VolumeMount
+         workingDir s
+        core.v1.HostAlias
+         hostnames [s
+         ip s
+        core.v1.LocalObjectReference
+         name s
+        core.v1.PodOS
+         name s
+        core.v1.PodReadinessGate
+         conditionType s
+        core.v1.PodResourceClaim
+         name s
+         resourceClaimName s
+         resourceClaimTemplateName s
+        core.v1.PodSchedulingGate
+         name s
+        core.v1.Sysctl
+         name s
+         value s
+        core.v1.PodSecurityContext
+         appArmorProfile @core.v1.AppArmorProfile
+         fsGroup n
+         fsGroupChangePolicy s
+         runAsGroup n
+         runAsNonRoot b
+         runAsUser n
+         seLinuxChangePolicy s
+         seLinuxOptions @core.v1.SELinuxOptions
+         seccompProfile @core.v1.SeccompProfile
+         supplementalGroups [n
+         supplementalGroupsPolicy s
+         sysctls [@core.v1.Sysctl
+         windowsOptions @core.v1.WindowsSecurityContextOptions
+        core.v1.Toleration
+         effect s
+         key s
+         operator s
+         tolerationSeconds n
+         value s
+        core.v1.TopologySpreadConstraint
+         labelSelector @meta.LabelSelector
+         matchLabelKeys [s
+         maxSkew n
+         minDomains n
+         nodeAffinityPolicy s
+         nodeTaintsPolicy s
+         topologyKey s
+         whenUnsatisfiable s
+        core.v1.AWSElasticBlockStoreVolumeSource
+         fsType s
+         partition n
+         readOnly b
+         volumeID s
+        core.v1.AzureDiskVolumeSource
+         cachingMode s
+         diskName s
+         diskURI s
+         fsType s
+         kind s
+         readOnly b
+        core.v1.AzureFileVolumeSource
+         readOnly b
+         secretName s
+         shareName s
+        core.v1.CephFSVolumeSource
+         monitors [s
+         path s
+         readOnly b
+         secretFile s
+         secretRef @core.v1.LocalObjectReference
+         user s
+        core.v1.CinderVolumeSource
+         fsType s
+         readOnly b
+         secretRef @core.v1.LocalObjectReference
+         volumeID s
+        core.v1.KeyToPath
+         key s
+         mode n
+         path s
+        core.v1.ConfigMapVolumeSource
+         defaultMode n
+         items [@core.v1.KeyToPath
+         name s
+         optional b
+        core.v1.CSIVolumeSource
+         driver s
+         fsType s
+         nodePublishSecretRef @core.v1.LocalObjectReference
+         readOnly b
+         volumeAttributes {s
+        core.v1.DownwardAPIVolumeFile
+         fieldRef @core.v1.ObjectFieldSelector
+         mode n
+         path s
+         resourceFieldRef @core.v1.ResourceFieldSelector
+        core.v1.DownwardAPIVolumeSource
+         defaultMode n
+         items [@core.v1.DownwardAPIVolumeFile
+        core.v1.EmptyDirVolumeSource
+         medium s
+         sizeLimit *
+        core.v1.TypedLocalObjectReference
+         apiGroup s
+         kind s
+         name s
+        core.v1.TypedObjectReference
+         apiGroup s
+         kind s
+         name s
+         namespace s
+        core.v1.VolumeResourceRequirements
+         limits {*
+         requests {*
+        core.v1.PersistentVolumeClaimSpec
+         accessModes [s
+         dataSource @core.v1.TypedLocalObjectReference
+         dataSourceRef @core.v1.TypedObjectReference
+         resources @core.v1.VolumeResourceRequirements
+         selector @meta.LabelSelector
+         storageClassName s
+         volumeAttributesClassName s
+         volumeMode s
+         volumeName s
+        core.v1.PersistentVolumeClaimTemplate
+         metadata @meta.ObjectMeta
+         spec @core.v1.PersistentVolumeClaimSpec
+        core.v1.EphemeralVolumeSource
+         volumeClaimTemplate @core.v1.PersistentVolumeClaimTemplate
+        core.v1.FCVolumeSource
+         fsType s
+         lun n
+         readOnly b
+         targetWWNs [s
+         wwids [s
+        core.v1.FlexVolumeSource
+         driver s
+         fsType s
+         options {s
+         readOnly b
+         secretRef @core.v1.LocalObjectReference
+        core.v1.FlockerVolumeSource
+         datasetName s
+         datasetUUID s
+        core.v1.GCEPersistentDiskVolumeSource
+         fsType s
+         partition n
+         pdName s
+         readOnly b
+        core.v1.GitRepoVolumeSource
+         directory s
+         repository s
+         revision s
+        core.v1.GlusterfsVolumeSource
+         endpoints s
+         path s
+         readOnly b
+        core.v1.HostPathVolumeSource
+         path s
+         type s
+        core.v1.ImageVolumeSource
+         pullPolicy s
+         reference s
+        core.v1.ISCSIVolumeSource
+         chapAuthDiscovery b
+         chapAuthSession b
+         fsType s
+         initiatorName s
+         iqn s
+         iscsiInterface s
+         lun n
+         portals [s
+         readOnly b
+         secretRef @core.v1.LocalObjectReference
+         targetPortal s
+        core.v1.NFSVolumeSource
+         path s
+         readOnly b
+         server s
+        core.v1.PersistentVolumeClaimVolumeSource
+         claimName s
+         readOnly b
+        core.v1.PhotonPersistentDiskVolumeSource
+         fsType s
+         pdID s
+        core.v1.PortworxVolumeSource
+         fsType s
+         readOnly b
+         volumeID s
+        core.v1.ClusterTrustBundleProjection
+         labelSelector @meta.LabelSelector
+         name s
+         optional b
+         path s
+         signerName s
+        core.v1.ConfigMapProjection
+         items [@core.v1.KeyToPath
+         name s
+         optional b
+        core.v1.DownwardAPIProjection
+         items [@core.v1.DownwardAPIVolumeFile
+        core.v1.SecretProjection
+         items [@core.v1.KeyToPath
+         name s
+         optional b
+        core.v1.ServiceAccountTokenProjection
+         audience s
+         expirationSeconds n
+         path s
+        core.v1.VolumeProjection
+         clusterTrustBundle @core.v1.ClusterTrustBundleProjection
+         configMap @core.v1.ConfigMapProjection
+         downwardAPI @core.v1.DownwardAPIProjection
+         secret @core.v1.SecretProjection
+         serviceAccountToken @core.v1.ServiceAccountTokenProjection
+        core.v1.ProjectedVolumeSource
+         defaultMode n
+         sources [@core.v1.VolumeProjection
+        core.v1.QuobyteVolumeSource
+         group s
+         readOnly b
+         registry s
+         tenant s
+         user s
+         volume s
+        core.v1.RBDVolumeSource
+         fsType s
+         image s
+         keyring s
+         monitors [s
+         pool s
+         readOnly b
+         secretRef @core.v1.LocalObjectReference
+         user s
+        core.v1.ScaleIOVolumeSource
+         fsType s
+         gateway s
+         protectionDomain s
+         readOnly b
+         secretRef @core.v1.LocalObjectReference
+         sslEnabled b
+         storageMode s
+         storagePool s
+         system s
+         volumeName s
+        core.v1.SecretVolumeSource
+         defaultMode n
+         items [@core.v1.KeyToPath
+         optional b
+         secretName s
+        core.v1.StorageOSVolumeSource
+         fsType s
+         readOnly b
+         secretRef @core.v1.LocalObjectReference
+         volumeName s
+         volumeNamespace s
+        core.v1.VsphereVirtualDiskVolumeSource
+         fsType s
+         storagePolicyID s
+         storagePolicyName s
+         volumePath s
+        core.v1.Volume
+         awsElasticBlockStore @core.v1.AWSElasticBlockStoreVolumeSource
+         azureDisk @core.v1.AzureDiskVolumeSource
+         azureFile @core.v1.AzureFileVolumeSource
+         cephfs @core.v1.CephFSVolumeSource
+         cinder @core.v1.CinderVolumeSource
+         configMap @core.v1.ConfigMapVolumeSource
+         csi @core.v1.CSIVolumeSource
+         downwardAPI @core.v1.DownwardAPIVolumeSource
+         emptyDir @core.v1.EmptyDirVolumeSource
+         ephemeral @core.v1.EphemeralVolumeSource
+         fc @core.v1.FCVolumeSource
+         flexVolume @core.v1.FlexVolumeSource
+         flocker @core.v1.FlockerVolumeSource
+         gcePersistentDisk @core.v1.GCEPersistentDiskVolumeSource
+         gitRepo @core.v1.GitRepoVolumeSource
+         glusterfs @core.v1.GlusterfsVolumeSource
+         hostPath @core.v1.HostPathVolumeSource
+         image @core.v1.ImageVolumeSource
+         iscsi @core.v1.ISCSIVolumeSource
+         name s
+         nfs @core.v1.NFSVolumeSource
+         persistentVolumeClaim @core.v1.PersistentVolumeClaimVolumeSource
+         photonPersistentDisk @core.v1.PhotonPersistentDiskVolumeSource
+         portworxVolume @core.v1.PortworxVolumeSource
+         projected @core.v1.ProjectedVolumeSource
+         quobyte @core.v1.QuobyteVolumeSource
+         rbd @core.v1.RBDVolumeSource
+         scaleIO @core.v1.ScaleIOVolumeSource
+         secret @core.v1.SecretVolumeSource
+         storageos @core.v1.StorageOSVolumeSource
+         vsphereVolume @core.v1.VsphereVirtualDiskVolumeSource
+        core.v1.PodSpec
+         activeDeadlineSeconds n
+         affinity @core.v1.Affinity
+         automountServiceAccountToken b
+         containers [@core.v1.Container
+         dnsConfig @core.v1.PodDNSConfig
+         dnsPolicy s
+         enableServiceLinks b
+         ephemeralContainers [@core.v1.EphemeralContainer
+         hostAliases [@core.v1.HostAlias
+         hostIPC b
+         hostNetwork b
+         hostPID b
+         hostUsers b
+         hostname s
+         imagePullSecrets [@core.v1.LocalObjectReference
+         initContainers [@core.v1.Container
+         nodeName s
+         nodeSelector {s
+         os @core.v1.PodOS
+         overhead {*
+         preemptionPolicy s
+         priority n
+         priorityClassName s
+         readinessGates [@core.v1.PodReadinessGate
+         resourceClaims [@core.v1.PodResourceClaim
+         resources @core.v1.ResourceRequirements
+         restartPolicy s
+         runtimeClassName s
+         schedulerName s
+         schedulingGates [@core.v1.PodSchedulingGate
+         securityContext @core.v1.PodSecurityContext
+         serviceAccount s
+         serviceAccountName s
+         setHostnameAsFQDN b
+         shareProcessNamespace b
+         subdomain s
+         terminationGracePeriodSeconds n
+         tolerations [@core.v1.Toleration
+         topologySpreadConstraints [@core.v1.TopologySpreadConstraint
+         volumes [@core.v1.Volume
+        core.v1.PodCondition
+         lastProbeTime *
+         lastTransitionTime *
+         message s
+         observedGeneration n
+         reason s
+         status s
+         type s
+        core.v1.ResourceHealth
+         health s
+         resourceID s
+        core.v1.ResourceStatus
+         name s
+         resources [@core.v1.ResourceHealth
+        core.v1.ContainerStateRunning
+         startedAt *
+        core.v1.ContainerStateTerminated
+         containerID s
+         exitCode n
+         finishedAt *
+         message s
+         reason s
+         signal n
+         startedAt *
+        core.v1.ContainerStateWaiting
+         message s
+         reason s
+        core.v1.ContainerState
+         running @core.v1.ContainerStateRunning
+         terminated @core.v1.ContainerStateTerminated
+         waiting @core.v1.ContainerStateWaiting
+        core.v1.LinuxContainerUser
+         gid n
+         supplementalGroups [n
+         uid n
+        core.v1.ContainerUser
+         linux @core.v1.LinuxContainerUser
+        core.v1.VolumeMountStatus
+         mountPath s
+         name s
+         readOnly b
+         recursiveReadOnly s
+        core.v1.ContainerStatus
+         allocatedResources {*
+         allocatedResourcesStatus [@core.v1.ResourceStatus
+         containerID s
+         image s
+         imageID s
+         lastState @core.v1.ContainerState
+         name s
+         ready b
+         resources @core.v1.ResourceRequirements
+         restartCount n
+         started b
+         state @core.v1.ContainerState
+         stopSignal s
+         user @core.v1.ContainerUser
+         volumeMounts [@core.v1.VolumeMountStatus
+        core.v1.HostIP
+         ip s
+        core.v1.PodIP
+         ip s
+        core.v1.PodResourceClaimStatus
+         name s
+         resourceClaimName s
+        core.v1.PodStatus
+         conditions [@core.v1.PodCondition
+         containerStatuses [@core.v1.ContainerStatus
+         ephemeralContainerStatuses [@core.v1.ContainerStatus
+         hostIP s
+         hostIPs [@core.v1.HostIP
+         initContainerStatuses [@core.v1.ContainerStatus
+         message s
+         nominatedNodeName s
+         observedGeneration n
+         phase s
+         podIP s
+         podIPs [@core.v1.PodIP
+         qosClass s
+         reason s
+         resize s
+         resourceClaimStatuses [@core.v1.PodResourceClaimStatus
+         startTime *
+        core.v1.Pod
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @core.v1.PodSpec
+         status @core.v1.PodStatus
+        core.v1.ServicePort
+         appProtocol s
+         name s
+         nodePort n
+         port n
+         protocol s
+         targetPort *
+        core.v1.ClientIPConfig
+         timeoutSeconds n
+        core.v1.SessionAffinityConfig
+         clientIP @core.v1.ClientIPConfig
+        core.v1.ServiceSpec
+         allocateLoadBalancerNodePorts b
+         clusterIP s
+         clusterIPs [s
+         externalIPs [s
+         externalName s
+         externalTrafficPolicy s
+         healthCheckNodePort n
+         internalTrafficPolicy s
+         ipFamilies [s
+         ipFamilyPolicy s
+         loadBalancerClass s
+         loadBalancerIP s
+         loadBalancerSourceRanges [s
+         ports [@core.v1.ServicePort
+         publishNotReadyAddresses b
+         selector {s
+         sessionAffinity s
+         sessionAffinityConfig @core.v1.SessionAffinityConfig
+         trafficDistribution s
+         type s
+        meta.Condition
+         lastTransitionTime *
+         message s
+         observedGeneration n
+         reason s
+         status s
+         type s
+        core.v1.PortStatus
+         error s
+         port n
+         protocol s
+        core.v1.LoadBalancerIngress
+         hostname s
+         ip s
+         ipMode s
+         ports [@core.v1.PortStatus
+        core.v1.LoadBalancerStatus
+         ingress [@core.v1.LoadBalancerIngress
+        core.v1.ServiceStatus
+         conditions [@meta.Condition
+         loadBalancer @core.v1.LoadBalancerStatus
+        core.v1.Service
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @core.v1.ServiceSpec
+         status @core.v1.ServiceStatus
+        core.v1.ConfigMap
+         apiVersion s
+         binaryData {s
+         data {s
+         immutable b
+         kind s
+         metadata @meta.ObjectMeta
+        core.v1.ObjectReference
+         apiVersion s
+         fieldPath s
+         kind s
+         name s
+         namespace s
+         resourceVersion s
+         uid s
+        core.v1.ServiceAccount
+         apiVersion s
+         automountServiceAccountToken b
+         imagePullSecrets [@core.v1.LocalObjectReference
+         kind s
+         metadata @meta.ObjectMeta
+         secrets [@core.v1.ObjectReference
+        core.v1.Secret
+         apiVersion s
+         data {s
+         immutable b
+         kind s
+         metadata @meta.ObjectMeta
+         stringData {s
+         type s
+        core.v1.EventSeries
+         count n
+         lastObservedTime *
+        core.v1.EventSource
+         component s
+         host s
+        core.v1.Event
+         action s
+         apiVersion s
+         count n
+         eventTime *
+         firstTimestamp *
+         involvedObject @core.v1.ObjectReference
+         kind s
+         lastTimestamp *
+         message s
+         metadata @meta.ObjectMeta
+         reason s
+         related @core.v1.ObjectReference
+         reportingComponent s
+         reportingInstance s
+         series @core.v1.EventSeries
+         source @core.v1.EventSource
+         type s
+        core.v1.PersistentVolumeClaimCondition
+         lastProbeTime *
+         lastTransitionTime *
+         message s
+         reason s
+         status s
+         type s
+        core.v1.ModifyVolumeStatus
+         status s
+         targetVolumeAttributesClassName s
+        core.v1.PersistentVolumeClaimStatus
+         accessModes [s
+         allocatedResourceStatuses {s
+         allocatedResources {*
+         capacity {*
+         conditions [@core.v1.PersistentVolumeClaimCondition
+         currentVolumeAttributesClassName s
+         modifyVolumeStatus @core.v1.ModifyVolumeStatus
+         phase s
+        core.v1.PersistentVolumeClaim
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @core.v1.PersistentVolumeClaimSpec
+         status @core.v1.PersistentVolumeClaimStatus
+        core.v1.AzureFilePersistentVolumeSource
+         readOnly b
+         secretName s
+         secretNamespace s
+         shareName s
+        core.v1.SecretReference
+         name s
+         namespace s
+        core.v1.CephFSPersistentVolumeSource
+         monitors [s
+         path s
+         readOnly b
+         secretFile s
+         secretRef @core.v1.SecretReference
+         user s
+        core.v1.CinderPersistentVolumeSource
+         fsType s
+         readOnly b
+         secretRef @core.v1.SecretReference
+         volumeID s
+        core.v1.CSIPersistentVolumeSource
+         controllerExpandSecretRef @core.v1.SecretReference
+         controllerPublishSecretRef @core.v1.SecretReference
+         driver s
+         fsType s
+         nodeExpandSecretRef @core.v1.SecretReference
+         nodePublishSecretRef @core.v1.SecretReference
+         nodeStageSecretRef @core.v1.SecretReference
+         readOnly b
+         volumeAttributes {s
+         volumeHandle s
+        core.v1.FlexPersistentVolumeSource
+         driver s
+         fsType s
+         options {s
+         readOnly b
+         secretRef @core.v1.SecretReference
+        core.v1.GlusterfsPersistentVolumeSource
+         endpoints s
+         endpointsNamespace s
+         path s
+         readOnly b
+        core.v1.ISCSIPersistentVolumeSource
+         chapAuthDiscovery b
+         chapAuthSession b
+         fsType s
+         initiatorName s
+         iqn s
+         iscsiInterface s
+         lun n
+         portals [s
+         readOnly b
+         secretRef @core.v1.SecretReference
+         targetPortal s
+        core.v1.LocalVolumeSource
+         fsType s
+         path s
+        core.v1.VolumeNodeAffinity
+         required @core.v1.NodeSelector
+        core.v1.RBDPersistentVolumeSource
+         fsType s
+         image s
+         keyring s
+         monitors [s
+         pool s
+         readOnly b
+         secretRef @core.v1.SecretReference
+         user s
+        core.v1.ScaleIOPersistentVolumeSource
+         fsType s
+         gateway s
+         protectionDomain s
+         readOnly b
+         secretRef @core.v1.SecretReference
+         sslEnabled b
+         storageMode s
+         storagePool s
+         system s
+         volumeName s
+        core.v1.StorageOSPersistentVolumeSource
+         fsType s
+         readOnly b
+         secretRef @core.v1.ObjectReference
+         volumeName s
+         volumeNamespace s
+        core.v1.PersistentVolumeSpec
+         accessModes [s
+         awsElasticBlockStore @core.v1.AWSElasticBlockStoreVolumeSource
+         azureDisk @core.v1.AzureDiskVolumeSource
+         azureFile @core.v1.AzureFilePersistentVolumeSource
+         capacity {*
+         cephfs @core.v1.CephFSPersistentVolumeSource
+         cinder @core.v1.CinderPersistentVolumeSource
+         claimRef @core.v1.ObjectReference
+         csi @core.v1.CSIPersistentVolumeSource
+         fc @core.v1.FCVolumeSource
+         flexVolume @core.v1.FlexPersistentVolumeSource
+         flocker @core.v1.FlockerVolumeSource
+         gcePersistentDisk @core.v1.GCEPersistentDiskVolumeSource
+         glusterfs @core.v1.GlusterfsPersistentVolumeSource
+         hostPath @core.v1.HostPathVolumeSource
+         iscsi @core.v1.ISCSIPersistentVolumeSource
+         local @core.v1.LocalVolumeSource
+         mountOptions [s
+         nfs @core.v1.NFSVolumeSource
+         nodeAffinity @core.v1.VolumeNodeAffinity
+         persistentVolumeReclaimPolicy s
+         photonPersistentDisk @core.v1.PhotonPersistentDiskVolumeSource
+         portworxVolume @core.v1.PortworxVolumeSource
+         quobyte @core.v1.QuobyteVolumeSource
+         rbd @core.v1.RBDPersistentVolumeSource
+         scaleIO @core.v1.ScaleIOPersistentVolumeSource
+         storageClassName s
+         storageos @core.v1.StorageOSPersistentVolumeSource
+         volumeAttributesClassName s
+         volumeMode s
+         vsphereVolume @core.v1.VsphereVirtualDiskVolumeSource
+        core.v1.PersistentVolumeStatus
+         lastPhaseTransitionTime *
+         message s
+         phase s
+         reason s
+        core.v1.PersistentVolume
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @core.v1.PersistentVolumeSpec
+         status @core.v1.PersistentVolumeStatus
+        core.v1.PodTemplateSpec
+         metadata @meta.ObjectMeta
+         spec @core.v1.PodSpec
+        apps.v1.RollingUpdateDaemonSet
+         maxSurge *
+         maxUnavailable *
+        apps.v1.DaemonSetUpdateStrategy
+         rollingUpdate @apps.v1.RollingUpdateDaemonSet
+         type s
+        apps.v1.DaemonSetSpec
+         minReadySeconds n
+         revisionHistoryLimit n
+         selector @meta.LabelSelector
+         template @core.v1.PodTemplateSpec
+         updateStrategy @apps.v1.DaemonSetUpdateStrategy
+        apps.v1.DaemonSetCondition
+         lastTransitionTime *
+         message s
+         reason s
+         status s
+         type s
+        apps.v1.DaemonSetStatus
+         collisionCount n
+         conditions [@apps.v1.DaemonSetCondition
+         currentNumberScheduled n
+         desiredNumberScheduled n
+         numberAvailable n
+         numberMisscheduled n
+         numberReady n
+         numberUnavailable n
+         observedGeneration n
+         updatedNumberScheduled n
+        apps.v1.DaemonSet
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @apps.v1.DaemonSetSpec
+         status @apps.v1.DaemonSetStatus
+        apps.v1.StatefulSetOrdinals
+         start n
+        apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy
+         whenDeleted s
+         whenScaled s
+        apps.v1.RollingUpdateStatefulSetStrategy
+         maxUnavailable *
+         partition n
+        apps.v1.StatefulSetUpdateStrategy
+         rollingUpdate @apps.v1.RollingUpdateStatefulSetStrategy
+         type s
+        apps.v1.StatefulSetSpec
+         minReadySeconds n
+         ordinals @apps.v1.StatefulSetOrdinals
+         persistentVolumeClaimRetentionPolicy @apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy
+         podManagementPolicy s
+         replicas n
+         revisionHistoryLimit n
+         selector @meta.LabelSelector
+         serviceName s
+         template @core.v1.PodTemplateSpec
+         updateStrategy @apps.v1.StatefulSetUpdateStrategy
+         volumeClaimTemplates [@core.v1.PersistentVolumeClaim
+        apps.v1.StatefulSetCondition
+         lastTransitionTime *
+         message s
+         reason s
+         status s
+         type s
+        apps.v1.StatefulSetStatus
+         availableReplicas n
+         collisionCount n
+         conditions [@apps.v1.StatefulSetCondition
+         currentReplicas n
+         currentRevision s
+         observedGeneration n
+         readyReplicas n
+         replicas n
+         updateRevision s
+         updatedReplicas n
+        apps.v1.StatefulSet
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @apps.v1.StatefulSetSpec
+         status @apps.v1.StatefulSetStatus
+        apps.v1.RollingUpdateDeployment
+         maxSurge *
+         maxUnavailable *
+        apps.v1.DeploymentStrategy
+         rollingUpdate @apps.v1.RollingUpdateDeployment
+         type s
+        apps.v1.DeploymentSpec
+         minReadySeconds n
+         paused b
+         progressDeadlineSeconds n
+         replicas n
+         revisionHistoryLimit n
+         selector @meta.LabelSelector
+         strategy @apps.v1.DeploymentStrategy
+         template @core.v1.PodTemplateSpec
+        apps.v1.DeploymentCondition
+         lastTransitionTime *
+         lastUpdateTime *
+         message s
+         reason s
+         status s
+         type s
+        apps.v1.DeploymentStatus
+         availableReplicas n
+         collisionCount n
+         conditions [@apps.v1.DeploymentCondition
+         observedGeneration n
+         readyReplicas n
+         replicas n
+         terminatingReplicas n
+         unavailableReplicas n
+         updatedReplicas n
+        apps.v1.Deployment
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @apps.v1.DeploymentSpec
+         status @apps.v1.DeploymentStatus
+        apps.v1.ReplicaSetSpec
+         minReadySeconds n
+         replicas n
+         selector @meta.LabelSelector
+         template @core.v1.PodTemplateSpec
+        apps.v1.ReplicaSetCondition
+         lastTransitionTime *
+         message s
+         reason s
+         status s
+         type s
+        apps.v1.ReplicaSetStatus
+         availableReplicas n
+         conditions [@apps.v1.ReplicaSetCondition
+         fullyLabeledReplicas n
+         observedGeneration n
+         readyReplicas n
+         replicas n
+         terminatingReplicas n
+        apps.v1.ReplicaSet
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @apps.v1.ReplicaSetSpec
+         status @apps.v1.ReplicaSetStatus
+        apps.v1.ControllerRevision
+         apiVersion s
+         data *
+         kind s
+         metadata @meta.ObjectMeta
+         revision n
+        autoscaling.v2.HPAScalingPolicy
+         periodSeconds n
+         type s
+         value n
+        autoscaling.v2.HPAScalingRules
+         policies [@autoscaling.v2.HPAScalingPolicy
+         selectPolicy s
+         stabilizationWindowSeconds n
+         tolerance *
+        autoscaling.v2.HorizontalPodAutoscalerBehavior
+         scaleDown @autoscaling.v2.HPAScalingRules
+         scaleUp @autoscaling.v2.HPAScalingRules
+        autoscaling.v2.MetricTarget
+         averageUtilization n
+         averageValue *
+         type s
+         value *
+        autoscaling.v2.ContainerResourceMetricSource
+         container s
+         name s
+         target @autoscaling.v2.MetricTarget
+        autoscaling.v2.MetricIdentifier
+         name s
+         selector @meta.LabelSelector
+        autoscaling.v2.ExternalMetricSource
+         metric @autoscaling.v2.MetricIdentifier
+         target @autoscaling.v2.MetricTarget
+        autoscaling.v2.CrossVersionObjectReference
+         apiVersion s
+         kind s
+         name s
+        autoscaling.v2.ObjectMetricSource
+         describedObject @autoscaling.v2.CrossVersionObjectReference
+         metric @autoscaling.v2.MetricIdentifier
+         target @autoscaling.v2.MetricTarget
+        autoscaling.v2.PodsMetricSource
+         metric @autoscaling.v2.MetricIdentifier
+         target @autoscaling.v2.MetricTarget
+        autoscaling.v2.ResourceMetricSource
+         name s
+         target @autoscaling.v2.MetricTarget
+        autoscaling.v2.MetricSpec
+         containerResource @autoscaling.v2.ContainerResourceMetricSource
+         external @autoscaling.v2.ExternalMetricSource
+         object @autoscaling.v2.ObjectMetricSource
+         pods @autoscaling.v2.PodsMetricSource
+         resource @autoscaling.v2.ResourceMetricSource
+         type s
+        autoscaling.v2.HorizontalPodAutoscalerSpec
+         behavior @autoscaling.v2.HorizontalPodAutoscalerBehavior
+         maxReplicas n
+         metrics [@autoscaling.v2.MetricSpec
+         minReplicas n
+         scaleTargetRef @autoscaling.v2.CrossVersionObjectReference
+        autoscaling.v2.HorizontalPodAutoscalerCondition
+         lastTransitionTime *
+         message s
+         reason s
+         status s
+         type s
+        autoscaling.v2.MetricValueStatus
+         averageUtilization n
+         averageValue *
+         value *
+        autoscaling.v2.ContainerResourceMetricStatus
+         container s
+         current @autoscaling.v2.MetricValueStatus
+         name s
+        autoscaling.v2.ExternalMetricStatus
+         current @autoscaling.v2.MetricValueStatus
+         metric @autoscaling.v2.MetricIdentifier
+        autoscaling.v2.ObjectMetricStatus
+         current @autoscaling.v2.MetricValueStatus
+         describedObject @autoscaling.v2.CrossVersionObjectReference
+         metric @autoscaling.v2.MetricIdentifier
+        autoscaling.v2.PodsMetricStatus
+         current @autoscaling.v2.MetricValueStatus
+         metric @autoscaling.v2.MetricIdentifier
+        autoscaling.v2.ResourceMetricStatus
+         current @autoscaling.v2.MetricValueStatus
+         name s
+        autoscaling.v2.MetricStatus
+         containerResource @autoscaling.v2.ContainerResourceMetricStatus
+         external @autoscaling.v2.ExternalMetricStatus
+         object @autoscaling.v2.ObjectMetricStatus
+         pods @autoscaling.v2.PodsMetricStatus
+         resource @autoscaling.v2.ResourceMetricStatus
+         type s
+        autoscaling.v2.HorizontalPodAutoscalerStatus
+         conditions [@autoscaling.v2.HorizontalPodAutoscalerCondition
+         currentMetrics [@autoscaling.v2.MetricStatus
+         currentReplicas n
+         desiredReplicas n
+         lastScaleTime *
+         observedGeneration n
+        autoscaling.v2.HorizontalPodAutoscaler
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @autoscaling.v2.HorizontalPodAutoscalerSpec
+         status @autoscaling.v2.HorizontalPodAutoscalerStatus
+        batch.v1.PodFailurePolicyOnExitCodesRequirement
+         containerName s
+         operator s
+         values [n
+        batch.v1.PodFailurePolicyOnPodConditionsPattern
+         status s
+         type s
+        batch.v1.PodFailurePolicyRule
+         action s
+         onExitCodes @batch.v1.PodFailurePolicyOnExitCodesRequirement
+         onPodConditions [@batch.v1.PodFailurePolicyOnPodConditionsPattern
+        batch.v1.PodFailurePolicy
+         rules [@batch.v1.PodFailurePolicyRule
+        batch.v1.SuccessPolicyRule
+         succeededCount n
+         succeededIndexes s
+        batch.v1.SuccessPolicy
+         rules [@batch.v1.SuccessPolicyRule
+        batch.v1.JobSpec
+         activeDeadlineSeconds n
+         backoffLimit n
+         backoffLimitPerIndex n
+         completionMode s
+         completions n
+         managedBy s
+         manualSelector b
+         maxFailedIndexes n
+         parallelism n
+         podFailurePolicy @batch.v1.PodFailurePolicy
+         podReplacementPolicy s
+         selector @meta.LabelSelector
+         successPolicy @batch.v1.SuccessPolicy
+         suspend b
+         template @core.v1.PodTemplateSpec
+         ttlSecondsAfterFinished n
+        batch.v1.JobCondition
+         lastProbeTime *
+         lastTransitionTime *
+         message s
+         reason s
+         status s
+         type s
+        batch.v1.UncountedTerminatedPods
+         failed [s
+         succeeded [s
+        batch.v1.JobStatus
+         active n
+         completedIndexes s
+         completionTime *
+         conditions [@batch.v1.JobCondition
+         failed n
+         failedIndexes s
+         ready n
+         startTime *
+         succeeded n
+         terminating n
+         uncountedTerminatedPods @batch.v1.UncountedTerminatedPods
+        batch.v1.Job
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @batch.v1.JobSpec
+         status @batch.v1.JobStatus
+        networking.v1.ServiceBackendPort
+         name s
+         number n
+        networking.v1.IngressServiceBackend
+         name s
+         port @networking.v1.ServiceBackendPort
+        networking.v1.IngressBackend
+         resource @core.v1.TypedLocalObjectReference
+         service @networking.v1.IngressServiceBackend
+        networking.v1.HTTPIngressPath
+         backend @networking.v1.IngressBackend
+         path s
+         pathType s
+        networking.v1.HTTPIngressRuleValue
+         paths [@networking.v1.HTTPIngressPath
+        networking.v1.IngressRule
+         host s
+         http @networking.v1.HTTPIngressRuleValue
+        networking.v1.IngressTLS
+         hosts [s
+         secretName s
+        networking.v1.IngressSpec
+         defaultBackend @networking.v1.IngressBackend
+         ingressClassName s
+         rules [@networking.v1.IngressRule
+         tls [@networking.v1.IngressTLS
+        networking.v1.IngressPortStatus
+         error s
+         port n
+         protocol s
+        networking.v1.IngressLoadBalancerIngress
+         hostname s
+         ip s
+         ports [@networking.v1.IngressPortStatus
+        networking.v1.IngressLoadBalancerStatus
+         ingress [@networking.v1.IngressLoadBalancerIngress
+        networking.v1.IngressStatus
+         loadBalancer @networking.v1.IngressLoadBalancerStatus
+        networking.v1.Ingress
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @networking.v1.IngressSpec
+         status @networking.v1.IngressStatus
+        networking.v1.NetworkPolicyPort
+         endPort n
+         port *
+         protocol s
+        networking.v1.IPBlock
+         cidr s
+         except [s
+        networking.v1.NetworkPolicyPeer
+         ipBlock @networking.v1.IPBlock
+         namespaceSelector @meta.LabelSelector
+         podSelector @meta.LabelSelector
+        networking.v1.NetworkPolicyEgressRule
+         ports [@networking.v1.NetworkPolicyPort
+         to [@networking.v1.NetworkPolicyPeer
+        networking.v1.NetworkPolicyIngressRule
+         from [@networking.v1.NetworkPolicyPeer
+         ports [@networking.v1.NetworkPolicyPort
+        networking.v1.NetworkPolicySpec
+         egress [@networking.v1.NetworkPolicyEgressRule
+         ingress [@networking.v1.NetworkPolicyIngressRule
+         podSelector @meta.LabelSelector
+         policyTypes [s
+        networking.v1.NetworkPolicy
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @networking.v1.NetworkPolicySpec
+        policy.v1.PodDisruptionBudgetSpec
+         maxUnavailable *
+         minAvailable *
+         selector @meta.LabelSelector
+         unhealthyPodEvictionPolicy s
+        policy.v1.PodDisruptionBudgetStatus
+         conditions [@meta.Condition
+         currentHealthy n
+         desiredHealthy n
+         disruptedPods {*
+         disruptionsAllowed n
+         expectedPods n
+         observedGeneration n
+        policy.v1.PodDisruptionBudget
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @policy.v1.PodDisruptionBudgetSpec
+         status @policy.v1.PodDisruptionBudgetStatus
+        rbac.v1.RoleRef
+         apiGroup s
+         kind s
+         name s
+        rbac.v1.Subject
+         apiGroup s
+         kind s
+         name s
+         namespace s
+        rbac.v1.ClusterRoleBinding
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         roleRef @rbac.v1.RoleRef
+         subjects [@rbac.v1.Subject
+        rbac.v1.AggregationRule
+         clusterRoleSelectors [@meta.LabelSelector
+        rbac.v1.PolicyRule
+         apiGroups [s
+         nonResourceURLs [s
+         resourceNames [s
+         resources [s
+         verbs [s
+        rbac.v1.ClusterRole
+         aggregationRule @rbac.v1.AggregationRule
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         rules [@rbac.v1.PolicyRule
+        rbac.v1.RoleBinding
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         roleRef @rbac.v1.RoleRef
+         subjects [@rbac.v1.Subject
+        rbac.v1.Role
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         rules [@rbac.v1.PolicyRule
+        storage.v1.TokenRequest
+         audience s
+         expirationSeconds n
+        storage.v1.CSIDriverSpec
+         attachRequired b
+         fsGroupPolicy s
+         nodeAllocatableUpdatePeriodSeconds n
+         podInfoOnMount b
+         requiresRepublish b
+         seLinuxMount b
+         storageCapacity b
+         tokenRequests [@storage.v1.TokenRequest
+         volumeLifecycleModes [s
+        storage.v1.CSIDriver
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @storage.v1.CSIDriverSpec
+        core.v1.TopologySelectorLabelRequirement
+         key s
+         values [s
+        core.v1.TopologySelectorTerm
+         matchLabelExpressions [@core.v1.TopologySelectorLabelRequirement
+        storage.v1.StorageClass
+         allowVolumeExpansion b
+         allowedTopologies [@core.v1.TopologySelectorTerm
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         mountOptions [s
+         parameters {s
+         provisioner s
+         reclaimPolicy s
+         volumeBindingMode s
+        admissionregistration.v1.ServiceReference
+         name s
+         namespace s
+         path s
+         port n
+        admissionregistration.v1.WebhookClientConfig
+         caBundle s
+         service @admissionregistration.v1.ServiceReference
+         url s
+        admissionregistration.v1.MatchCondition
+         expression s
+         name s
+        admissionregistration.v1.RuleWithOperations
+         apiGroups [s
+         apiVersions [s
+         operations [s
+         resources [s
+         scope s
+        admissionregistration.v1.MutatingWebhook
+         admissionReviewVersions [s
+         clientConfig @admissionregistration.v1.WebhookClientConfig
+         failurePolicy s
+         matchConditions [@admissionregistration.v1.MatchCondition
+         matchPolicy s
+         name s
+         namespaceSelector @meta.LabelSelector
+         objectSelector @meta.LabelSelector
+         reinvocationPolicy s
+         rules [@admissionregistration.v1.RuleWithOperations
+         sideEffects s
+         timeoutSeconds n
+        admissionregistration.v1.MutatingWebhookConfiguration
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         webhooks [@admissionregistration.v1.MutatingWebhook
+        admissionregistration.v1.ValidatingWebhook
+         admissionReviewVersions [s
+         clientConfig @admissionregistration.v1.WebhookClientConfig
+         failurePolicy s
+         matchConditions [@admissionregistration.v1.MatchCondition
+         matchPolicy s
+         name s
+         namespaceSelector @meta.LabelSelector
+         objectSelector @meta.LabelSelector
+         rules [@admissionregistration.v1.RuleWithOperations
+         sideEffects s
+         timeoutSeconds n
+        admissionregistration.v1.ValidatingWebhookConfiguration
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         webhooks [@admissionregistration.v1.ValidatingWebhook
+        discovery.v1.EndpointConditions
+         ready b
+         serving b
+         terminating b
+        discovery.v1.ForNode
+         name s
+        discovery.v1.ForZone
+         name s
+        discovery.v1.EndpointHints
+         forNodes [@discovery.v1.ForNode
+         forZones [@discovery.v1.ForZone
+        discovery.v1.Endpoint
+         addresses [s
+         conditions @discovery.v1.EndpointConditions
+         deprecatedTopology {s
+         hints @discovery.v1.EndpointHints
+         hostname s
+         nodeName s
+         targetRef @core.v1.ObjectReference
+         zone s
+        discovery.v1.EndpointPort
+         appProtocol s
+         name s
+         port n
+         protocol s
+        discovery.v1.EndpointSlice
+         addressType s
+         apiVersion s
+         endpoints [@discovery.v1.Endpoint
+         kind s
+         metadata @meta.ObjectMeta
+         ports [@discovery.v1.EndpointPort
+        autoscaling.v1.Scale
+         apiVersion s
+         kind s
+         metadata @meta.ObjectMeta
+         spec @autoscaling.v1.ScaleSpec
+         status @autoscaling.v1.ScaleStatus
+        autoscaling.v1.ScaleSpec
+         replicas n
+        autoscaling.v1.ScaleStatus
+         replicas n
+         selector s
+        """
 }

@@ -31,10 +31,11 @@ extension SimCluster {
         let names = acceptedNames(crd)
         return (crd[path: ["spec", "versions"]]?.list ?? []).compactMap { v in
             guard v["served"]?.boolValue == true, let version = v["name"]?.str else { return nil }
-            return SimResource(group: group, version: version, name: names["plural"]?.str ?? "", singular: names["singular"]?.str ?? "",
-                               kind: names["kind"]?.str ?? "", namespaced: crd[path: ["spec", "scope"]]?.str == "Namespaced",
-                               shortNames: (names["shortNames"]?.list ?? []).compactMap(\.str),
-                               categories: (names["categories"]?.list ?? []).compactMap(\.str))
+            return SimResource(
+                group: group, version: version, name: names["plural"]?.str ?? "", singular: names["singular"]?.str ?? "",
+                kind: names["kind"]?.str ?? "", namespaced: crd[path: ["spec", "scope"]]?.str == "Namespaced",
+                shortNames: (names["shortNames"]?.list ?? []).compactMap(\.str),
+                categories: (names["categories"]?.list ?? []).compactMap(\.str))
         }
     }
 
@@ -54,7 +55,8 @@ extension SimCluster {
     /// The CRD (and version) that defines a served custom resource.
     func crdLocked(for r: SimResource) -> (crd: Value, version: Value)? {
         guard customResources.contains(r), let crd = objects[Self.crdResource]?[""]?["\(r.name).\(r.group)"],
-              let v = (crd[path: ["spec", "versions"]]?.list ?? []).first(where: { $0["name"]?.str == r.version }) else { return nil }
+            let v = (crd[path: ["spec", "versions"]]?.list ?? []).first(where: { $0["name"]?.str == r.version })
+        else { return nil }
         return (crd, v)
     }
 
@@ -86,14 +88,18 @@ extension SimCluster {
             let old = crd[path: ["status", "conditions"]]?.list ?? []
             func condition(_ type: String, _ reason: String, _ message: String) -> Value {
                 let prev = old.first { $0["type"]?.str == type && $0["status"]?.str == "True" }
-                return .map(["type": .string(type), "status": "True",
-                             "lastTransitionTime": prev?["lastTransitionTime"] ?? .string(SimTime.rfc3339()),
-                             "reason": .string(reason), "message": .string(message)])
+                return .map([
+                    "type": .string(type), "status": "True",
+                    "lastTransitionTime": prev?["lastTransitionTime"] ?? .string(SimTime.rfc3339()),
+                    "reason": .string(reason), "message": .string(message)
+                ])
             }
             var status = crd["status"]?.mapValue ?? [:]
             status["acceptedNames"] = Self.acceptedNames(crd)
-            status["conditions"] = .list([condition("NamesAccepted", "NoConflicts", "no conflicts found"),
-                                          condition("Established", "InitialNamesAccepted", "the initial names have been accepted")])
+            status["conditions"] = .list([
+                condition("NamesAccepted", "NoConflicts", "no conflicts found"),
+                condition("Established", "InitialNamesAccepted", "the initial names have been accepted")
+            ])
             var stored = (status["storedVersions"]?.list ?? []).compactMap(\.str)
             if let storage = Self.storageVersion(crd), !stored.contains(storage) { stored.append(storage) }
             status["storedVersions"] = .list(stored.map(Value.string))
@@ -116,19 +122,25 @@ extension SimCluster {
         if plural.isEmpty { throw SimError.invalid(r, name, field: "spec.names.plural") }
         if (crd[path: ["spec", "names", "kind"]]?.str ?? "").isEmpty { throw SimError.invalid(r, name, field: "spec.names.kind") }
         if name != "\(plural).\(group)" {
-            throw SimError.invalid(r, name, field: "metadata.name", reason: "FieldValueInvalid",
-                                   detail: "Invalid value: \"\(name)\": must be spec.names.plural+\".\"+spec.group")
+            throw SimError.invalid(
+                r, name, field: "metadata.name", reason: "FieldValueInvalid",
+                detail: "Invalid value: \"\(name)\": must be spec.names.plural+\".\"+spec.group")
         }
         let scope = crd[path: ["spec", "scope"]]?.str ?? ""
         guard scope == "Namespaced" || scope == "Cluster" else {
-            throw SimError.invalid(r, name, field: "spec.scope", reason: "FieldValueNotSupported",
-                                   detail: "Unsupported value: \"\(scope)\": supported values: \"Cluster\", \"Namespaced\"")
+            throw SimError.invalid(
+                r, name, field: "spec.scope", reason: "FieldValueNotSupported",
+                detail: "Unsupported value: \"\(scope)\": supported values: \"Cluster\", \"Namespaced\"")
         }
         let versions = crd[path: ["spec", "versions"]]?.list ?? []
-        if versions.isEmpty { throw SimError.invalid(r, name, field: "spec.versions", detail: "Required value: must have exactly one version marked as storage version") }
+        if versions.isEmpty {
+            throw SimError.invalid(r, name, field: "spec.versions", detail: "Required value: must have exactly one version marked as storage version")
+        }
         if versions.filter({ $0["storage"]?.boolValue == true }).count != 1 {
-            throw SimError.invalid(r, name, field: "spec.versions", reason: "FieldValueInvalid",
-                                   detail: "Invalid value: \(Value.list(versions.map { $0["name"] ?? .null }).jsonString()): must have exactly one version marked as storage version")
+            throw SimError.invalid(
+                r, name, field: "spec.versions", reason: "FieldValueInvalid",
+                detail:
+                    "Invalid value: \(Value.list(versions.map { $0["name"] ?? .null }).jsonString()): must have exactly one version marked as storage version")
         }
         for (i, v) in versions.enumerated() where v[path: ["schema", "openAPIV3Schema"]] == nil {
             throw SimError.invalid(r, name, field: "spec.versions[\(i)].schema.openAPIV3Schema", detail: "Required value: schemas are required")
@@ -141,7 +153,9 @@ extension SimCluster {
         crd[path: ["spec", "names", "singular"]] = names["singular"]
         crd[path: ["spec", "names", "listKind"]] = names["listKind"]
         if crd[path: ["spec", "conversion"]] == nil { crd[path: ["spec", "conversion"]] = .map(["strategy": "None"]) }
-        crd[path: ["status"]] = .map(["acceptedNames": .map(["plural": "", "kind": ""]), "conditions": .list([]),
-                                      "storedVersions": .list(Self.storageVersion(crd).map { [.string($0)] } ?? [])])
+        crd[path: ["status"]] = .map([
+            "acceptedNames": .map(["plural": "", "kind": ""]), "conditions": .list([]),
+            "storedVersions": .list(Self.storageVersion(crd).map { [.string($0)] } ?? [])
+        ])
     }
 }

@@ -160,9 +160,11 @@ public final class SimCluster: @unchecked Sendable {
         // must not run while the rest of the initial objects are still being stored.
         withLock {
             for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-                _ = try? createLocked(Self.namespaceResource, namespace: nil, object: .map([
-                    "apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": .string(ns)]),
-                ]), manager: "kube-apiserver")
+                _ = try? createLocked(
+                    Self.namespaceResource, namespace: nil,
+                    object: .map([
+                        "apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": .string(ns)])
+                    ]), manager: "kube-apiserver")
             }
             installDefaultStorageClass()
         }
@@ -255,7 +257,9 @@ public final class SimCluster: @unchecked Sendable {
         var type = e.type
         if e.type == "MODIFIED" {
             if now && !before { type = "ADDED" } else if !now && before { type = "DELETED" } else if !now { return }
-        } else if !now { return }
+        } else if !now {
+            return
+        }
         w.sink.send(Self.watchEventBytes(type: type, object: e.object))
     }
 
@@ -290,20 +294,26 @@ public final class SimCluster: @unchecked Sendable {
         if obj["spec"] != nil, r.name != "pods", r.name != "nodes", r.name != "namespaces", r.name != "services" {
             obj[path: ["metadata", "generation"]] = .int(1)
         }
-        obj[path: ["metadata", "managedFields"]] = .list([Self.managedEntry(manager: manager, operation: operation, apiVersion: r.groupVersion, fields: fields)])
+        obj[path: ["metadata", "managedFields"]] = .list([Self.managedEntry(manager: manager, operation: operation, apiVersion: r.groupVersion, fields: fields)]
+        )
         obj[path: ["apiVersion"]] = .string(r.groupVersion)
         obj[path: ["kind"]] = .string(r.kind)
     }
 
     static func managedEntry(manager: String, operation: String, apiVersion: String, fields: Value = .map([:])) -> Value {
-        .map(["manager": .string(manager), "operation": .string(operation), "apiVersion": .string(apiVersion),
-              "time": .string(SimTime.rfc3339()), "fieldsType": "FieldsV1", "fieldsV1": fields])
+        .map([
+            "manager": .string(manager), "operation": .string(operation), "apiVersion": .string(apiVersion),
+            "time": .string(SimTime.rfc3339()), "fieldsType": "FieldsV1", "fieldsV1": fields
+        ])
     }
 
-    func createLocked(_ r: SimResource, namespace: String?, object: Value, manager: String, operation: String = "Update", fields: Value = .map([:])) throws -> Value {
+    func createLocked(
+        _ r: SimResource, namespace: String?, object: Value, manager: String, operation: String = "Update", fields: Value = .map([:])
+    ) throws -> Value {
         var obj = object
         if let kind = obj["kind"]?.str, kind != r.kind {
-            throw SimError.badRequest("the API version in the data (\(obj["apiVersion"]?.str ?? "")) does not match the expected API version (\(r.groupVersion))")
+            throw SimError.badRequest(
+                "the API version in the data (\(obj["apiVersion"]?.str ?? "")) does not match the expected API version (\(r.groupVersion))")
         }
         try newMetadata(r, &obj, namespace: namespace, manager: manager, operation: operation, fields: fields)
         try validate(r, obj)
@@ -333,8 +343,9 @@ public final class SimCluster: @unchecked Sendable {
             }
             let labels = obj[path: ["spec", "template", "metadata", "labels"]]?.stringMap ?? [:]
             if !LabelSelector(selector: sel).matches(labels) {
-                throw SimError.invalid(r, name, field: "spec.template.metadata.labels", reason: "FieldValueInvalid",
-                                       detail: "Invalid value: \(Value.strings(labels).jsonString()): `selector` does not match template `labels`")
+                throw SimError.invalid(
+                    r, name, field: "spec.template.metadata.labels", reason: "FieldValueInvalid",
+                    detail: "Invalid value: \(Value.strings(labels).jsonString()): `selector` does not match template `labels`")
             }
             if obj[path: ["spec", "template", "spec", "containers"]]?.list.isEmpty ?? true {
                 throw SimError.invalid(r, name, field: "spec.template.spec.containers")
@@ -346,12 +357,16 @@ public final class SimCluster: @unchecked Sendable {
         // RBAC objects take any path segment as a name (`system:controller:...`).
         if r.group == "rbac.authorization.k8s.io" {
             if name == "." || name == ".." || name.contains("/") || name.contains("%") {
-                throw SimError.invalid(r, name, field: "metadata.name", reason: "FieldValueInvalid",
-                                       detail: "Invalid value: \"\(name)\": may not contain '/' or '%', and may not be '.' or '..'")
+                throw SimError.invalid(
+                    r, name, field: "metadata.name", reason: "FieldValueInvalid",
+                    detail: "Invalid value: \"\(name)\": may not contain '/' or '%', and may not be '.' or '..'")
             }
         } else if name.count > 253 || name.contains(where: { !($0.isLowercase || $0.isNumber || $0 == "-" || $0 == ".") }) {
-            throw SimError.invalid(r, name, field: "metadata.name", reason: "FieldValueInvalid",
-                                   detail: "Invalid value: \"\(name)\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")
+            throw SimError.invalid(
+                r, name, field: "metadata.name", reason: "FieldValueInvalid",
+                detail:
+                    "Invalid value: \"\(name)\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+            )
         }
     }
 
@@ -476,8 +491,10 @@ public final class SimCluster: @unchecked Sendable {
 
     /// Registers a watch. Returns the initial events to send (synthetic ADDED for a watch
     /// without resourceVersion, the replayed history for one with), or throws 410 Expired.
-    func addWatcher(_ r: SimResource, namespace: String?, labels: LabelSelector, fields: FieldSelector?,
-                    resourceVersion: String?, sink: SimStreamSink) throws -> (Int, [[UInt8]]) {
+    func addWatcher(
+        _ r: SimResource, namespace: String?, labels: LabelSelector, fields: FieldSelector?,
+        resourceVersion: String?, sink: SimStreamSink
+    ) throws -> (Int, [[UInt8]]) {
         try withLock {
             let w = SimWatcher(id: nextWatcherID, resource: r, namespace: namespace, labels: labels, fields: fields, sink: sink)
             var initial: [[UInt8]] = []
@@ -506,11 +523,15 @@ public final class SimCluster: @unchecked Sendable {
 
     func bookmark(_ r: SimResource) -> [UInt8] {
         withLock {
-            Self.watchEventBytes(type: "BOOKMARK", object: .map([
-                "kind": .string(r.kind), "apiVersion": .string(r.groupVersion),
-                "metadata": .map(["resourceVersion": .string(String(revision)),
-                                  "annotations": .map(["k8s.io/initial-events-end": "true"])]),
-            ]))
+            Self.watchEventBytes(
+                type: "BOOKMARK",
+                object: .map([
+                    "kind": .string(r.kind), "apiVersion": .string(r.groupVersion),
+                    "metadata": .map([
+                        "resourceVersion": .string(String(revision)),
+                        "annotations": .map(["k8s.io/initial-events-end": "true"])
+                    ])
+                ]))
         }
     }
 
@@ -542,7 +563,11 @@ public final class SimCluster: @unchecked Sendable {
 
     public func clearFaults() { withLock { faults.removeAll() } }
 
-    public func clearRequestLog() { withLock { requestLog.removeAll(); connectionLog.removeAll(); http2Requests = 0 } }
+    public func clearRequestLog() {
+        withLock {
+            requestLog.removeAll(); connectionLog.removeAll(); http2Requests = 0
+        }
+    }
 
     func noteConnection(_ proto: String) { withLock { connectionLog.append(proto) } }
 }

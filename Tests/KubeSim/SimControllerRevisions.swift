@@ -32,8 +32,10 @@ extension SimCluster {
             var meta: OrderedDictionary<String, Value> = ["name": .string("\(Self.name(ds))-\(hash)"), "namespace": .string(ns), "labels": .map(labels)]
             if let a = ds[path: ["metadata", "annotations"]], !(a.mapValue ?? [:]).isEmpty { meta["annotations"] = a }
             meta["ownerReferences"] = .list([ownerRef(ds, kind: "DaemonSet")])
-            let revision: Value = .map(["apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": .map(meta),
-                                        "data": .map(["spec": .map(["template": patchTemplate])]), "revision": .int(next)])
+            let revision: Value = .map([
+                "apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": .map(meta),
+                "data": .map(["spec": .map(["template": patchTemplate])]), "revision": .int(next)
+            ])
             _ = try? createLocked(r, namespace: ns, object: revision, manager: "kube-controller-manager")
             return (hash, old)
         }
@@ -57,8 +59,9 @@ extension SimCluster {
         let live = Set(pods.compactMap { $0[path: ["metadata", "labels", Self.revisionHashLabel]]?.str })
         for rev in old.sorted(by: { ($0["revision"]?.intValue ?? 0) < ($1["revision"]?.intValue ?? 0) }) where excess > 0 {
             if let h = rev[path: ["metadata", "labels", Self.revisionHashLabel]]?.str, live.contains(h) { continue }
-            _ = try? deleteLocked(Self.res("controllerrevisions"), namespace: rev[path: ["metadata", "namespace"]]?.str, name: Self.name(rev),
-                                  propagation: nil, gracePeriod: nil)
+            _ = try? deleteLocked(
+                Self.res("controllerrevisions"), namespace: rev[path: ["metadata", "namespace"]]?.str, name: Self.name(rev),
+                propagation: nil, gracePeriod: nil)
             excess -= 1
         }
     }

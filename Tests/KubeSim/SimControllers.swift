@@ -63,15 +63,19 @@ extension SimCluster {
     static func isTerminating(_ pod: Value) -> Bool { pod[path: ["metadata", "deletionTimestamp"]] != nil }
 
     func ownerRef(_ owner: Value, kind: String) -> Value {
-        .map(["apiVersion": "apps/v1", "kind": .string(kind), "name": owner[path: ["metadata", "name"]] ?? .null,
-              "uid": owner[path: ["metadata", "uid"]] ?? .null, "controller": true, "blockOwnerDeletion": true])
+        .map([
+            "apiVersion": "apps/v1", "kind": .string(kind), "name": owner[path: ["metadata", "name"]] ?? .null,
+            "uid": owner[path: ["metadata", "uid"]] ?? .null, "controller": true, "blockOwnerDeletion": true
+        ])
     }
 
     /// A pod from a workload's template, owned by it.
     func podFrom(_ owner: Value, kind: String, name: String, extraLabels: [String: String]) -> Value {
         let template = owner[path: ["spec", "template"]] ?? .map([:])
-        var pod: Value = .map(["apiVersion": "v1", "kind": "Pod", "metadata": template["metadata"] ?? .map([:]),
-                               "spec": template["spec"] ?? .map([:])])
+        var pod: Value = .map([
+            "apiVersion": "v1", "kind": "Pod", "metadata": template["metadata"] ?? .map([:]),
+            "spec": template["spec"] ?? .map([:])
+        ])
         pod[path: ["metadata", "name"]] = .string(name)
         var labels = pod[path: ["metadata", "labels"]]?.mapValue ?? [:]
         for (k, v) in extraLabels.sorted(by: { $0.key < $1.key }) { labels[k] = .string(v) }
@@ -85,16 +89,19 @@ extension SimCluster {
             let created = try createLocked(Self.res("pods"), namespace: namespace, object: pod, manager: "\(ownerKind.lowercased())-controller")
             // The StatefulSet controller words it its own way; the others say "Created pod: x".
             let podName = created[path: ["metadata", "name"]]?.str ?? ""
-            recordEvent(about: owner, kind: ownerKind, reason: "SuccessfulCreate",
-                        message: ownerKind == "StatefulSet" ? "create Pod \(podName) in StatefulSet \(owner[path: ["metadata", "name"]]?.str ?? "") successful"
-                                                            : "Created pod: \(podName)",
-                        component: "\(ownerKind.lowercased())-controller")
+            recordEvent(
+                about: owner, kind: ownerKind, reason: "SuccessfulCreate",
+                message: ownerKind == "StatefulSet"
+                    ? "create Pod \(podName) in StatefulSet \(owner[path: ["metadata", "name"]]?.str ?? "") successful"
+                    : "Created pod: \(podName)",
+                component: "\(ownerKind.lowercased())-controller")
         } catch {}
     }
 
     func deletePod(_ pod: Value) {
-        _ = try? deleteLocked(Self.res("pods"), namespace: pod[path: ["metadata", "namespace"]]?.str,
-                              name: pod[path: ["metadata", "name"]]?.str ?? "", propagation: nil, gracePeriod: nil)
+        _ = try? deleteLocked(
+            Self.res("pods"), namespace: pod[path: ["metadata", "namespace"]]?.str,
+            name: pod[path: ["metadata", "name"]]?.str ?? "", propagation: nil, gracePeriod: nil)
     }
 
     func writeStatus(_ r: SimResource, _ obj: Value, _ status: Value) {
@@ -122,10 +129,12 @@ extension SimCluster {
                 if !parallel && !Self.isReady(p) { break }
                 continue
             }
-            var pod = podFrom(sts, kind: "StatefulSet", name: "\(name)-\(i)", extraLabels: [
-                "controller-revision-hash": updateRevision, "statefulset.kubernetes.io/pod-name": "\(name)-\(i)",
-                "apps.kubernetes.io/pod-index": String(i),
-            ])
+            var pod = podFrom(
+                sts, kind: "StatefulSet", name: "\(name)-\(i)",
+                extraLabels: [
+                    "controller-revision-hash": updateRevision, "statefulset.kubernetes.io/pod-name": "\(name)-\(i)",
+                    "apps.kubernetes.io/pod-index": String(i)
+                ])
             pod[path: ["spec", "hostname"]] = .string("\(name)-\(i)")
             let claims = claimTemplateVolumes(sts, podName: "\(name)-\(i)", namespace: ns)
             if !claims.isEmpty {
@@ -141,7 +150,8 @@ extension SimCluster {
         let allReady = (0..<replicas).allSatisfy { byOrdinal[$0].map(Self.isReady) ?? false }
         // Scale down from the highest ordinal, one at a time.
         if let top = live.keys.filter({ $0 >= replicas }).max(), let p = live[top],
-           parallel || !byOrdinal.values.contains(where: Self.isTerminating) {
+            parallel || !byOrdinal.values.contains(where: Self.isTerminating)
+        {
             deletePod(p)
         } else if allReady, !byOrdinal.values.contains(where: Self.isTerminating) {
             // RollingUpdate: replace the highest-ordinal pod on an old revision.
@@ -158,7 +168,7 @@ extension SimCluster {
             "observedGeneration": .int(gen), "replicas": .int(Int64(present.count)), "readyReplicas": .int(Int64(readyCount)),
             "currentReplicas": .int(Int64(currentCount)), "updatedReplicas": .int(Int64(updatedCount)),
             "currentRevision": .string(currentRevision), "updateRevision": .string(updateRevision),
-            "collisionCount": 0, "availableReplicas": .int(Int64(readyCount)),
+            "collisionCount": 0, "availableReplicas": .int(Int64(readyCount))
         ])
         if let latest = objects[Self.res("statefulsets")]?[ns]?[name] { writeStatus(Self.res("statefulsets"), latest, status) }
     }
@@ -170,8 +180,12 @@ extension SimCluster {
         let name = job[path: ["metadata", "name"]]?.str ?? ""
         if pods.isEmpty, job[path: ["status", "succeeded"]] == nil {
             var pod = podFrom(job, kind: "Job", name: "\(name)-\(SimID.suffix())", extraLabels: ["job-name": name, "batch.kubernetes.io/job-name": name])
-            pod[path: ["metadata", "ownerReferences", ]] = .list([.map(["apiVersion": "batch/v1", "kind": "Job", "name": .string(name),
-                "uid": job[path: ["metadata", "uid"]] ?? .null, "controller": true, "blockOwnerDeletion": true])])
+            pod[path: ["metadata", "ownerReferences"]] = .list([
+                .map([
+                    "apiVersion": "batch/v1", "kind": "Job", "name": .string(name),
+                    "uid": job[path: ["metadata", "uid"]] ?? .null, "controller": true, "blockOwnerDeletion": true
+                ])
+            ])
             createPod(pod, namespace: ns, owner: job, ownerKind: "Job")
         }
         let succeeded = pods.filter { $0[path: ["status", "phase"]]?.str == "Succeeded" }.count
@@ -179,7 +193,8 @@ extension SimCluster {
         let active = pods.filter { !Self.isTerminating($0) && !["Succeeded", "Failed"].contains($0[path: ["status", "phase"]]?.str ?? "") }.count
         var status: OrderedDictionary<String, Value> = ["active": .int(Int64(active)), "succeeded": .int(Int64(succeeded)), "failed": .int(Int64(failed))]
         if succeeded > 0 {
-            status["conditions"] = job[path: ["status", "conditions"]] ?? .list([.map(["type": "Complete", "status": "True", "lastTransitionTime": .string(SimTime.rfc3339())])])
+            status["conditions"] =
+                job[path: ["status", "conditions"]] ?? .list([.map(["type": "Complete", "status": "True", "lastTransitionTime": .string(SimTime.rfc3339())])])
             status["completionTime"] = job[path: ["status", "completionTime"]] ?? .string(SimTime.rfc3339())
         }
         status["startTime"] = job[path: ["status", "startTime"]] ?? .string(SimTime.rfc3339())
@@ -207,14 +222,16 @@ extension SimCluster {
         let event: Value = .map([
             "apiVersion": "v1", "kind": "Event",
             "metadata": .map(["name": .string(eventName), "namespace": .string(ns)]),
-            "involvedObject": .map(["kind": .string(kind), "namespace": .string(ns), "name": .string(name),
-                                    "uid": obj[path: ["metadata", "uid"]] ?? .null,
-                                    "apiVersion": obj["apiVersion"] ?? .null,
-                                    "resourceVersion": obj[path: ["metadata", "resourceVersion"]] ?? .null]),
+            "involvedObject": .map([
+                "kind": .string(kind), "namespace": .string(ns), "name": .string(name),
+                "uid": obj[path: ["metadata", "uid"]] ?? .null,
+                "apiVersion": obj["apiVersion"] ?? .null,
+                "resourceVersion": obj[path: ["metadata", "resourceVersion"]] ?? .null
+            ]),
             "reason": .string(reason), "message": .string(message),
             "source": .map(["component": .string(component)]),
             "firstTimestamp": .string(now), "lastTimestamp": .string(now), "count": 1, "type": .string(type),
-            "eventTime": .null, "reportingComponent": .string(component), "reportingInstance": "",
+            "eventTime": .null, "reportingComponent": .string(component), "reportingInstance": ""
         ])
         _ = try? createLocked(Self.res("events"), namespace: ns, object: event, manager: component)
     }

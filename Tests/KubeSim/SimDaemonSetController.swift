@@ -105,7 +105,9 @@ extension SimCluster {
                     for p in running {
                         if p[path: ["metadata", "labels", Self.revisionHashLabel]]?.str == hash {
                             if oldestNew == nil { oldestNew = p; continue }
-                        } else if oldestOld == nil { oldestOld = p; continue }
+                        } else if oldestOld == nil {
+                            oldestOld = p; continue
+                        }
                         delete.append(p)
                     }
                     if let n = oldestNew, let o = oldestOld, !Self.podReady(o) || available(n) { delete.append(o) }
@@ -126,7 +128,8 @@ extension SimCluster {
         // expectations): the next pass, which they trigger.
         if !changed, ds[path: ["spec", "updateStrategy", "type"]]?.str ?? "RollingUpdate" == "RollingUpdate" {
             let desired = nodes.filter { decisions[$0.name]?.run == true }.count
-            let (toDelete, toCreate) = rollingUpdatePlan(ds, hash: hash, nodes: nodes, decisions: decisions, byNode: byNode, desired: desired, available: available)
+            let (toDelete, toCreate) = rollingUpdatePlan(
+                ds, hash: hash, nodes: nodes, decisions: decisions, byNode: byNode, desired: desired, available: available)
             syncDaemonNodes(ds, plan: plan, hash: hash, create: toCreate, delete: toDelete)
             changed = !toDelete.isEmpty || !toCreate.isEmpty
         }
@@ -155,9 +158,11 @@ extension SimCluster {
     func failedDaemonPodEvent(_ ds: Value, _ pod: Value, node: String) {
         let ns = pod[path: ["metadata", "namespace"]]?.str ?? ""
         let failed = pod[path: ["status", "phase"]]?.str == "Failed"
-        recordEvent(about: ds, kind: "DaemonSet", reason: failed ? "FailedDaemonPod" : "SucceededDaemonPod",
-                    message: "Found \(failed ? "failed" : "succeeded") daemon pod \(ns)/\(Self.name(pod)) on node \(node), will try to \(failed ? "kill" : "delete") it",
-                    component: "daemonset-controller", type: failed ? "Warning" : "Normal")
+        recordEvent(
+            about: ds, kind: "DaemonSet", reason: failed ? "FailedDaemonPod" : "SucceededDaemonPod",
+            message:
+                "Found \(failed ? "failed" : "succeeded") daemon pod \(ns)/\(Self.name(pod)) on node \(node), will try to \(failed ? "kill" : "delete") it",
+            component: "daemonset-controller", type: failed ? "Warning" : "Normal")
     }
 
     /// `util.SurgeCount` / `UnavailableCount`: percentages of the desired count, rounded up.
@@ -183,7 +188,7 @@ extension SimCluster {
             pod[path: ["metadata", "generateName"]] = .string("\(Self.name(ds))-")
             pod[path: ["spec", "tolerations"]] = .list(plan.tolerationValues)
             pod[path: ["spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"]] = .map([
-                "nodeSelectorTerms": .list([.map(["matchFields": .list([.map(["key": "metadata.name", "operator": "In", "values": .list([.string(node)])])])])]),
+                "nodeSelectorTerms": .list([.map(["matchFields": .list([.map(["key": "metadata.name", "operator": "In", "values": .list([.string(node)])])])])])
             ])
             createPod(pod, namespace: ns, owner: ds, ownerKind: "DaemonSet")
         }
@@ -193,8 +198,10 @@ extension SimCluster {
         }
     }
 
-    func writeDaemonSetStatus(_ ds: Value, nodes: [SchedNode], decisions: [String: (run: Bool, keep: Bool)], byNode: [String: [Value]],
-                              hash: String, available: (Value) -> Bool) {
+    func writeDaemonSetStatus(
+        _ ds: Value, nodes: [SchedNode], decisions: [String: (run: Bool, keep: Bool)], byNode: [String: [Value]],
+        hash: String, available: (Value) -> Bool
+    ) {
         let generation = ds[path: ["metadata", "annotations", Self.templateGenerationAnnotation]]?.str
         var desired = 0, current = 0, misscheduled = 0, ready = 0, updated = 0, availableCount = 0
         for node in nodes {
@@ -218,7 +225,7 @@ extension SimCluster {
         var status: OrderedDictionary<String, Value> = [
             "currentNumberScheduled": .int(Int64(current)), "numberMisscheduled": .int(Int64(misscheduled)),
             "desiredNumberScheduled": .int(Int64(desired)), "numberReady": .int(Int64(ready)),
-            "observedGeneration": ds[path: ["metadata", "generation"]] ?? 1,
+            "observedGeneration": ds[path: ["metadata", "generation"]] ?? 1
         ]
         if updated > 0 { status["updatedNumberScheduled"] = .int(Int64(updated)) }
         if availableCount > 0 { status["numberAvailable"] = .int(Int64(availableCount)) }

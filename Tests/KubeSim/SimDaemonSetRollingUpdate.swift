@@ -10,8 +10,10 @@ import YAML
 /// means `maxUnavailable` 1.
 extension SimCluster {
     /// The pods to delete and the nodes to surge onto in one rolling-update step.
-    func rollingUpdatePlan(_ ds: Value, hash: String, nodes: [SchedNode], decisions: [String: (run: Bool, keep: Bool)],
-                           byNode: [String: [Value]], desired: Int, available: (Value) -> Bool) -> ([Value], [String]) {
+    func rollingUpdatePlan(
+        _ ds: Value, hash: String, nodes: [SchedNode], decisions: [String: (run: Bool, keep: Bool)],
+        byNode: [String: [Value]], desired: Int, available: (Value) -> Bool
+    ) -> ([Value], [String]) {
         var maxSurge = Self.surgeCount(ds, desired: desired)
         var maxUnavailable = Self.unavailableCount(ds, desired: desired)
         if desired > 0 && maxSurge == 0 && maxUnavailable == 0 { maxUnavailable = 1 }

@@ -13,7 +13,8 @@ extension SimCluster {
             return
         }
         if let new = s.newRS, DeploymentSync.spec(new) == s.replicas, DeploymentSync.status(new, "availableReplicas") == s.replicas,
-           new[path: ["metadata", "annotations", Self.desiredReplicasAnnotation]]?.str == String(s.replicas) {
+            new[path: ["metadata", "annotations", Self.desiredReplicasAnnotation]]?.str == String(s.replicas)
+        {
             for rs in s.oldRSs where DeploymentSync.spec(rs) > 0 { scaleReplicaSet(&s, Self.name(rs), to: 0) }
             return
         }
@@ -57,8 +58,10 @@ extension SimCluster {
         guard excess > 0 else { return }
         for rs in old.prefix(excess) {
             guard DeploymentSync.status(rs, "replicas") == 0, DeploymentSync.spec(rs) == 0,
-                  (rs[path: ["metadata", "generation"]]?.intValue ?? 1) <= (rs[path: ["status", "observedGeneration"]]?.intValue ?? 0) else { continue }
-            _ = try? deleteLocked(Self.res("replicasets"), namespace: rs[path: ["metadata", "namespace"]]?.str, name: Self.name(rs), propagation: "Background", gracePeriod: nil)
+                (rs[path: ["metadata", "generation"]]?.intValue ?? 1) <= (rs[path: ["status", "observedGeneration"]]?.intValue ?? 0)
+            else { continue }
+            _ = try? deleteLocked(
+                Self.res("replicasets"), namespace: rs[path: ["metadata", "namespace"]]?.str, name: Self.name(rs), propagation: "Background", gracePeriod: nil)
             s.rss.removeAll { Self.name($0) == Self.name(rs) }
         }
     }

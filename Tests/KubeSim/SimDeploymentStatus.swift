@@ -23,9 +23,11 @@ extension SimCluster {
         let total = s.rss.reduce(0) { $0 + DeploymentSync.spec($1) }
         let available = sum["availableReplicas"] ?? 0
         var status: OrderedDictionary<String, Value> = ["observedGeneration": s.d[path: ["metadata", "generation"]] ?? 1]
-        let counts: [(String, Int)] = [("replicas", sum["replicas"] ?? 0), ("updatedReplicas", DeploymentSync.status(s.newRS, "replicas")),
-                                       ("readyReplicas", sum["readyReplicas"] ?? 0), ("availableReplicas", available),
-                                       ("unavailableReplicas", max(0, total - available))]
+        let counts: [(String, Int)] = [
+            ("replicas", sum["replicas"] ?? 0), ("updatedReplicas", DeploymentSync.status(s.newRS, "replicas")),
+            ("readyReplicas", sum["readyReplicas"] ?? 0), ("availableReplicas", available),
+            ("unavailableReplicas", max(0, total - available))
+        ]
         for (k, v) in counts where v > 0 { status[k] = .int(Int64(v)) }
         if !s.conditions.isEmpty { status["conditions"] = .list(s.conditions) }
         if let c = old?["collisionCount"] { status["collisionCount"] = c }
@@ -59,7 +61,8 @@ extension SimCluster {
         if replicasNow == updatedNow, current?["reason"]?.str == "NewReplicaSetAvailable" { return }
         let rsName = s.newRS.map { "ReplicaSet \"\(Self.name($0))\"" } ?? "Deployment \"\(Self.name(s.d))\""
         let old = s.original["status"]
-        let progressed = updatedNow > n(old, "updatedReplicas") || (replicasNow - updatedNow) < (n(old, "replicas") - n(old, "updatedReplicas"))
+        let progressed =
+            updatedNow > n(old, "updatedReplicas") || (replicasNow - updatedNow) < (n(old, "replicas") - n(old, "updatedReplicas"))
             || n(newStatus, "readyReplicas") > n(old, "readyReplicas") || n(newStatus, "availableReplicas") > n(old, "availableReplicas")
         if Self.complete(s.d, status: newStatus) {
             s.setCondition("Progressing", "True", "NewReplicaSetAvailable", "\(rsName) has successfully progressed.")

@@ -38,7 +38,7 @@ extension SimCluster {
     /// Deployment annotations the controller never copies to a ReplicaSet.
     static let annotationsNotCopied: Set<String> = [
         "kubectl.kubernetes.io/last-applied-configuration", revisionAnnotation, revisionHistoryAnnotation,
-        desiredReplicasAnnotation, maxReplicasAnnotation, "deprecated.deployment.rollback.to",
+        desiredReplicasAnnotation, maxReplicasAnnotation, "deprecated.deployment.rollback.to"
     ]
 
     /// One sync of one Deployment: its object (annotations and status change as the sync goes)
@@ -80,8 +80,10 @@ extension SimCluster {
             if !forceUpdate, current?["status"]?.str == status, current?["reason"]?.str == reason { return }
             let now = Value.string(SimTime.rfc3339())
             let transition = current?["status"]?.str == status ? (current?["lastTransitionTime"] ?? now) : now
-            let cond: Value = .map(["type": .string(type), "status": .string(status), "lastUpdateTime": now,
-                                    "lastTransitionTime": transition, "reason": .string(reason), "message": .string(message)])
+            let cond: Value = .map([
+                "type": .string(type), "status": .string(status), "lastUpdateTime": now,
+                "lastTransitionTime": transition, "reason": .string(reason), "message": .string(message)
+            ])
             d[path: ["status", "conditions"]] = .list(conditions.filter { $0["type"]?.str != type } + [cond])
         }
     }
@@ -120,7 +122,8 @@ extension SimCluster {
     /// A scaling event: an active ReplicaSet was sized for a different replica count.
     func isScalingEvent(_ s: DeploymentSync) -> Bool {
         s.rss.contains { rs in
-            guard DeploymentSync.spec(rs) > 0, let desired = rs[path: ["metadata", "annotations", Self.desiredReplicasAnnotation]]?.str.flatMap({ Int($0) }) else { return false }
+            guard DeploymentSync.spec(rs) > 0, let desired = rs[path: ["metadata", "annotations", Self.desiredReplicasAnnotation]]?.str.flatMap({ Int($0) })
+            else { return false }
             return desired != s.replicas
         }
     }
@@ -195,11 +198,15 @@ extension SimCluster {
         let rsTemplate = SimTemplates.labelled(template, Self.podTemplateHashLabel, hash)
         var rs: Value = .map([
             "apiVersion": "apps/v1", "kind": "ReplicaSet",
-            "metadata": .map(["name": .string("\(Self.name(s.d))-\(hash)"), "namespace": .string(ns),
-                              "labels": rsTemplate[path: ["metadata", "labels"]] ?? .map([:]),
-                              "ownerReferences": .list([ownerRef(s.d, kind: "Deployment")])]),
-            "spec": .map(["replicas": 0, "minReadySeconds": s.d[path: ["spec", "minReadySeconds"]] ?? 0,
-                          "selector": selector, "template": rsTemplate]),
+            "metadata": .map([
+                "name": .string("\(Self.name(s.d))-\(hash)"), "namespace": .string(ns),
+                "labels": rsTemplate[path: ["metadata", "labels"]] ?? .map([:]),
+                "ownerReferences": .list([ownerRef(s.d, kind: "Deployment")])
+            ]),
+            "spec": .map([
+                "replicas": 0, "minReadySeconds": s.d[path: ["spec", "minReadySeconds"]] ?? 0,
+                "selector": selector, "template": rsTemplate
+            ])
         ])
         // NewRSNewReplicas: as many as fit within replicas + maxSurge (all at once for Recreate).
         var size = s.replicas
@@ -217,8 +224,9 @@ extension SimCluster {
         s.newName = Self.name(created)
         s.d[path: ["metadata", "annotations", Self.revisionAnnotation]] = .string(String(newRevision))
         if size > 0 {
-            recordEvent(about: s.d, kind: "Deployment", reason: "ScalingReplicaSet", message: "Scaled up replica set \(Self.name(created)) from 0 to \(size)",
-                        component: "deployment-controller")
+            recordEvent(
+                about: s.d, kind: "Deployment", reason: "ScalingReplicaSet", message: "Scaled up replica set \(Self.name(created)) from 0 to \(size)",
+                component: "deployment-controller")
         }
         if s.progressDeadline != nil {
             s.setCondition("Progressing", "True", "NewReplicaSetCreated", "Created new replica set \"\(Self.name(created))\"")
@@ -250,7 +258,8 @@ extension SimCluster {
         let from = DeploymentSync.spec(existing)
         let desired = String(s.replicas), maxReplicas = String(s.replicas + s.maxSurge)
         let annotations = existing[path: ["metadata", "annotations"]]
-        guard from != size || annotations?[Self.desiredReplicasAnnotation]?.str != desired || annotations?[Self.maxReplicasAnnotation]?.str != maxReplicas else {
+        guard from != size || annotations?[Self.desiredReplicasAnnotation]?.str != desired || annotations?[Self.maxReplicasAnnotation]?.str != maxReplicas
+        else {
             return false
         }
         var rs = existing
@@ -262,8 +271,9 @@ extension SimCluster {
         }
         storeReplicaSet(&s, rs)
         guard from != size else { return false }
-        recordEvent(about: s.d, kind: "Deployment", reason: "ScalingReplicaSet",
-                    message: "Scaled \(size > from ? "up" : "down") replica set \(name) from \(from) to \(size)", component: "deployment-controller")
+        recordEvent(
+            about: s.d, kind: "Deployment", reason: "ScalingReplicaSet",
+            message: "Scaled \(size > from ? "up" : "down") replica set \(name) from \(from) to \(size)", component: "deployment-controller")
         return true
     }
 

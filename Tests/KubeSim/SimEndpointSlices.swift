@@ -27,7 +27,8 @@ extension SimCluster {
             let slices = allLocked(Self.res("endpointslices"), namespace: ns)
             for svc in allLocked(Self.res("services"), namespace: ns) {
                 guard let selector = svc[path: ["spec", "selector"]]?.stringMap, !selector.isEmpty,
-                      svc[path: ["spec", "type"]]?.str != "ExternalName" else { continue }
+                    svc[path: ["spec", "type"]]?.str != "ExternalName"
+                else { continue }
                 let match = LabelSelector(matchLabels: selector)
                 let selected = pods.filter { match.matches($0[path: ["metadata", "labels"]]?.stringMap ?? [:]) }
                 let owned = slices.filter {
@@ -42,41 +43,47 @@ extension SimCluster {
     /// The endpoint a pod contributes, nil while it has no IP or has finished.
     static func endpoint(_ pod: Value, service svc: Value) -> Value? {
         guard let ip = pod[path: ["status", "podIP"]]?.str, !ip.isEmpty,
-              !["Succeeded", "Failed"].contains(pod[path: ["status", "phase"]]?.str ?? "") else { return nil }
+            !["Succeeded", "Failed"].contains(pod[path: ["status", "phase"]]?.str ?? "")
+        else { return nil }
         let terminating = isTerminating(pod)
         let podReady = (pod[path: ["status", "conditions"]]?.list ?? []).contains { $0["type"]?.str == "Ready" && $0["status"]?.str == "True" }
         let publishNotReady = svc[path: ["spec", "publishNotReadyAddresses"]]?.boolValue == true
         var e: OrderedDictionary<String, Value> = [
             "addresses": .list([.string(ip)]),
-            "conditions": .map(["ready": .bool(publishNotReady || (podReady && !terminating)), "serving": .bool(publishNotReady || podReady),
-                                "terminating": .bool(terminating)]),
+            "conditions": .map([
+                "ready": .bool(publishNotReady || (podReady && !terminating)), "serving": .bool(publishNotReady || podReady),
+                "terminating": .bool(terminating)
+            ])
         ]
         if let host = pod[path: ["spec", "hostname"]]?.str, pod[path: ["spec", "subdomain"]] == svc[path: ["metadata", "name"]] {
             e["hostname"] = .string(host)
         }
         if let node = pod[path: ["spec", "nodeName"]]?.str { e["nodeName"] = .string(node) }
-        e["targetRef"] = .map(["kind": "Pod", "namespace": pod[path: ["metadata", "namespace"]] ?? "", "name": pod[path: ["metadata", "name"]] ?? "",
-                               "uid": pod[path: ["metadata", "uid"]] ?? ""])
+        e["targetRef"] = .map([
+            "kind": "Pod", "namespace": pod[path: ["metadata", "namespace"]] ?? "", "name": pod[path: ["metadata", "name"]] ?? "",
+            "uid": pod[path: ["metadata", "uid"]] ?? ""
+        ])
         return .map(e)
     }
 
     /// The Service's ports as this pod serves them; a named targetPort the pod lacks is left out.
     static func ports(_ svc: Value, pod: Value) -> Value {
         let containerPorts = (pod[path: ["spec", "containers"]]?.list ?? []).flatMap { $0["ports"]?.list ?? [] }
-        return .list((svc[path: ["spec", "ports"]]?.list ?? []).compactMap { sp -> Value? in
-            let proto = sp["protocol"]?.str ?? "TCP"
-            let number: Int64?
-            switch sp["targetPort"] ?? sp["port"] {
-            case .string(let name)?:
-                number = containerPorts.first { $0["name"]?.str == name && ($0["protocol"]?.str ?? "TCP") == proto }?["containerPort"]?.intValue
-            case let v?: number = v.intValue
-            case nil: number = nil
-            }
-            guard let number else { return nil }
-            var p: OrderedDictionary<String, Value> = ["name": sp["name"] ?? "", "port": .int(number), "protocol": .string(proto)]
-            if let app = sp["appProtocol"] { p["appProtocol"] = app }
-            return .map(p)
-        })
+        return .list(
+            (svc[path: ["spec", "ports"]]?.list ?? []).compactMap { sp -> Value? in
+                let proto = sp["protocol"]?.str ?? "TCP"
+                let number: Int64?
+                switch sp["targetPort"] ?? sp["port"] {
+                case .string(let name)?:
+                    number = containerPorts.first { $0["name"]?.str == name && ($0["protocol"]?.str ?? "TCP") == proto }?["containerPort"]?.intValue
+                case let v?: number = v.intValue
+                case nil: number = nil
+                }
+                guard let number else { return nil }
+                var p: OrderedDictionary<String, Value> = ["name": sp["name"] ?? "", "port": .int(number), "protocol": .string(proto)]
+                if let app = sp["appProtocol"] { p["appProtocol"] = app }
+                return .map(p)
+            })
     }
 
     func syncSlices(_ svc: Value, pods: [Value], existing: [Value]) {
@@ -102,7 +109,9 @@ extension SimCluster {
         }
         for uid in order where !placed.contains(uid) {
             guard let d = desired[uid] else { continue }
-            if let i = slices.firstIndex(where: { $0.ports == d.ports && $0.endpoints.count < Self.maxEndpointsPerSlice && !($0.endpoints.isEmpty && $0.ports.list.isEmpty) }) {
+            if let i = slices.firstIndex(where: {
+                $0.ports == d.ports && $0.endpoints.count < Self.maxEndpointsPerSlice && !($0.endpoints.isEmpty && $0.ports.list.isEmpty)
+            }) {
                 slices[i].endpoints.append(d.endpoint)
             } else if let i = slices.firstIndex(where: { $0.endpoints.isEmpty }) {
                 slices[i].ports = d.ports
@@ -141,11 +150,17 @@ extension SimCluster {
         }
         var slice: OrderedDictionary<String, Value> = [
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": .map(["generateName": .string(svcName + "-"), "namespace": .string(ns), "labels": .map(labels),
-                              "ownerReferences": .list([.map(["apiVersion": "v1", "kind": "Service", "name": .string(svcName),
-                                                              "uid": svc[path: ["metadata", "uid"]] ?? "", "controller": true, "blockOwnerDeletion": true])])]),
+            "metadata": .map([
+                "generateName": .string(svcName + "-"), "namespace": .string(ns), "labels": .map(labels),
+                "ownerReferences": .list([
+                    .map([
+                        "apiVersion": "v1", "kind": "Service", "name": .string(svcName),
+                        "uid": svc[path: ["metadata", "uid"]] ?? "", "controller": true, "blockOwnerDeletion": true
+                    ])
+                ])
+            ]),
             "addressType": .string((svc[path: ["spec", "ipFamilies"]]?.list.first?.str == "IPv6") ? "IPv6" : "IPv4"),
-            "endpoints": .list(endpoints),
+            "endpoints": .list(endpoints)
         ]
         if !ports.list.isEmpty { slice["ports"] = ports }
         _ = try? createLocked(r, namespace: ns, object: .map(slice), manager: Self.sliceController)

@@ -109,8 +109,9 @@ struct SimFieldError {
         SimFieldError(field: field, reason: "FieldValueInvalid", detail: "Invalid value: \(value.jsonString()): \(why)")
     }
     static func notSupported(_ field: String, _ value: String, _ allowed: [String]) -> SimFieldError {
-        SimFieldError(field: field, reason: "FieldValueNotSupported",
-                      detail: "Unsupported value: \"\(value)\": supported values: \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))")
+        SimFieldError(
+            field: field, reason: "FieldValueNotSupported",
+            detail: "Unsupported value: \"\(value)\": supported values: \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))")
     }
     static func required(_ field: String) -> SimFieldError { SimFieldError(field: field, reason: "FieldValueRequired", detail: "Required value") }
     static func duplicate(_ field: String, _ value: Value) -> SimFieldError {
@@ -141,7 +142,9 @@ enum SimNames {
         var out: [String] = []
         if s.count > 63 { out.append("must be no more than 63 characters") }
         if s.isEmpty || !s.allSatisfy({ isAlnum($0) || $0 == "-" }) || !isAlnum(s.first!) || !isAlnum(s.last!) {
-            out.append("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+            out.append(
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+            )
         }
         return out
     }
@@ -153,7 +156,9 @@ enum SimNames {
             !l.isEmpty && l.allSatisfy { isAlnum($0) || $0 == "-" } && isAlnum(l.first!) && isAlnum(l.last!)
         }
         if !labelsOK {
-            out.append("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+            out.append(
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+            )
         }
         return out
     }
@@ -162,7 +167,9 @@ enum SimNames {
         var out: [String] = []
         if s.count > 63 { out.append("must be no more than 63 characters") }
         if s.isEmpty || !s.allSatisfy({ isAlnum($0) || $0 == "-" }) || !(s.first!.isASCII && s.first!.isLowercase) || !isAlnum(s.last!) {
-            out.append("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")
+            out.append(
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+            )
         }
         return out
     }
@@ -205,7 +212,8 @@ extension SimCluster {
                 errs.append(.notSupported("spec.strategy.type", t, ["Recreate", "RollingUpdate"]))
             }
             if r.name == "daemonsets" || r.name == "statefulsets", let t = obj[path: ["spec", "updateStrategy", "type"]]?.str,
-               !["OnDelete", "RollingUpdate"].contains(t) {
+                !["OnDelete", "RollingUpdate"].contains(t)
+            {
                 errs.append(.notSupported("spec.updateStrategy.type", t, ["OnDelete", "RollingUpdate"]))
             }
             if let n = obj[path: ["spec", "replicas"]]?.intValue, n < 0 {
@@ -311,7 +319,10 @@ extension SimCluster {
         if mode == "Strict" {
             if ct.hasPrefix("application/apply-patch") {
                 let first = unknown[0]
-                return .failure(.badRequest("failed to create typed patch object (\(r.group.isEmpty ? "" : r.group)/\(r.version), Kind=\(r.kind)): .\(first): field not declared in schema"))
+                return .failure(
+                    .badRequest(
+                        "failed to create typed patch object (\(r.group.isEmpty ? "" : r.group)/\(r.version), Kind=\(r.kind)): .\(first): field not declared in schema"
+                    ))
             }
             let fields = unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
             return .failure(.badRequest("\(r.kind) in version \"\(r.version)\" cannot be handled as a \(r.kind): strict decoding error: \(fields)"))

@@ -42,7 +42,7 @@ public struct SimImageTable: Sendable {
     /// upstream tags `slim-version-vX`/`slim-bindings-vX` pair them; where PyPI has no bindings
     /// of a release (2.3.0), the nearest earlier published one.
     public static let slimBindingsForRelease: [String: String] = [
-        "1.4.0": "1.4.1", "2.0.0": "2.0.0", "2.1.0": "2.1.0", "2.2.0": "2.2.0", "2.3.0": "2.2.0",
+        "1.4.0": "1.4.1", "2.0.0": "2.0.0", "2.1.0": "2.1.0", "2.2.0": "2.2.0", "2.3.0": "2.2.0"
     ]
 
     /// The images of SPIRE (server, agent, CSI driver, controller manager, helpers) and SLIM's
@@ -55,6 +55,6 @@ public struct SimImageTable: Sendable {
         ("registry.k8s.io/sig-storage/", "the CSI sidecars cannot run here"),
         ("docker.io/rancher/kubectl", "the SPIRE chart's hook and test images cannot run here"),
         ("docker.io/smallstep/", "the SPIRE chart's hook and test images cannot run here"),
-        ("busybox", "the SPIRE chart's hook and test images cannot run here"),
+        ("busybox", "the SPIRE chart's hook and test images cannot run here")
     ]
 }

@@ -28,7 +28,8 @@ enum SimJSONPatch {
                 doc = try set(doc, tokens[...], v, insert: true)
             case "test":
                 guard try get(doc, tokens[...]).semanticallyEquals(try value(op)) else {
-                    throw SimError.make(422, reason: "Invalid", message: "the server rejected our request due to an error in our request: testing value \(path) failed")
+                    throw SimError.make(
+                        422, reason: "Invalid", message: "the server rejected our request due to an error in our request: testing value \(path) failed")
                 }
             default:
                 throw SimError.badRequest("json patch: unsupported operation \"\(name)\"")

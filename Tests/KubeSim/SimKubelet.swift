@@ -24,7 +24,8 @@ extension SimCluster {
         if options.runtime != nil { return realKubeletSync() }
         for pod in allLocked(Self.res("pods"), namespace: nil) {
             guard let uid = pod[path: ["metadata", "uid"]]?.str, podTimers[uid] == nil, podLogs[uid] == nil,
-                  let node = pod[path: ["spec", "nodeName"]]?.str, !node.isEmpty, !Self.isTerminating(pod) else { continue }
+                let node = pod[path: ["spec", "nodeName"]]?.str, !node.isEmpty, !Self.isTerminating(pod)
+            else { continue }
             var logs: [String: [LogLine]] = [:]
             for c in containerNames(pod) { logs[c] = [] }
             podLogs[uid] = logs
@@ -56,8 +57,10 @@ extension SimCluster {
     }
 
     static func condition(_ type: String, _ status: Bool, reason: String? = nil) -> Value {
-        var m: OrderedDictionary<String, Value> = ["type": .string(type), "status": .string(status ? "True" : "False"),
-                                                   "lastProbeTime": .null, "lastTransitionTime": .string(SimTime.rfc3339())]
+        var m: OrderedDictionary<String, Value> = [
+            "type": .string(type), "status": .string(status ? "True" : "False"),
+            "lastProbeTime": .null, "lastTransitionTime": .string(SimTime.rfc3339())
+        ]
         if let reason { m["reason"] = .string(reason) }
         return .map(m)
     }
@@ -73,17 +76,18 @@ extension SimCluster {
         let isJob = pod[path: ["spec", "restartPolicy"]]?.str != "Always"
         let podIP = "10.244.\(abs(node.hashValue) % 200).\(abs(uid.hashValue) % 250 + 2)"
         func statuses(_ state: (String) -> Value, ready: Bool, restarts: Int64 = 0, last: Value? = nil) -> Value {
-            .list(containers.map { c in
-                var m: OrderedDictionary<String, Value> = ["name": c["name"] ?? "", "state": state(c["name"]?.str ?? "")]
-                m["lastState"] = last ?? .map([:])
-                m["ready"] = .bool(ready)
-                m["restartCount"] = .int(restarts)
-                m["image"] = c["image"] ?? ""
-                m["imageID"] = ready || last != nil ? .string("docker.io/library/\(c["image"]?.str ?? "")@sha256:0") : ""
-                m["started"] = .bool(state("")["running"] != nil)
-                if state("")["running"] != nil { m["containerID"] = .string("containerd://\(SimID.hash(.string(uid + (c["name"]?.str ?? ""))))") }
-                return .map(m)
-            })
+            .list(
+                containers.map { c in
+                    var m: OrderedDictionary<String, Value> = ["name": c["name"] ?? "", "state": state(c["name"]?.str ?? "")]
+                    m["lastState"] = last ?? .map([:])
+                    m["ready"] = .bool(ready)
+                    m["restartCount"] = .int(restarts)
+                    m["image"] = c["image"] ?? ""
+                    m["imageID"] = ready || last != nil ? .string("docker.io/library/\(c["image"]?.str ?? "")@sha256:0") : ""
+                    m["started"] = .bool(state("")["running"] != nil)
+                    if state("")["running"] != nil { m["containerID"] = .string("containerd://\(SimID.hash(.string(uid + (c["name"]?.str ?? ""))))") }
+                    return .map(m)
+                })
         }
         let now = SimTime.rfc3339()
         var status = pod["status"]?.mapValue ?? [:]
@@ -94,9 +98,11 @@ extension SimCluster {
         switch (behavior, step) {
         case (_, 0):
             status["phase"] = "Pending"
-            status["conditions"] = .list([Self.condition("PodReadyToStartContainers", false), Self.condition("Initialized", true),
-                                          Self.condition("Ready", false, reason: "ContainersNotReady"),
-                                          Self.condition("ContainersReady", false, reason: "ContainersNotReady"), Self.condition("PodScheduled", true)])
+            status["conditions"] = .list([
+                Self.condition("PodReadyToStartContainers", false), Self.condition("Initialized", true),
+                Self.condition("Ready", false, reason: "ContainersNotReady"),
+                Self.condition("ContainersReady", false, reason: "ContainersNotReady"), Self.condition("PodScheduled", true)
+            ])
             status["containerStatuses"] = statuses({ _ in .map(["waiting": .map(["reason": "ContainerCreating"])]) }, ready: false)
             later(uid, options.startDelay) { [self] in kubeletStep(uid: uid, ns: ns, name: name, step: 1) }
             for c in containers {
@@ -105,21 +111,38 @@ extension SimCluster {
         case (.imagePullFailure, _):
             status["phase"] = "Pending"
             let reason = step == 1 ? "ErrImagePull" : "ImagePullBackOff"
-            status["containerStatuses"] = statuses({ _ in .map(["waiting": .map(["reason": .string(reason),
-                "message": .string(step == 1 ? "failed to pull and unpack image: not found" : "Back-off pulling image \"\(containers.first?["image"]?.str ?? "")\"")])]) }, ready: false)
-            recordEvent(about: pod, kind: "Pod", reason: step == 1 ? "Failed" : "BackOff",
-                        message: step == 1 ? "Failed to pull image \"\(containers.first?["image"]?.str ?? "")\": not found" : "Back-off pulling image \"\(containers.first?["image"]?.str ?? "")\"",
-                        component: "kubelet", type: "Warning")
+            status["containerStatuses"] = statuses(
+                { _ in
+                    .map([
+                        "waiting": .map([
+                            "reason": .string(reason),
+                            "message": .string(
+                                step == 1 ? "failed to pull and unpack image: not found" : "Back-off pulling image \"\(containers.first?["image"]?.str ?? "")\""
+                            )
+                        ])
+                    ])
+                }, ready: false)
+            recordEvent(
+                about: pod, kind: "Pod", reason: step == 1 ? "Failed" : "BackOff",
+                message: step == 1
+                    ? "Failed to pull image \"\(containers.first?["image"]?.str ?? "")\": not found"
+                    : "Back-off pulling image \"\(containers.first?["image"]?.str ?? "")\"",
+                component: "kubelet", type: "Warning")
             if step < 2 { later(uid, options.startDelay) { [self] in kubeletStep(uid: uid, ns: ns, name: name, step: step + 1) } }
         case (.crashLoop(let code), _):
             status["phase"] = "Running"
             status["podIP"] = .string(podIP)
             status["podIPs"] = .list([.map(["ip": .string(podIP)])])
-            let terminated: Value = .map(["terminated": .map(["exitCode": .int(Int64(code)), "reason": "Error",
-                                                              "startedAt": .string(now), "finishedAt": .string(now), "containerID": "containerd://crashed"])])
+            let terminated: Value = .map([
+                "terminated": .map([
+                    "exitCode": .int(Int64(code)), "reason": "Error",
+                    "startedAt": .string(now), "finishedAt": .string(now), "containerID": "containerd://crashed"
+                ])
+            ])
             if step % 2 == 1 {
-                status["containerStatuses"] = statuses({ _ in .map(["running": .map(["startedAt": .string(now)])]) }, ready: false,
-                                                      restarts: restarts, last: restarts > 0 ? terminated : nil)
+                status["containerStatuses"] = statuses(
+                    { _ in .map(["running": .map(["startedAt": .string(now)])]) }, ready: false,
+                    restarts: restarts, last: restarts > 0 ? terminated : nil)
                 for c in containerNames(pod) { appendLogLocked(uid: uid, container: c, line: "starting (attempt \(restarts + 1))") }
             } else {
                 // The container died: its log becomes the previous instance's, and follow
@@ -129,8 +152,15 @@ extension SimCluster {
                 var fresh: [String: [LogLine]] = [:]
                 for c in containerNames(pod) { fresh[c] = [] }
                 podLogs[uid] = fresh
-                status["containerStatuses"] = statuses({ _ in .map(["waiting": .map(["reason": "CrashLoopBackOff",
-                    "message": .string("back-off 10s restarting failed container=\(containers.first?["name"]?.str ?? "") pod=\(name)_\(ns)(\(uid))")])]) },
+                status["containerStatuses"] = statuses(
+                    { _ in
+                        .map([
+                            "waiting": .map([
+                                "reason": "CrashLoopBackOff",
+                                "message": .string("back-off 10s restarting failed container=\(containers.first?["name"]?.str ?? "") pod=\(name)_\(ns)(\(uid))")
+                            ])
+                        ])
+                    },
                     ready: false, restarts: restarts, last: terminated)
                 recordEvent(about: pod, kind: "Pod", reason: "BackOff", message: "Back-off restarting failed container", component: "kubelet", type: "Warning")
             }
@@ -139,9 +169,11 @@ extension SimCluster {
             status["phase"] = "Running"
             status["podIP"] = .string(podIP)
             status["podIPs"] = .list([.map(["ip": .string(podIP)])])
-            status["conditions"] = .list([Self.condition("PodReadyToStartContainers", true), Self.condition("Initialized", true),
-                                          Self.condition("Ready", false, reason: "ContainersNotReady"),
-                                          Self.condition("ContainersReady", false, reason: "ContainersNotReady"), Self.condition("PodScheduled", true)])
+            status["conditions"] = .list([
+                Self.condition("PodReadyToStartContainers", true), Self.condition("Initialized", true),
+                Self.condition("Ready", false, reason: "ContainersNotReady"),
+                Self.condition("ContainersReady", false, reason: "ContainersNotReady"), Self.condition("PodScheduled", true)
+            ])
             status["containerStatuses"] = statuses({ _ in .map(["running": .map(["startedAt": .string(now)])]) }, ready: false)
             recordEvent(about: pod, kind: "Pod", reason: "Started", message: "Started container \(containers.first?["name"]?.str ?? "")", component: "kubelet")
             scriptContainersStarted(pod)
@@ -152,13 +184,19 @@ extension SimCluster {
             guard scriptAllowsReady(pod) else { return }
             if isJob && script(for: pod) == nil {
                 status["phase"] = "Succeeded"
-                status["conditions"] = .list([Self.condition("Initialized", true), Self.condition("Ready", false, reason: "PodCompleted"),
-                                              Self.condition("ContainersReady", false, reason: "PodCompleted"), Self.condition("PodScheduled", true)])
-                status["containerStatuses"] = statuses({ _ in .map(["terminated": .map(["exitCode": 0, "reason": "Completed", "startedAt": .string(now), "finishedAt": .string(now)])]) }, ready: false)
+                status["conditions"] = .list([
+                    Self.condition("Initialized", true), Self.condition("Ready", false, reason: "PodCompleted"),
+                    Self.condition("ContainersReady", false, reason: "PodCompleted"), Self.condition("PodScheduled", true)
+                ])
+                status["containerStatuses"] = statuses(
+                    { _ in .map(["terminated": .map(["exitCode": 0, "reason": "Completed", "startedAt": .string(now), "finishedAt": .string(now)])]) },
+                    ready: false)
                 if let followers = logFollowers.removeValue(forKey: uid) { for f in followers.values { f.sink.finish() } }
             } else {
-                status["conditions"] = .list([Self.condition("PodReadyToStartContainers", true), Self.condition("Initialized", true),
-                                              Self.condition("Ready", true), Self.condition("ContainersReady", true), Self.condition("PodScheduled", true)])
+                status["conditions"] = .list([
+                    Self.condition("PodReadyToStartContainers", true), Self.condition("Initialized", true),
+                    Self.condition("Ready", true), Self.condition("ContainersReady", true), Self.condition("PodScheduled", true)
+                ])
                 status["containerStatuses"] = statuses({ _ in .map(["running": .map(["startedAt": .string(now)])]) }, ready: true)
             }
         default:

@@ -22,7 +22,7 @@ extension SimCluster {
     static let conditionTaints: [(condition: String, status: String, key: String)] = [
         ("Ready", "False", SimTaintKey.notReady), ("Ready", "Unknown", SimTaintKey.unreachable),
         ("MemoryPressure", "True", SimTaintKey.memoryPressure), ("DiskPressure", "True", SimTaintKey.diskPressure),
-        ("PIDPressure", "True", SimTaintKey.pidPressure), ("NetworkUnavailable", "True", SimTaintKey.networkUnavailable),
+        ("PIDPressure", "True", SimTaintKey.pidPressure), ("NetworkUnavailable", "True", SimTaintKey.networkUnavailable)
     ]
     static let lifecycleNoScheduleKeys: Set<String> = Set(conditionTaints.map(\.key) + [SimTaintKey.unschedulable])
 

@@ -16,23 +16,29 @@ extension SimCluster {
         /// Condition statuses overriding the kubelet's defaults, e.g. `["Ready": "Unknown"]`
         /// (unreachable) or `["MemoryPressure": "True"]`.
         public var conditions: [String: String]
-        public init(name: String, labels: [String: String] = [:], taints: [SimTaint] = [], ready: Bool = true, unschedulable: Bool = false,
-                    conditions: [String: String] = [:]) {
+        public init(
+            name: String, labels: [String: String] = [:], taints: [SimTaint] = [], ready: Bool = true, unschedulable: Bool = false,
+            conditions: [String: String] = [:]
+        ) {
             self.name = name; self.labels = labels; self.taints = taints; self.ready = ready; self.unschedulable = unschedulable
             self.conditions = conditions
         }
     }
 
     static func nodeObject(_ n: NodeSpec, index: Int) -> Value {
-        var labels: [String: String] = ["kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
-                                        "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"]
+        var labels: [String: String] = [
+            "kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64"
+        ]
         for (k, v) in n.labels { labels[k] = v }
         let taints = n.taints.map(\.json)
         let now = SimTime.rfc3339()
         func cond(_ type: String, _ status: String, _ reason: String, _ message: String) -> Value {
             let status = n.conditions[type] ?? status
-            return .map(["type": .string(type), "status": .string(status), "lastHeartbeatTime": .string(now), "lastTransitionTime": .string(now),
-                         "reason": .string(reason), "message": .string(message)])
+            return .map([
+                "type": .string(type), "status": .string(status), "lastHeartbeatTime": .string(now), "lastTransitionTime": .string(now),
+                "reason": .string(reason), "message": .string(message)
+            ])
         }
         let readyCondition: Value
         switch n.conditions["Ready"] ?? (n.ready ? "True" : "False") {
@@ -50,19 +56,26 @@ extension SimCluster {
             "status": .map([
                 "capacity": .map(["cpu": "8", "memory": "16318508Ki", "pods": "110", "ephemeral-storage": "102626232Ki"]),
                 "allocatable": .map(["cpu": "8", "memory": "16318508Ki", "pods": "110", "ephemeral-storage": "102626232Ki"]),
-                "conditions": .list((n.conditions["NetworkUnavailable"] == nil ? [] : [
-                    cond("NetworkUnavailable", "True", "NoRouteCreated", "Node created without a route"),
-                ]) + [
-                    cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                    cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                    cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                    readyCondition,
+                "conditions": .list(
+                    (n.conditions["NetworkUnavailable"] == nil
+                        ? []
+                        : [
+                            cond("NetworkUnavailable", "True", "NoRouteCreated", "Node created without a route")
+                        ]) + [
+                            cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                            cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                            cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                            readyCondition
+                        ]),
+                "addresses": .list([
+                    .map(["type": "InternalIP", "address": .string("172.18.\(index / 250).\(index % 250 + 2)")]),
+                    .map(["type": "Hostname", "address": .string(n.name)])
                 ]),
-                "addresses": .list([.map(["type": "InternalIP", "address": .string("172.18.\(index / 250).\(index % 250 + 2)")]),
-                                    .map(["type": "Hostname", "address": .string(n.name)])]),
-                "nodeInfo": .map(["kubeletVersion": .string(SimVersion.gitVersion), "kubeProxyVersion": "", "osImage": "Debian GNU/Linux 12 (bookworm)",
-                                  "kernelVersion": "6.1.0", "containerRuntimeVersion": "containerd://1.7.18", "operatingSystem": "linux", "architecture": "amd64"]),
-            ]),
+                "nodeInfo": .map([
+                    "kubeletVersion": .string(SimVersion.gitVersion), "kubeProxyVersion": "", "osImage": "Debian GNU/Linux 12 (bookworm)",
+                    "kernelVersion": "6.1.0", "containerRuntimeVersion": "containerd://1.7.18", "operatingSystem": "linux", "architecture": "amd64"
+                ])
+            ])
         ])
     }
 

@@ -18,7 +18,10 @@ enum SimOpenAPI {
         .map(["name": .string(name), "in": "query", "description": .string(description), "schema": .map(["type": "string", "uniqueItems": true])])
     }
 
-    static let fieldValidation = param("fieldValidation", "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict.")
+    static let fieldValidation = param(
+        "fieldValidation",
+        "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict."
+    )
     static let dryRun = param("dryRun", "When present, indicates that modifications should not be persisted.")
     static let fieldManager = param("fieldManager", "fieldManager is a name associated with the actor or entity that is making these changes.")
     static let force = param("force", "Force is going to \"force\" Apply requests. It means user will re-acquire conflicting fields owned by other people.")
@@ -56,23 +59,34 @@ enum SimOpenAPI {
     static func paths(for r: SimResource, prefix: String, ref: Value, v3: Bool) -> [(String, Value)] {
         let gvk: Value = .map(["group": .string(r.group), "kind": .string(r.kind), "version": .string(r.version)])
         func op(_ action: String, _ verb: String, params: [Value]) -> Value {
-            let response: Value = v3
+            let response: Value =
+                v3
                 ? .map(["description": "OK", "content": .map(["application/json": .map(["schema": ref])])])
                 : .map(["description": "OK", "schema": ref])
-            return .map(["operationId": .string("\(verb)\(r.kind)"), "x-kubernetes-action": .string(action),
-                         "x-kubernetes-group-version-kind": gvk, "parameters": .list(params),
-                         "responses": .map(["200": response])])
+            return .map([
+                "operationId": .string("\(verb)\(r.kind)"), "x-kubernetes-action": .string(action),
+                "x-kubernetes-group-version-kind": gvk, "parameters": .list(params),
+                "responses": .map(["200": response])
+            ])
         }
         let collection = r.namespaced ? "\(prefix)/namespaces/{namespace}/\(r.name)" : "\(prefix)/\(r.name)"
         return [
-            (collection, .map(["get": op("list", "list", params: []),
-                               "post": op("post", "create", params: [dryRun, fieldManager, fieldValidation])])),
-            ("\(collection)/{name}", .map([
-                "get": op("get", "read", params: []),
-                "put": op("put", "replace", params: [dryRun, fieldManager, fieldValidation]),
-                "patch": op("patch", "patch", params: [dryRun, fieldManager, fieldValidation, force]),
-                "delete": op("delete", "delete", params: [dryRun]),
-            ])),
+            (
+                collection,
+                .map([
+                    "get": op("list", "list", params: []),
+                    "post": op("post", "create", params: [dryRun, fieldManager, fieldValidation])
+                ])
+            ),
+            (
+                "\(collection)/{name}",
+                .map([
+                    "get": op("get", "read", params: []),
+                    "put": op("put", "replace", params: [dryRun, fieldManager, fieldValidation]),
+                    "patch": op("patch", "patch", params: [dryRun, fieldManager, fieldValidation, force]),
+                    "delete": op("delete", "delete", params: [dryRun])
+                ])
+            )
         ]
     }
 
@@ -90,8 +104,10 @@ enum SimOpenAPI {
             if custom != nil { schemas[objectMetaName] = .map(["type": "object"]) }
             for (p, v) in Self.paths(for: r, prefix: "/" + gvPath(gv), ref: .map(["$ref": .string(refPrefix + name)]), v3: true) { paths[p] = v }
         }
-        return .map(["openapi": "3.0.0", "info": .map(["title": "Kubernetes", "version": .string(SimVersion.gitVersion)]),
-                     "paths": .map(paths), "components": .map(["schemas": .map(schemas)])])
+        return .map([
+            "openapi": "3.0.0", "info": .map(["title": "Kubernetes", "version": .string(SimVersion.gitVersion)]),
+            "paths": .map(paths), "components": .map(["schemas": .map(schemas)])
+        ])
     }
 
     /// `GET /openapi/v3`: the discovery of per-group-version documents, each URL carrying the

@@ -35,8 +35,10 @@ enum SimOpenAPIV2 {
                 paths[p] = swagger2Operations(v)
             }
         }
-        return .map(["swagger": "2.0", "info": .map(["title": "Kubernetes", "version": .string(SimVersion.gitVersion)]),
-                     "paths": .map(paths), "definitions": .map(definitions)])
+        return .map([
+            "swagger": "2.0", "info": .map(["title": "Kubernetes", "version": .string(SimVersion.gitVersion)]),
+            "paths": .map(paths), "definitions": .map(definitions)
+        ])
     }
 
     /// Swagger 2.0 parameters carry their type inline, not under `schema`.
@@ -44,13 +46,14 @@ enum SimOpenAPIV2 {
         guard case .map(var ops) = v else { return v }
         for (verb, op) in ops {
             guard case .map(var o) = op else { continue }
-            o["parameters"] = .list((o["parameters"]?.list ?? []).map { (p: Value) -> Value in
-                guard case .map(var m) = p else { return p }
-                m["type"] = m["schema"]?["type"] ?? "string"
-                m["uniqueItems"] = true
-                m.removeValue(forKey: "schema")
-                return .map(m)
-            })
+            o["parameters"] = .list(
+                (o["parameters"]?.list ?? []).map { (p: Value) -> Value in
+                    guard case .map(var m) = p else { return p }
+                    m["type"] = m["schema"]?["type"] ?? "string"
+                    m["uniqueItems"] = true
+                    m.removeValue(forKey: "schema")
+                    return .map(m)
+                })
             ops[verb] = .map(o)
         }
         return .map(ops)

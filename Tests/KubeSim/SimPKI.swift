@@ -61,22 +61,33 @@ public struct SimPKI: Sendable {
     public static func generate() throws -> SimPKI {
         let dir = NSTemporaryDirectory() + "kubesim-pki-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let ext = "subjectAltName=IP:127.0.0.1,IP:198.18.0.1,IP:198.18.1.1,IP:198.18.2.1,IP:198.18.3.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default\nextendedKeyUsage=serverAuth\n"
+        let ext =
+            "subjectAltName=IP:127.0.0.1,IP:198.18.0.1,IP:198.18.1.1,IP:198.18.2.1,IP:198.18.3.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default\nextendedKeyUsage=serverAuth\n"
         try ext.write(toFile: dir + "/server.ext", atomically: true, encoding: .utf8)
         try "extendedKeyUsage=clientAuth\n".write(toFile: dir + "/client.ext", atomically: true, encoding: .utf8)
         let steps: [[String]] = [
             ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=kubernetes"],
             ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=kube-apiserver"],
-            ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "30", "-extfile", "server.ext"],
+            [
+                "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "30", "-extfile",
+                "server.ext"
+            ],
             ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "admin.key", "-out", "admin.csr", "-subj", "/O=system:masters/CN=kubernetes-admin"],
-            ["x509", "-req", "-in", "admin.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "admin.crt", "-days", "30", "-extfile", "client.ext"],
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "rogue.key", "-out", "rogue.crt", "-days", "30", "-subj", "/O=system:masters/CN=intruder"],
+            [
+                "x509", "-req", "-in", "admin.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "admin.crt", "-days", "30", "-extfile",
+                "client.ext"
+            ],
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "rogue.key", "-out", "rogue.crt", "-days", "30", "-subj",
+                "/O=system:masters/CN=intruder"
+            ]
         ]
         for s in steps { try openssl(s, in: dir) }
         func read(_ f: String) throws -> String { try String(contentsOfFile: dir + "/" + f, encoding: .utf8) }
-        return SimPKI(directory: dir, caCert: try read("ca.crt"), serverCert: try read("server.crt"), serverKey: try read("server.key"),
-                      clientCert: try read("admin.crt"), clientKey: try read("admin.key"),
-                      rogueClientCert: try read("rogue.crt"), rogueClientKey: try read("rogue.key"))
+        return SimPKI(
+            directory: dir, caCert: try read("ca.crt"), serverCert: try read("server.crt"), serverKey: try read("server.key"),
+            clientCert: try read("admin.crt"), clientKey: try read("admin.key"),
+            rogueClientCert: try read("rogue.crt"), rogueClientKey: try read("rogue.key"))
     }
 }
 

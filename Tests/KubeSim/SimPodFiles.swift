@@ -78,11 +78,13 @@ extension SimCluster {
         // The service-account admission plugin's volume, mounted where in-cluster clients look.
         let automount = pod[path: ["spec", "automountServiceAccountToken"]]?.boolValue ?? true
         if automount {
-            try write(rp.dir + "/serviceaccount", [
-                ("token", Data(serviceAccountToken(pod: pod, rp: rp).utf8)),
-                ("ca.crt", Data(rt.apiCA.utf8)),
-                ("namespace", Data(ns.utf8)),
-            ])
+            try write(
+                rp.dir + "/serviceaccount",
+                [
+                    ("token", Data(serviceAccountToken(pod: pod, rp: rp).utf8)),
+                    ("ca.crt", Data(rt.apiCA.utf8)),
+                    ("namespace", Data(ns.utf8))
+                ])
         }
     }
 
@@ -106,8 +108,9 @@ extension SimCluster {
     func serviceAccountToken(pod: Value, rp: RealPod) -> String {
         let sa = pod[path: ["spec", "serviceAccountName"]]?.str ?? "default"
         let token = "kubesim-sa-" + SimID.hash(.string(rp.uid + sa))
-        tokens[token] = SimUser(name: "system:serviceaccount:\(rp.namespace):\(sa)",
-                                groups: ["system:serviceaccounts", "system:serviceaccounts:\(rp.namespace)", "system:authenticated"])
+        tokens[token] = SimUser(
+            name: "system:serviceaccount:\(rp.namespace):\(sa)",
+            groups: ["system:serviceaccounts", "system:serviceaccounts:\(rp.namespace)", "system:authenticated"])
         return token
     }
 
@@ -120,7 +123,7 @@ extension SimCluster {
             "KUBERNETES_SERVICE_HOST": rt.network.gateway,
             "KUBERNETES_SERVICE_PORT": "\(rt.apiPort)",
             "KUBERNETES_SERVICE_PORT_HTTPS": "\(rt.apiPort)",
-            "KUBERNETES_PORT": "tcp://\(rt.network.gateway):\(rt.apiPort)",
+            "KUBERNETES_PORT": "tcp://\(rt.network.gateway):\(rt.apiPort)"
         ]
         if let lang = ProcessInfo.processInfo.environment["LANG"] { env["LANG"] = lang }
         if case .pythonApps(let venv) = rt.images.resolve(c["image"]?.str ?? "") {
@@ -240,20 +243,27 @@ extension SimCluster {
             }
             return arg
         }
-        let command = (c["command"]?.list ?? []).compactMap(\.str).map { Self.expand($0, env) }.enumerated().map { $0.offset == 0 ? $0.element : translate($0.element) }
+        let command = (c["command"]?.list ?? []).compactMap(\.str).map { Self.expand($0, env) }.enumerated().map {
+            $0.offset == 0 ? $0.element : translate($0.element)
+        }
         let args = (c["args"]?.list ?? []).compactMap(\.str).map { Self.expand($0, env) }.map(translate)
         let container = c["name"]?.str ?? ""
         switch runtime?.images.resolve(c["image"]?.str ?? "") {
         case .slimNode(let venv, let script):
             // SLIM's image runs `/slim --config FILE`; the bindings' node runner takes FILE.
             var config = "/config.yaml"
-            if let i = args.firstIndex(where: { $0 == "--config" || $0 == "-c" }), i + 1 < args.count { config = args[i + 1] }
-            else if let a = args.first(where: { $0.hasPrefix("--config=") }) { config = translate(String(a.dropFirst(9))) }
+            if let i = args.firstIndex(where: { $0 == "--config" || $0 == "-c" }), i + 1 < args.count {
+                config = args[i + 1]
+            } else if let a = args.first(where: { $0.hasPrefix("--config=") }) {
+                config = translate(String(a.dropFirst(9)))
+            }
             var file = translate(config)
             var notes: [String] = []
             if let replaced = Self.withoutSpireTLS(file: file, into: "\(rp.dir)/\(container)-config.yaml") {
                 file = replaced
-                notes.append("SPIRE is inert in the simulated cluster, so container \(container) gets no SVIDs: its SPIRE-sourced TLS (source/ca_source type spire in \(config)) runs as plaintext (insecure: true)")
+                notes.append(
+                    "SPIRE is inert in the simulated cluster, so container \(container) gets no SVIDs: its SPIRE-sourced TLS (source/ca_source type spire in \(config)) runs as plaintext (insecure: true)"
+                )
             }
             return ([venv + "/bin/python", script, file], notes)
         case .pythonApps:
@@ -267,7 +277,8 @@ extension SimCluster {
     /// client endpoints made http, written beside the pod's volumes; nil when SPIRE is not used.
     static func withoutSpireTLS(file: String, into out: String) -> String? {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains("spire"),
-              let config = try? YAML.load(text, file: file) else { return nil }
+            let config = try? YAML.load(text, file: file)
+        else { return nil }
         var changed = false
         func walk(_ v: Value) -> Value {
             switch v {
@@ -275,7 +286,8 @@ extension SimCluster {
                 var r = m
                 for (k, child) in m {
                     if k == "tls", let t = child.mapValue,
-                       ["source", "ca_source"].contains(where: { t[$0]?["type"]?.str == "spire" }) {
+                        ["source", "ca_source"].contains(where: { t[$0]?["type"]?.str == "spire" })
+                    {
                         r[k] = .map(["insecure": true])
                         changed = true
                     } else if k == "endpoint", let s = child.str, s.hasPrefix("https://") {
@@ -309,7 +321,8 @@ extension SimCluster {
             }
             if a == "--slim-config", i + 1 < argv.count {
                 if let data = FileManager.default.contents(atPath: argv[i + 1]),
-                   let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let e = json["endpoint"] as? String {
+                    let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let e = json["endpoint"] as? String
+                {
                     out += ["--slim", e.hasPrefix("https://") ? "http://" + e.dropFirst(8) : e]
                 }
                 i += 2
@@ -318,6 +331,11 @@ extension SimCluster {
             out.append(a)
             i += 1
         }
-        return (out, ["SPIRE is inert in the simulated cluster: container \(container) runs without its --spire-* options (identity from its shared secret) and with --slim-config's endpoint over plaintext"])
+        return (
+            out,
+            [
+                "SPIRE is inert in the simulated cluster: container \(container) runs without its --spire-* options (identity from its shared secret) and with --slim-config's endpoint over plaintext"
+            ]
+        )
     }
 }

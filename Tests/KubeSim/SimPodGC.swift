@@ -12,8 +12,9 @@ extension SimCluster {
         let nodes = Set(allLocked(Self.res("nodes"), namespace: nil).compactMap { $0[path: ["metadata", "name"]]?.str })
         for pod in allLocked(Self.res("pods"), namespace: nil) {
             guard let node = pod[path: ["spec", "nodeName"]]?.str, !node.isEmpty, !nodes.contains(node) else { continue }
-            recordEvent(about: pod, kind: "Pod", reason: "DeletingOrphanedPod",
-                        message: "Deleting orphaned pod: its node \(node) does not exist", component: "pod-garbage-collector", type: "Warning")
+            recordEvent(
+                about: pod, kind: "Pod", reason: "DeletingOrphanedPod",
+                message: "Deleting orphaned pod: its node \(node) does not exist", component: "pod-garbage-collector", type: "Warning")
             removeLocked(Self.res("pods"), pod, propagation: nil)
         }
     }

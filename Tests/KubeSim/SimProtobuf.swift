@@ -37,8 +37,12 @@ enum SimProtobuf {
                 let data = bytes.prefix(n)
                 bytes = bytes.dropFirst(n)
                 return (number, wire, data, 0)
-            case 1: guard bytes.count >= 8 else { throw SimError.badRequest("protobuf: truncated fixed64") }; bytes = bytes.dropFirst(8); return (number, wire, [], 0)
-            case 5: guard bytes.count >= 4 else { throw SimError.badRequest("protobuf: truncated fixed32") }; bytes = bytes.dropFirst(4); return (number, wire, [], 0)
+            case 1:
+                guard bytes.count >= 8 else { throw SimError.badRequest("protobuf: truncated fixed64") }; bytes = bytes.dropFirst(8);
+                return (number, wire, [], 0)
+            case 5:
+                guard bytes.count >= 4 else { throw SimError.badRequest("protobuf: truncated fixed32") }; bytes = bytes.dropFirst(4);
+                return (number, wire, [], 0)
             default: throw SimError.badRequest("protobuf: unsupported wire type \(wire)")
             }
         }
@@ -92,8 +96,10 @@ enum SimProtobuf {
         var m: OrderedDictionary<String, Value> = [:]
         var ports: [Value] = [], selector: OrderedDictionary<String, Value> = [:]
         var lists: [String: [Value]] = [:]
-        let strings: [Int: String] = [3: "clusterIP", 4: "type", 7: "sessionAffinity", 10: "externalName", 11: "externalTrafficPolicy",
-                                      17: "ipFamilyPolicy", 22: "internalTrafficPolicy"]
+        let strings: [Int: String] = [
+            3: "clusterIP", 4: "type", 7: "sessionAffinity", 10: "externalName", 11: "externalTrafficPolicy",
+            17: "ipFamilyPolicy", 22: "internalTrafficPolicy"
+        ]
         let stringLists: [Int: String] = [5: "externalIPs", 18: "clusterIPs", 19: "ipFamilies"]
         while let f = try r.field() {
             if f.wire == 2 && f.data.isEmpty && f.number != 1 { continue }
@@ -102,8 +108,11 @@ enum SimProtobuf {
             case 2: let (k, v) = try entry(f.data); selector[k] = .string(string(v))
             case 13: if f.value != 0 { m["publishNotReadyAddresses"] = true }
             default:
-                if let k = strings[f.number] { m[k] = .string(string(f.data)) }
-                else if let k = stringLists[f.number] { lists[k, default: []].append(.string(string(f.data))) }
+                if let k = strings[f.number] {
+                    m[k] = .string(string(f.data))
+                } else if let k = stringLists[f.number] {
+                    lists[k, default: []].append(.string(string(f.data)))
+                }
             }
         }
         if !ports.isEmpty { m["ports"] = .list(ports) }
@@ -197,7 +206,8 @@ enum SimProtobuf {
                 }
             }
         default:
-            throw SimError.unsupportedMediaType("the simulator decodes protobuf only for v1 Secret, ConfigMap and Service, not \(apiVersion) \(kind); send JSON")
+            throw SimError.unsupportedMediaType(
+                "the simulator decodes protobuf only for v1 Secret, ConfigMap and Service, not \(apiVersion) \(kind); send JSON")
         }
         return .map(obj)
     }

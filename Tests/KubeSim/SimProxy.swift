@@ -70,7 +70,8 @@ final class ConnectHandler: ChannelInboundHandler, @unchecked Sendable {
         let rest = Array(head[(end + 4)...])
         let parts = text.split(separator: "\r\n").first?.split(separator: " ") ?? []
         guard parts.count >= 2, parts[0] == "CONNECT", let colon = parts[1].lastIndex(of: ":"), let port = Int(parts[1][parts[1].index(after: colon)...]) else {
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(context.channel.allocator.buffer(string: "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")), promise: nil)
             context.close(promise: nil)
             return
         }
@@ -90,11 +91,13 @@ final class ConnectHandler: ChannelInboundHandler, @unchecked Sendable {
                 switch result {
                 case .success(let upstream):
                     handler.peer = upstream
-                    ctx.writeAndFlush(handler.wrapOutboundOut(ctx.channel.allocator.buffer(string: "HTTP/1.1 200 Connection established\r\n\r\n")), promise: nil)
+                    ctx.writeAndFlush(
+                        handler.wrapOutboundOut(ctx.channel.allocator.buffer(string: "HTTP/1.1 200 Connection established\r\n\r\n")), promise: nil)
                     for b in handler.pending { upstream.writeAndFlush(b, promise: nil) }
                     handler.pending = []
                 case .failure:
-                    ctx.writeAndFlush(handler.wrapOutboundOut(ctx.channel.allocator.buffer(string: "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")), promise: nil)
+                    ctx.writeAndFlush(
+                        handler.wrapOutboundOut(ctx.channel.allocator.buffer(string: "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")), promise: nil)
                     ctx.close(promise: nil)
                 }
             }

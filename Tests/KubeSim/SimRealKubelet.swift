@@ -19,7 +19,8 @@ extension SimCluster {
         guard let rt = runtime else { return }
         for pod in allLocked(Self.res("pods"), namespace: nil) {
             guard let uid = pod[path: ["metadata", "uid"]]?.str,
-                  let node = pod[path: ["spec", "nodeName"]]?.str, !node.isEmpty else { continue }
+                let node = pod[path: ["spec", "nodeName"]]?.str, !node.isEmpty
+            else { continue }
             if let rp = realPods[uid] {
                 if rp.phase == .running, let ip = rp.ip {
                     let text = hostsText(for: pod, ip: ip)
@@ -59,7 +60,9 @@ extension SimCluster {
         withLock {
             guard let rp = realPods[uid], rp.phase == .creating, let pod = podObject(rp) else { return }
             if let failure {
-                recordEvent(about: pod, kind: "Pod", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(failure)", component: "kubelet", type: "Warning")
+                recordEvent(
+                    about: pod, kind: "Pod", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(failure)", component: "kubelet",
+                    type: "Warning")
                 return
             }
             rp.ip = attached?.ip
@@ -76,11 +79,14 @@ extension SimCluster {
             pulled = false
             let image = rp.containers[i].image
             let first = rp.containers[i].waiting?.reason != "ImagePullBackOff" && rp.containers[i].waiting?.reason != "ErrImagePull"
-            rp.containers[i].waiting = first ? ("ErrImagePull", "failed to pull and unpack image \"\(image)\": not found")
+            rp.containers[i].waiting =
+                first
+                ? ("ErrImagePull", "failed to pull and unpack image \"\(image)\": not found")
                 : ("ImagePullBackOff", "Back-off pulling image \"\(image)\"")
-            recordEvent(about: pod, kind: "Pod", reason: first ? "Failed" : "BackOff",
-                        message: first ? "Failed to pull image \"\(image)\": not found" : "Back-off pulling image \"\(image)\"",
-                        component: "kubelet", type: "Warning")
+            recordEvent(
+                about: pod, kind: "Pod", reason: first ? "Failed" : "BackOff",
+                message: first ? "Failed to pull image \"\(image)\": not found" : "Back-off pulling image \"\(image)\"",
+                component: "kubelet", type: "Warning")
         }
         rp.mountFailure = nil
         rp.configFailure = nil
@@ -156,9 +162,11 @@ extension SimCluster {
                     rp.containers[i].done = true
                     rp.containers[i].lastExit = (0, "Completed", now, now)
                 }
-                recordEvent(about: pod, kind: "Pod", reason: "Inert",
-                            message: "simulated kubelet: \(why); container \(rp.containers[i].name) (\(rp.containers[i].image)) is marked \(rp.containers[i].running ? "running and ready" : "completed") without a process",
-                            component: "kubelet")
+                recordEvent(
+                    about: pod, kind: "Pod", reason: "Inert",
+                    message:
+                        "simulated kubelet: \(why); container \(rp.containers[i].name) (\(rp.containers[i].image)) is marked \(rp.containers[i].running ? "running and ready" : "completed") without a process",
+                    component: "kubelet")
                 continue
             }
             let name = rp.containers[i].name
@@ -179,7 +187,8 @@ extension SimCluster {
         guard let rt = runtime else { return }
         let plan: (argv: [String], env: [String: String], dir: String, netns: String)? = withLock {
             guard let rp = realPods[uid], rp.phase == .running, let argv = rp.argv[container], let env = rp.env[container],
-                  let netns = rp.netns else { return nil }
+                let netns = rp.netns
+            else { return nil }
             return (argv, env, rp.dir, netns)
         }
         guard let plan, let ipTool = SimPodNetwork.ipTool() else { return }
@@ -187,10 +196,10 @@ extension SimCluster {
         // the shell then mounts the service-account folder where in-cluster clients look,
         // in the private mount namespace `ip` made, and becomes the container's program.
         let prelude = """
-        if [ -d "$KUBESIM_SA" ]; then mkdir -p /run/secrets && mount -t tmpfs -o size=1m,mode=0755 kubesim-sa /run/secrets \
-        && mkdir -p /run/secrets/kubernetes.io/serviceaccount && cp "$KUBESIM_SA"/* /run/secrets/kubernetes.io/serviceaccount/ || exit 125; fi
-        unset KUBESIM_SA; cd "$KUBESIM_DIR" 2>/dev/null; unset KUBESIM_DIR; exec "$@"
-        """
+            if [ -d "$KUBESIM_SA" ]; then mkdir -p /run/secrets && mount -t tmpfs -o size=1m,mode=0755 kubesim-sa /run/secrets \
+            && mkdir -p /run/secrets/kubernetes.io/serviceaccount && cp "$KUBESIM_SA"/* /run/secrets/kubernetes.io/serviceaccount/ || exit 125; fi
+            unset KUBESIM_SA; cd "$KUBESIM_DIR" 2>/dev/null; unset KUBESIM_DIR; exec "$@"
+            """
         let argv = [ipTool, "netns", "exec", plan.netns, "/bin/sh", "-c", prelude, "sh"] + plan.argv
         var env = plan.env
         env["KUBESIM_DIR"] = plan.dir
@@ -312,15 +321,20 @@ extension SimCluster {
             // The kubelet's back-off: 10 s doubling to 5 min, reset after 10 min of running.
             if Date().timeIntervalSince(started) > 600 { rp.containers[i].restarts = 0 }
             let delay = min(rt.backOffBase * pow(2, Double(rp.containers[i].restarts)), rt.backOffMax)
-            rp.containers[i].waiting = ("CrashLoopBackOff",
-                                        "back-off \(Int(delay))s restarting failed container=\(container) pod=\(rp.name)_\(rp.namespace)(\(uid))")
-            recordEvent(about: pod, kind: "Pod", reason: "BackOff", message: "Back-off restarting failed container \(container) in pod \(rp.name)_\(rp.namespace)(\(uid))",
-                        component: "kubelet", type: "Warning")
+            rp.containers[i].waiting = (
+                "CrashLoopBackOff",
+                "back-off \(Int(delay))s restarting failed container=\(container) pod=\(rp.name)_\(rp.namespace)(\(uid))"
+            )
+            recordEvent(
+                about: pod, kind: "Pod", reason: "BackOff",
+                message: "Back-off restarting failed container \(container) in pod \(rp.name)_\(rp.namespace)(\(uid))",
+                component: "kubelet", type: "Warning")
             writeRealStatus(rp)
             rt.queue.asyncAfter(deadline: .now() + delay) { [self] in
                 let go: Bool = withLock {
                     guard let rp = realPods[uid], rp.phase == .running, let i = rp.containers.firstIndex(where: { $0.name == container }),
-                          !rp.containers[i].running else { return false }
+                        !rp.containers[i].running
+                    else { return false }
                     rp.containers[i].restarts += 1
                     // What ran before is now the previous instance's log (`logs --previous`).
                     previousLogs[uid, default: [:]][container] = podLogs[uid]?[container] ?? []
@@ -410,34 +424,39 @@ extension SimCluster {
             Self.condition("PodReadyToStartContainers", rp.ip != nil), Self.condition("Initialized", true),
             Self.condition("Ready", ready, reason: ready ? nil : (completed ? "PodCompleted" : "ContainersNotReady")),
             Self.condition("ContainersReady", ready, reason: ready ? nil : (completed ? "PodCompleted" : "ContainersNotReady")),
-            Self.condition("PodScheduled", true),
+            Self.condition("PodScheduled", true)
         ])
-        status["containerStatuses"] = .list(rp.containers.map { c in
-            var m: OrderedDictionary<String, Value> = ["name": .string(c.name)]
-            func terminated(_ e: (code: Int, reason: String, started: String, finished: String)) -> Value {
-                .map(["terminated": .map(["exitCode": .int(Int64(e.code)), "reason": .string(e.reason), "startedAt": .string(e.started),
-                                          "finishedAt": .string(e.finished), "containerID": .string("containerd://\(rp.uid.prefix(8))-\(c.name)-\(c.restarts)")])])
-            }
-            if c.running {
-                m["state"] = .map(["running": .map(["startedAt": .string(c.startedAt ?? now)])])
-                m["lastState"] = c.lastExit.map(terminated) ?? .map([:])
-            } else if c.done, let e = c.lastExit {
-                m["state"] = terminated(e)
-                m["lastState"] = .map([:])
-            } else {
-                var w: OrderedDictionary<String, Value> = ["reason": .string(c.waiting?.reason ?? "ContainerCreating")]
-                if let msg = c.waiting?.message { w["message"] = .string(msg) }
-                m["state"] = .map(["waiting": .map(w)])
-                m["lastState"] = c.lastExit.map(terminated) ?? .map([:])
-            }
-            m["ready"] = .bool(c.ready)
-            m["restartCount"] = .int(Int64(c.restarts))
-            m["image"] = .string(c.image)
-            m["imageID"] = c.kind == nil ? "" : .string("\(c.image)@sha256:\(SimID.hash(.string(c.image)))")
-            m["started"] = .bool(c.running)
-            if c.running { m["containerID"] = .string("containerd://\(rp.uid.prefix(8))-\(c.name)-\(c.restarts)") }
-            return .map(m)
-        })
+        status["containerStatuses"] = .list(
+            rp.containers.map { c in
+                var m: OrderedDictionary<String, Value> = ["name": .string(c.name)]
+                func terminated(_ e: (code: Int, reason: String, started: String, finished: String)) -> Value {
+                    .map([
+                        "terminated": .map([
+                            "exitCode": .int(Int64(e.code)), "reason": .string(e.reason), "startedAt": .string(e.started),
+                            "finishedAt": .string(e.finished), "containerID": .string("containerd://\(rp.uid.prefix(8))-\(c.name)-\(c.restarts)")
+                        ])
+                    ])
+                }
+                if c.running {
+                    m["state"] = .map(["running": .map(["startedAt": .string(c.startedAt ?? now)])])
+                    m["lastState"] = c.lastExit.map(terminated) ?? .map([:])
+                } else if c.done, let e = c.lastExit {
+                    m["state"] = terminated(e)
+                    m["lastState"] = .map([:])
+                } else {
+                    var w: OrderedDictionary<String, Value> = ["reason": .string(c.waiting?.reason ?? "ContainerCreating")]
+                    if let msg = c.waiting?.message { w["message"] = .string(msg) }
+                    m["state"] = .map(["waiting": .map(w)])
+                    m["lastState"] = c.lastExit.map(terminated) ?? .map([:])
+                }
+                m["ready"] = .bool(c.ready)
+                m["restartCount"] = .int(Int64(c.restarts))
+                m["image"] = .string(c.image)
+                m["imageID"] = c.kind == nil ? "" : .string("\(c.image)@sha256:\(SimID.hash(.string(c.image)))")
+                m["started"] = .bool(c.running)
+                if c.running { m["containerID"] = .string("containerd://\(rp.uid.prefix(8))-\(c.name)-\(c.restarts)") }
+                return .map(m)
+            })
         pod[path: ["status"]] = .map(status)
         updateLocked(Self.res("pods"), pod)
     }
@@ -455,7 +474,8 @@ extension SimCluster {
         guard let rt = runtime else { return }
         let spec: (probe: Value, ip: String, netns: String, ports: [Value])? = withLock {
             guard let rp = realPods[uid], let pod = podObject(rp), let c = Self.containerSpec(pod, container),
-                  let probe = c["readinessProbe"], let ip = rp.ip, let netns = rp.netns else { return nil }
+                let probe = c["readinessProbe"], let ip = rp.ip, let netns = rp.netns
+            else { return nil }
             return (probe, ip, netns, c["ports"]?.list ?? [])
         }
         guard let spec else { return }
@@ -472,7 +492,8 @@ extension SimCluster {
             var f = ok ? 0 : failures + 1
             withLock {
                 guard let rp = realPods[uid], let i = rp.containers.firstIndex(where: { $0.name == container }),
-                      rp.containers[i].probeGeneration == generation else { return }
+                    rp.containers[i].probeGeneration == generation
+                else { return }
                 let successNeeded = Int(spec.probe["successThreshold"]?.intValue ?? 1)
                 let failureNeeded = Int(spec.probe["failureThreshold"]?.intValue ?? 3)
                 if !rp.containers[i].ready && s >= successNeeded { rp.containers[i].ready = true; writeRealStatus(rp); s = 0 }
@@ -560,7 +581,8 @@ extension SimCluster {
         for vol in (try? fm.contentsOfDirectory(atPath: volumes)) ?? [] {
             for file in (try? fm.contentsOfDirectory(atPath: "\(volumes)/\(vol)")) ?? [] where file.hasSuffix(".conf") {
                 guard let data = fm.contents(atPath: "\(volumes)/\(vol)/\(file)"),
-                      let conf = try? Value(jsonBytes: Array(data)) else { continue }
+                    let conf = try? Value(jsonBytes: Array(data))
+                else { continue }
                 for publisher in conf[path: ["plugins", "BundlePublisher"]]?.list ?? [] {
                     for cluster in publisher[path: ["k8s_configmap", "plugin_data", "clusters"]]?.list ?? [] {
                         for (_, c) in cluster.mapValue ?? [:] {
@@ -575,15 +597,19 @@ extension SimCluster {
         let der = (runtime?.apiCA ?? "").split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
         let bundle = "{\"keys\":[{\"use\":\"x509-svid\",\"kty\":\"RSA\",\"x5c\":[\"\(der)\"]}],\"spiffe_sequence\":1}"
         for t in targets {
-            let cm: Value = .map(["apiVersion": "v1", "kind": "ConfigMap",
-                                  "metadata": .map(["name": .string(t.name), "namespace": .string(t.ns)]),
-                                  "data": .map([t.key: .string(bundle)])])
+            let cm: Value = .map([
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": .map(["name": .string(t.name), "namespace": .string(t.ns)]),
+                "data": .map([t.key: .string(bundle)])
+            ])
             if objects[Self.res("configmaps")]?[t.ns]?[t.name] == nil {
                 _ = try? createLocked(Self.res("configmaps"), namespace: t.ns, object: cm, manager: "spire-server")
             }
-            recordEvent(about: pod, kind: "Pod", reason: "Inert",
-                        message: "simulated kubelet: the inert SPIRE server published a trust bundle (the simulator's CA) to ConfigMap \(t.ns)/\(t.name), as its k8s_configmap BundlePublisher would",
-                        component: "kubelet")
+            recordEvent(
+                about: pod, kind: "Pod", reason: "Inert",
+                message:
+                    "simulated kubelet: the inert SPIRE server published a trust bundle (the simulator's CA) to ConfigMap \(t.ns)/\(t.name), as its k8s_configmap BundlePublisher would",
+                component: "kubelet")
         }
     }
 }
@@ -594,7 +620,8 @@ extension SimCluster {
     public func processID(namespace: String, pod: String, container: String? = nil) -> pid_t? {
         withLock {
             guard let p = objects[Self.res("pods")]?[namespace]?[pod], let uid = p[path: ["metadata", "uid"]]?.str,
-                  let rp = realPods[uid] else { return nil }
+                let rp = realPods[uid]
+            else { return nil }
             let c = container.flatMap { n in rp.containers.first { $0.name == n } } ?? rp.containers.first
             return c.flatMap { $0.pid > 0 ? $0.pid : nil }
         }

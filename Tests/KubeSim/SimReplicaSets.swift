@@ -25,8 +25,9 @@ extension SimCluster {
         } else if active.count > replicas {
             for pod in podsToDelete(active, count: active.count - replicas) {
                 deletePod(pod)
-                recordEvent(about: rs, kind: "ReplicaSet", reason: "SuccessfulDelete", message: "Deleted pod: \(Self.name(pod))",
-                            component: "replicaset-controller")
+                recordEvent(
+                    about: rs, kind: "ReplicaSet", reason: "SuccessfulDelete", message: "Deleted pod: \(Self.name(pod))",
+                    component: "replicaset-controller")
             }
         }
         active = livePods(ownedBy: rs).filter { !Self.isTerminating($0) && !Self.isTerminal($0) }
@@ -60,12 +61,13 @@ extension SimCluster {
             let node = p[path: ["spec", "nodeName"]]?.str ?? ""
             let ready = Self.podReady(p)
             let readyCondition = (p[path: ["status", "conditions"]]?.list ?? []).first { $0["type"]?.str == "Ready" }
-            return Rank(scheduled: !node.isEmpty,
-                        phase: ["Pending": 0, "Unknown": 1, "Running": 2][p[path: ["status", "phase"]]?.str ?? "Pending"] ?? 0,
-                        ready: ready, siblings: node.isEmpty ? 0 : onNode[node] ?? 0,
-                        readySince: ready ? readyCondition?["lastTransitionTime"]?.str ?? "" : "",
-                        restarts: (p[path: ["status", "containerStatuses"]]?.list ?? []).reduce(0) { $0 + Int($1["restartCount"]?.intValue ?? 0) },
-                        created: p[path: ["metadata", "creationTimestamp"]]?.str ?? "")
+            return Rank(
+                scheduled: !node.isEmpty,
+                phase: ["Pending": 0, "Unknown": 1, "Running": 2][p[path: ["status", "phase"]]?.str ?? "Pending"] ?? 0,
+                ready: ready, siblings: node.isEmpty ? 0 : onNode[node] ?? 0,
+                readySince: ready ? readyCondition?["lastTransitionTime"]?.str ?? "" : "",
+                restarts: (p[path: ["status", "containerStatuses"]]?.list ?? []).reduce(0) { $0 + Int($1["restartCount"]?.intValue ?? 0) },
+                created: p[path: ["metadata", "creationTimestamp"]]?.str ?? "")
         }
         /// Whether `a` is deleted before `b`.
         func first(_ a: Rank, _ b: Rank) -> Bool {

@@ -22,7 +22,7 @@ public struct SimResource: Sendable, Hashable {
     var discoveryEntry: Value {
         var m: OrderedDictionary<String, Value> = [
             "name": .string(name), "singularName": .string(singular), "namespaced": .bool(namespaced),
-            "kind": .string(kind), "verbs": .list(verbs.map(Value.string)),
+            "kind": .string(kind), "verbs": .list(verbs.map(Value.string))
         ]
         if !shortNames.isEmpty { m["shortNames"] = .list(shortNames.map(Value.string)) }
         if !categories.isEmpty { m["categories"] = .list(categories.map(Value.string)) }
@@ -44,28 +44,63 @@ enum SimCatalog {
         .init(group: "", version: "v1", name: "serviceaccounts", singular: "serviceaccount", kind: "ServiceAccount", namespaced: true, shortNames: ["sa"]),
         .init(group: "", version: "v1", name: "secrets", singular: "secret", kind: "Secret", namespaced: true, shortNames: []),
         .init(group: "", version: "v1", name: "events", singular: "event", kind: "Event", namespaced: true, shortNames: ["ev"]),
-        .init(group: "", version: "v1", name: "persistentvolumeclaims", singular: "persistentvolumeclaim", kind: "PersistentVolumeClaim", namespaced: true, shortNames: ["pvc"]),
-        .init(group: "", version: "v1", name: "persistentvolumes", singular: "persistentvolume", kind: "PersistentVolume", namespaced: false, shortNames: ["pv"]),
-        .init(group: "apps", version: "v1", name: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true, shortNames: ["ds"], categories: ["all"]),
-        .init(group: "apps", version: "v1", name: "statefulsets", singular: "statefulset", kind: "StatefulSet", namespaced: true, shortNames: ["sts"], categories: ["all"]),
-        .init(group: "apps", version: "v1", name: "deployments", singular: "deployment", kind: "Deployment", namespaced: true, shortNames: ["deploy"], categories: ["all"]),
-        .init(group: "apps", version: "v1", name: "replicasets", singular: "replicaset", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"], categories: ["all"]),
-        .init(group: "apps", version: "v1", name: "controllerrevisions", singular: "controllerrevision", kind: "ControllerRevision", namespaced: true, shortNames: []),
-        .init(group: "autoscaling", version: "v2", name: "horizontalpodautoscalers", singular: "horizontalpodautoscaler", kind: "HorizontalPodAutoscaler", namespaced: true, shortNames: ["hpa"], categories: ["all"]),
+        .init(
+            group: "", version: "v1", name: "persistentvolumeclaims", singular: "persistentvolumeclaim", kind: "PersistentVolumeClaim", namespaced: true,
+            shortNames: ["pvc"]),
+        .init(
+            group: "", version: "v1", name: "persistentvolumes", singular: "persistentvolume", kind: "PersistentVolume", namespaced: false, shortNames: ["pv"]),
+        .init(
+            group: "apps", version: "v1", name: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true, shortNames: ["ds"],
+            categories: ["all"]),
+        .init(
+            group: "apps", version: "v1", name: "statefulsets", singular: "statefulset", kind: "StatefulSet", namespaced: true, shortNames: ["sts"],
+            categories: ["all"]),
+        .init(
+            group: "apps", version: "v1", name: "deployments", singular: "deployment", kind: "Deployment", namespaced: true, shortNames: ["deploy"],
+            categories: ["all"]),
+        .init(
+            group: "apps", version: "v1", name: "replicasets", singular: "replicaset", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"],
+            categories: ["all"]),
+        .init(
+            group: "apps", version: "v1", name: "controllerrevisions", singular: "controllerrevision", kind: "ControllerRevision", namespaced: true,
+            shortNames: []),
+        .init(
+            group: "autoscaling", version: "v2", name: "horizontalpodautoscalers", singular: "horizontalpodautoscaler", kind: "HorizontalPodAutoscaler",
+            namespaced: true, shortNames: ["hpa"], categories: ["all"]),
         .init(group: "batch", version: "v1", name: "jobs", singular: "job", kind: "Job", namespaced: true, shortNames: []),
         .init(group: "networking.k8s.io", version: "v1", name: "ingresses", singular: "ingress", kind: "Ingress", namespaced: true, shortNames: ["ing"]),
-        .init(group: "networking.k8s.io", version: "v1", name: "networkpolicies", singular: "networkpolicy", kind: "NetworkPolicy", namespaced: true, shortNames: ["netpol"]),
-        .init(group: "policy", version: "v1", name: "poddisruptionbudgets", singular: "poddisruptionbudget", kind: "PodDisruptionBudget", namespaced: true, shortNames: ["pdb"]),
-        .init(group: "rbac.authorization.k8s.io", version: "v1", name: "clusterrolebindings", singular: "clusterrolebinding", kind: "ClusterRoleBinding", namespaced: false, shortNames: []),
-        .init(group: "rbac.authorization.k8s.io", version: "v1", name: "clusterroles", singular: "clusterrole", kind: "ClusterRole", namespaced: false, shortNames: []),
-        .init(group: "rbac.authorization.k8s.io", version: "v1", name: "rolebindings", singular: "rolebinding", kind: "RoleBinding", namespaced: true, shortNames: []),
+        .init(
+            group: "networking.k8s.io", version: "v1", name: "networkpolicies", singular: "networkpolicy", kind: "NetworkPolicy", namespaced: true,
+            shortNames: ["netpol"]),
+        .init(
+            group: "policy", version: "v1", name: "poddisruptionbudgets", singular: "poddisruptionbudget", kind: "PodDisruptionBudget", namespaced: true,
+            shortNames: ["pdb"]),
+        .init(
+            group: "rbac.authorization.k8s.io", version: "v1", name: "clusterrolebindings", singular: "clusterrolebinding", kind: "ClusterRoleBinding",
+            namespaced: false, shortNames: []),
+        .init(
+            group: "rbac.authorization.k8s.io", version: "v1", name: "clusterroles", singular: "clusterrole", kind: "ClusterRole", namespaced: false,
+            shortNames: []),
+        .init(
+            group: "rbac.authorization.k8s.io", version: "v1", name: "rolebindings", singular: "rolebinding", kind: "RoleBinding", namespaced: true,
+            shortNames: []),
         .init(group: "rbac.authorization.k8s.io", version: "v1", name: "roles", singular: "role", kind: "Role", namespaced: true, shortNames: []),
         .init(group: "storage.k8s.io", version: "v1", name: "csidrivers", singular: "csidriver", kind: "CSIDriver", namespaced: false, shortNames: []),
-        .init(group: "storage.k8s.io", version: "v1", name: "storageclasses", singular: "storageclass", kind: "StorageClass", namespaced: false, shortNames: ["sc"]),
-        .init(group: "admissionregistration.k8s.io", version: "v1", name: "mutatingwebhookconfigurations", singular: "mutatingwebhookconfiguration", kind: "MutatingWebhookConfiguration", namespaced: false, shortNames: []),
-        .init(group: "admissionregistration.k8s.io", version: "v1", name: "validatingwebhookconfigurations", singular: "validatingwebhookconfiguration", kind: "ValidatingWebhookConfiguration", namespaced: false, shortNames: []),
-        .init(group: "apiextensions.k8s.io", version: "v1", name: "customresourcedefinitions", singular: "customresourcedefinition", kind: "CustomResourceDefinition", namespaced: false, shortNames: ["crd", "crds"]),
-        .init(group: "discovery.k8s.io", version: "v1", name: "endpointslices", singular: "endpointslice", kind: "EndpointSlice", namespaced: true, shortNames: []),
+        .init(
+            group: "storage.k8s.io", version: "v1", name: "storageclasses", singular: "storageclass", kind: "StorageClass", namespaced: false,
+            shortNames: ["sc"]),
+        .init(
+            group: "admissionregistration.k8s.io", version: "v1", name: "mutatingwebhookconfigurations", singular: "mutatingwebhookconfiguration",
+            kind: "MutatingWebhookConfiguration", namespaced: false, shortNames: []),
+        .init(
+            group: "admissionregistration.k8s.io", version: "v1", name: "validatingwebhookconfigurations", singular: "validatingwebhookconfiguration",
+            kind: "ValidatingWebhookConfiguration", namespaced: false, shortNames: []),
+        .init(
+            group: "apiextensions.k8s.io", version: "v1", name: "customresourcedefinitions", singular: "customresourcedefinition",
+            kind: "CustomResourceDefinition", namespaced: false, shortNames: ["crd", "crds"]),
+        .init(
+            group: "discovery.k8s.io", version: "v1", name: "endpointslices", singular: "endpointslice", kind: "EndpointSlice", namespaced: true, shortNames: []
+        )
     ]
 
     static func resource(_ served: [SimResource], groupVersion: String, name: String) -> SimResource? {
@@ -90,7 +125,7 @@ enum SimCatalog {
     static func apiVersions(serverAddress: String) -> Value {
         .map([
             "kind": "APIVersions", "versions": .list(["v1"]),
-            "serverAddressByClientCIDRs": .list([.map(["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)])]),
+            "serverAddressByClientCIDRs": .list([.map(["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)])])
         ])
     }
 
@@ -117,8 +152,11 @@ enum SimCatalog {
         for r in rs {
             entries.append(r.discoveryEntry)
             if r.group == "apps", ["deployments", "replicasets", "statefulsets"].contains(r.name) {
-                entries.append(.map(["name": .string("\(r.name)/scale"), "singularName": "", "namespaced": true, "group": "autoscaling",
-                                     "version": "v1", "kind": "Scale", "verbs": .list(["get", "patch", "update"])]))
+                entries.append(
+                    .map([
+                        "name": .string("\(r.name)/scale"), "singularName": "", "namespaced": true, "group": "autoscaling",
+                        "version": "v1", "kind": "Scale", "verbs": .list(["get", "patch", "update"])
+                    ]))
             }
         }
         if groupVersion == "v1" {

@@ -68,17 +68,21 @@ extension SimCluster {
             case .expireWatch:
                 let rv = Int(req.query["resourceVersion"] ?? "") ?? 0
                 let e = SimError.expired(rv, resourceVersion)
-                return .stream(contentType: "application/json", start: { _ in
-                    ([Self.watchEventBytes(type: "ERROR", object: e.status)], {})
-                }, bookmarks: nil)
+                return .stream(
+                    contentType: "application/json",
+                    start: { _ in
+                        ([Self.watchEventBytes(type: "ERROR", object: e.status)], {})
+                    }, bookmarks: nil)
             case .dropWatch:
                 if case .stream(let ct, let start, _) = dispatch(req, user: user, isWatch: isWatch, serverAddress: serverAddress) {
-                    return .stream(contentType: ct, start: { sink in
-                        let (initial, stop) = try start(sink)
-                        stop()
-                        sink.finish()
-                        return (initial, {})
-                    }, bookmarks: nil)
+                    return .stream(
+                        contentType: ct,
+                        start: { sink in
+                            let (initial, stop) = try start(sink)
+                            stop()
+                            sink.finish()
+                            return (initial, {})
+                        }, bookmarks: nil)
                 }
             }
         }
@@ -179,8 +183,9 @@ extension SimCluster {
             return .full(code: code, contentType: ct, body: bytes, headers: headers + warnings.map { ("Warning", "299 - \"unknown field \\\"\($0)\\\"\"") })
         }
         guard ["POST", "PUT", "PATCH"].contains(req.method),
-              let schema = withLock({ crdLocked(for: r)?.version[path: ["schema", "openAPIV3Schema"]] }),
-              let body = try? decodeBody(req) else {
+            let schema = withLock({ crdLocked(for: r)?.version[path: ["schema", "openAPIV3Schema"]] }),
+            let body = try? decodeBody(req)
+        else {
             return serveResource(req, r, namespace: namespace, name: name, sub: sub, isWatch: isWatch)
         }
         let unknown = SimSchema.unknownFields(body, schema)
@@ -209,7 +214,9 @@ extension SimCluster {
                 return try logs(namespace: namespace ?? "default", pod: n, req)
             case ("POST", nil, _):
                 let obj = try decodeBody(req)
-                let created = try withLock { try createLocked(r, namespace: namespace, object: obj, manager: req.query["fieldManager"] ?? userAgentManager(req)) }
+                let created = try withLock {
+                    try createLocked(r, namespace: namespace, object: obj, manager: req.query["fieldManager"] ?? userAgentManager(req))
+                }
                 return .json(created, code: 201)
             case ("PUT", let n?, nil):
                 let obj = try decodeBody(req)
@@ -230,10 +237,20 @@ extension SimCluster {
                 }
                 if ct.hasPrefix("application/merge-patch+json") || ct.hasPrefix("application/strategic-merge-patch+json") {
                     let strategic = ct.hasPrefix("application/strategic-merge-patch+json")
-                    return .json(try withLock { try mergePatchLocked(r, namespace: namespace, name: n, patch: patch, manager: req.query["fieldManager"] ?? "kubectl", strategic: strategic) })
+                    return .json(
+                        try withLock {
+                            try mergePatchLocked(
+                                r, namespace: namespace, name: n, patch: patch, manager: req.query["fieldManager"] ?? "kubectl", strategic: strategic)
+                        })
                 }
-                return .full(code: 415, contentType: "application/json",
-                             body: Array(SimError.make(415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml").status.jsonString().utf8), headers: [])
+                return .full(
+                    code: 415, contentType: "application/json",
+                    body: Array(
+                        SimError.make(
+                            415, reason: "UnsupportedMediaType",
+                            message:
+                                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+                        ).status.jsonString().utf8), headers: [])
             case ("DELETE", let n?, nil):
                 var propagation = req.query["propagationPolicy"]
                 var grace = req.query["gracePeriodSeconds"].flatMap { Int($0) }
@@ -248,7 +265,9 @@ extension SimCluster {
                 let labels = try LabelSelector(req.query["labelSelector"] ?? "")
                 let items = withLock { allLocked(r, namespace: namespace) }
                 for o in items where labels.matches(o[path: ["metadata", "labels"]]?.stringMap ?? [:]) {
-                    _ = try? withLock { try deleteLocked(r, namespace: namespace, name: o[path: ["metadata", "name"]]?.str ?? "", propagation: nil, gracePeriod: nil) }
+                    _ = try? withLock {
+                        try deleteLocked(r, namespace: namespace, name: o[path: ["metadata", "name"]]?.str ?? "", propagation: nil, gracePeriod: nil)
+                    }
                 }
                 return .json(listObject(r, items: [], rv: resourceVersion, cont: nil, remaining: nil))
             default:
@@ -308,12 +327,16 @@ extension SimCluster {
         var startAfter: String?
         if let c = req.query["continue"], !c.isEmpty {
             guard let data = Data(base64Encoded: c), let token = try? Value(jsonBytes: Array(data)),
-                  let start = token["start"]?.str, let rv = token["rv"]?.intValue else {
+                let start = token["start"]?.str, let rv = token["rv"]?.intValue
+            else {
                 throw SimError.badRequest("continue key is not valid: illegal base64 data")
             }
             if Int(rv) < withLock({ watchLogStart }) - 1 {
-                throw SimError.make(410, reason: "Expired",
-                                    message: "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+                throw SimError.make(
+                    410, reason: "Expired",
+                    message:
+                        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+                )
             }
             startAfter = start
         }
@@ -365,16 +388,18 @@ extension SimCluster {
         let fields = try req.query["fieldSelector"].flatMap { $0.isEmpty ? nil : try FieldSelector($0, resource: r) }
         let rv = req.query["resourceVersion"]
         let bookmarks = req.query["allowWatchBookmarks"] == "true"
-        return .stream(contentType: "application/json", start: { [self] sink in
-            do {
-                let (id, initial) = try addWatcher(r, namespace: namespace, labels: labels, fields: fields, resourceVersion: rv, sink: sink)
-                return (initial, { [self] in removeWatcher(r, id: id) })
-            } catch let e as SimError where e.code == 410 {
-                // A watch from a compacted version: the real server answers 200 and an ERROR event.
-                sink.finish()
-                return ([Self.watchEventBytes(type: "ERROR", object: e.status)], {})
-            }
-        }, bookmarks: bookmarks ? r : nil)
+        return .stream(
+            contentType: "application/json",
+            start: { [self] sink in
+                do {
+                    let (id, initial) = try addWatcher(r, namespace: namespace, labels: labels, fields: fields, resourceVersion: rv, sink: sink)
+                    return (initial, { [self] in removeWatcher(r, id: id) })
+                } catch let e as SimError where e.code == 410 {
+                    // A watch from a compacted version: the real server answers 200 and an ERROR event.
+                    sink.finish()
+                    return ([Self.watchEventBytes(type: "ERROR", object: e.status)], {})
+                }
+            }, bookmarks: bookmarks ? r : nil)
     }
 
     func logs(namespace: String, pod name: String, _ req: SimRequest) throws -> SimResponse {
@@ -425,7 +450,10 @@ extension SimCluster {
             if let t = req.query["tailLines"].flatMap(Int.init), t >= 0 { lines = Array(lines.suffix(t)) }
             if let lb = req.query["limitBytes"].flatMap(Int.init) {
                 var total = 0
-                lines = Array(lines.prefix { total += $0.text.utf8.count + 1; return total <= lb })
+                lines = Array(
+                    lines.prefix {
+                        total += $0.text.utf8.count + 1; return total <= lb
+                    })
             }
             let timestamps = req.query["timestamps"] == "true"
             let initial = lines.map { Self.logBytes($0, timestamps: timestamps) }
@@ -434,14 +462,16 @@ extension SimCluster {
             if !follow || done {
                 return .full(code: 200, contentType: "text/plain", body: initial.flatMap { $0 }, headers: [])
             }
-            return .stream(contentType: "text/plain", start: { [self] sink in
-                withLock {
-                    let id = nextWatcherID
-                    nextWatcherID += 1
-                    logFollowers[uid, default: [:]][id] = (container, sink, timestamps)
-                    return (initial, { [self] in withLock { _ = logFollowers[uid]?.removeValue(forKey: id) } })
-                }
-            }, bookmarks: nil)
+            return .stream(
+                contentType: "text/plain",
+                start: { [self] sink in
+                    withLock {
+                        let id = nextWatcherID
+                        nextWatcherID += 1
+                        logFollowers[uid, default: [:]][id] = (container, sink, timestamps)
+                        return (initial, { [self] in withLock { _ = logFollowers[uid]?.removeValue(forKey: id) } })
+                    }
+                }, bookmarks: nil)
         }
     }
 }

@@ -9,8 +9,9 @@ import YAML
 /// finds it through discovery (`deployments/scale`, group autoscaling, version v1, kind Scale).
 extension SimCluster {
     static let scalable: Set<String> = ["deployments", "replicasets", "statefulsets"]
-    static let scaleResource = SimResource(group: "autoscaling", version: "v1", name: "scale", singular: "scale", kind: "Scale",
-                                           namespaced: true, shortNames: [])
+    static let scaleResource = SimResource(
+        group: "autoscaling", version: "v1", name: "scale", singular: "scale", kind: "Scale",
+        namespaced: true, shortNames: [])
 
     /// A label selector in the string form `metav1.LabelSelectorAsSelector(...).String()` gives:
     /// requirements sorted by key, `k=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`.
@@ -39,8 +40,10 @@ extension SimCluster {
         return .map([
             "kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": .map(meta),
             "spec": .map(["replicas": obj[path: ["spec", "replicas"]] ?? .int(1)]),
-            "status": .map(["replicas": obj[path: ["status", "replicas"]] ?? .int(0),
-                            "selector": .string(selectorString(obj[path: ["spec", "selector"]]))]),
+            "status": .map([
+                "replicas": obj[path: ["status", "replicas"]] ?? .int(0),
+                "selector": .string(selectorString(obj[path: ["spec", "selector"]]))
+            ])
         ])
     }
 
@@ -55,20 +58,23 @@ extension SimCluster {
             case "PATCH":
                 let ct = req.headers["content-type"] ?? ""
                 let patch = try decodeBody(req)
-                return .json(try withLock { () -> Value in
-                    let current = Self.scale(of: try getLocked(r, namespace: namespace, name: name))
-                    let patched: Value
-                    if ct.hasPrefix("application/json-patch+json") {
-                        patched = try SimJSONPatch.apply(patch, to: current)
-                    } else if ct.hasPrefix("application/merge-patch+json") {
-                        patched = Self.deepMerge(current, patch)
-                    } else if ct.hasPrefix("application/strategic-merge-patch+json") {
-                        patched = Self.keyedMerge(current, patch)
-                    } else {
-                        throw SimError.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
-                    }
-                    return try setScaleLocked(r, namespace: namespace, name: name, scale: patched)
-                })
+                return .json(
+                    try withLock { () -> Value in
+                        let current = Self.scale(of: try getLocked(r, namespace: namespace, name: name))
+                        let patched: Value
+                        if ct.hasPrefix("application/json-patch+json") {
+                            patched = try SimJSONPatch.apply(patch, to: current)
+                        } else if ct.hasPrefix("application/merge-patch+json") {
+                            patched = Self.deepMerge(current, patch)
+                        } else if ct.hasPrefix("application/strategic-merge-patch+json") {
+                            patched = Self.keyedMerge(current, patch)
+                        } else {
+                            throw SimError.unsupportedMediaType(
+                                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+                            )
+                        }
+                        return try setScaleLocked(r, namespace: namespace, name: name, scale: patched)
+                    })
             default:
                 return .error(.methodNotAllowed())
             }
@@ -90,8 +96,9 @@ extension SimCluster {
         }
         let replicas = scale[path: ["spec", "replicas"]]?.intValue ?? 0
         if replicas < 0 {
-            throw SimError.invalid(Self.scaleResource, name, field: "spec.replicas", reason: "FieldValueInvalid",
-                                   detail: "Invalid value: \(replicas): must be greater than or equal to 0")
+            throw SimError.invalid(
+                Self.scaleResource, name, field: "spec.replicas", reason: "FieldValueInvalid",
+                detail: "Invalid value: \(replicas): must be greater than or equal to 0")
         }
         guard live[path: ["spec", "replicas"]]?.intValue != replicas else { return Self.scale(of: live) }
         var obj = live

@@ -51,7 +51,8 @@ extension SimCluster {
     /// `metadata.name In`), nil when some term does not pin it.
     static func pinnedNodes(_ podSpec: Value) -> Set<String>? {
         guard let terms = podSpec[path: ["affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"]]?.list,
-              !terms.isEmpty else { return nil }
+            !terms.isEmpty
+        else { return nil }
         var names: Set<String> = []
         for term in terms {
             let pins = (term["matchFields"]?.list ?? []).filter {
@@ -111,7 +112,8 @@ extension SimCluster {
             }
             guard let best = feasible.min(by: { rank($0) < rank($1) }) else {
                 let detail = reasons.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
-                let message = "0/\(nodes.count) nodes are available" + (detail.isEmpty ? "." : ": \(detail).")
+                let message =
+                    "0/\(nodes.count) nodes are available" + (detail.isEmpty ? "." : ": \(detail).")
                     + " preemption: 0/\(nodes.count) nodes are available: \(nodes.count) Preemption is not helpful for scheduling."
                 markUnschedulable(pod, reason: "Unschedulable", message: message, event: true)
                 continue
@@ -126,9 +128,10 @@ extension SimCluster {
         var bound = pod
         bound[path: ["spec", "nodeName"]] = .string(node)
         updateLocked(Self.res("pods"), bound)
-        recordEvent(about: pod, kind: "Pod", reason: "Scheduled",
-                    message: "Successfully assigned \(pod[path: ["metadata", "namespace"]]?.str ?? "")/\(pod[path: ["metadata", "name"]]?.str ?? "") to \(node)",
-                    component: "default-scheduler")
+        recordEvent(
+            about: pod, kind: "Pod", reason: "Scheduled",
+            message: "Successfully assigned \(pod[path: ["metadata", "namespace"]]?.str ?? "")/\(pod[path: ["metadata", "name"]]?.str ?? "") to \(node)",
+            component: "default-scheduler")
     }
 
     /// Writes the PodScheduled=False condition (and a FailedScheduling event) when the reason or
@@ -136,8 +139,10 @@ extension SimCluster {
     func markUnschedulable(_ pod: Value, reason: String, message: String, event: Bool) {
         let current = (pod[path: ["status", "conditions"]]?.list ?? []).first { $0["type"]?.str == "PodScheduled" }
         if current?["reason"]?.str == reason && current?["message"]?.str == message { return }
-        let cond: Value = .map(["type": "PodScheduled", "status": "False", "lastProbeTime": .null,
-                                "lastTransitionTime": .string(SimTime.rfc3339()), "reason": .string(reason), "message": .string(message)])
+        let cond: Value = .map([
+            "type": "PodScheduled", "status": "False", "lastProbeTime": .null,
+            "lastTransitionTime": .string(SimTime.rfc3339()), "reason": .string(reason), "message": .string(message)
+        ])
         var updated = pod
         let others = (pod[path: ["status", "conditions"]]?.list ?? []).filter { $0["type"]?.str != "PodScheduled" }
         updated[path: ["status", "conditions"]] = .list(others + [cond])

@@ -34,8 +34,11 @@ enum SimSchema {
     /// Every failure of `v` against `schema`, in document order; `path` is the field path.
     static func validate(_ v: Value, _ schema: Value, path: String) -> [Failure] {
         if schema["x-kubernetes-int-or-string"]?.boolValue != true, let type = schema["type"]?.str, !typeMatches(v, type, schema) {
-            return [Failure(field: path, reason: "FieldValueTypeInvalid",
-                            detail: "Invalid value: \"\(typeName(v))\": \(path) in body must be of type \(type): \"\(typeName(v))\"")]
+            return [
+                Failure(
+                    field: path, reason: "FieldValueTypeInvalid",
+                    detail: "Invalid value: \"\(typeName(v))\": \(path) in body must be of type \(type): \"\(typeName(v))\"")
+            ]
         }
         var out: [Failure] = []
         if let allowed = schema["enum"]?.list, !allowed.isEmpty, !allowed.contains(v) {
@@ -49,8 +52,11 @@ enum SimSchema {
             }
             let props = schema["properties"]?.mapValue ?? [:]
             for (k, child) in m {
-                if let s = props[k] { out += validate(child, s, path: join(path, k)) }
-                else if let extra = schema["additionalProperties"], extra.mapValue != nil { out += validate(child, extra, path: join(path, k)) }
+                if let s = props[k] {
+                    out += validate(child, s, path: join(path, k))
+                } else if let extra = schema["additionalProperties"], extra.mapValue != nil {
+                    out += validate(child, extra, path: join(path, k))
+                }
             }
         case .list(let items):
             if let s = schema["items"] {
@@ -95,10 +101,15 @@ enum SimSchema {
             let preserve = schema["x-kubernetes-preserve-unknown-fields"]?.boolValue == true
             for (k, child) in m {
                 if root && ["apiVersion", "kind", "metadata"].contains(k) { continue }
-                if let s = props[k] { m[k] = prune(child, s) }
-                else if let extra, extra.mapValue != nil { m[k] = prune(child, extra) }
-                else if extra?.boolValue == true || preserve { continue }
-                else { m.removeValue(forKey: k) }
+                if let s = props[k] {
+                    m[k] = prune(child, s)
+                } else if let extra, extra.mapValue != nil {
+                    m[k] = prune(child, extra)
+                } else if extra?.boolValue == true || preserve {
+                    continue
+                } else {
+                    m.removeValue(forKey: k)
+                }
             }
             return .map(m)
         case .list(let items):

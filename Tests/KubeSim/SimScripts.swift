@@ -97,8 +97,9 @@ extension SimCluster {
     /// running in the given attempt.
     private func scriptPod(uid: String, ns: String, name: String, attempt: Int) -> Value? {
         guard let pod = objects[Self.res("pods")]?[ns]?[name], pod[path: ["metadata", "uid"]]?.str == uid, !Self.isTerminating(pod),
-              let first = pod[path: ["status", "containerStatuses"]]?.list.first, first[path: ["state", "running"]] != nil,
-              Int(first["restartCount"]?.intValue ?? 0) == attempt else { return nil }
+            let first = pod[path: ["status", "containerStatuses"]]?.list.first, first[path: ["state", "running"]] != nil,
+            Int(first["restartCount"]?.intValue ?? 0) == attempt
+        else { return nil }
         return pod
     }
 
@@ -134,17 +135,20 @@ extension SimCluster {
     }
 
     private func scriptSetContainers(_ pod: inout Value, _ change: (inout OrderedDictionary<String, Value>) -> Void) {
-        pod[path: ["status", "containerStatuses"]] = .list((pod[path: ["status", "containerStatuses"]]?.list ?? []).map { cs in
-            var m = cs.mapValue ?? [:]
-            change(&m)
-            return .map(m)
-        })
+        pod[path: ["status", "containerStatuses"]] = .list(
+            (pod[path: ["status", "containerStatuses"]]?.list ?? []).map { cs in
+                var m = cs.mapValue ?? [:]
+                change(&m)
+                return .map(m)
+            })
     }
 
     private func scriptConditions(ready: Bool, reason: String?) -> Value {
-        .list([Self.condition("PodReadyToStartContainers", reason == nil || reason == "ContainersNotReady"), Self.condition("Initialized", true),
-               Self.condition("Ready", ready, reason: ready ? nil : reason), Self.condition("ContainersReady", ready, reason: ready ? nil : reason),
-               Self.condition("PodScheduled", true)])
+        .list([
+            Self.condition("PodReadyToStartContainers", reason == nil || reason == "ContainersNotReady"), Self.condition("Initialized", true),
+            Self.condition("Ready", ready, reason: ready ? nil : reason), Self.condition("ContainersReady", ready, reason: ready ? nil : reason),
+            Self.condition("PodScheduled", true)
+        ])
     }
 
     private func scriptEndFollowers(_ uid: String) {
@@ -184,12 +188,17 @@ extension SimCluster {
             let container = containerNames(p).first ?? ""
             scriptSetContainers(&p) { m in
                 m["lastState"] = m["state"] ?? .map([:])
-                m["state"] = .map(["waiting": .map(["reason": "CrashLoopBackOff",
-                    "message": .string("back-off 10s restarting failed container=\(container) pod=\(name)_\(ns)(\(uid))")])])
+                m["state"] = .map([
+                    "waiting": .map([
+                        "reason": "CrashLoopBackOff",
+                        "message": .string("back-off 10s restarting failed container=\(container) pod=\(name)_\(ns)(\(uid))")
+                    ])
+                ])
                 m["restartCount"] = .int(Int64(attempt + 1))
             }
-            recordEvent(about: p, kind: "Pod", reason: "BackOff", message: "Back-off restarting failed container \(container) in pod \(name)_\(ns)(\(uid))",
-                        component: "kubelet", type: "Warning")
+            recordEvent(
+                about: p, kind: "Pod", reason: "BackOff", message: "Back-off restarting failed container \(container) in pod \(name)_\(ns)(\(uid))",
+                component: "kubelet", type: "Warning")
             updateLocked(Self.res("pods"), p)
             // The real back-off starts at 10 s; shortened, but long enough for a client to read
             // the failed run's log as the current one, as it can on a real cluster.
@@ -209,7 +218,8 @@ extension SimCluster {
                 q[path: ["status", "conditions"]] = scriptConditions(ready: true, reason: nil)
                 recordEvent(about: q, kind: "Pod", reason: "Started", message: "Started container \(container)", component: "kubelet")
                 updateLocked(Self.res("pods"), q)
-                scriptRun(uid: uid, ns: ns, name: name, attempt: attempt + 1, (script.byNode[q[path: ["spec", "nodeName"]]?.str ?? ""] ?? script.steps)[...], script)
+                scriptRun(
+                    uid: uid, ns: ns, name: name, attempt: attempt + 1, (script.byNode[q[path: ["spec", "nodeName"]]?.str ?? ""] ?? script.steps)[...], script)
             }
         }
     }

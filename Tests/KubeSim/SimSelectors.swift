@@ -47,7 +47,8 @@ struct LabelSelector: Sendable {
 
     static func parseTerm(_ term: String) throws -> Requirement {
         if term.hasPrefix("!") { return .notExists(String(term.dropFirst()).trimmingCharacters(in: .whitespaces)) }
-        for (op, make) in [("!=", Requirement.notEquals), ("==", Requirement.equals), ("=", Requirement.equals)] as [(String, (String, String) -> Requirement)] {
+        for (op, make) in [("!=", Requirement.notEquals), ("==", Requirement.equals), ("=", Requirement.equals)] as [(String, (String, String) -> Requirement)]
+        {
             if let r = term.range(of: op) {
                 return make(term[..<r.lowerBound].trimmingCharacters(in: .whitespaces), term[r.upperBound...].trimmingCharacters(in: .whitespaces))
             }
@@ -96,8 +97,16 @@ struct FieldSelector: Sendable {
             let field = parts[0].trimmingCharacters(in: .whitespaces)
             let allowed: Set<String> = {
                 switch resource.name {
-                case "pods": return ["metadata.name", "metadata.namespace", "spec.nodeName", "status.phase", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.podIP", "status.nominatedNodeName"]
-                case "events": return ["metadata.name", "metadata.namespace", "involvedObject.kind", "involvedObject.name", "involvedObject.namespace", "involvedObject.uid", "reason", "type", "source"]
+                case "pods":
+                    return [
+                        "metadata.name", "metadata.namespace", "spec.nodeName", "status.phase", "spec.restartPolicy", "spec.schedulerName",
+                        "spec.serviceAccountName", "status.podIP", "status.nominatedNodeName"
+                    ]
+                case "events":
+                    return [
+                        "metadata.name", "metadata.namespace", "involvedObject.kind", "involvedObject.name", "involvedObject.namespace", "involvedObject.uid",
+                        "reason", "type", "source"
+                    ]
                 case "nodes": return ["metadata.name", "spec.unschedulable"]
                 default: return ["metadata.name", "metadata.namespace"]
                 }

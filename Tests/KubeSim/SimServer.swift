@@ -36,9 +36,12 @@ public final class KubeSimServer: Sendable {
         let context = try NIOSSLContext(configuration: tls)
         let portBox = PortBox()
         var h2Connection = NIOHTTP2Handler.ConnectionConfiguration()
-        h2Connection.initialSettings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
-            + [HTTP2Setting(parameter: .maxConcurrentStreams, value: options.http2MaxConcurrentStreams),
-               HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20)]
+        h2Connection.initialSettings =
+            nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
+            + [
+                HTTP2Setting(parameter: .maxConcurrentStreams, value: options.http2MaxConcurrentStreams),
+                HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20)
+            ]
         // Windows as large as Go's server uses (1 MB per stream, more per connection), so flow
         // control does not throttle a fast reader.
         h2Connection.targetWindowSize = 16 << 20
@@ -97,27 +100,27 @@ public final class KubeSimServer: Sendable {
     public func kubeconfig(name: String = "kind-sim", namespace: String? = nil) -> String {
         func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
         return """
-        apiVersion: v1
-        clusters:
-        - cluster:
-            certificate-authority-data: \(b64(pki.caCert))
-            server: \(url)
-          name: \(name)
-        contexts:
-        - context:
-            cluster: \(name)
-            user: \(name)\(namespace.map { "\n    namespace: \($0)" } ?? "")
-          name: \(name)
-        current-context: \(name)
-        kind: Config
-        preferences: {}
-        users:
-        - name: \(name)
-          user:
-            client-certificate-data: \(b64(pki.clientCert))
-            client-key-data: \(b64(pki.clientKey))
+            apiVersion: v1
+            clusters:
+            - cluster:
+                certificate-authority-data: \(b64(pki.caCert))
+                server: \(url)
+              name: \(name)
+            contexts:
+            - context:
+                cluster: \(name)
+                user: \(name)\(namespace.map { "\n    namespace: \($0)" } ?? "")
+              name: \(name)
+            current-context: \(name)
+            kind: Config
+            preferences: {}
+            users:
+            - name: \(name)
+              user:
+                client-certificate-data: \(b64(pki.clientCert))
+                client-key-data: \(b64(pki.clientKey))
 
-        """
+            """
     }
 }
 
@@ -232,10 +235,12 @@ final class SimHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             return cluster.withLock { cluster.tokens[String(auth.dropFirst(7))] }
         }
         // On HTTP/2 the handler sits on a stream channel; TLS is on the connection (its parent).
-        let ssl = (try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))
+        let ssl =
+            (try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))
             ?? (try? context.channel.parent?.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))
         guard let ssl,
-              let cert = ssl.peerCertificate, let der = try? cert.toDERBytes() else { return nil }
+            let cert = ssl.peerCertificate, let der = try? cert.toDERBytes()
+        else { return nil }
         let subject = DERSubject.subject(der: der)
         guard let cn = subject.cn else { return nil }
         return SimUser(name: cn, groups: subject.orgs)
@@ -246,9 +251,10 @@ final class SimHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         var headers: [String: String] = [:]
         for (k, v) in h.headers { headers[k.lowercased()] = v }
         if h.version.major == 2 { cluster.withLock { cluster.http2Requests += 1 } }
-        let req = SimRequest(method: h.method.rawValue, path: String(parts.first ?? ""),
-                             query: parts.count > 1 ? SimRequest.parseQuery(parts[1]) : [:],
-                             headers: headers, body: body, user: user(context: context, headers: h.headers))
+        let req = SimRequest(
+            method: h.method.rawValue, path: String(parts.first ?? ""),
+            query: parts.count > 1 ? SimRequest.parseQuery(parts[1]) : [:],
+            headers: headers, body: body, user: user(context: context, headers: h.headers))
         respond(context: context, head: h, cluster.route(req, serverAddress: "127.0.0.1:\(port.port)"))
     }
 
@@ -294,8 +300,10 @@ final class SimHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
                 if let r = bookmarks, !alreadyDone {
                     let interval = cluster.options.bookmarkInterval
                     let cluster = self.cluster
-                    bookmarkTask = context.eventLoop.scheduleRepeatedTask(initialDelay: .nanoseconds(Int64(interval * 1e9)),
-                                                                          delay: .nanoseconds(Int64(interval * 1e9))) { task in
+                    bookmarkTask = context.eventLoop.scheduleRepeatedTask(
+                        initialDelay: .nanoseconds(Int64(interval * 1e9)),
+                        delay: .nanoseconds(Int64(interval * 1e9))
+                    ) { task in
                         if sink.isFinished { task.cancel(); return }
                         sink.send(cluster.bookmark(r))
                     }

@@ -35,9 +35,13 @@ extension SimCluster {
             for p in allLocked(Self.res("pods"), namespace: sns) where Self.isReady(p) {
                 let labels = p[path: ["metadata", "labels"]]?.stringMap ?? [:]
                 guard selector.allSatisfy({ labels[$0.key] == $0.value }),
-                      let puid = p[path: ["metadata", "uid"]]?.str, let pip = realPods[puid]?.ip else { continue }
-                ready.append((p[path: ["metadata", "name"]]?.str ?? "", p[path: ["spec", "nodeName"]]?.str ?? "", pip,
-                              p[path: ["spec", "hostname"]]?.str, p[path: ["spec", "subdomain"]]?.str))
+                    let puid = p[path: ["metadata", "uid"]]?.str, let pip = realPods[puid]?.ip
+                else { continue }
+                ready.append(
+                    (
+                        p[path: ["metadata", "name"]]?.str ?? "", p[path: ["spec", "nodeName"]]?.str ?? "", pip,
+                        p[path: ["spec", "hostname"]]?.str, p[path: ["spec", "subdomain"]]?.str
+                    ))
             }
             var names = ["\(sname).\(sns).svc.cluster.local", "\(sname).\(sns).svc", "\(sname).\(sns)"]
             if sns == ns { names.append(sname) }

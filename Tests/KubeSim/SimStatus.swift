@@ -11,7 +11,7 @@ struct SimError: Error {
     static func make(_ code: Int, reason: String, message: String, details: Value? = nil) -> SimError {
         var m: OrderedDictionary<String, Value> = [
             "kind": "Status", "apiVersion": "v1", "metadata": .map([:]), "status": "Failure",
-            "message": .string(message), "reason": .string(reason),
+            "message": .string(message), "reason": .string(reason)
         ]
         if let details { m["details"] = details }
         m["code"] = .int(Int64(code))
@@ -26,8 +26,9 @@ struct SimError: Error {
         return make(404, reason: "NotFound", message: "\(qualified) \"\(name)\" not found", details: .map(d))
     }
 
-    static let unknownResource = make(404, reason: "NotFound", message: "the server could not find the requested resource",
-                                      details: .map([:]))
+    static let unknownResource = make(
+        404, reason: "NotFound", message: "the server could not find the requested resource",
+        details: .map([:]))
 
     static func alreadyExists(_ r: SimResource, _ name: String) -> SimError {
         var d: OrderedDictionary<String, Value> = ["name": .string(name)]
@@ -42,9 +43,11 @@ struct SimError: Error {
         if !r.group.isEmpty { d["group"] = .string(r.group) }
         d["kind"] = .string(r.name)
         let qualified = r.group.isEmpty ? r.name : "\(r.name).\(r.group)"
-        return make(409, reason: "Conflict",
-                    message: "Operation cannot be fulfilled on \(qualified) \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
-                    details: .map(d))
+        return make(
+            409, reason: "Conflict",
+            message:
+                "Operation cannot be fulfilled on \(qualified) \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
+            details: .map(d))
     }
 
     /// Field manager conflicts on server-side apply, worded like the apply manager's error.
@@ -62,8 +65,10 @@ struct SimError: Error {
         return make(409, reason: "Conflict", message: message, details: .map(["causes": .list(causes)]))
     }
 
-    static func invalid(_ r: SimResource, _ name: String, field: String, reason: String = "FieldValueRequired",
-                        detail: String = "Required value") -> SimError {
+    static func invalid(
+        _ r: SimResource, _ name: String, field: String, reason: String = "FieldValueRequired",
+        detail: String = "Required value"
+    ) -> SimError {
         var d: OrderedDictionary<String, Value> = ["name": .string(name)]
         if !r.group.isEmpty { d["group"] = .string(r.group) }
         d["kind"] = .string(r.kind)
@@ -79,7 +84,8 @@ struct SimError: Error {
 
     static func forbidden(user: String, verb: String, r: SimResource, namespace: String?, name: String?) -> SimError {
         let qualified = r.group.isEmpty ? r.name : "\(r.name).\(r.group)"
-        var message = "\(qualified)\(name.map { " \"\($0)\"" } ?? "") is forbidden: User \"\(user)\" cannot \(verb) resource \"\(r.name)\" in API group \"\(r.group)\""
+        var message =
+            "\(qualified)\(name.map { " \"\($0)\"" } ?? "") is forbidden: User \"\(user)\" cannot \(verb) resource \"\(r.name)\" in API group \"\(r.group)\""
         if let namespace { message += " in the namespace \"\(namespace)\"" } else if r.namespaced { message += " at the cluster scope" }
         var d: OrderedDictionary<String, Value> = [:]
         if let name { d["name"] = .string(name) }
@@ -89,15 +95,17 @@ struct SimError: Error {
     }
 
     static func tooManyRequests(retryAfter: Int) -> SimError {
-        var e = make(429, reason: "TooManyRequests", message: "Too many requests, please try again later.",
-                     details: .map(["retryAfterSeconds": .int(Int64(retryAfter))]))
+        var e = make(
+            429, reason: "TooManyRequests", message: "Too many requests, please try again later.",
+            details: .map(["retryAfterSeconds": .int(Int64(retryAfter))]))
         e.headers = [("Retry-After", String(retryAfter))]
         return e
     }
 
     static func internalError(_ message: String) -> SimError {
-        make(500, reason: "InternalError", message: "Internal error occurred: \(message)",
-             details: .map(["causes": .list([.map(["message": .string(message)])])]))
+        make(
+            500, reason: "InternalError", message: "Internal error occurred: \(message)",
+            details: .map(["causes": .list([.map(["message": .string(message)])])]))
     }
 
     static func expired(_ requested: Int, _ oldest: Int) -> SimError {

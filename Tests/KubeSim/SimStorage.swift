@@ -12,11 +12,13 @@ extension SimCluster {
     static let localPathProvisioner = "rancher.io/local-path"
 
     func installDefaultStorageClass() {
-        _ = try? createLocked(Self.res("storageclasses"), namespace: nil, object: .map([
-            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-            "metadata": .map(["name": "standard", "annotations": .map([Self.defaultClassAnnotation: "true"])]),
-            "provisioner": .string(Self.localPathProvisioner), "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
-        ]), manager: "kubectl-create")
+        _ = try? createLocked(
+            Self.res("storageclasses"), namespace: nil,
+            object: .map([
+                "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": .map(["name": "standard", "annotations": .map([Self.defaultClassAnnotation: "true"])]),
+                "provisioner": .string(Self.localPathProvisioner), "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer"
+            ]), manager: "kubectl-create")
     }
 
     func defaultClassLocked() -> String? {
@@ -55,11 +57,13 @@ extension SimCluster {
             guard pvc[path: ["status", "phase"]]?.str == "Pending", pvc[path: ["spec", "volumeName"]] == nil else { continue }
             let key = "\(pvc[path: ["metadata", "namespace"]]?.str ?? "")/\(pvc[path: ["metadata", "name"]]?.str ?? "")"
             guard let clsName = pvc[path: ["spec", "storageClassName"]]?.str,
-                  let cls = objects[Self.res("storageclasses")]?[""]?[clsName] else { continue }
+                let cls = objects[Self.res("storageclasses")]?[""]?[clsName]
+            else { continue }
             if cls["volumeBindingMode"]?.str == "WaitForFirstConsumer", consumers[key] == nil {
                 if pvc[path: ["metadata", "annotations", "volume.kubernetes.io/storage-provisioner"]] == nil {
-                    recordEvent(about: pvc, kind: "PersistentVolumeClaim", reason: "WaitForFirstConsumer",
-                                message: "waiting for first consumer to be created before binding", component: "persistentvolume-controller")
+                    recordEvent(
+                        about: pvc, kind: "PersistentVolumeClaim", reason: "WaitForFirstConsumer",
+                        message: "waiting for first consumer to be created before binding", component: "persistentvolume-controller")
                     var marked = pvc
                     marked[path: ["metadata", "annotations", "volume.kubernetes.io/storage-provisioner"]] = cls["provisioner"]
                     marked[path: ["metadata", "annotations", "volume.beta.kubernetes.io/storage-provisioner"]] = cls["provisioner"]
@@ -90,23 +94,38 @@ extension SimCluster {
         let now = SimTime.rfc3339()
         var spec: OrderedDictionary<String, Value> = [
             "accessModes": pvc[path: ["spec", "accessModes"]] ?? .list([]), "capacity": .map(["storage": size]),
-            "claimRef": .map(["apiVersion": "v1", "kind": "PersistentVolumeClaim", "name": .string(name), "namespace": .string(ns),
-                              "resourceVersion": pvc[path: ["metadata", "resourceVersion"]] ?? "", "uid": .string(uid)]),
-            "hostPath": .map(["path": .string("/var/local-path-provisioner/\(pvName)_\(ns)_\(name)"), "type": "DirectoryOrCreate"]),
+            "claimRef": .map([
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim", "name": .string(name), "namespace": .string(ns),
+                "resourceVersion": pvc[path: ["metadata", "resourceVersion"]] ?? "", "uid": .string(uid)
+            ]),
+            "hostPath": .map(["path": .string("/var/local-path-provisioner/\(pvName)_\(ns)_\(name)"), "type": "DirectoryOrCreate"])
         ]
         if let node {
-            spec["nodeAffinity"] = .map(["required": .map(["nodeSelectorTerms": .list([.map(["matchExpressions": .list([
-                .map(["key": "kubernetes.io/hostname", "operator": "In", "values": .list([.string(node)])]),
-            ])])])])])
+            spec["nodeAffinity"] = .map([
+                "required": .map([
+                    "nodeSelectorTerms": .list([
+                        .map([
+                            "matchExpressions": .list([
+                                .map(["key": "kubernetes.io/hostname", "operator": "In", "values": .list([.string(node)])])
+                            ])
+                        ])
+                    ])
+                ])
+            ])
         }
         spec["persistentVolumeReclaimPolicy"] = cls["reclaimPolicy"] ?? "Delete"
         spec["storageClassName"] = cls[path: ["metadata", "name"]] ?? ""
         spec["volumeMode"] = pvc[path: ["spec", "volumeMode"]] ?? "Filesystem"
         let pv: Value = .map([
             "apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": .map(["name": .string(pvName), "annotations": .map(["local.path.provisioner/selected-node": .string(node ?? ""),
-                                                                           "pv.kubernetes.io/provisioned-by": cls["provisioner"] ?? ""])]),
-            "spec": .map(spec),
+            "metadata": .map([
+                "name": .string(pvName),
+                "annotations": .map([
+                    "local.path.provisioner/selected-node": .string(node ?? ""),
+                    "pv.kubernetes.io/provisioned-by": cls["provisioner"] ?? ""
+                ])
+            ]),
+            "spec": .map(spec)
         ])
         guard var created = try? createLocked(Self.res("persistentvolumes"), namespace: nil, object: pv, manager: "local-path-provisioner") else { return }
         created[path: ["status"]] = .map(["phase": "Bound", "lastPhaseTransitionTime": .string(now)])
@@ -120,11 +139,14 @@ extension SimCluster {
         if let node { annotations["volume.kubernetes.io/selected-node"] = .string(node) }
         bound[path: ["metadata", "annotations"]] = .map(annotations)
         bound[path: ["spec", "volumeName"]] = .string(pvName)
-        bound[path: ["status"]] = .map(["phase": "Bound", "accessModes": pvc[path: ["spec", "accessModes"]] ?? .list([]),
-                                        "capacity": .map(["storage": size])])
+        bound[path: ["status"]] = .map([
+            "phase": "Bound", "accessModes": pvc[path: ["spec", "accessModes"]] ?? .list([]),
+            "capacity": .map(["storage": size])
+        ])
         updateLocked(Self.res("persistentvolumeclaims"), bound)
-        recordEvent(about: bound, kind: "PersistentVolumeClaim", reason: "ProvisioningSucceeded",
-                    message: "Successfully provisioned volume \(pvName)", component: Self.localPathProvisioner)
+        recordEvent(
+            about: bound, kind: "PersistentVolumeClaim", reason: "ProvisioningSucceeded",
+            message: "Successfully provisioned volume \(pvName)", component: Self.localPathProvisioner)
     }
 
     // MARK: StatefulSet claims
@@ -140,9 +162,11 @@ extension SimCluster {
             if objects[Self.res("persistentvolumeclaims")]?[namespace]?[claim] == nil {
                 var labels = t[path: ["metadata", "labels"]]?.mapValue ?? [:]
                 for (k, v) in selector { labels[k] = v }
-                let pvc: Value = .map(["apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                                       "metadata": .map(["name": .string(claim), "namespace": .string(namespace), "labels": .map(labels)]),
-                                       "spec": t["spec"] ?? .map([:])])
+                let pvc: Value = .map([
+                    "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "metadata": .map(["name": .string(claim), "namespace": .string(namespace), "labels": .map(labels)]),
+                    "spec": t["spec"] ?? .map([:])
+                ])
                 _ = try? createLocked(Self.res("persistentvolumeclaims"), namespace: namespace, object: pvc, manager: "kube-controller-manager")
             }
             return .map(["name": .string(template), "persistentVolumeClaim": .map(["claimName": .string(claim)])])

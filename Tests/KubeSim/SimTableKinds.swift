@@ -9,11 +9,15 @@ extension SimTable {
         let ageCol = col("Age", "CreationTimestamp is a timestamp representing the server time when this object was created.")
         switch r.name {
         case "persistentvolumeclaims":
-            return [name, col("Status"), col("Volume"), col("Capacity"), col("Access Modes"), col("StorageClass"),
-                    col("VolumeAttributesClass"), ageCol, col("VolumeMode", priority: 1)]
+            return [
+                name, col("Status"), col("Volume"), col("Capacity"), col("Access Modes"), col("StorageClass"),
+                col("VolumeAttributesClass"), ageCol, col("VolumeMode", priority: 1)
+            ]
         case "persistentvolumes":
-            return [name, col("Capacity"), col("Access Modes"), col("Reclaim Policy"), col("Status"), col("Claim"), col("StorageClass"),
-                    col("VolumeAttributesClass"), col("Reason"), ageCol, col("VolumeMode", priority: 1)]
+            return [
+                name, col("Capacity"), col("Access Modes"), col("Reclaim Policy"), col("Status"), col("Claim"), col("StorageClass"),
+                col("VolumeAttributesClass"), col("Reason"), ageCol, col("VolumeMode", priority: 1)
+            ]
         case "serviceaccounts":
             return [name, col("Secrets", "integer"), ageCol]
         case "roles", "clusterroles", "customresourcedefinitions":
@@ -25,11 +29,13 @@ extension SimTable {
         case "storageclasses":
             return [name, col("Provisioner"), col("ReclaimPolicy"), col("VolumeBindingMode"), col("AllowVolumeExpansion"), ageCol]
         case "replicasets":
-            return [name, col("Desired", "integer", "Number of desired pods"), col("Current", "integer", "Number of actual replicas"),
-                    col("Ready", "integer", "The number of ready replicas for this replica set."), ageCol,
-                    col("Containers", priority: 1, "Names of each container in the template."),
-                    col("Images", priority: 1, "Images referenced by each container in the template."),
-                    col("Selector", priority: 1, "Selector is a label query over pods that should match the replica count.")]
+            return [
+                name, col("Desired", "integer", "Number of desired pods"), col("Current", "integer", "Number of actual replicas"),
+                col("Ready", "integer", "The number of ready replicas for this replica set."), ageCol,
+                col("Containers", priority: 1, "Names of each container in the template."),
+                col("Images", priority: 1, "Images referenced by each container in the template."),
+                col("Selector", priority: 1, "Selector is a label query over pods that should match the replica count.")
+            ]
         case "controllerrevisions":
             return [name, col("Controller"), col("Revision", "integer"), ageCol]
         default:
@@ -50,14 +56,18 @@ extension SimTable {
         switch r.name {
         case "persistentvolumeclaims":
             let bound = o[path: ["status", "phase"]]?.str == "Bound"
-            return [name, s(["status", "phase"]), s(["spec", "volumeName"]), bound ? s(["status", "capacity", "storage"]) : "",
-                    .string(bound ? accessModes(o[path: ["status", "accessModes"]]) : ""), s(["spec", "storageClassName"]), "<unset>", ageText,
-                    s(["spec", "volumeMode"])]
+            return [
+                name, s(["status", "phase"]), s(["spec", "volumeName"]), bound ? s(["status", "capacity", "storage"]) : "",
+                .string(bound ? accessModes(o[path: ["status", "accessModes"]]) : ""), s(["spec", "storageClassName"]), "<unset>", ageText,
+                s(["spec", "volumeMode"])
+            ]
         case "persistentvolumes":
             let claim = o[path: ["spec", "claimRef"]].map { "\($0["namespace"]?.str ?? "")/\($0["name"]?.str ?? "")" } ?? ""
-            return [name, s(["spec", "capacity", "storage"]), .string(accessModes(o[path: ["spec", "accessModes"]])),
-                    s(["spec", "persistentVolumeReclaimPolicy"]), s(["status", "phase"]), .string(claim), s(["spec", "storageClassName"]),
-                    "<unset>", s(["status", "reason"]), ageText, s(["spec", "volumeMode"])]
+            return [
+                name, s(["spec", "capacity", "storage"]), .string(accessModes(o[path: ["spec", "accessModes"]])),
+                s(["spec", "persistentVolumeReclaimPolicy"]), s(["status", "phase"]), .string(claim), s(["spec", "storageClassName"]),
+                "<unset>", s(["status", "reason"]), ageText, s(["spec", "volumeMode"])
+            ]
         case "serviceaccounts":
             return [name, .int(Int64(o["secrets"]?.list.count ?? 0)), ageText]
         case "roles", "clusterroles", "customresourcedefinitions":
@@ -65,36 +75,46 @@ extension SimTable {
         case "rolebindings", "clusterrolebindings":
             let subjects = o["subjects"]?.list ?? []
             func of(_ kind: String) -> Value {
-                .string(subjects.filter { $0["kind"]?.str == kind }.map { s in
-                    kind == "ServiceAccount" ? "\(s["namespace"]?.str ?? "")/\(s["name"]?.str ?? "")" : (s["name"]?.str ?? "")
-                }.joined(separator: ", "))
+                .string(
+                    subjects.filter { $0["kind"]?.str == kind }.map { s in
+                        kind == "ServiceAccount" ? "\(s["namespace"]?.str ?? "")/\(s["name"]?.str ?? "")" : (s["name"]?.str ?? "")
+                    }.joined(separator: ", "))
             }
-            return [name, .string("\(o[path: ["roleRef", "kind"]]?.str ?? "")/\(o[path: ["roleRef", "name"]]?.str ?? "")"), ageText,
-                    of("User"), of("Group"), of("ServiceAccount")]
+            return [
+                name, .string("\(o[path: ["roleRef", "kind"]]?.str ?? "")/\(o[path: ["roleRef", "name"]]?.str ?? "")"), ageText,
+                of("User"), of("Group"), of("ServiceAccount")
+            ]
         case "endpointslices":
             let ports = (o["ports"]?.list ?? []).compactMap { $0["port"]?.intValue.map(String.init) }
             let addrs = (o["endpoints"]?.list ?? []).flatMap { ($0["addresses"]?.list ?? []).compactMap(\.str) }
             let shown = addrs.prefix(3).joined(separator: ",") + (addrs.count > 3 ? " + \(addrs.count - 3) more..." : "")
-            return [name, s(["addressType"]), .string(ports.isEmpty ? "<unset>" : ports.joined(separator: ",")),
-                    .string(addrs.isEmpty ? "<unset>" : shown), ageText]
+            return [
+                name, s(["addressType"]), .string(ports.isEmpty ? "<unset>" : ports.joined(separator: ",")),
+                .string(addrs.isEmpty ? "<unset>" : shown), ageText
+            ]
         case "replicasets":
             let containers = o[path: ["spec", "template", "spec", "containers"]]?.list ?? []
             let selector = (o[path: ["spec", "selector", "matchLabels"]]?.stringMap ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            return [name, .int(o[path: ["spec", "replicas"]]?.intValue ?? 1), .int(o[path: ["status", "replicas"]]?.intValue ?? 0),
-                    .int(o[path: ["status", "readyReplicas"]]?.intValue ?? 0), ageText,
-                    .string(containers.compactMap { $0["name"]?.str }.joined(separator: ",")),
-                    .string(containers.compactMap { $0["image"]?.str }.joined(separator: ",")), .string(selector.joined(separator: ","))]
+            return [
+                name, .int(o[path: ["spec", "replicas"]]?.intValue ?? 1), .int(o[path: ["status", "replicas"]]?.intValue ?? 0),
+                .int(o[path: ["status", "readyReplicas"]]?.intValue ?? 0), ageText,
+                .string(containers.compactMap { $0["name"]?.str }.joined(separator: ",")),
+                .string(containers.compactMap { $0["image"]?.str }.joined(separator: ",")), .string(selector.joined(separator: ","))
+            ]
         case "controllerrevisions":
             let owner = (o[path: ["metadata", "ownerReferences"]]?.list ?? []).first { $0["controller"]?.boolValue == true }
-            let controller = owner.map { ref -> String in
-                let group = (ref["apiVersion"]?.str ?? "").split(separator: "/").dropLast().first.map { ".\($0)" } ?? ""
-                return "\((ref["kind"]?.str ?? "").lowercased())\(group)/\(ref["name"]?.str ?? "")"
-            } ?? "<none>"
+            let controller =
+                owner.map { ref -> String in
+                    let group = (ref["apiVersion"]?.str ?? "").split(separator: "/").dropLast().first.map { ".\($0)" } ?? ""
+                    return "\((ref["kind"]?.str ?? "").lowercased())\(group)/\(ref["name"]?.str ?? "")"
+                } ?? "<none>"
             return [name, .string(controller), .int(o["revision"]?.intValue ?? 0), ageText]
         case "storageclasses":
             let def = o[path: ["metadata", "annotations", "storageclass.kubernetes.io/is-default-class"]]?.str == "true"
-            return [.string((name.str ?? "") + (def ? " (default)" : "")), s(["provisioner"]), s(["reclaimPolicy"], "Delete"),
-                    s(["volumeBindingMode"], "Immediate"), .bool(o["allowVolumeExpansion"]?.boolValue ?? false), ageText]
+            return [
+                .string((name.str ?? "") + (def ? " (default)" : "")), s(["provisioner"]), s(["reclaimPolicy"], "Delete"),
+                s(["volumeBindingMode"], "Immediate"), .bool(o["allowVolumeExpansion"]?.boolValue ?? false), ageText
+            ]
         default:
             return nil
         }

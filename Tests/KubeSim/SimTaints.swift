@@ -101,7 +101,7 @@ enum SimTolerations {
         var added: [(String, SimTaint.Effect)] = [
             (SimTaintKey.notReady, .noExecute), (SimTaintKey.unreachable, .noExecute),
             (SimTaintKey.diskPressure, .noSchedule), (SimTaintKey.memoryPressure, .noSchedule),
-            (SimTaintKey.pidPressure, .noSchedule), (SimTaintKey.unschedulable, .noSchedule),
+            (SimTaintKey.pidPressure, .noSchedule), (SimTaintKey.unschedulable, .noSchedule)
         ]
         if hostNetwork { added.append((SimTaintKey.networkUnavailable, .noSchedule)) }
         var result = template

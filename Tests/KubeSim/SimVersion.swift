@@ -22,7 +22,7 @@ enum SimVersion {
             "emulationMajor": .string(major), "emulationMinor": .string(minor),
             "minCompatibilityMajor": .string(major), "minCompatibilityMinor": .string(String((Int(minor) ?? 1) - 1)),
             "gitVersion": .string(gitVersion), "gitCommit": .string(gitCommit), "gitTreeState": "clean",
-            "buildDate": .string(buildDate), "goVersion": .string(goVersion), "compiler": "gc", "platform": "linux/amd64",
+            "buildDate": .string(buildDate), "goVersion": .string(goVersion), "compiler": "gc", "platform": "linux/amd64"
         ])
     }
 }

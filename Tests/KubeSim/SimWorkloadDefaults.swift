@@ -24,7 +24,8 @@ extension SimCluster {
         case "statefulsets":
             if obj[path: ["spec", "updateStrategy", "type"]] == nil { obj[path: ["spec", "updateStrategy", "type"]] = "RollingUpdate" }
             if obj[path: ["spec", "updateStrategy", "type"]]?.str == "RollingUpdate",
-               obj[path: ["spec", "updateStrategy", "rollingUpdate", "partition"]] == nil {
+                obj[path: ["spec", "updateStrategy", "rollingUpdate", "partition"]] == nil
+            {
                 obj[path: ["spec", "updateStrategy", "rollingUpdate", "partition"]] = 0
             }
             if obj[path: ["spec", "revisionHistoryLimit"]] == nil { obj[path: ["spec", "revisionHistoryLimit"]] = 10 }

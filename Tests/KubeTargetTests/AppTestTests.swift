@@ -147,19 +147,25 @@ func p2pFixture(_ name: String) throws -> String {
             let state = tempDir()
             try await deploy(kubeconfig, state: state)
             let secret = "s3cret-0123456789-abcdefghij-KLMNOPQRST"
-            server.cluster.setScript(podPrefix: "alice", SimScript(steps: SimScript.lines(try p2pFixture("p2p-3.3.8-receiver-ok.log")
-                .split(separator: "\n").prefix(4).joined(separator: "\n")), exitCode: nil))
+            server.cluster.setScript(
+                podPrefix: "alice",
+                SimScript(
+                    steps: SimScript.lines(
+                        try p2pFixture("p2p-3.3.8-receiver-ok.log")
+                            .split(separator: "\n").prefix(4).joined(separator: "\n")), exitCode: nil))
             // The real "no receiver" log, plus one line quoting the secret: a redaction probe.
             let log = try p2pFixture("p2p-3.3.8-sender-noreceiver.log") + "Configuration error: shared secret \(secret) rejected\n"
             server.cluster.setScript(podPrefix: "bob", .log(log, interval: 0.01, exitCode: 1))
-            let (code, out) = try await slimctl(["test", "all", "daemonset", "--target", "cluster", "--var", "sharedSecret=\(secret)", "--output", "json"],
-                                                state: state, kubeconfig: kubeconfig)
+            let (code, out) = try await slimctl(
+                ["test", "all", "daemonset", "--target", "cluster", "--var", "sharedSecret=\(secret)", "--output", "json"],
+                state: state, kubeconfig: kubeconfig)
             #expect(code == 1, "\(out)")
             let r = try json(out)
             #expect(r["passed"]?.boolValue == false)
             let problems = (r["problems"]?.listValue ?? []).compactMap(\.stringValue)
-            #expect(problems.contains { $0.hasPrefix("sender never connected to a receiver (last lines: ") && $0.contains("failed to add participant to session") },
-                    "\(problems)")
+            #expect(
+                problems.contains { $0.hasPrefix("sender never connected to a receiver (last lines: ") && $0.contains("failed to add participant to session") },
+                "\(problems)")
             #expect(!out.contains(secret), "the secret is never printed: \(out)")
             #expect(out.contains("rejected"), "\(out)")
             #expect(server.cluster.get("pods", namespace: "default", name: "bob") == nil, "the failing sender is removed: \(out)")

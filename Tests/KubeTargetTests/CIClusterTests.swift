@@ -24,8 +24,11 @@ import YAML
             let state = tempDir()
             server.cluster.setScript(podPrefix: "alice", apps.receiverScript(try p2pFixture("p2p-3.3.8-receiver-ok.log")))
             server.cluster.setScript(podPrefix: "bob", .log(try p2pFixture("p2p-3.3.8-sender-ok.log"), interval: 0.01, exitCode: 0))
-            let (code, out) = try await slimctl(["ci", "daemonset", "--target", "cluster", "--report", "json=\(state)/r.json",
-                                                 "--report", "junit=\(state)/junit.xml"] + charts, state: state, kubeconfig: kubeconfig)
+            let (code, out) = try await slimctl(
+                [
+                    "ci", "daemonset", "--target", "cluster", "--report", "json=\(state)/r.json",
+                    "--report", "junit=\(state)/junit.xml"
+                ] + charts, state: state, kubeconfig: kubeconfig)
             #expect(code == 0, "\(out)")
             #expect(out.contains("ci daemonset: PASSED"), "\(out)")
             let r = try report("\(state)/r.json")
@@ -53,14 +56,18 @@ import YAML
         try await withKindShapedCluster { server, kubeconfig in
             let state = tempDir()
             server.cluster.setBehavior(podPrefix: "alice", .imagePullFailure)
-            let (code, out) = try await slimctl(["ci", "daemonset", "--target", "cluster", "--test-timeout", "3", "--report", "json=\(state)/r.json"] + charts, state: state, kubeconfig: kubeconfig)
+            let (code, out) = try await slimctl(
+                ["ci", "daemonset", "--target", "cluster", "--test-timeout", "3", "--report", "json=\(state)/r.json"] + charts, state: state,
+                kubeconfig: kubeconfig)
             #expect(code == 1, "\(out)")
             let r = try report("\(state)/r.json")
             #expect(r["result"]?.stringValue == "failed")
             let failed = (r["cases"]?.listValue ?? []).filter { $0["status"]?.stringValue == "failed" }
             #expect(failed.count == 1 && failed.first?["group"]?.stringValue == "test", "\(out)")
-            #expect(failed.first?["message"]?.stringValue?.contains("ImagePullBackOff") == true || failed.first?["message"]?.stringValue?.contains("ErrImagePull") == true,
-                    "\(failed.first?["message"]?.stringValue ?? "")")
+            #expect(
+                failed.first?["message"]?.stringValue?.contains("ImagePullBackOff") == true
+                    || failed.first?["message"]?.stringValue?.contains("ErrImagePull") == true,
+                "\(failed.first?["message"]?.stringValue ?? "")")
             let dir = try #require(r["diagnostics"]?.stringValue)
             #expect(FileManager.default.fileExists(atPath: "\(dir)/pods.json"))
             #expect(FileManager.default.fileExists(atPath: "\(dir)/events.json"))
@@ -77,8 +84,10 @@ import YAML
             let state = tempDir()
             server.cluster.setBehavior(podPrefix: "alice", .neverReady)
             let env = try slimctlEnvironment(state: state, kubeconfig: kubeconfig)
-            let (code, out) = try await interrupted(["ci", "daemonset", "--target", "cluster", "--report", "json=\(state)/r.json"] + charts,
-                                                    environment: env, log: state + "/ci.out") {
+            let (code, out) = try await interrupted(
+                ["ci", "daemonset", "--target", "cluster", "--report", "json=\(state)/r.json"] + charts,
+                environment: env, log: state + "/ci.out"
+            ) {
                 server.cluster.get("daemonsets", namespace: "default", name: "alice") != nil
             }
             #expect(code == 130, "\(out)")

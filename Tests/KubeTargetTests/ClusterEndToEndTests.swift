@@ -24,8 +24,9 @@ import YAML
             #expect(out.contains("4 step(s) run"), "cluster, controller, slim, slim-any-node: \(out)")
             let ds = server.cluster.get("daemonsets", namespace: "slim", name: "slim")
             #expect(ds?.lookup(["status", "numberReady"])?.intValue == 2, "one SLIM pod per worker; the control-plane is tainted")
-            #expect(server.cluster.get("services", namespace: "slim", name: "slim")?.lookup(["spec", "internalTrafficPolicy"])?.stringValue == "Local",
-                    "the 2.x chart's own Service is node-local")
+            #expect(
+                server.cluster.get("services", namespace: "slim", name: "slim")?.lookup(["spec", "internalTrafficPolicy"])?.stringValue == "Local",
+                "the 2.x chart's own Service is node-local")
             #expect(server.cluster.get("services", namespace: "slim", name: "slim-any") != nil, "the strategy's any-node Service")
             #expect(server.cluster.get("deployments", namespace: "slim", name: "slim-control")?.lookup(["status", "readyReplicas"])?.intValue == 1)
             #expect(server.cluster.get("secrets", namespace: "slim", name: "sh.helm.release.v1.slim.v1") != nil, "helm keeps the release in a Secret")
@@ -38,7 +39,8 @@ import YAML
             #expect(writes(server).isEmpty, "\(writes(server))")
 
             // The receivers: server-side apply through slimctl's client, waited for by watch.
-            let (code3, out3) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "--only", "receiver"] + charts, state: state, kubeconfig: kubeconfig)
+            let (code3, out3) = try await slimctl(
+                ["deploy", "daemonset", "--target", "cluster", "--only", "receiver"] + charts, state: state, kubeconfig: kubeconfig)
             #expect(code3 == 0, "\(out3)")
             #expect(server.cluster.requestLog.contains { $0.hasPrefix("PATCH /apis/apps/v1/namespaces/default/daemonsets/alice?fieldManager=slimctl") })
             #expect(server.cluster.get("daemonsets", namespace: "default", name: "alice")?.lookup(["status", "numberReady"])?.intValue == 2)
@@ -56,7 +58,9 @@ import YAML
 
             let (codeT, table) = try await slimctl(["status", "daemonset", "--target", "cluster"], state: state, kubeconfig: kubeconfig)
             let rows = table.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-            #expect(codeT == 0 && rows.contains(["RELEASE", "NAMESPACE", "CHART", "REVISION", "STATUS"]) && rows.contains(["KIND", "NAMESPACE", "NAME", "READY", "STATUS"]), "\(table)")
+            #expect(
+                codeT == 0 && rows.contains(["RELEASE", "NAMESPACE", "CHART", "REVISION", "STATUS"])
+                    && rows.contains(["KIND", "NAMESPACE", "NAME", "READY", "STATUS"]), "\(table)")
             #expect(rows.contains(["slim", "slim", "slim-2.2.0", "1", "deployed"]), "\(table)")
             #expect(rows.contains { $0.prefix(4) == ["DaemonSet", "default", "alice", "yes"] }, "\(table)")
             #expect(rows.contains(["Pod", "default", "bob", "-", "not", "found"]), "\(table)")
@@ -83,9 +87,11 @@ import YAML
                 try a.write(toFile: "\(state)/a.yaml", atomically: true, encoding: .utf8)
                 try b.write(toFile: "\(state)/b.yaml", atomically: true, encoding: .utf8)
                 let kubeconfig = "\(state)/a.yaml:\(state)/b.yaml"
-                let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "--context", "kind-a"] + charts, state: state, kubeconfig: kubeconfig)
+                let (code, out) = try await slimctl(
+                    ["deploy", "daemonset", "--target", "cluster", "--context", "kind-a"] + charts, state: state, kubeconfig: kubeconfig)
                 #expect(code == 0 && out.contains("4 step(s) run"), "\(out)")
-                let (code2, out2) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "--context", "kind-b"] + charts, state: state, kubeconfig: kubeconfig)
+                let (code2, out2) = try await slimctl(
+                    ["deploy", "daemonset", "--target", "cluster", "--context", "kind-b"] + charts, state: state, kubeconfig: kubeconfig)
                 #expect(code2 == 0 && out2.contains("4 step(s) run"), "\(out2)")
                 #expect(first.cluster.get("daemonsets", namespace: "slim", name: "slim") != nil)
                 #expect(second.cluster.get("daemonsets", namespace: "slim", name: "slim") != nil, "the second cluster got SLIM too")
@@ -103,8 +109,9 @@ import YAML
         try await withKindShapedCluster { server, kubeconfig in
             let state = tempDir()
             // The default generation (2) has values for slim 2.x; the chart in hand is 1.4.0.
-            let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + (try realChartArgs(slim: "1.4.0")),
-                                                state: state, kubeconfig: kubeconfig)
+            let (code, out) = try await slimctl(
+                ["deploy", "daemonset", "--target", "cluster"] + (try realChartArgs(slim: "1.4.0")),
+                state: state, kubeconfig: kubeconfig)
             #expect(code == 2, "\(out)")
             #expect(out.contains("slim 1.4.0"), "\(out)")
             #expect(out.contains("generation 1.4"), "\(out)")
@@ -121,8 +128,9 @@ import YAML
             // 1.4-style controller values on the 2.x chart: helm only warns and drops them.
             let file = state + "/controller-1.4-style.yaml"
             try "config:\n  northbound:\n    httpHost: 0.0.0.0\n    httpPort: \"50051\"\n".write(toFile: file, atomically: true, encoding: .utf8)
-            let (code, out) = try await slimctl(["deploy", "daemonset", "--target", "cluster", "-f", "slim-control:\(file)"] + charts,
-                                                state: state, kubeconfig: kubeconfig)
+            let (code, out) = try await slimctl(
+                ["deploy", "daemonset", "--target", "cluster", "-f", "slim-control:\(file)"] + charts,
+                state: state, kubeconfig: kubeconfig)
             #expect(code == 2, "\(out)")
             #expect(out.contains("values key `config.northbound` (set by -f \(file))"), "\(out)")
             #expect(out.contains("helm ignored it"), "\(out)")
@@ -166,7 +174,9 @@ import YAML
             server.cluster.setBehavior(podPrefix: "slim-control", .normal)
             let client = try KubeClient(kubeconfig: kubeconfig)
             for p in try await client.list(apiVersion: "v1", kind: "Pod", namespace: "slim").items {
-                if let name = p.lookup(["metadata", "name"])?.stringValue { try await client.delete(apiVersion: "v1", kind: "Pod", name: name, namespace: "slim") }
+                if let name = p.lookup(["metadata", "name"])?.stringValue {
+                    try await client.delete(apiVersion: "v1", kind: "Pod", name: name, namespace: "slim")
+                }
             }
             let (code, out2) = try await slimctl(["deploy", "daemonset", "--target", "cluster"] + charts, state: state, kubeconfig: kubeconfig)
             #expect(code == 0, "\(out2)")

@@ -12,18 +12,27 @@ import YAML
     static let components = ["slim", "controller", "spire", "receiver", "sender"]
 
     /// `slimctl ---completion logs -- positional@0 <index> 0 slimctl logs <words…> ""`: completes
-    /// a new last word; (candidates, stderr, seconds).
-    static func completeLogs(_ words: [String], state: String, env extra: [String: String] = [:]) async throws -> ([String], String, Double) {
+    /// a new last word; (candidates, stderr, exit status). The cluster is given a minute to
+    /// answer (`SLIMCTL_COMPLETION_TIMEOUT`), so a busy machine does not turn pods into no pods;
+    /// the test of the bound sets its own. With `bound`, coreutils' `timeout` ends the command
+    /// after that many seconds of its own (status 124): a bound measured on the command, not on
+    /// this test process, whose threads the other tests may hold for a while.
+    static func completeLogs(
+        _ words: [String], state: String, env extra: [String: String] = [:], bound: Int? = nil
+    ) async throws -> ([String], String, Int32) {
         var env = try slimctlEnvironment(state: state)
+        env["SLIMCTL_COMPLETION_TIMEOUT"] = "60"
         for (k, v) in extra { env[k] = v }
         let line = ["slimctl", "logs"] + words + [""]
-        let start = ContinuousClock.now
-        let r = try await Spawn.captureSeparately([try slimctlBinary(), "---completion", "logs", "--", "positional@0", String(line.count - 1), "0"] + line,
-                                                  environment: env, timeout: .seconds(60))
-        let elapsed = (ContinuousClock.now - start).components
-        #expect(r.status == 0)
-        return (String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").map(String.init), String(decoding: r.stderr, as: UTF8.self),
-                Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        let wrapper = bound.map { ["/usr/bin/timeout", String($0)] } ?? []
+        let r = try await Spawn.captureSeparately(
+            wrapper + [try slimctlBinary(), "---completion", "logs", "--", "positional@0", String(line.count - 1), "0"] + line,
+            environment: env, timeout: .seconds(180))
+        #expect(!r.timedOut && r.status == 0, "status \(r.status)")
+        return (
+            String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").map(String.init), String(decoding: r.stderr, as: UTF8.self),
+            r.status
+        )
     }
 
     /// Pods in the daemonset strategy's namespaces (`slim` for SLIM, `default` for the apps)
@@ -34,8 +43,11 @@ import YAML
             try await client.apply(.map(["apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": .string(ns)])]))
         }
         for (name, ns) in [("slim-x7k2p", "slim"), ("alice-4fj2k", "default"), ("unrelated-1", "elsewhere")] {
-            try await client.apply(.map(["apiVersion": "v1", "kind": "Pod", "metadata": .map(["name": .string(name), "namespace": .string(ns)]),
-                                         "spec": .map(["containers": .list([.map(["name": "c", "image": "busybox"])])])]))
+            try await client.apply(
+                .map([
+                    "apiVersion": "v1", "kind": "Pod", "metadata": .map(["name": .string(name), "namespace": .string(ns)]),
+                    "spec": .map(["containers": .list([.map(["name": "c", "image": "busybox"])])])
+                ]))
         }
     }
 
@@ -49,8 +61,9 @@ import YAML
             #expect(names.contains("slim-x7k2p") && names.contains("alice-4fj2k"), "\(names)")
             #expect(!names.contains("unrelated-1"), "only the strategy's namespaces: \(names)")
             // -n moves SLIM's namespace, as the command itself would.
-            let (moved, _, _) = try await Self.completeLogs(["--target", "cluster", "-n", "elsewhere", "daemonset"], state: state,
-                                                            env: ["KUBECONFIG": kubeconfig])
+            let (moved, _, _) = try await Self.completeLogs(
+                ["--target", "cluster", "-n", "elsewhere", "daemonset"], state: state,
+                env: ["KUBECONFIG": kubeconfig])
             #expect(moved.contains("unrelated-1") && !moved.contains("slim-x7k2p"), "\(moved)")
             #expect(!FileManager.default.fileExists(atPath: state), "completion creates no state")
         }
@@ -75,24 +88,24 @@ import YAML
         let dir = tempDir()
         let marker = "\(dir)/plugin-ran"
         let kubeconfig = """
-        apiVersion: v1
-        kind: Config
-        current-context: sso
-        clusters:
-        - name: c
-          cluster: {server: "https://127.0.0.1:1"}
-        users:
-        - name: u
-          user:
-            exec:
-              apiVersion: client.authentication.k8s.io/v1
-              command: /bin/sh
-              args: ["-c", "touch \(marker); sleep 30"]
-              interactiveMode: Never
-        contexts:
-        - name: sso
-          context: {cluster: c, user: u}
-        """
+            apiVersion: v1
+            kind: Config
+            current-context: sso
+            clusters:
+            - name: c
+              cluster: {server: "https://127.0.0.1:1"}
+            users:
+            - name: u
+              user:
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1
+                  command: /bin/sh
+                  args: ["-c", "touch \(marker); sleep 30"]
+                  interactiveMode: Never
+            contexts:
+            - name: sso
+              context: {cluster: c, user: u}
+            """
         try kubeconfig.write(toFile: "\(dir)/kubeconfig", atomically: true, encoding: .utf8)
         let (names, err, _) = try await Self.completeLogs(["--target", "cluster", "--kubeconfig", "\(dir)/kubeconfig", "daemonset"], state: tempDir())
         #expect(names == Self.components && err.isEmpty, "\(names) \(err)")
@@ -128,11 +141,13 @@ import YAML
         - name: silent
           context: {cluster: c, user: u}
         """.write(toFile: "\(dir)/kubeconfig", atomically: true, encoding: .utf8)
-        let (names, err, seconds) = try await Self.completeLogs(["daemonset", "--target", "cluster"], state: tempDir(), env: ["KUBECONFIG": "\(dir)/kubeconfig"])
+        let (names, err, status) = try await Self.completeLogs(
+            ["daemonset", "--target", "cluster"], state: tempDir(), env: ["KUBECONFIG": "\(dir)/kubeconfig", "SLIMCTL_COMPLETION_TIMEOUT": "2"],
+            bound: 60)
+        // Not a speed check: the completion's own deadline (2 s) ended the wait, long before
+        // `timeout` would have ended a hung command (status 124).
+        #expect(status == 0, "the completion waited for the silent server until ended by `timeout`: status \(status)")
         #expect(names == Self.components, "\(names)")
         #expect(err.isEmpty, "no TLS warning or error on the command line: \(err)")
-        // Not a speed check: the completion's own deadline (2 s) ended the wait, not the test's
-        // 60 s limit on the whole command (which would have killed a hung one).
-        #expect(seconds < 60, "the completion waited for the silent server until killed: \(seconds)s")
     }
 }

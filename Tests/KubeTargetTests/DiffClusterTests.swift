@@ -36,12 +36,14 @@ import YAML
             let json = String(out[(out.range(of: "[")?.lowerBound ?? out.endIndex)...])
             let entries = (try Value(json: json)).listValue ?? []
             let values = entries.filter { $0["kind"]?.stringValue == "values" }
-            #expect(values.count == 1 && changedLines(values.first?["diff"]?.stringValue ?? "") == ["-      log_level: info", "+      log_level: debug"],
-                    "\(out)")
+            #expect(
+                values.count == 1 && changedLines(values.first?["diff"]?.stringValue ?? "") == ["-      log_level: info", "+      log_level: debug"],
+                "\(out)")
             let manifests = entries.filter { $0["kind"]?.stringValue == "manifest" }
             let config = manifests.first { ($0["object"]?.stringValue ?? "").hasPrefix("ConfigMap slim/") }
             let configLines = changedLines(config?["diff"]?.stringValue ?? "")
-            #expect(configLines.contains { $0.hasPrefix("-") && $0.hasSuffix("log_level: info") }
+            #expect(
+                configLines.contains { $0.hasPrefix("-") && $0.hasSuffix("log_level: info") }
                     && configLines.contains { $0.hasPrefix("+") && $0.hasSuffix("log_level: debug") }, "the SLIM config the chart mounts: \(out)")
             #expect(manifests.allSatisfy { $0["step"]?.stringValue == "slim" }, "only the SLIM release's objects change: \(out)")
 
@@ -49,8 +51,11 @@ import YAML
             var options = KubeClientOptions()
             options.fieldManager = "someone-else"
             let other = try KubeClient(kubeconfig: kubeconfig, options: options)
-            try await other.apply(.map(["apiVersion": "v1", "kind": "Service", "metadata": .map(["name": "slim-any", "namespace": "slim"]),
-                                        "spec": .map(["internalTrafficPolicy": "Local"])]))
+            try await other.apply(
+                .map([
+                    "apiVersion": "v1", "kind": "Service", "metadata": .map(["name": "slim-any", "namespace": "slim"]),
+                    "spec": .map(["internalTrafficPolicy": "Local"])
+                ]))
             (code, out) = try await slimctl(base, state: state, kubeconfig: kubeconfig)
             #expect(code == 0, "\(out)")
             #expect(out.contains("slim-any-node: inputs unchanged, so deploy skips this step"), "\(out)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KubeTarget
 
 /// The queue between verify's watches and its judge: what arrived while the consumer was busy

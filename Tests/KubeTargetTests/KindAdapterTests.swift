@@ -10,17 +10,17 @@ import YAML
 @Suite struct KindAdapter {
     func standIn(_ dir: String) async throws {
         let script = """
-        #!/bin/sh
-        echo "$*" >> "$KIND_RECORD"
-        case "$1 $2" in
-          "get clusters") if [ -s "$KIND_STATE" ]; then cat "$KIND_STATE"; else echo "No kind clusters found." >&2; fi ;;
-          "create cluster") echo "$4" >> "$KIND_STATE"; cp "$6" "$KIND_STATE.config" ;;
-          "get kubeconfig") cat "$KIND_KUBECONFIG" ;;
-          "delete cluster") : > "$KIND_STATE" ;;
-          "load docker-image") ;;
-          *) echo "stand-in kind: unexpected $*" >&2; exit 2 ;;
-        esac
-        """
+            #!/bin/sh
+            echo "$*" >> "$KIND_RECORD"
+            case "$1 $2" in
+              "get clusters") if [ -s "$KIND_STATE" ]; then cat "$KIND_STATE"; else echo "No kind clusters found." >&2; fi ;;
+              "create cluster") echo "$4" >> "$KIND_STATE"; cp "$6" "$KIND_STATE.config" ;;
+              "get kubeconfig") cat "$KIND_KUBECONFIG" ;;
+              "delete cluster") : > "$KIND_STATE" ;;
+              "load docker-image") ;;
+              *) echo "stand-in kind: unexpected $*" >&2; exit 2 ;;
+            esac
+            """
         // Written by `install`, never by this process: a child forked by a test running in
         // parallel would otherwise inherit the open descriptor and exec would fail with ETXTBSY.
         try script.write(toFile: "\(dir)/kind.sh", atomically: true, encoding: .utf8)
@@ -49,15 +49,16 @@ import YAML
             #expect(code3 == 0, "\(out3)")
             let record = try String(contentsOfFile: "\(bin)/record", encoding: .utf8).split(separator: "\n").map(String.init)
             let config = "\(state)/rendered/daemonset/kind-config.yaml"
-            #expect(record == [
-                "get clusters",
-                "create cluster --name slim-cluster --config \(config) --wait 60s",
-                "get kubeconfig --name slim-cluster",
-                "get clusters",
-                "get kubeconfig --name slim-cluster",
-                "get clusters",
-                "delete cluster --name slim-cluster",
-            ], "\(record)")
+            #expect(
+                record == [
+                    "get clusters",
+                    "create cluster --name slim-cluster --config \(config) --wait 60s",
+                    "get kubeconfig --name slim-cluster",
+                    "get clusters",
+                    "get kubeconfig --name slim-cluster",
+                    "get clusters",
+                    "delete cluster --name slim-cluster"
+                ], "\(record)")
             let kindConfig = try YAML.load(try String(contentsOfFile: "\(bin)/clusters.config", encoding: .utf8), file: "kind-config")
             #expect(kindConfig["kind"]?.stringValue == "Cluster")
             #expect(kindConfig["nodes"]?.listValue?.map { $0["role"]?.stringValue ?? "" } == ["control-plane", "worker", "worker"])
@@ -83,16 +84,23 @@ import YAML
     @Test func planShowsEachLoadImageAsAnActionOfTheClusterStep() async throws {
         let state = tempDir(), bin = tempDir()
         try await standIn(bin)
-        let (code, out) = try await slimctlWithKind(["plan", "daemonset", "--target", "kind", "--load-image", "example/app:dev",
-                                                     "--load-image", "example/tools:1"], state: state, bin: bin)
+        let (code, out) = try await slimctlWithKind(
+            [
+                "plan", "daemonset", "--target", "kind", "--load-image", "example/app:dev",
+                "--load-image", "example/tools:1"
+            ], state: state, bin: bin)
         #expect(code == 0, "\(out)")
         let lines = out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         let wait = try #require(lines.firstIndex(of: "- wait: all 3 nodes Ready (watch)"), "\(out)")
-        #expect(Array(lines[(wait + 1)...].prefix(2)) == ["- run: kind load docker-image example/app:dev --name slim-cluster",
-                                                           "- run: kind load docker-image example/tools:1 --name slim-cluster"], "\(out)")
+        #expect(
+            Array(lines[(wait + 1)...].prefix(2)) == [
+                "- run: kind load docker-image example/app:dev --name slim-cluster",
+                "- run: kind load docker-image example/tools:1 --name slim-cluster"
+            ], "\(out)")
         #expect(record(bin).isEmpty, "plan runs nothing: \(record(bin))")
-        let (jcode, json) = try await slimctlWithKind(["plan", "daemonset", "--target", "kind", "--load-image", "example/app:dev", "-o", "json"],
-                                                      state: state, bin: bin)
+        let (jcode, json) = try await slimctlWithKind(
+            ["plan", "daemonset", "--target", "kind", "--load-image", "example/app:dev", "-o", "json"],
+            state: state, bin: bin)
         #expect(jcode == 0, "\(json)")
         let cluster = try Value(json: json)["steps"]?.listValue?.first { $0["name"]?.stringValue == "cluster" }
         #expect(cluster?["actions"]?.listValue?.last?.stringValue == "run: kind load docker-image example/app:dev --name slim-cluster", "\(json)")
@@ -111,9 +119,12 @@ import YAML
             #expect(code == 0, "\(out)")
             #expect(out.contains("loading example/app:dev into kind cluster slim-cluster"), "\(out)")
             let config = "\(state)/rendered/daemonset/kind-config.yaml"
-            #expect(record(bin) == ["get clusters", "create cluster --name slim-cluster --config \(config) --wait 60s", "get kubeconfig --name slim-cluster",
-                                    "load docker-image example/app:dev --name slim-cluster", "load docker-image example/tools:1 --name slim-cluster"],
-                    "\(record(bin))")
+            #expect(
+                record(bin) == [
+                    "get clusters", "create cluster --name slim-cluster --config \(config) --wait 60s", "get kubeconfig --name slim-cluster",
+                    "load docker-image example/app:dev --name slim-cluster", "load docker-image example/tools:1 --name slim-cluster"
+                ],
+                "\(record(bin))")
 
             (code, out) = try await slimctlWithKind(base + images, state: state, bin: bin)
             #expect(code == 0, "\(out)")
@@ -122,14 +133,19 @@ import YAML
             (code, out) = try await slimctlWithKind(base + images + ["--load-image", "example/third:2"], state: state, bin: bin)
             #expect(code == 0, "\(out)")
             #expect(out.contains("re-running (image to load changed: example/third:2)"), "\(out)")
-            #expect(Array(record(bin).dropFirst(5)) == ["get clusters", "get kubeconfig --name slim-cluster", "load docker-image example/app:dev --name slim-cluster",
-                                                        "load docker-image example/tools:1 --name slim-cluster",
-                                                        "load docker-image example/third:2 --name slim-cluster"], "\(record(bin))")
+            #expect(
+                Array(record(bin).dropFirst(5)) == [
+                    "get clusters", "get kubeconfig --name slim-cluster", "load docker-image example/app:dev --name slim-cluster",
+                    "load docker-image example/tools:1 --name slim-cluster",
+                    "load docker-image example/third:2 --name slim-cluster"
+                ], "\(record(bin))")
         }
     }
 
-    @Test(arguments: [["deploy", "daemonset"], ["ci", "daemonset"], ["plan", "daemonset"], ["deploy", "daemonset", "--target", "cluster"],
-                      ["plan", "daemonset", "--target", "cluster"]])
+    @Test(arguments: [
+        ["deploy", "daemonset"], ["ci", "daemonset"], ["plan", "daemonset"], ["deploy", "daemonset", "--target", "cluster"],
+        ["plan", "daemonset", "--target", "cluster"]
+    ])
     func loadImageIsRefusedOffKind(_ command: [String]) async throws {
         let state = tempDir()
         let (code, out) = try await slimctl(command + ["--load-image", "example/app:dev"], state: state)

@@ -1,9 +1,10 @@
 import Foundation
 import Kube
 import KubeSim
-@testable import KubeTarget
 import Testing
 import YAML
+
+@testable import KubeTarget
 
 /// `logs -f` whose reader stops (Ctrl-Z, a pager that is not reading): the tail must hold every
 /// container's stream still instead of buffering the logs, and lose nothing when the reader
@@ -41,8 +42,9 @@ import YAML
         try await waitRunning(server.cluster, namespace: "default", count: pods.count)
 
         let client = try KubeClient(kubeconfig: kubeconfig)
-        let tail = LogTail(client: client, sources: [PodSource(namespace: "default", labelSelector: "app=flood")],
-                           options: LogTailOptions(follow: true))
+        let tail = LogTail(
+            client: client, sources: [PodSource(namespace: "default", labelSelector: "app=flood")],
+            options: LogTailOptions(follow: true))
         var it = tail.events().makeAsyncIterator()
         // Read until every container is shown, then until all 20 follows are connected.
         while true {
@@ -60,8 +62,11 @@ import YAML
         let generated = Generated()
         let before = Self.residentBytes()
         for p in pods {
-            server.cluster.streamLogs(pod: p, chunks: chunks, linesPerChunk: linesPerChunk,
-                                      line: { n in generated.add(); return "\(p) \(n) \(pad)" })
+            server.cluster.streamLogs(
+                pod: p, chunks: chunks, linesPerChunk: linesPerChunk,
+                line: { n in
+                    generated.add(); return "\(p) \(n) \(pad)"
+                })
         }
         // The reader is stopped: wait until the producers are held (nothing more generated for
         // a second), however long sending the first part takes.

@@ -16,13 +16,16 @@ import YAML
         let kubeconfig = tempDir() + "/kubeconfig"
         try server.kubeconfig().write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         _ = try server.cluster.create("namespaces", .map(["apiVersion": "v1", "kind": "Namespace", "metadata": .map(["name": "slim"])]))
-        _ = try server.cluster.create("daemonsets", namespace: "slim", try Value(json: """
-        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "slim", "namespace": "slim"},
-         "spec": {"selector": {"matchLabels": {"app": "slim"}},
-                  "template": {"metadata": {"labels": {"app": "slim"}},
-                               "spec": {"containers": [{"name": "slim", "image": "ghcr.io/agntcy/slim:1.4.0"},
-                                                       {"name": "metrics", "image": "busybox"}]}}}}
-        """))
+        _ = try server.cluster.create(
+            "daemonsets", namespace: "slim",
+            try Value(
+                json: """
+                    {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "slim", "namespace": "slim"},
+                     "spec": {"selector": {"matchLabels": {"app": "slim"}},
+                              "template": {"metadata": {"labels": {"app": "slim"}},
+                                           "spec": {"containers": [{"name": "slim", "image": "ghcr.io/agntcy/slim:1.4.0"},
+                                                                   {"name": "metrics", "image": "busybox"}]}}}}
+                    """))
         // A pod with the chart's label but not the DaemonSet's selector is not SLIM's.
         try makePod(server.cluster, "stray", namespace: "slim", labels: ["app.kubernetes.io/instance": "slim"])
         try await waitRunning(server.cluster, namespace: "slim", count: 61)
@@ -47,12 +50,14 @@ import YAML
         #expect(Set(lines.map { $0.dropFirst(width).first }) == [" "], "every line's text starts in the same column")
 
         // --node puts the node first; the widths follow.
-        let (code2, out2) = try await slimctl(["logs", "daemonset", "slim", "--target", "cluster", "--node", "--tail", "1"], state: state, kubeconfig: kubeconfig)
+        let (code2, out2) = try await slimctl(
+            ["logs", "daemonset", "slim", "--target", "cluster", "--node", "--tail", "1"], state: state, kubeconfig: kubeconfig)
         #expect(code2 == 0, "\(out2)")
-        let nodeOf = Dictionary(uniqueKeysWithValues: server.cluster.list("pods", namespace: "slim").compactMap { p -> (String, String)? in
-            guard let n = p.lookup(["metadata", "name"])?.stringValue, let node = p.lookup(["spec", "nodeName"])?.stringValue else { return nil }
-            return (n, node)
-        })
+        let nodeOf = Dictionary(
+            uniqueKeysWithValues: server.cluster.list("pods", namespace: "slim").compactMap { p -> (String, String)? in
+                guard let n = p.lookup(["metadata", "name"])?.stringValue, let node = p.lookup(["spec", "nodeName"])?.stringValue else { return nil }
+                return (n, node)
+            })
         let first = try #require(pods.first)
         #expect(out2.contains("\(nodeOf[first] ?? "?")/\(first)/slim"), "\(out2)")
         #expect(out2.split(separator: "\n").count == 120, "--tail 1 per container")
@@ -67,8 +72,9 @@ import YAML
 
             let secret = "a-shared-secret-of-more-than-thirty-two-characters"
             server.cluster.appendLog(pod: "bob", "args --shared-secret \(secret)")
-            let (codeR, outR) = try await slimctl(["logs", "sender", "--target", "cluster", "--tail", "1", "--var", "sharedSecret=\(secret)"],
-                                                  state: state, kubeconfig: kubeconfig)
+            let (codeR, outR) = try await slimctl(
+                ["logs", "sender", "--target", "cluster", "--tail", "1", "--var", "sharedSecret=\(secret)"],
+                state: state, kubeconfig: kubeconfig)
             #expect(codeR == 0 && outR == "bob/sender args --shared-secret <secret:sharedSecret>\n", "\(outR)")
             for i in 4...5 { server.cluster.appendLog(pod: "bob", "Sent message hello - \(i)/10") }
 
@@ -77,8 +83,9 @@ import YAML
             #expect(out == "bob/sender Sent message hello - 4/10\nbob/sender Sent message hello - 5/10\n", "one word: a component, strategy daemonset")
 
             server.cluster.clearRequestLog()
-            let (code2, out2) = try await slimctl(["logs", "daemonset", "bob", "--target", "cluster", "--since", "1h30m", "--timestamps"],
-                                                  state: state, kubeconfig: kubeconfig)
+            let (code2, out2) = try await slimctl(
+                ["logs", "daemonset", "bob", "--target", "cluster", "--since", "1h30m", "--timestamps"],
+                state: state, kubeconfig: kubeconfig)
             #expect(code2 == 0, "\(out2)")
             #expect(server.cluster.requestLog.contains { $0.contains("/pods/bob/log?") && $0.contains("sinceSeconds=5400") }, "\(server.cluster.requestLog)")
             let stamped = out2.split(separator: "\n")
@@ -88,14 +95,21 @@ import YAML
                 #expect(parts.count > 2 && parts[0] == "bob/sender" && parts[1].hasSuffix("Z") && parts[1].contains("T"), "\(l)")
             }
 
-            let (code3, out3) = try await slimctl(["logs", "daemonset", "sender", "--target", "cluster", "--output", "json", "--timestamps"],
-                                                  state: state, kubeconfig: kubeconfig)
+            let (code3, out3) = try await slimctl(
+                ["logs", "daemonset", "sender", "--target", "cluster", "--output", "json", "--timestamps"],
+                state: state, kubeconfig: kubeconfig)
             #expect(code3 == 0, "\(out3)")
             let objects = try out3.split(separator: "\n").map { try Value(json: String($0)) }
             #expect(objects.count == 8)
-            #expect(objects.compactMap { $0["line"]?.stringValue }.filter { $0.hasPrefix("Sent") } == (1...5).map { "Sent message hello - \($0)/10" } + ["Sent message hello - 4/10", "Sent message hello - 5/10"])
-            #expect(objects.allSatisfy { $0["pod"]?.stringValue == "bob" && $0["container"]?.stringValue == "sender"
-                && $0["node"]?.stringValue?.hasPrefix("slim-cluster-worker") == true && $0["time"]?.stringValue?.hasSuffix("Z") == true })
+            #expect(
+                objects.compactMap { $0["line"]?.stringValue }.filter { $0.hasPrefix("Sent") } == (1...5).map { "Sent message hello - \($0)/10" } + [
+                    "Sent message hello - 4/10", "Sent message hello - 5/10"
+                ])
+            #expect(
+                objects.allSatisfy {
+                    $0["pod"]?.stringValue == "bob" && $0["container"]?.stringValue == "sender"
+                        && $0["node"]?.stringValue?.hasPrefix("slim-cluster-worker") == true && $0["time"]?.stringValue?.hasSuffix("Z") == true
+                })
 
             let (code4, out4) = try await slimctl(["logs", "daemonset", "bobb", "--target", "cluster"], state: state, kubeconfig: kubeconfig)
             #expect(code4 == 2, "\(out4)")
@@ -136,7 +150,9 @@ import YAML
         server.cluster.appendLog(pod: "alice-two-longer", "hello from the new pod")
         try await f.wait("the new pod's line") { $0.stdout.contains("alice-two-longer/receiver hello from the new pod") }
         server.cluster.appendLog(pod: "alice-one", "realigned")
-        try await f.wait("realigned prefix") { $0.stdout.contains("alice-one/receiver".padding(toLength: "alice-two-longer/receiver".count, withPad: " ", startingAt: 0) + " realigned") }
+        try await f.wait("realigned prefix") {
+            $0.stdout.contains("alice-one/receiver".padding(toLength: "alice-two-longer/receiver".count, withPad: " ", startingAt: 0) + " realigned")
+        }
 
         let node = server.cluster.get("pods", namespace: "default", name: "alice-one")?.lookup(["spec", "nodeName"])?.stringValue ?? "?"
         server.cluster.delete("pods", namespace: "default", name: "alice-one")
@@ -147,7 +163,9 @@ import YAML
         try makePod(server.cluster, "alice-crash", labels: alice)
         try await f.wait("three instances of the crash-looping container", timeout: 60) { $0.stdout.contains("starting (attempt 3)") }
         server.cluster.appendLog(pod: "alice-crash", "written by attempt 3")
-        try await f.wait("the third instance's own line", timeout: 60) { $0.stdout.contains("written by attempt 3") || $0.stdout.contains("starting (attempt 5)") }
+        try await f.wait("the third instance's own line", timeout: 60) {
+            $0.stdout.contains("written by attempt 3") || $0.stdout.contains("starting (attempt 5)")
+        }
         try await f.wait("a fourth instance", timeout: 60) { $0.stdout.contains("starting (attempt 4)") }
 
         let code = await f.interrupt()

@@ -1,5 +1,6 @@
-@testable import Kube
 import Testing
+
+@testable import Kube
 
 /// The splitter every watch and log stream goes through: any chunking gives the same lines.
 @Suite struct LogsLineSplitter {

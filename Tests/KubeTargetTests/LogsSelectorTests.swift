@@ -12,8 +12,9 @@ func renderedStrategy(_ name: String, generation: String? = nil) throws -> Rende
     let text = try String(contentsOfFile: file, encoding: .utf8)
     let (declared, generations) = try StrategyLoader.declarations(text: text, file: file)
     let chosen = try GenerationChoice.choose(generations, requested: generation, strategy: name)
-    let resolved = try VariableResolver.resolve(declared, overrides: [:], remembered: [:], presets: GenerationChoice.presets(chosen),
-                                                generate: { String(repeating: "s", count: $0) })
+    let resolved = try VariableResolver.resolve(
+        declared, overrides: [:], remembered: [:], presets: GenerationChoice.presets(chosen),
+        generate: { String(repeating: "s", count: $0) })
     let strategy = try StrategyLoader.load(text: text, file: file, values: resolved.values)
     var files: [String: String] = [:]
     for step in strategy.steps {
@@ -23,22 +24,37 @@ func renderedStrategy(_ name: String, generation: String? = nil) throws -> Rende
         case .cluster: break
         }
     }
-    return try Renderer.render(strategy: strategy, variables: resolved, files: files, user: UserLayers(), readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+    return try Renderer.render(
+        strategy: strategy, variables: resolved, files: files, user: UserLayers(), readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
 }
 
 @Suite struct LogSelectorMapping {
     @Test func daemonsetComponents() throws {
         let r = try renderedStrategy("daemonset")
         let slim = LogSelectors.queries(for: "slim", rendered: r)
-        #expect(slim == [PodQuery(component: "slim", namespace: "slim", labelSelector: "app.kubernetes.io/instance=slim",
-                                  workload: WorkloadRef(apiVersion: "apps/v1", kind: "DaemonSet", name: "slim"))])
+        #expect(
+            slim == [
+                PodQuery(
+                    component: "slim", namespace: "slim", labelSelector: "app.kubernetes.io/instance=slim",
+                    workload: WorkloadRef(apiVersion: "apps/v1", kind: "DaemonSet", name: "slim"))
+            ])
         let controller = LogSelectors.queries(for: "controller", rendered: r)
-        #expect(controller == [PodQuery(component: "controller", namespace: "slim", labelSelector: "app.kubernetes.io/instance=slim-control",
-                                        workload: WorkloadRef(apiVersion: "apps/v1", kind: "Deployment", name: "slim-control"))])
-        #expect(LogSelectors.queries(for: "receiver", rendered: r) == [PodQuery(component: "receiver", namespace: "default", labelSelector: "app.kubernetes.io/name=alice")],
-                "the receiver DaemonSet's spec.selector")
-        #expect(LogSelectors.queries(for: "sender", rendered: r) == [PodQuery(component: "sender", namespace: "default", labelSelector: "app.kubernetes.io/name=bob")],
-                "the sender Pod's name label")
+        #expect(
+            controller == [
+                PodQuery(
+                    component: "controller", namespace: "slim", labelSelector: "app.kubernetes.io/instance=slim-control",
+                    workload: WorkloadRef(apiVersion: "apps/v1", kind: "Deployment", name: "slim-control"))
+            ])
+        #expect(
+            LogSelectors.queries(for: "receiver", rendered: r) == [
+                PodQuery(component: "receiver", namespace: "default", labelSelector: "app.kubernetes.io/name=alice")
+            ],
+            "the receiver DaemonSet's spec.selector")
+        #expect(
+            LogSelectors.queries(for: "sender", rendered: r) == [
+                PodQuery(component: "sender", namespace: "default", labelSelector: "app.kubernetes.io/name=bob")
+            ],
+            "the sender Pod's name label")
         #expect(LogSelectors.queries(for: "spire", rendered: r).isEmpty, "the daemonset strategy has no SPIRE")
         guard case .components(let all) = LogSelectors.select(nil, rendered: r) else { Issue.record("no selector is every component"); return }
         #expect(all.map(\.component) == ["slim", "controller", "receiver", "sender"])
@@ -47,19 +63,24 @@ func renderedStrategy(_ name: String, generation: String? = nil) throws -> Rende
 
     @Test func statefulsetComponents() throws {
         let r = try renderedStrategy("statefulset")
-        #expect(LogSelectors.queries(for: "spire", rendered: r) == [PodQuery(component: "spire", namespace: "spire")],
-                "both SPIRE releases share one namespace: every pod in it")
+        #expect(
+            LogSelectors.queries(for: "spire", rendered: r) == [PodQuery(component: "spire", namespace: "spire")],
+            "both SPIRE releases share one namespace: every pod in it")
         #expect(LogSelectors.queries(for: "slim", rendered: r).map(\.workload) == [WorkloadRef(apiVersion: "apps/v1", kind: "StatefulSet", name: "slim")])
-        #expect(LogSelectors.queries(for: "receiver", rendered: r) == [PodQuery(component: "receiver", namespace: "default", labelSelector: "app.kubernetes.io/name=alice")])
+        #expect(
+            LogSelectors.queries(for: "receiver", rendered: r) == [
+                PodQuery(component: "receiver", namespace: "default", labelSelector: "app.kubernetes.io/name=alice")
+            ])
         #expect(LogSelectors.namespaces(r) == ["spire", "slim", "default"])
     }
 
     @Test func workloadSelectorsBecomeLabelSelectors() throws {
-        let ds = try Value(json: """
-        {"spec": {"selector": {"matchLabels": {"app": "slim", "tier": "data"},
-          "matchExpressions": [{"key": "zone", "operator": "In", "values": ["a", "b"]}, {"key": "canary", "operator": "DoesNotExist"},
-                               {"key": "track", "operator": "NotIn", "values": ["old"]}, {"key": "owner", "operator": "Exists"}]}}}
-        """)
+        let ds = try Value(
+            json: """
+                {"spec": {"selector": {"matchLabels": {"app": "slim", "tier": "data"},
+                  "matchExpressions": [{"key": "zone", "operator": "In", "values": ["a", "b"]}, {"key": "canary", "operator": "DoesNotExist"},
+                                       {"key": "track", "operator": "NotIn", "values": ["old"]}, {"key": "owner", "operator": "Exists"}]}}}
+                """)
         #expect(LogSelectors.selector(from: ds) == "app=slim,tier=data,zone in (a,b),!canary,track notin (old),owner")
         #expect(LogSelectors.selector(from: try Value(json: #"{"spec": {}}"#)) == nil)
     }

@@ -64,14 +64,20 @@ final class Followed: @unchecked Sendable {
 }
 
 /// A bare pod in `namespace` (the scheduler places it, the kubelet stand-in runs it).
-func makePod(_ cluster: SimCluster, _ name: String, namespace: String = "default", labels: [String: String],
-             containers: [String] = ["receiver"]) throws {
-    _ = try cluster.create("pods", namespace: namespace, .map([
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": .map(["name": .string(name), "namespace": .string(namespace),
-                          "labels": .map(.init(uniqueKeysWithValues: labels.map { ($0.key, Value.string($0.value)) }))]),
-        "spec": .map(["containers": .list(containers.map { .map(["name": .string($0), "image": "slimctl/slim-test-apps:1.4.1"]) })]),
-    ]))
+func makePod(
+    _ cluster: SimCluster, _ name: String, namespace: String = "default", labels: [String: String],
+    containers: [String] = ["receiver"]
+) throws {
+    _ = try cluster.create(
+        "pods", namespace: namespace,
+        .map([
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": .map([
+                "name": .string(name), "namespace": .string(namespace),
+                "labels": .map(.init(uniqueKeysWithValues: labels.map { ($0.key, Value.string($0.value)) }))
+            ]),
+            "spec": .map(["containers": .list(containers.map { .map(["name": .string($0), "image": "slimctl/slim-test-apps:1.4.1"]) })])
+        ]))
 }
 
 /// Waits (bounded) until `count` pods of the namespace run.

@@ -9,7 +9,8 @@ import YAML
     func yaml(_ s: String) throws -> Value { try YAML.load(s, file: "test") }
 
     @Test func serverFilledFieldsDefaultsAndOtherManagersFieldsAreLeftOut() throws {
-        let manifest = try yaml("""
+        let manifest = try yaml(
+            """
             apiVersion: apps/v1
             kind: DaemonSet
             metadata: {name: slim, namespace: slim, creationTimestamp: null, labels: {app: slim}}
@@ -19,7 +20,8 @@ import YAML
                   containers:
                     - {name: slim, image: "slim:2", env: [{name: A, value: "1"}], resources: {}}
             """)
-        let live = try yaml("""
+        let live = try yaml(
+            """
             apiVersion: apps/v1
             kind: DaemonSet
             metadata: {name: slim, namespace: slim, uid: u-1, resourceVersion: "42", creationTimestamp: "2026-01-01T00:00:00Z",
@@ -35,7 +37,8 @@ import YAML
             status: {numberReady: 2}
             """)
         let (want, have) = ManifestProjection.compared(rendered: manifest, live: live)
-        let expected = try yaml("""
+        let expected = try yaml(
+            """
             apiVersion: apps/v1
             kind: DaemonSet
             metadata: {name: slim, namespace: slim, labels: {app: slim}}

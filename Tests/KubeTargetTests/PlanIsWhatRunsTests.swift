@@ -24,11 +24,13 @@ import YAML
             let path = try toolsPath(extra: [bin])
             let charts = try realChartArgs()
 
-            let (pcode, planText) = try await slimctl(["plan", "daemonset", "--target", "cluster", "-o", "json"] + charts,
-                                                      state: state, kubeconfig: kubeconfig, path: path)
+            let (pcode, planText) = try await slimctl(
+                ["plan", "daemonset", "--target", "cluster", "-o", "json"] + charts,
+                state: state, kubeconfig: kubeconfig, path: path)
             #expect(pcode == 0, "\(planText)")
             let plan = try Value(json: String(planText[(planText.range(of: "{")?.lowerBound ?? planText.startIndex)...]))
-            let actions = (plan["preflight"]?.listValue ?? []).compactMap(\.stringValue)
+            let actions =
+                (plan["preflight"]?.listValue ?? []).compactMap(\.stringValue)
                 + (plan["steps"]?.listValue ?? []).flatMap { ($0["actions"]?.listValue ?? []).compactMap(\.stringValue) }
             let planned = actions.filter { $0.hasPrefix("run: helm ") }.map { String($0.dropFirst(5)) }
             #expect(planned.count == 8, "preflight: show chart and template of both charts; steps: template and upgrade of each: \(planned)")

@@ -10,8 +10,10 @@ import Tools
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 /// The released charts of the daemonset strategy's default generation (2), as `--chart` arguments.
 func realChartArgs(slim: String = "2.2.0", control: String = "2.2.0") throws -> [String] {
-    ["--chart", "slim-control=\(try RealCharts.path("slim-control-plane-\(control).tgz"))",
-     "--chart", "slim=\(try RealCharts.path("slim-\(slim).tgz"))"]
+    [
+        "--chart", "slim-control=\(try RealCharts.path("slim-control-plane-\(control).tgz"))",
+        "--chart", "slim=\(try RealCharts.path("slim-\(slim).tgz"))"
+    ]
 }
 
 struct TestFailure: Error, CustomStringConvertible {
@@ -56,8 +58,9 @@ func toolsPath(extra: [String] = []) throws -> String {
 
 /// Runs slimctl with its own state folder and the given kubeconfig.
 func slimctl(_ args: [String], state: String, kubeconfig: String? = nil, path: String? = nil) async throws -> (Int32, String) {
-    try await Spawn.capture([try slimctlBinary()] + args, environment: try slimctlEnvironment(state: state, kubeconfig: kubeconfig, path: path),
-                            timeout: .seconds(300))
+    try await Spawn.capture(
+        [try slimctlBinary()] + args, environment: try slimctlEnvironment(state: state, kubeconfig: kubeconfig, path: path),
+        timeout: .seconds(300))
 }
 
 /// The environment every slimctl a test starts gets: its own state folder and HOME (helm's
@@ -78,10 +81,11 @@ func slimctlEnvironment(state: String, kubeconfig: String? = nil, path: String? 
 func withKindShapedCluster<T>(_ body: (KubeSimServer, String) async throws -> T) async throws -> T {
     let server = try await KubeSimServer.start()
     server.cluster.setNodes([
-        .init(name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
-              taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
+        .init(
+            name: "slim-cluster-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
+            taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
         .init(name: "slim-cluster-worker"),
-        .init(name: "slim-cluster-worker2"),
+        .init(name: "slim-cluster-worker2")
     ])
     let dir = tempDir()
     let path = dir + "/kubeconfig"

@@ -24,9 +24,13 @@ import Tools
 
     @Test func buildAndInspectArgv() {
         let image = TestImage(reference: "slimctl/slim-test-apps:1.4.1", buildContext: "/repo/images/test-apps")
-        #expect(image.buildArgv("podman") == ["podman", "build", "--tag", "slimctl/slim-test-apps:1.4.1", "--build-arg", "SLIM_BINDINGS_VERSION=1.4.1", "/repo/images/test-apps"])
+        #expect(
+            image.buildArgv("podman") == [
+                "podman", "build", "--tag", "slimctl/slim-test-apps:1.4.1", "--build-arg", "SLIM_BINDINGS_VERSION=1.4.1", "/repo/images/test-apps"
+            ])
         #expect(image.inspectArgv("docker") == ["docker", "image", "inspect", "--format", "{{.Id}}", "slimctl/slim-test-apps:1.4.1"])
-        #expect(Kind().loadImageArgv(image: image.reference, cluster: "slim-cluster")
+        #expect(
+            Kind().loadImageArgv(image: image.reference, cluster: "slim-cluster")
                 == ["kind", "load", "docker-image", "slimctl/slim-test-apps:1.4.1", "--name", "slim-cluster"])
     }
 }

@@ -68,7 +68,9 @@ import YAML
             for p in slimPods(server) {
                 let name = p.lookup(["metadata", "name"])?.stringValue ?? "?"
                 let node = p.lookup(["spec", "nodeName"])?.stringValue ?? "?"
-                #expect(out.split(separator: "\n").contains { $0.hasPrefix(node) && $0.contains(name) && $0.contains("Ready") }, "row for \(name) on \(node): \(out)")
+                #expect(
+                    out.split(separator: "\n").contains { $0.hasPrefix(node) && $0.contains(name) && $0.contains("Ready") },
+                    "row for \(name) on \(node): \(out)")
             }
             #expect(out.contains("ok   DaemonSet slim: 2/2 nodes ready"), "\(out)")
             #expect(out.contains("slim-cluster-control-plane: taint node-role.kubernetes.io/control-plane:NoSchedule not tolerated"), "\(out)")
@@ -113,7 +115,8 @@ import YAML
             try await until("a crash-looping replacement") {
                 slimPods(server).contains { p in
                     (p.lookup(["status", "containerStatuses"])?.listValue?.first?["restartCount"]?.intValue ?? 0) >= 20
-                        && p.lookup(["status", "containerStatuses"])?.listValue?.first?.lookup(["state", "waiting", "reason"])?.stringValue == "CrashLoopBackOff"
+                        && p.lookup(["status", "containerStatuses"])?.listValue?.first?.lookup(["state", "waiting", "reason"])?.stringValue
+                            == "CrashLoopBackOff"
                 }
             }
             let (code, out) = try await verify(state: state, kubeconfig: kubeconfig)
@@ -135,7 +138,9 @@ import YAML
             server.cluster.setBehavior(podPrefix: "slim-", .imagePullFailure)
             try await deletePod(kubeconfig, victim.lookup(["metadata", "name"])?.stringValue ?? "")
             try await until("ImagePullBackOff") {
-                slimPods(server).contains { $0.lookup(["status", "containerStatuses"])?.listValue?.first?.lookup(["state", "waiting", "reason"])?.stringValue == "ImagePullBackOff" }
+                slimPods(server).contains {
+                    $0.lookup(["status", "containerStatuses"])?.listValue?.first?.lookup(["state", "waiting", "reason"])?.stringValue == "ImagePullBackOff"
+                }
             }
             let (code, out) = try await verify(state: state, kubeconfig: kubeconfig)
             #expect(code == 1, "\(out)")
@@ -160,13 +165,18 @@ import YAML
             try await until("verify to watch pods") {
                 server.cluster.requestLog.contains { $0.hasPrefix("GET /api/v1/namespaces/slim/pods?") && $0.contains("watch=true") }
             }
-            try await until("verify to say what it waits for") { read(log).contains("waiting: FAIL DaemonSet slim") || read(log).contains("FAIL DaemonSet slim") }
+            try await until("verify to say what it waits for") {
+                read(log).contains("waiting: FAIL DaemonSet slim") || read(log).contains("FAIL DaemonSet slim")
+            }
             try await Task.sleep(for: .seconds(1))  // a poller would have listed pods many times by now
             // The slow pod gets ready: its replacement starts normally.
             server.cluster.setBehavior(podPrefix: "slim-", .normal)
-            let stuck = try #require(slimPods(server).first { p in
-                !((p.lookup(["status", "conditions"])?.listValue ?? []).contains { $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True" })
-            })
+            let stuck = try #require(
+                slimPods(server).first { p in
+                    !((p.lookup(["status", "conditions"])?.listValue ?? []).contains {
+                        $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True"
+                    })
+                })
             try await deletePod(kubeconfig, stuck.lookup(["metadata", "name"])?.stringValue ?? "")
             let code = exitCode(pid)
             let out = read(log)
@@ -185,7 +195,8 @@ import YAML
             let state = tempDir()
             try await deploy(kubeconfig, state: state)
             let (pid, log) = try background(["verify", "daemonset", "--target", "cluster", "--watch"], state: state, kubeconfig: kubeconfig)
-            let (jpid, jlog) = try background(["verify", "daemonset", "--target", "cluster", "--watch", "--output", "json"], state: state, kubeconfig: kubeconfig)
+            let (jpid, jlog) = try background(
+                ["verify", "daemonset", "--target", "cluster", "--watch", "--output", "json"], state: state, kubeconfig: kubeconfig)
             try await until("both watchers to start") {
                 read(log).contains("watching for changes") && read(jlog).contains("\"type\":\"verify\"")
                     && server.cluster.requestLog.filter { $0.hasPrefix("GET /api/v1/nodes?") && $0.contains("watch=true") }.count >= 2
@@ -197,8 +208,9 @@ import YAML
             // A rolling update: the template changes, pods are replaced node by node.
             let client = try KubeClient(kubeconfig: kubeconfig)
             let patch: Value = .map(["spec": .map(["template": .map(["metadata": .map(["annotations": .map(["rollout": "2"])])])])])
-            _ = try await client.request("PATCH", "/apis/apps/v1/namespaces/slim/daemonsets/slim", body: patch.jsonBytes,
-                                         contentType: "application/merge-patch+json", operation: "patch the DaemonSet")
+            _ = try await client.request(
+                "PATCH", "/apis/apps/v1/namespaces/slim/daemonsets/slim", body: patch.jsonBytes,
+                contentType: "application/merge-patch+json", operation: "patch the DaemonSet")
             try await until("the rolling update to finish") {
                 let text = read(log)
                 guard let r = text.range(of: "DaemonSet slim changed (generation 2)") else { return false }
@@ -217,15 +229,25 @@ import YAML
             if let joined, let scheduled, let ready { #expect(joined < scheduled && scheduled < ready, "in order: \(out)") }
             #expect(out.contains("ok   DaemonSet slim: 3/3 nodes ready"), "the verdict follows: \(out)")
             let afterUpdate = lines.drop { !$0.contains("DaemonSet slim changed (generation 2)") }
-            let replaced = Set(afterUpdate.filter { $0.contains("deleted") && $0.contains("pod slim/slim-") }.compactMap { $0.split(separator: " on ").last?.split(separator: " ").first.map(String.init) })
+            let replaced = Set(
+                afterUpdate.filter { $0.contains("deleted") && $0.contains("pod slim/slim-") }.compactMap {
+                    $0.split(separator: " on ").last?.split(separator: " ").first.map(String.init)
+                })
             #expect(replaced == ["slim-cluster-worker", "slim-cluster-worker2", "slim-cluster-worker3"], "each node's pod replaced: \(out)")
             #expect(afterUpdate.contains { $0.contains("FAIL DaemonSet slim") }, "the update shows as a gap while it runs: \(out)")
 
             // JSON: one object per line, each parseable.
             let objects = try read(jlog).split(separator: "\n").filter { $0.hasPrefix("{") }.map { try Value(json: String($0)) }
             #expect(objects.first?["type"]?.stringValue == "verify")
-            #expect(objects.contains { $0["type"]?.stringValue == "change" && $0["kind"]?.stringValue == "node" && $0["name"]?.stringValue == "slim-cluster-worker3" })
-            #expect(objects.contains { $0["type"]?.stringValue == "change" && $0["kind"]?.stringValue == "pod" && $0["node"]?.stringValue == "slim-cluster-worker3" && $0["status"]?.stringValue == "Ready" })
+            #expect(
+                objects.contains {
+                    $0["type"]?.stringValue == "change" && $0["kind"]?.stringValue == "node" && $0["name"]?.stringValue == "slim-cluster-worker3"
+                })
+            #expect(
+                objects.contains {
+                    $0["type"]?.stringValue == "change" && $0["kind"]?.stringValue == "pod" && $0["node"]?.stringValue == "slim-cluster-worker3"
+                        && $0["status"]?.stringValue == "Ready"
+                })
         }
     }
 
@@ -261,11 +283,14 @@ import YAML
               - statefulSet: {name: web, namespace: apps, replicas: ((replicas))}
             """.write(toFile: strategy, atomically: true, encoding: .utf8)
             _ = try server.cluster.create("namespaces", Value(json: #"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"apps"}}"#))
-            _ = try server.cluster.create("statefulsets", namespace: "apps", Value(json: """
-            {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"web","namespace":"apps"},
-             "spec":{"replicas":2,"serviceName":"web","selector":{"matchLabels":{"app":"web"}},
-               "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx:1.27"}]}}}}
-            """))
+            _ = try server.cluster.create(
+                "statefulsets", namespace: "apps",
+                Value(
+                    json: """
+                        {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"web","namespace":"apps"},
+                         "spec":{"replicas":2,"serviceName":"web","selector":{"matchLabels":{"app":"web"}},
+                           "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx:1.27"}]}}}}
+                        """))
             let (code, out) = try await slimctl(["verify", strategy, "--target", "cluster", "--wait", "--timeout", "60"], state: dir, kubeconfig: kubeconfig)
             #expect(code == 0, "\(out)")
             #expect(out.contains("ok   StatefulSet web: 2/2 replicas ready"), "\(out)")

@@ -26,9 +26,12 @@ import YAML
             #expect(server.cluster.get("daemonsets", namespace: "slim", name: "slim") == nil)
 
             // A toleration in the values changes the preview: worker3 gets a pod too.
-            let (code2, out2) = try await slimctl(["plan", "daemonset", "--target", "cluster", "--output", "json",
-                                                   "--set-json", #"tolerations=[{"key":"dedicated","operator":"Equal","value":"gpu","effect":"NoSchedule"}]"#] + charts,
-                                                  state: state, kubeconfig: kubeconfig)
+            let (code2, out2) = try await slimctl(
+                [
+                    "plan", "daemonset", "--target", "cluster", "--output", "json",
+                    "--set-json", #"tolerations=[{"key":"dedicated","operator":"Equal","value":"gpu","effect":"NoSchedule"}]"#
+                ] + charts,
+                state: state, kubeconfig: kubeconfig)
             #expect(code2 == 0, "\(out2)")
             let plan = try Value(json: out2)
             let nodes = plan.lookup(["placement", "workloads"])?.listValue?.first?["nodes"]?.listValue ?? []
@@ -53,8 +56,9 @@ import YAML
         try await withKindShapedCluster { _, kubeconfig in
             let state = tempDir()
             // A scalar where the chart reads a map: helm stops with its own message.
-            let (code, out) = try await slimctl(["plan", "daemonset", "--target", "cluster", "--set", "slim.service=5"] + charts,
-                                                state: state, kubeconfig: kubeconfig)
+            let (code, out) = try await slimctl(
+                ["plan", "daemonset", "--target", "cluster", "--set", "slim.service=5"] + charts,
+                state: state, kubeconfig: kubeconfig)
             #expect(code == 0, "\(out)")
             #expect(out.contains("helm template failed: Error: "), "helm's words, not only its exit status: \(out)")
             #expect(out.contains("can't evaluate field"), "\(out)")

@@ -21,10 +21,15 @@ extension ReleasedCharts {
                 let (code, out, err) = try h.kubectl(["get", "pvc,sa,role,rolebinding,endpointslices", "-A"])
                 #expect(code == 0, "\(err)")
                 let lines = out.split(separator: "\n").map(String.init)
-                #expect(lines.contains { $0.hasPrefix("slim") && $0.contains("persistentvolumeclaim/slim-control-db") && $0.contains("Bound") && $0.contains("standard") }, "\(out)")
+                #expect(
+                    lines.contains {
+                        $0.hasPrefix("slim") && $0.contains("persistentvolumeclaim/slim-control-db") && $0.contains("Bound") && $0.contains("standard")
+                    }, "\(out)")
                 #expect(lines.contains { $0.contains("serviceaccount/slim-control") }, "\(out)")
                 #expect(lines.contains { $0.contains("role.rbac.authorization.k8s.io/slim-peer-discovery") }, "\(out)")
-                #expect(lines.contains { $0.contains("rolebinding.rbac.authorization.k8s.io/slim-peer-discovery") && $0.contains("Role/slim-peer-discovery") }, "\(out)")
+                #expect(
+                    lines.contains { $0.contains("rolebinding.rbac.authorization.k8s.io/slim-peer-discovery") && $0.contains("Role/slim-peer-discovery") },
+                    "\(out)")
                 #expect(lines.contains { $0.contains("endpointslice.discovery.k8s.io/slim-control-") && $0.contains("IPv4") && $0.contains("50051") }, "\(out)")
 
                 let (scCode, scOut, _) = try h.kubectl(["get", "storageclass"])
@@ -33,8 +38,10 @@ extension ReleasedCharts {
 
                 let (arCode, arOut, arErr) = try h.kubectl(["api-resources"])
                 #expect(arCode == 0, "\(arErr)")
-                for kind in ["PersistentVolumeClaim", "ClusterRoleBinding", "CustomResourceDefinition", "EndpointSlice", "CSIDriver",
-                             "ValidatingWebhookConfiguration", "StorageClass", "PodDisruptionBudget"] {
+                for kind in [
+                    "PersistentVolumeClaim", "ClusterRoleBinding", "CustomResourceDefinition", "EndpointSlice", "CSIDriver",
+                    "ValidatingWebhookConfiguration", "StorageClass", "PodDisruptionBudget"
+                ] {
                     #expect(arOut.contains(kind), "\(kind) missing from api-resources")
                 }
             }
@@ -80,7 +87,10 @@ extension ReleasedCharts {
                 try #require(code == 0, "\(err)")
                 try await h.eventually("ClusterSPIFFEID served") { try await h.get("/apis/spire.spiffe.io/v1alpha1") != nil }
                 let v2 = try #require(try await h.get("/openapi/v2"))
-                let kinds = Set((v2["definitions"]?.mapValue ?? [:]).values.compactMap { $0.lookup(["x-kubernetes-group-version-kind"])?.listValue?.first?["kind"]?.stringValue })
+                let kinds = Set(
+                    (v2["definitions"]?.mapValue ?? [:]).values.compactMap {
+                        $0.lookup(["x-kubernetes-group-version-kind"])?.listValue?.first?["kind"]?.stringValue
+                    })
                 for kind in ["Pod", "PersistentVolumeClaim", "Role", "CustomResourceDefinition", "EndpointSlice", "CSIDriver", "ClusterSPIFFEID"] {
                     #expect(kinds.contains(kind), "\(kind) missing from /openapi/v2")
                 }
@@ -92,8 +102,10 @@ extension ReleasedCharts {
                 let url = try #require(root.lookup(["paths", "apis/spire.spiffe.io/v1alpha1", "serverRelativeURL"])?.stringValue)
                 let v3 = try #require(try await h.get(url))
                 #expect(v3.lookup(["components", "schemas", "io.spiffe.spire.v1alpha1.ClusterSPIFFEID", "properties", "spec"]) != nil)
-                for gv in ["api/v1", "apis/rbac.authorization.k8s.io/v1", "apis/storage.k8s.io/v1", "apis/discovery.k8s.io/v1",
-                           "apis/apiextensions.k8s.io/v1", "apis/admissionregistration.k8s.io/v1", "apis/policy/v1"] {
+                for gv in [
+                    "api/v1", "apis/rbac.authorization.k8s.io/v1", "apis/storage.k8s.io/v1", "apis/discovery.k8s.io/v1",
+                    "apis/apiextensions.k8s.io/v1", "apis/admissionregistration.k8s.io/v1", "apis/policy/v1"
+                ] {
                     #expect(root.lookup(["paths", gv]) != nil, "\(gv) missing from /openapi/v3")
                 }
             }

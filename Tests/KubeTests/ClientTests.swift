@@ -59,8 +59,9 @@ struct ClientTests {
     @Test func listPaginatesAndSelects() async throws {
         try await withCluster { server, client, _ in
             for i in 0..<23 {
-                _ = try server.cluster.create("configmaps", namespace: "default",
-                                              configMap("cm-\(String(format: "%02d", i))", ["i": String(i)]).withLabel("parity", i % 2 == 0 ? "even" : "odd"))
+                _ = try server.cluster.create(
+                    "configmaps", namespace: "default",
+                    configMap("cm-\(String(format: "%02d", i))", ["i": String(i)]).withLabel("parity", i % 2 == 0 ? "even" : "odd"))
             }
             server.cluster.clearRequestLog()
             let all = try await client.list(apiVersion: "v1", kind: "ConfigMap", pageSize: 5)
@@ -213,19 +214,19 @@ struct ClientTests {
         server.cluster.tokens["s3cr3t-token-value"] = SimUser(name: "robot", groups: ["system:masters"])
         let dir = tempDir()
         let cfg = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: c
-          cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}
-        users:
-        - name: robot
-          user: {token: s3cr3t-token-value}
-        contexts:
-        - name: ctx
-          context: {cluster: c, user: robot, namespace: kube-system}
-        current-context: ctx
-        """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: c
+              cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}
+            users:
+            - name: robot
+              user: {token: s3cr3t-token-value}
+            contexts:
+            - name: ctx
+              context: {cluster: c, user: robot, namespace: kube-system}
+            current-context: ctx
+            """
         try cfg.write(toFile: dir + "/config", atomically: true, encoding: .utf8)
         let log = LogBox()
         var opts = KubeClientOptions()

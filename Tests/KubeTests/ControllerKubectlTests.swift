@@ -55,32 +55,32 @@ extension ReleasedCharts {
                 #expect(try kubectl(h, ["describe", "node", "sim-worker2"]).contains("node.kubernetes.io/unschedulable:NoSchedule"))
 
                 let app = """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata: {name: web, namespace: default}
-                spec:
-                  replicas: 3
-                  selector: {matchLabels: {app: web}}
-                  template:
-                    metadata: {labels: {app: web}}
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata: {name: web, namespace: default}
                     spec:
-                      containers: [{name: web, image: "web:1"}]
-                ---
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: pinned, namespace: default}
-                spec:
-                  nodeSelector: {kubernetes.io/hostname: sim-worker2}
-                  containers: [{name: c, image: "web:1"}]
-                ---
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: tolerant, namespace: default}
-                spec:
-                  nodeSelector: {kubernetes.io/hostname: sim-worker2}
-                  tolerations: [{key: node.kubernetes.io/unschedulable, operator: Exists, effect: NoSchedule}]
-                  containers: [{name: c, image: "web:1"}]
-                """
+                      replicas: 3
+                      selector: {matchLabels: {app: web}}
+                      template:
+                        metadata: {labels: {app: web}}
+                        spec:
+                          containers: [{name: web, image: "web:1"}]
+                    ---
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: pinned, namespace: default}
+                    spec:
+                      nodeSelector: {kubernetes.io/hostname: sim-worker2}
+                      containers: [{name: c, image: "web:1"}]
+                    ---
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: tolerant, namespace: default}
+                    spec:
+                      nodeSelector: {kubernetes.io/hostname: sim-worker2}
+                      tolerations: [{key: node.kubernetes.io/unschedulable, operator: Exists, effect: NoSchedule}]
+                      containers: [{name: c, image: "web:1"}]
+                    """
                 _ = try kubectl(h, ["apply", "-f", try write(h, "app", app)])
                 _ = try kubectl(h, ["apply", "-f", try write(h, "ds", daemonSet("agent", strategy: "{type: RollingUpdate}"))])
                 _ = try kubectl(h, ["rollout", "status", "daemonset/agent", "--timeout=60s"])
@@ -98,8 +98,10 @@ extension ReleasedCharts {
                 }
                 let describe = try kubectl(h, ["describe", "pod", "pinned"])
                 #expect(describe.contains("FailedScheduling"), "\(describe)")
-                #expect(describe.contains("0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, "
-                    + "1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) were unschedulable."), "\(describe)")
+                #expect(
+                    describe.contains(
+                        "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, "
+                            + "1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) were unschedulable."), "\(describe)")
 
                 // Uncordoned, the taint goes and the waiting pod is scheduled.
                 _ = try kubectl(h, ["uncordon", "sim-worker2"])
@@ -177,17 +179,17 @@ extension ReleasedCharts {
         @Test func deploymentRolloutStatusHistoryAndUndo() async throws {
             try await withHelm { h in
                 let app = """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata: {name: web, namespace: default}
-                spec:
-                  replicas: 3
-                  selector: {matchLabels: {app: web}}
-                  template:
-                    metadata: {labels: {app: web}}
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata: {name: web, namespace: default}
                     spec:
-                      containers: [{name: web, image: "web:1"}]
-                """
+                      replicas: 3
+                      selector: {matchLabels: {app: web}}
+                      template:
+                        metadata: {labels: {app: web}}
+                        spec:
+                          containers: [{name: web, image: "web:1"}]
+                    """
                 _ = try kubectl(h, ["apply", "-f", try write(h, "web", app)])
                 #expect(try kubectl(h, ["rollout", "status", "deployment/web", "--timeout=60s"]).contains("deployment \"web\" successfully rolled out"))
                 let first = try await h.items("/apis/apps/v1/namespaces/default/replicasets")
@@ -197,10 +199,12 @@ extension ReleasedCharts {
                 #expect(rs1.objectName == "web-\(hash)")
                 #expect(rs1.lookup(["metadata", "ownerReferences"])?.listValue?.first?["kind"]?.stringValue == "Deployment")
                 let owned = try await pods(h, "app%3Dweb")
-                #expect(owned.count == 3 && owned.allSatisfy {
-                    $0.lookup(["metadata", "ownerReferences"])?.listValue?.first?["name"]?.stringValue == rs1.objectName
-                        && $0.objectName.hasPrefix("web-\(hash)-")
-                })
+                #expect(
+                    owned.count == 3
+                        && owned.allSatisfy {
+                            $0.lookup(["metadata", "ownerReferences"])?.listValue?.first?["name"]?.stringValue == rs1.objectName
+                                && $0.objectName.hasPrefix("web-\(hash)-")
+                        })
                 #expect(try kubectl(h, ["get", "rs"]).contains("web-\(hash)"))
 
                 // An image update: a second ReplicaSet, never more than replicas + maxSurge (25% of
@@ -215,7 +219,8 @@ extension ReleasedCharts {
                 // slimctl's verify calls it rolled out only once kubectl would: no old pod left.
                 for snapshot in statuses.snapshots(initial: []) {
                     guard let d = snapshot["web"], Deployment(d).rolledOut, Deployment(d).metadata.generation == 2 else { continue }
-                    #expect(d.lookup(["status", "replicas"])?.intValue == 3 && d.lookup(["status", "updatedReplicas"])?.intValue == 3, "\(d["status"] ?? .null)")
+                    #expect(
+                        d.lookup(["status", "replicas"])?.intValue == 3 && d.lookup(["status", "updatedReplicas"])?.intValue == 3, "\(d["status"] ?? .null)")
                 }
                 for snapshot in timeline.snapshots(initial: owned) {
                     let live = snapshot.values.filter { !$0.isTerminating }

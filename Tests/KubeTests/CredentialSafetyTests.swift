@@ -25,33 +25,39 @@ struct CredentialSafety {
         let server = try await KubeSimServer.start()
         server.cluster.tokens["t0k3n"] = SimUser(name: "admin", groups: ["system:masters"])
         let dir = tempDir()
-        let insecure = try write(dir, "insecure", """
-        current-context: x
-        clusters:
-        - {name: lab, cluster: {server: "\(server.url)", insecure-skip-tls-verify: true}}
-        users:
-        - {name: u, user: {token: t0k3n}}
-        contexts:
-        - {name: x, context: {cluster: lab, user: u}}
-        """)
+        let insecure = try write(
+            dir, "insecure",
+            """
+            current-context: x
+            clusters:
+            - {name: lab, cluster: {server: "\(server.url)", insecure-skip-tls-verify: true}}
+            users:
+            - {name: u, user: {token: t0k3n}}
+            contexts:
+            - {name: x, context: {cluster: lab, user: u}}
+            """)
         let warnings = Warnings()
         var options = KubeClientOptions()
         options.warning = { warnings.add($0) }
         let client = try KubeClient(kubeconfig: insecure, options: options)
-        #expect(warnings.all == ["warning: TLS verification is off for cluster lab (insecure-skip-tls-verify in \(insecure)): the server's identity is not checked"])
+        #expect(
+            warnings.all == ["warning: TLS verification is off for cluster lab (insecure-skip-tls-verify in \(insecure)): the server's identity is not checked"]
+        )
         // It still works, with the token sent: the warning is the point, not a refusal.
         #expect(try await client.list(apiVersion: "v1", kind: "Namespace").items.count == 4)
         #expect(warnings.all.count == 1, "one warning per client, not per request")
 
-        let verified = try write(dir, "verified", """
-        current-context: x
-        clusters:
-        - {name: lab, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}}
-        users:
-        - {name: u, user: {token: t0k3n}}
-        contexts:
-        - {name: x, context: {cluster: lab, user: u}}
-        """)
+        let verified = try write(
+            dir, "verified",
+            """
+            current-context: x
+            clusters:
+            - {name: lab, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}}
+            users:
+            - {name: u, user: {token: t0k3n}}
+            contexts:
+            - {name: x, context: {cluster: lab, user: u}}
+            """)
         let quiet = Warnings()
         var quietOptions = KubeClientOptions()
         quietOptions.warning = { quiet.add($0) }
@@ -76,15 +82,17 @@ struct CredentialSafety {
         // No server is needed: credentials come before the first connection.
         let port = try ClosedPort()
         defer { port.release() }
-        let p = try write(dir, "config", """
-        current-context: x
-        clusters:
-        - {name: c, cluster: {server: "https://127.0.0.1:\(port.port)"}}
-        users:
-        - {name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: \(plugin), interactiveMode: Never}}}
-        contexts:
-        - {name: x, context: {cluster: c, user: u}}
-        """)
+        let p = try write(
+            dir, "config",
+            """
+            current-context: x
+            clusters:
+            - {name: c, cluster: {server: "https://127.0.0.1:\(port.port)"}}
+            users:
+            - {name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: \(plugin), interactiveMode: Never}}}
+            contexts:
+            - {name: x, context: {cluster: c, user: u}}
+            """)
         var options = KubeClientOptions()
         options.execTimeout = 2
         let client = try KubeClient(kubeconfig: p, options: options)

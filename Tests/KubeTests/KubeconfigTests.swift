@@ -14,29 +14,33 @@ struct KubeconfigTests {
 
     @Test func kubeconfigListMergesFirstWins() throws {
         let dir = tempDir()
-        let a = try write(dir, "a", """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - {name: shared, cluster: {server: "https://a.example:6443", insecure-skip-tls-verify: true}}
-        users:
-        - {name: u, user: {token: from-a}}
-        contexts:
-        - {name: ctx-a, context: {cluster: shared, user: u}}
-        """)
-        let b = try write(dir, "b", """
-        apiVersion: v1
-        kind: Config
-        current-context: ctx-b
-        clusters:
-        - {name: shared, cluster: {server: "https://b.example:6443"}}
-        - {name: only-b, cluster: {server: "https://onlyb.example"}}
-        users:
-        - {name: u, user: {token: from-b}}
-        contexts:
-        - {name: ctx-b, context: {cluster: only-b, user: u, namespace: team}}
-        - {name: ctx-a, context: {cluster: only-b, user: u}}
-        """)
+        let a = try write(
+            dir, "a",
+            """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - {name: shared, cluster: {server: "https://a.example:6443", insecure-skip-tls-verify: true}}
+            users:
+            - {name: u, user: {token: from-a}}
+            contexts:
+            - {name: ctx-a, context: {cluster: shared, user: u}}
+            """)
+        let b = try write(
+            dir, "b",
+            """
+            apiVersion: v1
+            kind: Config
+            current-context: ctx-b
+            clusters:
+            - {name: shared, cluster: {server: "https://b.example:6443"}}
+            - {name: only-b, cluster: {server: "https://onlyb.example"}}
+            users:
+            - {name: u, user: {token: from-b}}
+            contexts:
+            - {name: ctx-b, context: {cluster: only-b, user: u, namespace: team}}
+            - {name: ctx-a, context: {cluster: only-b, user: u}}
+            """)
         let c = try write(dir, "c", "current-context: ctx-a\n")
         let env = ["KUBECONFIG": "\(dir)/missing:\(a):\(b):\(c)"]
         let cfg = try KubeconfigLoader.load(environment: env)
@@ -59,12 +63,13 @@ struct KubeconfigTests {
 
     @Test func relativePathsResolveAgainstTheFile() throws {
         let dir = tempDir()
-        let cfg = try KubeconfigLoader.parse("""
-        clusters:
-        - {name: c, cluster: {server: "https://x", certificate-authority: certs/ca.crt}}
-        users:
-        - {name: u, user: {client-certificate: /abs/u.crt, client-key: u.key, tokenFile: tok}}
-        """, file: dir + "/config", baseDirectory: dir)
+        let cfg = try KubeconfigLoader.parse(
+            """
+            clusters:
+            - {name: c, cluster: {server: "https://x", certificate-authority: certs/ca.crt}}
+            users:
+            - {name: u, user: {client-certificate: /abs/u.crt, client-key: u.key, tokenFile: tok}}
+            """, file: dir + "/config", baseDirectory: dir)
         #expect(cfg.clusters["c"]?.certificateAuthority == dir + "/certs/ca.crt")
         #expect(cfg.users["u"]?.clientCertificate == "/abs/u.crt")
         #expect(cfg.users["u"]?.clientKey == dir + "/u.key")
@@ -75,14 +80,29 @@ struct KubeconfigTests {
         ("current-context: nope\ncontexts: []\n", "context \"nope\" does not exist"),
         ("contexts:\n- {name: x, context: {cluster: c, user: u}}\n", "current-context is not set"),
         ("current-context: x\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n", "refers to cluster \"c\""),
-        ("current-context: x\nclusters:\n- {name: c, cluster: {server: 'https://h'}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n", "refers to user \"u\""),
-        ("current-context: x\nclusters:\n- {name: c, cluster: {}}\nusers:\n- {name: u, user: {}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n", "has no server"),
-        ("current-context: x\nclusters:\n- {name: c, cluster: {server: 'https://h', insecure-skip-tls-verify: true, certificate-authority-data: Zm9v}}\nusers:\n- {name: u, user: {}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n", "insecure"),
-        ("current-context: x\nclusters:\n- {name: c, cluster: {server: 'https://h'}}\nusers:\n- {name: u, user: {client-certificate-data: Zm9v}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n", "must be set together"),
-        ("current-context: x\nclusters:\n- {name: c, cluster: {server: 'https://h'}}\nusers:\n- {name: u, user: {exec: {command: x, apiVersion: client.authentication.k8s.io/v1alpha1}}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n", "not supported"),
+        (
+            "current-context: x\nclusters:\n- {name: c, cluster: {server: 'https://h'}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n",
+            "refers to user \"u\""
+        ),
+        (
+            "current-context: x\nclusters:\n- {name: c, cluster: {}}\nusers:\n- {name: u, user: {}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n",
+            "has no server"
+        ),
+        (
+            "current-context: x\nclusters:\n- {name: c, cluster: {server: 'https://h', insecure-skip-tls-verify: true, certificate-authority-data: Zm9v}}\nusers:\n- {name: u, user: {}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n",
+            "insecure"
+        ),
+        (
+            "current-context: x\nclusters:\n- {name: c, cluster: {server: 'https://h'}}\nusers:\n- {name: u, user: {client-certificate-data: Zm9v}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n",
+            "must be set together"
+        ),
+        (
+            "current-context: x\nclusters:\n- {name: c, cluster: {server: 'https://h'}}\nusers:\n- {name: u, user: {exec: {command: x, apiVersion: client.authentication.k8s.io/v1alpha1}}}\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\n",
+            "not supported"
+        ),
         ("clusters:\n- {name: c, cluster: {server: 'https://h', certificate-authority-data: '%%%'}}\n", "not valid base64"),
         ("clusters: {a: 1}\n", "must be a list"),
-        ("clusters: [\n", "not valid YAML"),
+        ("clusters: [\n", "not valid YAML")
     ])
     func brokenConfigsFailClearly(text: String, expected: String) throws {
         let dir = tempDir()
@@ -104,17 +124,19 @@ struct KubeconfigTests {
         let dir = tempDir()
         // Certificates by file path, and a tls-server-name the certificate carries while the
         // URL uses the IP: verification must use the name.
-        let p = try write(dir, "config", """
-        apiVersion: v1
-        kind: Config
-        current-context: files
-        clusters:
-        - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath), tls-server-name: kubernetes}}
-        users:
-        - {name: admin, user: {client-certificate: \(server.pki.clientCertPath), client-key: \(server.pki.clientKeyPath)}}
-        contexts:
-        - {name: files, context: {cluster: c, user: admin}}
-        """)
+        let p = try write(
+            dir, "config",
+            """
+            apiVersion: v1
+            kind: Config
+            current-context: files
+            clusters:
+            - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath), tls-server-name: kubernetes}}
+            users:
+            - {name: admin, user: {client-certificate: \(server.pki.clientCertPath), client-key: \(server.pki.clientKeyPath)}}
+            contexts:
+            - {name: files, context: {cluster: c, user: admin}}
+            """)
         let client = try KubeClient(kubeconfig: p)
         let nodes = try await client.list(apiVersion: "v1", kind: "Node")
         #expect(nodes.items.isEmpty)
@@ -129,17 +151,19 @@ struct KubeconfigTests {
         let proxy = try await SimConnectProxy.start()
         let dir = tempDir()
         func config(_ proxyURL: String) throws -> String {
-            try write(dir, "config-\(UUID().uuidString.prefix(4))", """
-            apiVersion: v1
-            kind: Config
-            current-context: p
-            clusters:
-            - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath), proxy-url: "\(proxyURL)"}}
-            users:
-            - {name: admin, user: {client-certificate: \(server.pki.clientCertPath), client-key: \(server.pki.clientKeyPath)}}
-            contexts:
-            - {name: p, context: {cluster: c, user: admin}}
-            """)
+            try write(
+                dir, "config-\(UUID().uuidString.prefix(4))",
+                """
+                apiVersion: v1
+                kind: Config
+                current-context: p
+                clusters:
+                - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath), proxy-url: "\(proxyURL)"}}
+                users:
+                - {name: admin, user: {client-certificate: \(server.pki.clientCertPath), client-key: \(server.pki.clientKeyPath)}}
+                contexts:
+                - {name: p, context: {cluster: c, user: admin}}
+                """)
         }
         let client = try KubeClient(kubeconfig: try config(proxy.url))
         _ = try await client.apply(configMap("through-proxy", ["k": "v"]))
@@ -172,15 +196,17 @@ struct KubeconfigTests {
         let cert = Data(server.pki.clientCert.utf8).base64EncodedString()
         let key = Data(server.pki.clientKey.utf8).base64EncodedString()
         func config(_ cluster: String) throws -> String {
-            try write(dir, "config-\(UUID().uuidString.prefix(4))", """
-            current-context: x
-            clusters:
-            - {name: c, cluster: {server: "\(server.url)", \(cluster)}}
-            users:
-            - {name: u, user: {client-certificate-data: \(cert), client-key-data: \(key)}}
-            contexts:
-            - {name: x, context: {cluster: c, user: u}}
-            """)
+            try write(
+                dir, "config-\(UUID().uuidString.prefix(4))",
+                """
+                current-context: x
+                clusters:
+                - {name: c, cluster: {server: "\(server.url)", \(cluster)}}
+                users:
+                - {name: u, user: {client-certificate-data: \(cert), client-key-data: \(key)}}
+                contexts:
+                - {name: x, context: {cluster: c, user: u}}
+                """)
         }
         let bad = try KubeClient(kubeconfig: try config("certificate-authority-data: \(rogueCA)"))
         do {
@@ -199,15 +225,17 @@ struct KubeconfigTests {
         let server = try await KubeSimServer.start()
         let dir = tempDir()
         let ca = Data(server.pki.caCert.utf8).base64EncodedString()
-        let p = try write(dir, "config", """
-        current-context: anon
-        clusters:
-        - {name: c, cluster: {server: "\(server.url)", certificate-authority-data: \(ca)}}
-        users:
-        - {name: nobody, user: {}}
-        contexts:
-        - {name: anon, context: {cluster: c, user: nobody}}
-        """)
+        let p = try write(
+            dir, "config",
+            """
+            current-context: anon
+            clusters:
+            - {name: c, cluster: {server: "\(server.url)", certificate-authority-data: \(ca)}}
+            users:
+            - {name: nobody, user: {}}
+            contexts:
+            - {name: anon, context: {cluster: c, user: nobody}}
+            """)
         let client = try KubeClient(kubeconfig: p)
         do {
             _ = try await client.list(apiVersion: "v1", kind: "Pod")
@@ -225,15 +253,17 @@ struct KubeconfigTests {
         server.cluster.tokens["viewer-token"] = SimUser(name: "viewer")
         server.cluster.forbiddenUsers.insert("viewer")
         let dir = tempDir()
-        let p = try write(dir, "config", """
-        current-context: v
-        clusters:
-        - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}}
-        users:
-        - {name: viewer, user: {tokenFile: tok}}
-        contexts:
-        - {name: v, context: {cluster: c, user: viewer}}
-        """)
+        let p = try write(
+            dir, "config",
+            """
+            current-context: v
+            clusters:
+            - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}}
+            users:
+            - {name: viewer, user: {tokenFile: tok}}
+            contexts:
+            - {name: v, context: {cluster: c, user: viewer}}
+            """)
         try "viewer-token\n".write(toFile: dir + "/tok", atomically: true, encoding: .utf8)
         let client = try KubeClient(kubeconfig: p)
         do {
@@ -262,22 +292,24 @@ struct KubeconfigTests {
         JSON
         """.write(toFile: plugin, atomically: true, encoding: .utf8)
         chmod(plugin, 0o755)
-        let p = try write(dir, "config", """
-        current-context: eks
-        clusters:
-        - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}}
-        users:
-        - name: eks
-          user:
-            exec:
-              apiVersion: client.authentication.k8s.io/v1
-              command: ./get-token
-              args: [token, --cluster, c]
-              env: [{name: REGION, value: eu-west-1}]
-              interactiveMode: Never
-        contexts:
-        - {name: eks, context: {cluster: c, user: eks}}
-        """)
+        let p = try write(
+            dir, "config",
+            """
+            current-context: eks
+            clusters:
+            - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}}
+            users:
+            - name: eks
+              user:
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1
+                  command: ./get-token
+                  args: [token, --cluster, c]
+                  env: [{name: REGION, value: eu-west-1}]
+                  interactiveMode: Never
+            contexts:
+            - {name: eks, context: {cluster: c, user: eks}}
+            """)
         let client = try KubeClient(kubeconfig: p)
         _ = try await client.list(apiVersion: "v1", kind: "Pod")
         _ = try await client.list(apiVersion: "v1", kind: "ConfigMap")
@@ -289,17 +321,19 @@ struct KubeconfigTests {
     @Test func execPluginFailureIsReported() async throws {
         let server = try await KubeSimServer.start()
         let dir = tempDir()
-        let p = try write(dir, "config", """
-        current-context: x
-        clusters:
-        - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}}
-        users:
-        - name: u
-          user:
-            exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: [-c, "echo token expired, run aws sso login >&2; exit 1"], interactiveMode: Never}
-        contexts:
-        - {name: x, context: {cluster: c, user: u}}
-        """)
+        let p = try write(
+            dir, "config",
+            """
+            current-context: x
+            clusters:
+            - {name: c, cluster: {server: "\(server.url)", certificate-authority: \(server.pki.caCertPath)}}
+            users:
+            - name: u
+              user:
+                exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: [-c, "echo token expired, run aws sso login >&2; exit 1"], interactiveMode: Never}
+            contexts:
+            - {name: x, context: {cluster: c, user: u}}
+            """)
         let client = try KubeClient(kubeconfig: p)
         do {
             _ = try await client.list(apiVersion: "v1", kind: "Pod")

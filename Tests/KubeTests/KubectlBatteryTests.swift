@@ -77,12 +77,15 @@ extension ReleasedCharts {
                 #expect(try ok(h, ["apply", "--server-side", "-f", cm]).contains("configmap/settings serverside-applied"))
 
                 // Server dry runs: the answer says what would happen, nothing is stored.
-                #expect(try ok(h, ["create", "configmap", "ghost", "--from-literal=x=1", "--dry-run=server"]).contains("configmap/ghost created (server dry run)"))
+                #expect(
+                    try ok(h, ["create", "configmap", "ghost", "--from-literal=x=1", "--dry-run=server"]).contains("configmap/ghost created (server dry run)"))
                 #expect(try await h.get("/api/v1/namespaces/default/configmaps/ghost") == nil)
                 let changed = try write(h, "web2", deployment("web", image: "web:2"))
                 #expect(try ok(h, ["apply", "-f", changed, "--dry-run=server"]).contains("deployment.apps/web configured (server dry run)"))
                 #expect(try ok(h, ["apply", "--server-side", "-f", changed, "--dry-run=server"]).contains("serverside-applied (server dry run)"))
-                _ = has(try ok(h, ["patch", "deployment", "web", "--type=merge", "-p", #"{"spec":{"replicas":5}}"#, "--dry-run=server"]), "deployment.apps/web patched")
+                _ = has(
+                    try ok(h, ["patch", "deployment", "web", "--type=merge", "-p", #"{"spec":{"replicas":5}}"#, "--dry-run=server"]),
+                    "deployment.apps/web patched")
                 #expect(try ok(h, ["delete", "configmap", "settings", "--dry-run=server"]).contains("configmap \"settings\" deleted (server dry run)"))
                 let live = try #require(try await h.get("/apis/apps/v1/namespaces/default/deployments/web"))
                 #expect(live.lookup(["spec", "replicas"])?.intValue == 1)
@@ -97,20 +100,30 @@ extension ReleasedCharts {
                 #expect(diffLines.contains { $0.hasPrefix("+") && $0.contains("image: web:2") }, "\(diffOut)")
                 let (sameCode, sameOut, sameErr) = try h.kubectl(["diff", "-f", file])
                 #expect(sameCode == 0, "\(sameOut)\n\(sameErr)")
-                #expect(try await h.get("/apis/apps/v1/namespaces/default/deployments/web")?.lookup(["spec", "template", "spec", "containers"])?
-                    .listValue?.first?["image"]?.stringValue == "web:1")
+                #expect(
+                    try await h.get("/apis/apps/v1/namespaces/default/deployments/web")?.lookup(["spec", "template", "spec", "containers"])?
+                        .listValue?.first?["image"]?.stringValue == "web:1")
 
                 // Patches of each type.
                 #expect(try ok(h, ["patch", "configmap", "settings", "--type=merge", "-p", #"{"data":{"b":"2"}}"#]).contains("configmap/settings patched"))
-                #expect(try ok(h, ["patch", "configmap", "settings", "--type=json", "-p", #"[{"op":"replace","path":"/data/a","value":"3"},{"op":"add","path":"/data/c","value":"4"}]"#])
+                #expect(
+                    try ok(
+                        h,
+                        [
+                            "patch", "configmap", "settings", "--type=json", "-p",
+                            #"[{"op":"replace","path":"/data/a","value":"3"},{"op":"add","path":"/data/c","value":"4"}]"#
+                        ]
+                    )
                     .contains("configmap/settings patched"))
                 let data = try await h.get("/api/v1/namespaces/default/configmaps/settings")?["data"]
                 #expect(data?["a"]?.stringValue == "3" && data?["b"]?.stringValue == "2" && data?["c"]?.stringValue == "4")
-                #expect(try ok(h, ["patch", "deployment", "web", "-p", #"{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"web:3"}]}}}}"#])
-                    .contains("deployment.apps/web patched"))
+                #expect(
+                    try ok(h, ["patch", "deployment", "web", "-p", #"{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"web:3"}]}}}}"#])
+                        .contains("deployment.apps/web patched"))
                 let patched = try await h.get("/apis/apps/v1/namespaces/default/deployments/web")
                 let containers = patched?.lookup(["spec", "template", "spec", "containers"])?.listValue ?? []
-                #expect(containers.count == 1 && containers.first?["image"]?.stringValue == "web:3"
+                #expect(
+                    containers.count == 1 && containers.first?["image"]?.stringValue == "web:3"
                         && containers.first?["ports"]?.listValue?.count == 1, "strategic merge keeps the container's other fields")
                 #expect(try ok(h, ["delete", "configmap", "settings"]).contains("configmap \"settings\" deleted"))
                 #expect(try await h.get("/api/v1/namespaces/default/configmaps/settings") == nil)
@@ -151,18 +164,18 @@ extension ReleasedCharts {
 
                 // A StatefulSet scales through the same subresource; its controller follows.
                 let sts = """
-                apiVersion: apps/v1
-                kind: StatefulSet
-                metadata: {name: db, namespace: default}
-                spec:
-                  serviceName: db
-                  replicas: 1
-                  selector: {matchLabels: {app: db}}
-                  template:
-                    metadata: {labels: {app: db}}
+                    apiVersion: apps/v1
+                    kind: StatefulSet
+                    metadata: {name: db, namespace: default}
                     spec:
-                      containers: [{name: db, image: "db:1"}]
-                """
+                      serviceName: db
+                      replicas: 1
+                      selector: {matchLabels: {app: db}}
+                      template:
+                        metadata: {labels: {app: db}}
+                        spec:
+                          containers: [{name: db, image: "db:1"}]
+                    """
                 _ = try ok(h, ["apply", "-f", try write(h, "db", sts)])
                 #expect(try ok(h, ["scale", "statefulset", "db", "--replicas=2"]).contains("statefulset.apps/db scaled"))
                 _ = try ok(h, ["rollout", "status", "statefulset/db", "--timeout=120s"])
@@ -175,12 +188,12 @@ extension ReleasedCharts {
         @Test func fieldValidationOfBuiltInKinds() async throws {
             try await withHelm { h in
                 let unknown = """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: extra, namespace: default}
-                data: {a: "1"}
-                spec: {foo: 1}
-                """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {name: extra, namespace: default}
+                    data: {a: "1"}
+                    spec: {foo: 1}
+                    """
                 let file = try write(h, "extra", unknown)
                 // kubectl validates strictly by default: the server refuses the unknown field.
                 let (code, _, err) = try h.kubectl(["apply", "-f", file])
@@ -188,7 +201,10 @@ extension ReleasedCharts {
                 #expect(try await h.get("/api/v1/namespaces/default/configmaps/extra") == nil)
                 let deployFile = try write(h, "deploy-extra", deployment("extra") + "\n  foo: bar\n")
                 let (dCode, _, dErr) = try h.kubectl(["create", "-f", deployFile])
-                #expect(dCode != 0 && dErr.contains("Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.foo\""), "\(dErr)")
+                #expect(
+                    dCode != 0
+                        && dErr.contains("Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.foo\""),
+                    "\(dErr)")
                 // Warn: stored without the field, with a warning; Ignore: stored without it, silently.
                 let (wCode, _, wErr) = try h.kubectl(["apply", "--validate=warn", "-f", deployFile])
                 #expect(wCode == 0 && wErr.contains("unknown field \"spec.foo\""), "\(wErr)")
@@ -199,14 +215,14 @@ extension ReleasedCharts {
 
                 // Values: 422 Invalid, every error a cause.
                 let badService = """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: bad, namespace: default}
-                spec:
-                  internalTrafficPolicy: Nearby
-                  selector: {app: x}
-                  ports: [{name: data, port: 70000, targetPort: 8080}]
-                """
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: bad, namespace: default}
+                    spec:
+                      internalTrafficPolicy: Nearby
+                      selector: {app: x}
+                      ports: [{name: data, port: 70000, targetPort: 8080}]
+                    """
                 let (sCode, _, sErr) = try h.kubectl(["apply", "-f", try write(h, "svc", badService)])
                 #expect(sCode != 0, "\(sErr)")
                 #expect(sErr.contains("The Service \"bad\" is invalid"), "\(sErr)")
@@ -216,21 +232,22 @@ extension ReleasedCharts {
                 #expect(status.status == 422)
                 let st = try Value(json: status.body)
                 #expect(st["reason"]?.stringValue == "Invalid")
-                #expect(Set(st.lookup(["details", "causes"])?.listValue?.compactMap { $0["field"]?.stringValue } ?? [])
+                #expect(
+                    Set(st.lookup(["details", "causes"])?.listValue?.compactMap { $0["field"]?.stringValue } ?? [])
                         == ["spec.ports[0].port", "spec.internalTrafficPolicy"])
 
                 let badPod = """
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: Bad_Name, namespace: default}
-                spec:
-                  restartPolicy: Sometimes
-                  containers:
-                  - name: c
-                    image: x
-                    imagePullPolicy: Maybe
-                    ports: [{name: this-name-is-far-too-long, containerPort: 0}]
-                """
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: Bad_Name, namespace: default}
+                    spec:
+                      restartPolicy: Sometimes
+                      containers:
+                      - name: c
+                        image: x
+                        imagePullPolicy: Maybe
+                        ports: [{name: this-name-is-far-too-long, containerPort: 0}]
+                    """
                 let (pCode, _, pErr) = try h.kubectl(["apply", "-f", try write(h, "pod", badPod)])
                 #expect(pCode != 0)
                 for expected in [
@@ -238,26 +255,29 @@ extension ReleasedCharts {
                     "spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\", \"Never\"",
                     "spec.containers[0].imagePullPolicy: Unsupported value: \"Maybe\"",
                     "spec.containers[0].ports[0].name: Invalid value: \"this-name-is-far-too-long\": must be no more than 15 characters",
-                    "spec.containers[0].ports[0].containerPort: Invalid value: 0: must be between 1 and 65535, inclusive",
+                    "spec.containers[0].ports[0].containerPort: Invalid value: 0: must be between 1 and 65535, inclusive"
                 ] {
                     #expect(pErr.contains(expected), "\(expected)\n\(pErr)")
                 }
                 let (nCode, _, nErr) = try h.kubectl(["create", "service", "clusterip", "9lives", "--tcp=80:8080"])
                 #expect(nCode != 0 && nErr.contains("a DNS-1035 label must consist of lower case alphanumeric characters"), "\(nErr)")
                 let ds = """
-                apiVersion: apps/v1
-                kind: DaemonSet
-                metadata: {name: agent, namespace: default}
-                spec:
-                  updateStrategy: {type: Sometimes}
-                  selector: {matchLabels: {app: agent}}
-                  template:
-                    metadata: {labels: {app: agent}}
+                    apiVersion: apps/v1
+                    kind: DaemonSet
+                    metadata: {name: agent, namespace: default}
                     spec:
-                      containers: [{name: c, image: x}]
-                """
+                      updateStrategy: {type: Sometimes}
+                      selector: {matchLabels: {app: agent}}
+                      template:
+                        metadata: {labels: {app: agent}}
+                        spec:
+                          containers: [{name: c, image: x}]
+                    """
                 let (uCode, _, uErr) = try h.kubectl(["apply", "-f", try write(h, "ds", ds)])
-                #expect(uCode != 0 && uErr.contains("spec.updateStrategy.type: Unsupported value: \"Sometimes\": supported values: \"OnDelete\", \"RollingUpdate\""), "\(uErr)")
+                #expect(
+                    uCode != 0
+                        && uErr.contains("spec.updateStrategy.type: Unsupported value: \"Sometimes\": supported values: \"OnDelete\", \"RollingUpdate\""),
+                    "\(uErr)")
             }
         }
 
@@ -272,7 +292,9 @@ extension ReleasedCharts {
                 #expect(clusterIP.isEmpty == false)
                 // (`kubectl create deployment` sends the Deployment as protobuf, which the simulator
                 // does not decode: the Deployment comes from a manifest.)
-                #expect(try ok(h, ["apply", "-f", try write(h, "hello", deployment("hello", image: "hello:1", replicas: 2))]).contains("deployment.apps/hello created"))
+                #expect(
+                    try ok(h, ["apply", "-f", try write(h, "hello", deployment("hello", image: "hello:1", replicas: 2))]).contains(
+                        "deployment.apps/hello created"))
                 _ = try ok(h, ["rollout", "status", "deployment/hello", "--timeout=120s"])
                 let describe = try ok(h, ["describe", "deployment", "hello"])
                 #expect(describe.contains("Replicas:") && describe.contains("2 desired | 2 updated | 2 total | 2 available"), "\(describe)")
@@ -285,13 +307,13 @@ extension ReleasedCharts {
             try await withHelm { h in
                 h.server.cluster.setScript(podPrefix: "talker", .log("hello\nworld\n", interval: 0.2, exitCode: 0))
                 let pod = """
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: talker, namespace: default}
-                spec:
-                  restartPolicy: Never
-                  containers: [{name: say, image: "talker:1"}]
-                """
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: talker, namespace: default}
+                    spec:
+                      restartPolicy: Never
+                      containers: [{name: say, image: "talker:1"}]
+                    """
                 _ = try ok(h, ["apply", "-f", try write(h, "talker", pod)])
                 // The pod runs to completion (on a busy machine it may finish before any wait for
                 // Ready starts): wait for that, then follow, which prints everything and ends.
@@ -341,7 +363,9 @@ extension ReleasedCharts {
                 let ready = try await h.get("/apis/apps/v1/namespaces/apps/deployments/demo-tiny")
                 #expect(ready?.lookup(["status", "readyReplicas"])?.intValue == 1)
 
-                let (uCode, uOut, uErr) = try h.helm(["upgrade", "demo", chart, "-n", "apps", "--set", "replicas=2", "--set", "image=tiny:2", "--wait", "--timeout", "120s"])
+                let (uCode, uOut, uErr) = try h.helm([
+                    "upgrade", "demo", chart, "-n", "apps", "--set", "replicas=2", "--set", "image=tiny:2", "--wait", "--timeout", "120s"
+                ])
                 #expect(uCode == 0, "\(uOut)\n\(uErr)")
                 let upgraded = try await h.get("/apis/apps/v1/namespaces/apps/deployments/demo-tiny")
                 #expect(upgraded?.lookup(["spec", "replicas"])?.intValue == 2)

@@ -34,22 +34,22 @@ struct KubectlTests {
             server.cluster.addWorkers(2)
             let dir = tempDir()
             let manifest = """
-            apiVersion: apps/v1
-            kind: DaemonSet
-            metadata:
-              name: slim
-              namespace: default
-            spec:
-              selector:
-                matchLabels: {app: slim}
-              template:
+                apiVersion: apps/v1
+                kind: DaemonSet
                 metadata:
-                  labels: {app: slim}
+                  name: slim
+                  namespace: default
                 spec:
-                  containers:
-                  - name: slim
-                    image: ghcr.io/agntcy/slim:0.4
-            """
+                  selector:
+                    matchLabels: {app: slim}
+                  template:
+                    metadata:
+                      labels: {app: slim}
+                    spec:
+                      containers:
+                      - name: slim
+                        image: ghcr.io/agntcy/slim:0.4
+                """
             try manifest.write(toFile: dir + "/ds.yaml", atomically: true, encoding: .utf8)
             let (ssa, ssaOut, ssaErr) = try run(["apply", "--server-side", "-f", dir + "/ds.yaml"], kubeconfig: kubeconfig)
             #expect(ssa == 0, "\(ssaErr)")

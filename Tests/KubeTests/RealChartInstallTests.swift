@@ -12,8 +12,10 @@ extension ReleasedCharts {
     struct RealChartInstallTests {
         /// Installs, checks helm lists it deployed, runs `check`, uninstalls and waits for the
         /// listed objects to go.
-        func roundTrip(_ h: HelmSession, release: String, chart: String, namespace: String, values: String = "{}\n",
-                       gone: [String], check: () async throws -> Void) async throws {
+        func roundTrip(
+            _ h: HelmSession, release: String, chart: String, namespace: String, values: String = "{}\n",
+            gone: [String], check: () async throws -> Void
+        ) async throws {
             let (code, out, err) = try h.install(release, chart, namespace: namespace, values: values)
             #expect(code == 0, "helm upgrade --install \(chart): \(out)\n\(err)")
             guard code == 0 else { return }
@@ -53,8 +55,10 @@ extension ReleasedCharts {
 
         @Test func slim14StatefulSet() async throws {
             try await withHelm { h in
-                try await roundTrip(h, release: "slim", chart: "slim-1.4.0.tgz", namespace: "slim",
-                                    gone: ["/apis/apps/v1/namespaces/slim/statefulsets/slim", "/api/v1/namespaces/slim/services/slim"]) {
+                try await roundTrip(
+                    h, release: "slim", chart: "slim-1.4.0.tgz", namespace: "slim",
+                    gone: ["/apis/apps/v1/namespaces/slim/statefulsets/slim", "/api/v1/namespaces/slim/services/slim"]
+                ) {
                     #expect(try await h.get("/apis/apps/v1/namespaces/slim/statefulsets/slim") != nil)
                     // helm's default validation: it read the OpenAPI v3 documents, then let the server validate.
                     let log = h.server.cluster.requestLog
@@ -68,8 +72,10 @@ extension ReleasedCharts {
 
         @Test func slim14DaemonSet() async throws {
             try await withHelm { h in
-                try await roundTrip(h, release: "slim", chart: "slim-1.4.0.tgz", namespace: "slim", values: "slim:\n  daemonset: true\n",
-                                    gone: ["/apis/apps/v1/namespaces/slim/daemonsets/slim"]) {
+                try await roundTrip(
+                    h, release: "slim", chart: "slim-1.4.0.tgz", namespace: "slim", values: "slim:\n  daemonset: true\n",
+                    gone: ["/apis/apps/v1/namespaces/slim/daemonsets/slim"]
+                ) {
                     let local = try #require(try await h.get("/api/v1/namespaces/slim/services/slim-local"))
                     #expect(local.lookup(["spec", "internalTrafficPolicy"])?.stringValue == "Local")
                     try await expectReadySlice(h, namespace: "slim", service: "slim", readyPods: 2, port: ("data-plane-0", 46357))
@@ -81,9 +87,13 @@ extension ReleasedCharts {
         @Test(arguments: ["Deployment", "DaemonSet"])
         func slim22(mode: String) async throws {
             try await withHelm { h in
-                try await roundTrip(h, release: "slim", chart: "slim-2.2.0.tgz", namespace: "slim", values: "slim:\n  deploymentMode: \(mode)\n",
-                                    gone: ["/apis/rbac.authorization.k8s.io/v1/namespaces/slim/roles/slim-peer-discovery",
-                                           "/apis/rbac.authorization.k8s.io/v1/namespaces/slim/rolebindings/slim-peer-discovery"]) {
+                try await roundTrip(
+                    h, release: "slim", chart: "slim-2.2.0.tgz", namespace: "slim", values: "slim:\n  deploymentMode: \(mode)\n",
+                    gone: [
+                        "/apis/rbac.authorization.k8s.io/v1/namespaces/slim/roles/slim-peer-discovery",
+                        "/apis/rbac.authorization.k8s.io/v1/namespaces/slim/rolebindings/slim-peer-discovery"
+                    ]
+                ) {
                     let role = try #require(try await h.get("/apis/rbac.authorization.k8s.io/v1/namespaces/slim/roles/slim-peer-discovery"))
                     #expect(role["rules"]?.listValue?.first?["resources"] == .list(["endpointslices"]))
                     let binding = try #require(try await h.get("/apis/rbac.authorization.k8s.io/v1/namespaces/slim/rolebindings/slim-peer-discovery"))
@@ -99,8 +109,10 @@ extension ReleasedCharts {
         func controlPlane(chart: String) async throws {
             try await withHelm { h in
                 var volume = ""
-                try await roundTrip(h, release: "slim-control", chart: chart, namespace: "slim",
-                                    gone: ["/api/v1/namespaces/slim/persistentvolumeclaims/slim-control-db"]) {
+                try await roundTrip(
+                    h, release: "slim-control", chart: chart, namespace: "slim",
+                    gone: ["/api/v1/namespaces/slim/persistentvolumeclaims/slim-control-db"]
+                ) {
                     let claimPath = "/api/v1/namespaces/slim/persistentvolumeclaims/slim-control-db"
                     try await h.eventually("the controller's claim bound") { try await h.get(claimPath)?.lookup(["status", "phase"])?.stringValue == "Bound" }
                     let pvc = try #require(try await h.get(claimPath))
@@ -119,15 +131,15 @@ extension ReleasedCharts {
         }
 
         static let spireValues = """
-        global:
-          spire:
-            clusterName: sim
-            trustDomain: sim.example
-            caSubject: {country: US, organization: O, commonName: cn}
-            recommendations: {enabled: true}
-            namespaces: {create: true}
+            global:
+              spire:
+                clusterName: sim
+                trustDomain: sim.example
+                caSubject: {country: US, organization: O, commonName: cn}
+                recommendations: {enabled: true}
+                namespaces: {create: true}
 
-        """
+            """
 
         func installSpireCRDs(_ h: HelmSession) async throws {
             let (code, out, err) = try h.install("spire-crds", "spire-crds-0.5.0.tgz", namespace: "spire-crds")
@@ -148,26 +160,33 @@ extension ReleasedCharts {
                 #expect(crd.lookup(["status", "acceptedNames", "kind"])?.stringValue == "ClusterSPIFFEID")
                 // The custom resources are served: discovery, create, get, list.
                 let resources = try #require(try await h.get("/apis/spire.spiffe.io/v1alpha1"))
-                #expect(Set((resources["resources"]?.listValue ?? []).compactMap { $0["kind"]?.stringValue })
+                #expect(
+                    Set((resources["resources"]?.listValue ?? []).compactMap { $0["kind"]?.stringValue })
                         == ["ClusterSPIFFEID", "ClusterFederatedTrustDomain", "ClusterStaticEntry"])
-                let id = try Value(json: """
-                {"apiVersion": "spire.spiffe.io/v1alpha1", "kind": "ClusterSPIFFEID", "metadata": {"name": "test-id"},
-                 "spec": {"spiffeIDTemplate": "spiffe://sim.example/ns/{{ .PodMeta.Namespace }}", "podSelector": {"matchLabels": {"app": "x"}}, "unknownField": 1}}
-                """)
+                let id = try Value(
+                    json: """
+                        {"apiVersion": "spire.spiffe.io/v1alpha1", "kind": "ClusterSPIFFEID", "metadata": {"name": "test-id"},
+                         "spec": {"spiffeIDTemplate": "spiffe://sim.example/ns/{{ .PodMeta.Namespace }}", "podSelector": {"matchLabels": {"app": "x"}}, "unknownField": 1}}
+                        """)
                 let created = try await h.raw("POST", "/apis/spire.spiffe.io/v1alpha1/clusterspiffeids", body: id)
                 #expect(created.status == 201, "\(created.body)")
                 let stored = try #require(try await h.get("/apis/spire.spiffe.io/v1alpha1/clusterspiffeids/test-id"))
                 #expect(stored.lookup(["spec", "unknownField"]) == nil, "fields the schema does not declare are pruned")
                 #expect(try await h.items("/apis/spire.spiffe.io/v1alpha1/clusterspiffeids").count == 1)
-                let bad = try Value(json: #"{"apiVersion": "spire.spiffe.io/v1alpha1", "kind": "ClusterSPIFFEID", "metadata": {"name": "bad"}, "spec": {"podSelector": "x"}}"#)
+                let bad = try Value(
+                    json: #"{"apiVersion": "spire.spiffe.io/v1alpha1", "kind": "ClusterSPIFFEID", "metadata": {"name": "bad"}, "spec": {"podSelector": "x"}}"#)
                 let refused = try await h.raw("POST", "/apis/spire.spiffe.io/v1alpha1/clusterspiffeids", body: bad)
                 #expect(refused.status == 422, "\(refused.body)")
                 #expect(refused.body.contains("spec.podSelector in body must be of type object"), "\(refused.body)")
 
                 // With the recommended layout the chart creates spire-server and spire-system.
-                try await roundTrip(h, release: "spire", chart: "spire-0.26.0.tgz", namespace: "spire", values: Self.spireValues,
-                                    gone: ["/apis/apps/v1/namespaces/spire-server/statefulsets/spire-server", "/api/v1/namespaces/spire-system",
-                                           "/apis/storage.k8s.io/v1/csidrivers/csi.spiffe.io"]) {
+                try await roundTrip(
+                    h, release: "spire", chart: "spire-0.26.0.tgz", namespace: "spire", values: Self.spireValues,
+                    gone: [
+                        "/apis/apps/v1/namespaces/spire-server/statefulsets/spire-server", "/api/v1/namespaces/spire-system",
+                        "/apis/storage.k8s.io/v1/csidrivers/csi.spiffe.io"
+                    ]
+                ) {
                     #expect(try await h.get("/apis/apps/v1/namespaces/spire-system/daemonsets/spire-agent") != nil)
                     #expect(try await h.get("/apis/storage.k8s.io/v1/csidrivers/csi.spiffe.io") != nil)
                     #expect(try await h.items("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations").count == 1)
@@ -199,12 +218,17 @@ extension ReleasedCharts {
         func slimSpire(chart: String) async throws {
             try await withHelm { h in
                 try await installSpireCRDs(h)
-                try await roundTrip(h, release: "spire", chart: chart, namespace: "spire",
-                                    gone: ["/apis/apps/v1/namespaces/spire/statefulsets/spire-server", "/apis/storage.k8s.io/v1/csidrivers/csi.spiffe.io"]) {
+                try await roundTrip(
+                    h, release: "spire", chart: chart, namespace: "spire",
+                    gone: ["/apis/apps/v1/namespaces/spire/statefulsets/spire-server", "/apis/storage.k8s.io/v1/csidrivers/csi.spiffe.io"]
+                ) {
                     let ids = try await h.items("/apis/spire.spiffe.io/v1alpha1/clusterspiffeids")
                     #expect(ids.count == 7, "\(ids.map(\.objectName))")
                     // Applied with strict field validation against the CRD's schema.
-                    #expect(h.server.cluster.requestLog.contains { $0.hasPrefix("PATCH /apis/spire.spiffe.io/v1alpha1/clusterspiffeids/") && $0.contains("fieldValidation=Strict") })
+                    #expect(
+                        h.server.cluster.requestLog.contains {
+                            $0.hasPrefix("PATCH /apis/spire.spiffe.io/v1alpha1/clusterspiffeids/") && $0.contains("fieldValidation=Strict")
+                        })
                     #expect(try await h.items("/apis/rbac.authorization.k8s.io/v1/clusterroles").count == 3)
                     #expect(try await h.items("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings").count == 3)
                     let driver = try #require(try await h.get("/apis/storage.k8s.io/v1/csidrivers/csi.spiffe.io"))
@@ -213,7 +237,8 @@ extension ReleasedCharts {
                     #expect(hooks.count == 1)
                     try await expectReadySlice(h, namespace: "spire", service: "spire-server", readyPods: 1, port: ("grpc", 8081))
                     try await h.eventually("spire-server's data claim bound") {
-                        try await h.get("/api/v1/namespaces/spire/persistentvolumeclaims/spire-data-spire-server-0")?.lookup(["status", "phase"])?.stringValue == "Bound"
+                        try await h.get("/api/v1/namespaces/spire/persistentvolumeclaims/spire-data-spire-server-0")?.lookup(["status", "phase"])?.stringValue
+                            == "Bound"
                     }
                 }
                 #expect(try await h.items("/apis/spire.spiffe.io/v1alpha1/clusterspiffeids").isEmpty)

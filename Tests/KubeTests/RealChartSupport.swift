@@ -23,7 +23,8 @@ enum RealCharts {
     static func path(_ file: String) throws -> String {
         let p = (dir as NSString).appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: p) else {
-            throw KubeError(kind: .config, message: "released chart \(file) not found in \(dir): the tests need the shared charts folder (or SLIMCTL_CHARTS_DIR)")
+            throw KubeError(
+                kind: .config, message: "released chart \(file) not found in \(dir): the tests need the shared charts folder (or SLIMCTL_CHARTS_DIR)")
         }
         return p
     }
@@ -46,8 +47,10 @@ struct HelmSession {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = args
-        p.environment = ["HOME": home, "PATH": "/usr/bin:/bin", "KUBECONFIG": kubeconfig,
-                         "HELM_CONFIG_HOME": home + "/helm-config", "HELM_CACHE_HOME": home + "/helm-cache", "HELM_DATA_HOME": home + "/helm-data"]
+        p.environment = [
+            "HOME": home, "PATH": "/usr/bin:/bin", "KUBECONFIG": kubeconfig,
+            "HELM_CONFIG_HOME": home + "/helm-config", "HELM_CACHE_HOME": home + "/helm-cache", "HELM_DATA_HOME": home + "/helm-data"
+        ]
         let outFile = home + "/out-\(UUID().uuidString.prefix(6))", errFile = outFile + ".err"
         _ = FileManager.default.createFile(atPath: outFile, contents: nil)
         _ = FileManager.default.createFile(atPath: errFile, contents: nil)
@@ -55,8 +58,10 @@ struct HelmSession {
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errFile))
         try p.run()
         p.waitUntilExit()
-        return (p.terminationStatus, (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "",
-                (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "")
+        return (
+            p.terminationStatus, (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "",
+            (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
+        )
     }
 
     func helm(_ args: [String]) throws -> (code: Int32, out: String, err: String) { try run(RealCharts.helm, args) }
@@ -115,9 +120,10 @@ struct HelmSession {
 func withHelm<T>(_ body: (HelmSession) async throws -> T) async throws -> T {
     try await withCluster { server, client, kubeconfig in
         server.cluster.setNodes([
-            .init(name: "sim-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
-                  taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
-            .init(name: "sim-worker"), .init(name: "sim-worker2"),
+            .init(
+                name: "sim-control-plane", labels: ["node-role.kubernetes.io/control-plane": ""],
+                taints: [.init(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule)]),
+            .init(name: "sim-worker"), .init(name: "sim-worker2")
         ])
         chmod(kubeconfig, 0o600)
         return try await body(HelmSession(server: server, client: client, kubeconfig: kubeconfig, home: tempDir()))

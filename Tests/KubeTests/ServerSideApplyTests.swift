@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Kube
 import KubeSim
+import Testing
 import YAML
 
 /// Server-side apply by two managers on one object, as kube-apiserver merges it: containers by
@@ -9,18 +9,19 @@ import YAML
 @Suite("server-side apply: associative lists and ownership")
 struct ServerSideApplyTests {
     func manifest(_ containers: String) throws -> Value {
-        try YAML.load("""
-        apiVersion: apps/v1
-        kind: DaemonSet
-        metadata: {name: slim, namespace: default}
-        spec:
-          selector: {matchLabels: {app: slim}}
-          template:
-            metadata: {labels: {app: slim}}
+        try YAML.load(
+            """
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata: {name: slim, namespace: default}
             spec:
-              containers:
-        \(containers)
-        """, file: "ds.yaml")
+              selector: {matchLabels: {app: slim}}
+              template:
+                metadata: {labels: {app: slim}}
+                spec:
+                  containers:
+            \(containers)
+            """, file: "ds.yaml")
     }
 
     func containers(_ v: Value?) -> [String: Value] {
@@ -36,17 +37,21 @@ struct ServerSideApplyTests {
             var o = KubeClientOptions()
             o.fieldManager = "sidecar-injector"
             let injector = try KubeClient(kubeconfig: kubeconfig, options: o)
-            _ = try await client.apply(try manifest("""
-                      - name: slim
-                        image: slim:1
-                        env: [{name: A, value: "1"}, {name: B, value: "2"}]
-                        ports: [{containerPort: 46357}]
-            """))
+            _ = try await client.apply(
+                try manifest(
+                    """
+                              - name: slim
+                                image: slim:1
+                                env: [{name: A, value: "1"}, {name: B, value: "2"}]
+                                ports: [{containerPort: 46357}]
+                    """))
             // The injector applies only its own container (and the identifying fields).
-            let both = try await injector.apply(try manifest("""
-                      - name: proxy
-                        image: proxy:1
-            """), force: false)
+            let both = try await injector.apply(
+                try manifest(
+                    """
+                              - name: proxy
+                                image: proxy:1
+                    """), force: false)
             #expect(Set(containers(both).keys) == ["slim", "proxy"])
             #expect(containers(both)["slim"]?["image"]?.stringValue == "slim:1")
             let managers = both.lookup(["metadata", "managedFields"])?.listValue?.compactMap { $0["manager"]?.stringValue } ?? []
@@ -57,12 +62,14 @@ struct ServerSideApplyTests {
             #expect(fields?.lookup(["f:ports", "k:{\"containerPort\":46357,\"protocol\":\"TCP\"}", "f:containerPort"]) != nil)
 
             // slimctl drops env B and changes its image: the proxy container stays.
-            let next = try await client.apply(try manifest("""
-                      - name: slim
-                        image: slim:2
-                        env: [{name: A, value: "1"}]
-                        ports: [{containerPort: 46357, protocol: TCP}]
-            """))
+            let next = try await client.apply(
+                try manifest(
+                    """
+                              - name: slim
+                                image: slim:2
+                                env: [{name: A, value: "1"}]
+                                ports: [{containerPort: 46357, protocol: TCP}]
+                    """))
             let slim = containers(next)["slim"]
             #expect(slim?["image"]?.stringValue == "slim:2")
             #expect(slim?["env"]?.listValue?.compactMap { $0["name"]?.stringValue } == ["A"])
@@ -71,23 +78,27 @@ struct ServerSideApplyTests {
 
             // The injector touching slimctl's image without force is a conflict naming the field.
             await #expect {
-                _ = try await injector.apply(try manifest("""
-                          - name: slim
-                            image: slim:evil
-                """), force: false)
+                _ = try await injector.apply(
+                    try manifest(
+                        """
+                                  - name: slim
+                                    image: slim:evil
+                        """), force: false)
             } throws: { e in
                 let m = (e as? KubeError)?.message ?? ""
                 return (e as? KubeError)?.code == 409 && m.contains(#".spec.template.spec.containers[name="slim"].image"#) && m.contains("slimctl")
             }
 
             // The injector stops applying its container: it is removed, slimctl's is not.
-            let gone = try await injector.apply(try YAML.load("""
-            apiVersion: apps/v1
-            kind: DaemonSet
-            metadata: {name: slim, namespace: default}
-            spec:
-              selector: {matchLabels: {app: slim}}
-            """, file: "sidecar.yaml"), force: false)
+            let gone = try await injector.apply(
+                try YAML.load(
+                    """
+                    apiVersion: apps/v1
+                    kind: DaemonSet
+                    metadata: {name: slim, namespace: default}
+                    spec:
+                      selector: {matchLabels: {app: slim}}
+                    """, file: "sidecar.yaml"), force: false)
             #expect(Set(containers(gone).keys) == ["slim"])
             _ = server
         }
@@ -95,19 +106,23 @@ struct ServerSideApplyTests {
 
     @Test func strategicMergePatchMergesContainersByName() async throws {
         try await withCluster { server, client, _ in
-            _ = try await client.apply(try manifest("""
-                      - {name: slim, image: slim:1}
-                      - {name: proxy, image: proxy:1}
-            """))
+            _ = try await client.apply(
+                try manifest(
+                    """
+                              - {name: slim, image: slim:1}
+                              - {name: proxy, image: proxy:1}
+                    """))
             let patch = #"{"spec":{"template":{"spec":{"containers":[{"name":"proxy","image":"proxy:2"}]}}}}"#
-            let r = try await client.request("PATCH", "/apis/apps/v1/namespaces/default/daemonsets/slim", body: Array(patch.utf8),
-                                             contentType: "application/strategic-merge-patch+json")
+            let r = try await client.request(
+                "PATCH", "/apis/apps/v1/namespaces/default/daemonsets/slim", body: Array(patch.utf8),
+                contentType: "application/strategic-merge-patch+json")
             let v = try Value(jsonBytes: r.body)
             #expect(containers(v)["slim"]?["image"]?.stringValue == "slim:1")
             #expect(containers(v)["proxy"]?["image"]?.stringValue == "proxy:2")
             // A JSON merge patch replaces the list, as RFC 7386 says.
-            let merge = try await client.request("PATCH", "/apis/apps/v1/namespaces/default/daemonsets/slim", body: Array(patch.utf8),
-                                                 contentType: "application/merge-patch+json")
+            let merge = try await client.request(
+                "PATCH", "/apis/apps/v1/namespaces/default/daemonsets/slim", body: Array(patch.utf8),
+                contentType: "application/merge-patch+json")
             #expect(Set(containers(try Value(jsonBytes: merge.body)).keys) == ["proxy"])
             _ = server
         }

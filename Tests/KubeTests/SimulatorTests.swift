@@ -14,10 +14,11 @@ struct SimulatorTests {
                 .init(name: "b", labels: ["slim": "yes"], taints: [.init(key: "dedicated", value: "db", effect: .noSchedule)]),
                 .init(name: "c", labels: ["slim": "yes"], ready: false),
                 .init(name: "d"),
-                .init(name: "e", labels: ["slim": "yes"], unschedulable: true),
+                .init(name: "e", labels: ["slim": "yes"], unschedulable: true)
             ])
             var ds = try daemonSet("sel")
-            ds = try YAML.load(YAML.emit(ds).replacingOccurrences(of: "      containers:", with: "      nodeSelector: {slim: \"yes\"}\n      containers:"), file: "x")
+            ds = try YAML.load(
+                YAML.emit(ds).replacingOccurrences(of: "      containers:", with: "      nodeSelector: {slim: \"yes\"}\n      containers:"), file: "x")
             _ = try await client.apply(ds)
             let done = try await waitFor(client, apiVersion: "apps/v1", kind: "DaemonSet", name: "sel") {
                 let d = DaemonSet($0)
@@ -35,18 +36,19 @@ struct SimulatorTests {
     @Test func statefulSetCreatesOrdinalsInOrderAndRollsOut() async throws {
         try await withCluster { server, client, _ in
             server.cluster.addWorkers(2)
-            let sts = try YAML.load("""
-            apiVersion: apps/v1
-            kind: StatefulSet
-            metadata: {name: ctl}
-            spec:
-              replicas: 3
-              serviceName: ctl
-              selector: {matchLabels: {app: ctl}}
-              template:
-                metadata: {labels: {app: ctl}}
-                spec: {containers: [{name: c, image: ctl:1}]}
-            """, file: "sts.yaml")
+            let sts = try YAML.load(
+                """
+                apiVersion: apps/v1
+                kind: StatefulSet
+                metadata: {name: ctl}
+                spec:
+                  replicas: 3
+                  serviceName: ctl
+                  selector: {matchLabels: {app: ctl}}
+                  template:
+                    metadata: {labels: {app: ctl}}
+                    spec: {containers: [{name: c, image: ctl:1}]}
+                """, file: "sts.yaml")
             _ = try await client.apply(sts)
             let order = OrderBox()
             let watcher = Task {
@@ -73,17 +75,19 @@ struct SimulatorTests {
     @Test func deploymentBecomesAvailable() async throws {
         try await withCluster { server, client, _ in
             server.cluster.addWorkers(2)
-            _ = try await client.apply(try YAML.load("""
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: web}
-            spec:
-              replicas: 2
-              selector: {matchLabels: {app: web}}
-              template:
-                metadata: {labels: {app: web}}
-                spec: {containers: [{name: c, image: web:1}]}
-            """, file: "d.yaml"))
+            _ = try await client.apply(
+                try YAML.load(
+                    """
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata: {name: web}
+                    spec:
+                      replicas: 2
+                      selector: {matchLabels: {app: web}}
+                      template:
+                        metadata: {labels: {app: web}}
+                        spec: {containers: [{name: c, image: web:1}]}
+                    """, file: "d.yaml"))
             let d = try await waitFor(client, apiVersion: "apps/v1", kind: "Deployment", name: "web") { Deployment($0).rolledOut }
             #expect(Deployment(d).conditions.contains { $0.type == "Available" && $0.status == "True" })
         }

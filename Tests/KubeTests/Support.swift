@@ -4,8 +4,10 @@ import KubeSim
 import YAML
 
 /// Starts a simulated cluster, writes its kind-style kubeconfig, and hands both to the test.
-func withCluster<T>(_ options: SimOptions = SimOptions(), clientOptions: KubeClientOptions = KubeClientOptions(),
-                    _ body: (KubeSimServer, KubeClient, String) async throws -> T) async throws -> T {
+func withCluster<T>(
+    _ options: SimOptions = SimOptions(), clientOptions: KubeClientOptions = KubeClientOptions(),
+    _ body: (KubeSimServer, KubeClient, String) async throws -> T
+) async throws -> T {
     let server = try await KubeSimServer.start(options: options)
     let dir = tempDir()
     let path = dir + "/config"
@@ -32,33 +34,38 @@ func json(_ s: String) throws -> Value { try Value(json: s) }
 func configMap(_ name: String, _ data: [String: String], namespace: String = "default") -> Value {
     var d: [String: Value] = [:]
     for (k, v) in data { d[k] = .string(v) }
-    return .map(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
-                 "metadata": .map(["name": .string(name), "namespace": .string(namespace)]),
-                 "data": .map(.init(uniqueKeysWithValues: d.sorted { $0.key < $1.key }))])
+    return .map([
+        "apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+        "metadata": .map(["name": .string(name), "namespace": .string(namespace)]),
+        "data": .map(.init(uniqueKeysWithValues: d.sorted { $0.key < $1.key }))
+    ])
 }
 
 func daemonSet(_ name: String, image: String = "slim:1", extra: String = "") throws -> Value {
-    try YAML.load("""
-    apiVersion: apps/v1
-    kind: DaemonSet
-    metadata:
-      name: \(name)
-    spec:
-      selector:
-        matchLabels: {app: \(name)}
-      template:
+    try YAML.load(
+        """
+        apiVersion: apps/v1
+        kind: DaemonSet
         metadata:
-          labels: {app: \(name)}\(extra)
+          name: \(name)
         spec:
-          containers:
-          - name: main
-            image: \(image)
-    """, file: "ds.yaml")
+          selector:
+            matchLabels: {app: \(name)}
+          template:
+            metadata:
+              labels: {app: \(name)}\(extra)
+            spec:
+              containers:
+              - name: main
+                image: \(image)
+        """, file: "ds.yaml")
 }
 
 /// Collects a watch until `done` says so or the time runs out.
-func waitFor(_ client: KubeClient, apiVersion: String, kind: String, name: String, timeout: Double = 60,
-             _ done: @escaping @Sendable (Value) -> Bool) async throws -> Value {
+func waitFor(
+    _ client: KubeClient, apiVersion: String, kind: String, name: String, timeout: Double = 60,
+    _ done: @escaping @Sendable (Value) -> Bool
+) async throws -> Value {
     try await withThrowingTaskGroup(of: Value.self) { group in
         group.addTask {
             // The watch starts at the version the get saw: a change in between is not missed

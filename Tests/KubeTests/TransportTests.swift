@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import Kube
 import KubeSim
+import Testing
 import YAML
+
+@testable import Kube
 
 /// How the client uses its connections: HTTP/2 negotiated by ALPN as with kube-apiserver,
 /// many streams on few connections (more than the server's 100-stream limit spread over
@@ -13,14 +14,18 @@ struct TransportTests {
     func runningPods(_ cluster: SimCluster, prefix: String, count: Int) async throws -> [String] {
         let names = (0..<count).map { "\(prefix)-\($0)" }
         for n in names {
-            _ = try cluster.create("pods", namespace: "default", .map([
-                "apiVersion": "v1", "kind": "Pod",
-                "metadata": .map(["name": .string(n), "labels": .map(["app": .string(prefix)])]),
-                "spec": .map(["containers": .list([.map(["name": "main", "image": "busybox"])])]),
-            ]))
+            _ = try cluster.create(
+                "pods", namespace: "default",
+                .map([
+                    "apiVersion": "v1", "kind": "Pod",
+                    "metadata": .map(["name": .string(n), "labels": .map(["app": .string(prefix)])]),
+                    "spec": .map(["containers": .list([.map(["name": "main", "image": "busybox"])])])
+                ]))
         }
         try await until {
-            cluster.list("pods", namespace: "default").filter({ $0.lookup(["status", "phase"])?.stringValue == "Running" && ($0.lookup(["metadata", "name"])?.stringValue ?? "").hasPrefix(prefix) }).count >= count
+            cluster.list("pods", namespace: "default").filter({
+                $0.lookup(["status", "phase"])?.stringValue == "Running" && ($0.lookup(["metadata", "name"])?.stringValue ?? "").hasPrefix(prefix)
+            }).count >= count
         }
         return names
     }

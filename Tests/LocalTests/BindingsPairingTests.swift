@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Local
 import YAML
+
+@testable import Local
 
 /// Which slim-bindings the local target runs for a SLIM release, and the refusal of a release it
 /// cannot run.

@@ -1,6 +1,7 @@
 import Placement
 import Testing
 import YAML
+
 @testable import Local
 
 /// The DaemonSet controller's decisions on the local target, as pure functions: which SLIM
@@ -10,8 +11,12 @@ import YAML
     let rolling1 = DaemonSetRollout.UpdateStrategy.rollingUpdate(maxUnavailable: .int(1), maxSurge: .int(0))
 
     func workers(_ names: [String], taints: [String: [Taint]] = [:], cordoned: Set<String> = [], notReady: Set<String> = []) -> [NodeDecision] {
-        let nodes = names.map { NodeInfo(name: $0, labels: ["kubernetes.io/hostname": $0], taints: taints[$0] ?? [],
-                                         unschedulable: cordoned.contains($0), ready: !notReady.contains($0)).withLifecycleTaints() }
+        let nodes = names.map {
+            NodeInfo(
+                name: $0, labels: ["kubernetes.io/hostname": $0], taints: taints[$0] ?? [],
+                unschedulable: cordoned.contains($0), ready: !notReady.contains($0)
+            ).withLifecycleTaints()
+        }
         return Placement.daemonSet(nodes: nodes, pod: PodPlacementSpec())
     }
 
@@ -20,7 +25,9 @@ import YAML
     }
 
     /// Runs waves the way the local target does (deletes, then creates that become ready) until done.
-    func simulate(_ decisions: [NodeDecision], _ start: [Pod], revision: String, strategy: DaemonSetRollout.UpdateStrategy) -> (waves: [DaemonSetRollout.Wave], end: [Pod]) {
+    func simulate(
+        _ decisions: [NodeDecision], _ start: [Pod], revision: String, strategy: DaemonSetRollout.UpdateStrategy
+    ) -> (waves: [DaemonSetRollout.Wave], end: [Pod]) {
         var pods = start
         var waves: [DaemonSetRollout.Wave] = []
         while waves.count < 50 {
@@ -73,7 +80,8 @@ import YAML
     }
 
     @Test func aFailedPodIsReplaced() {
-        let w = DaemonSetRollout.next(decisions: workers(["w1", "w2"]), pods: [pod("w1"), pod("w2", alive: false, ready: false)], revision: "r1", strategy: rolling1)
+        let w = DaemonSetRollout.next(
+            decisions: workers(["w1", "w2"]), pods: [pod("w1"), pod("w2", alive: false, ready: false)], revision: "r1", strategy: rolling1)
         #expect(w.deletes.map(\.node) == ["w2"])
         #expect(w.creates.map(\.node) == ["w2"])
     }
@@ -130,8 +138,11 @@ import YAML
         func values(_ yaml: String) throws -> Value { try YAML.load(yaml, file: "t") }
         #expect(try DaemonSetRollout.chartStrategy(values: .emptyMap) == rolling1)
         // Helm's `default` turns 0 into 1; maxSurge is never rendered for a DaemonSet.
-        #expect(try DaemonSetRollout.chartStrategy(values: values("slim: {updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 3}}}")) == rolling1)
-        #expect(try DaemonSetRollout.chartStrategy(values: values("slim: {updateStrategy: {rollingUpdate: {maxUnavailable: '50%'}}}"))
+        #expect(
+            try DaemonSetRollout.chartStrategy(values: values("slim: {updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 3}}}"))
+                == rolling1)
+        #expect(
+            try DaemonSetRollout.chartStrategy(values: values("slim: {updateStrategy: {rollingUpdate: {maxUnavailable: '50%'}}}"))
                 == .rollingUpdate(maxUnavailable: .percent(50), maxSurge: .int(0)))
         #expect(try DaemonSetRollout.chartStrategy(values: values("slim: {updateStrategy: {type: OnDelete}}")) == .onDelete)
         #expect(throws: SimNodes.Failure.self) { try DaemonSetRollout.chartStrategy(values: values("slim: {updateStrategy: {type: Recreate}}")) }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Local
 import YAML
+
+@testable import Local
 
 /// The chart's `slim.config` turned into local node configs, for both chart generations, from
 /// the strategy's own values files.
@@ -33,8 +34,9 @@ import YAML
         let ids = ps.map { NodeConfigBuilder.nodeID(values: v, pod: $0, pods: ps.count) }
         #expect(ids == ps.map(\.name))
 
-        let cfg = try NodeConfigBuilder.build(values: v, slim: s, pod: ps[0], pods: 2,
-                                              peers: [.init(nodeID: ids[1], port: ps[1].dataPort)], staticPeers: true)
+        let cfg = try NodeConfigBuilder.build(
+            values: v, slim: s, pod: ps[0], pods: 2,
+            peers: [.init(nodeID: ids[1], port: ps[1].dataPort)], staticPeers: true)
         let svc = try #require(cfg.config.lookup(["services", "slim/0"]))
         #expect(svc["node_id"]?.stringValue == "${env:SLIM_NODE_ID}", "node_id stays as the chart mounts it")
         #expect(svc.lookup(["dataplane", "servers"])?.listValue?.first?["endpoint"]?.stringValue == "127.0.0.1:40000")

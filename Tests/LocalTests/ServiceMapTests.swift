@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Local
 
 /// Service addresses the apps use, resolved to local SLIM node ports as kube-proxy would route.

@@ -1,37 +1,41 @@
 import Foundation
 import Testing
+
 @testable import Placement
 
 /// The types decode the Kubernetes JSON shapes the Kube module will hand over.
 @Test func decodesKubernetesShapes() throws {
     let json = """
-    {
-      "taints": [
-        {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"},
-        {"key": "dedicated", "value": "gpu", "effect": "NoExecute", "timeAdded": "2024-01-01T00:00:00Z"}
-      ],
-      "tolerations": [
-        {"operator": "Exists"},
-        {"key": "dedicated", "value": "gpu", "effect": ""},
-        {"key": "x", "operator": "Lt", "value": "3"}
-      ],
-      "affinity": {
-        "nodeSelectorTerms": [
-          {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a", "b"]},
-                                {"key": "gpu", "operator": "Exists"}]},
-          {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["w1"]}]}
-        ]
-      }
-    }
-    """
+        {
+          "taints": [
+            {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"},
+            {"key": "dedicated", "value": "gpu", "effect": "NoExecute", "timeAdded": "2024-01-01T00:00:00Z"}
+          ],
+          "tolerations": [
+            {"operator": "Exists"},
+            {"key": "dedicated", "value": "gpu", "effect": ""},
+            {"key": "x", "operator": "Lt", "value": "3"}
+          ],
+          "affinity": {
+            "nodeSelectorTerms": [
+              {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a", "b"]},
+                                    {"key": "gpu", "operator": "Exists"}]},
+              {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["w1"]}]}
+            ]
+          }
+        }
+        """
     struct Shape: Decodable {
         let taints: [Taint]
         let tolerations: [Toleration]
         let affinity: NodeAffinity
     }
     let shape = try JSONDecoder().decode(Shape.self, from: Data(json.utf8))
-    #expect(shape.taints == [Taint(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule),
-                             Taint(key: "dedicated", value: "gpu", effect: .noExecute)])
+    #expect(
+        shape.taints == [
+            Taint(key: "node-role.kubernetes.io/control-plane", effect: .noSchedule),
+            Taint(key: "dedicated", value: "gpu", effect: .noExecute)
+        ])
     #expect(shape.tolerations[0] == Toleration(operator: .exists))
     #expect(shape.tolerations[1] == Toleration(key: "dedicated", operator: .equal, value: "gpu"))
     #expect(shape.tolerations[2].operator.rawValue == "Lt")
@@ -43,9 +47,11 @@ import Testing
 @Test func roundTripsThroughJSON() throws {
     let pod = PodPlacementSpec(
         nodeSelector: ["kubernetes.io/os": "linux"],
-        requiredAffinity: NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [
-            NodeSelectorRequirement(key: "cores", operator: .gt, values: ["2"]),
-        ])]),
+        requiredAffinity: NodeAffinity(nodeSelectorTerms: [
+            NodeSelectorTerm(matchExpressions: [
+                NodeSelectorRequirement(key: "cores", operator: .gt, values: ["2"])
+            ])
+        ]),
         tolerations: [Toleration(key: "a", operator: .exists, effect: .noExecute, tolerationSeconds: 30)],
         hostNetwork: true)
     let back = try JSONDecoder().decode(PodPlacementSpec.self, from: JSONEncoder().encode(pod))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Placement
 
 private let controlPlaneToleration = Toleration(key: "node-role.kubernetes.io/control-plane", operator: .exists, effect: .noSchedule)
@@ -35,10 +36,11 @@ private func decision(_ node: NodeInfo, _ pod: PodPlacementSpec = PodPlacementSp
     let node = NodeInfo(name: "worker-3", labels: ["kubernetes.io/os": "linux"])
     let d = decision(node, PodPlacementSpec(nodeSelector: ["kubernetes.io/os": "windows", "gpu": "true"]))
     #expect(!d.shouldRun && !d.shouldContinueRunning)
-    #expect(d.reasons == [
-        "worker-3: nodeSelector gpu=true does not match (no label gpu)",
-        "worker-3: nodeSelector kubernetes.io/os=windows does not match (label kubernetes.io/os=linux)",
-    ])
+    #expect(
+        d.reasons == [
+            "worker-3: nodeSelector gpu=true does not match (no label gpu)",
+            "worker-3: nodeSelector kubernetes.io/os=windows does not match (label kubernetes.io/os=linux)"
+        ])
     #expect(decision(node, PodPlacementSpec(nodeSelector: ["kubernetes.io/os": "linux"])).shouldRun)
     // An empty-valued selector needs the label, with the empty value.
     #expect(!decision(node, PodPlacementSpec(nodeSelector: ["role": ""])).shouldRun)
@@ -46,9 +48,11 @@ private func decision(_ node: NodeInfo, _ pod: PodPlacementSpec = PodPlacementSp
 }
 
 @Test func affinityMismatchIsExplainedAndFatal() {
-    let affinity = NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [
-        NodeSelectorRequirement(key: "zone", operator: .in, values: ["a", "b"]),
-    ])])
+    let affinity = NodeAffinity(nodeSelectorTerms: [
+        NodeSelectorTerm(matchExpressions: [
+            NodeSelectorRequirement(key: "zone", operator: .in, values: ["a", "b"])
+        ])
+    ])
     let d = decision(NodeInfo(name: "w", labels: ["zone": "c"]), PodPlacementSpec(requiredAffinity: affinity))
     #expect(!d.shouldRun && !d.shouldContinueRunning)
     #expect(d.reasons == ["w: node affinity: no term matches (zone In [a,b]; node has zone=c)"])
@@ -105,7 +109,7 @@ let controllerTaintCases: [ControllerTaintCase] = [
     .init(taint: Taint(key: TaintKey.notReady, effect: .noSchedule), hostNetwork: true, runs: false),
     .init(taint: Taint(key: TaintKey.unreachable, effect: .noSchedule), hostNetwork: true, runs: false),
     // The pressure tolerations are NoSchedule only.
-    .init(taint: Taint(key: TaintKey.memoryPressure, effect: .noExecute), hostNetwork: true, runs: false),
+    .init(taint: Taint(key: TaintKey.memoryPressure, effect: .noExecute), hostNetwork: true, runs: false)
 ]
 
 @Test(arguments: controllerTaintCases)
@@ -144,8 +148,12 @@ func controllerTolerations(_ c: ControllerTaintCase) {
 }
 
 @Test func lifecycleTaintsFromConditionsAreIdempotent() {
-    let node = NodeInfo(name: "w", conditions: ["MemoryPressure": "True", "DiskPressure": "False", "PIDPressure": "True",
-                                                 "NetworkUnavailable": "True"])
+    let node = NodeInfo(
+        name: "w",
+        conditions: [
+            "MemoryPressure": "True", "DiskPressure": "False", "PIDPressure": "True",
+            "NetworkUnavailable": "True"
+        ])
     let tainted = node.withLifecycleTaints()
     #expect(Set(tainted.taints.map(\.key)) == [TaintKey.memoryPressure, TaintKey.pidPressure, TaintKey.networkUnavailable])
     #expect(tainted.withLifecycleTaints() == tainted)
@@ -156,32 +164,43 @@ func controllerTolerations(_ c: ControllerTaintCase) {
 /// Found by the simulator differential test: the lifecycle controller owns its taint keys both
 /// ways, so such taints set by hand on a healthy node do not last, and a DaemonSet pod runs there.
 @Test func lifecycleTaintsTheNodeStateDoesNotJustifyAreRemoved() {
-    let handSet = [Taint(key: TaintKey.notReady, value: "a", effect: .noSchedule), Taint(key: TaintKey.networkUnavailable, effect: .noSchedule),
-                   Taint(key: TaintKey.unschedulable, effect: .noSchedule), Taint(key: TaintKey.unreachable, effect: .noExecute),
-                   Taint(key: TaintKey.memoryPressure, effect: .noExecute), Taint(key: TaintKey.diskPressure, effect: .preferNoSchedule),
-                   Taint(key: "dedicated", effect: .noSchedule)]
+    let handSet = [
+        Taint(key: TaintKey.notReady, value: "a", effect: .noSchedule), Taint(key: TaintKey.networkUnavailable, effect: .noSchedule),
+        Taint(key: TaintKey.unschedulable, effect: .noSchedule), Taint(key: TaintKey.unreachable, effect: .noExecute),
+        Taint(key: TaintKey.memoryPressure, effect: .noExecute), Taint(key: TaintKey.diskPressure, effect: .preferNoSchedule),
+        Taint(key: "dedicated", effect: .noSchedule)
+    ]
     let healthy = NodeInfo(name: "w", taints: handSet, conditions: ["Ready": "True"]).withLifecycleTaints()
-    #expect(healthy.taints == [Taint(key: TaintKey.memoryPressure, effect: .noExecute), Taint(key: TaintKey.diskPressure, effect: .preferNoSchedule),
-                               Taint(key: "dedicated", effect: .noSchedule)])
+    #expect(
+        healthy.taints == [
+            Taint(key: TaintKey.memoryPressure, effect: .noExecute), Taint(key: TaintKey.diskPressure, effect: .preferNoSchedule),
+            Taint(key: "dedicated", effect: .noSchedule)
+        ])
     #expect(decision(NodeInfo(name: "w", taints: [Taint(key: TaintKey.notReady, effect: .noSchedule)]).withLifecycleTaints()).shouldRun)
 
     // NotReady: the unreachable NoExecute taint gives way to not-ready's; a justified taint keeps its value.
-    let notReady = NodeInfo(name: "n", taints: [Taint(key: TaintKey.unreachable, effect: .noExecute), Taint(key: TaintKey.notReady, value: "x", effect: .noSchedule)],
-                            ready: false, conditions: ["Ready": "False"]).withLifecycleTaints()
+    let notReady = NodeInfo(
+        name: "n", taints: [Taint(key: TaintKey.unreachable, effect: .noExecute), Taint(key: TaintKey.notReady, value: "x", effect: .noSchedule)],
+        ready: false, conditions: ["Ready": "False"]
+    ).withLifecycleTaints()
     #expect(notReady.taints == [Taint(key: TaintKey.notReady, value: "x", effect: .noSchedule), Taint(key: TaintKey.notReady, effect: .noExecute)])
 }
 
 @Test func everyReasonIsListedNotJustTheFirst() {
-    let node = NodeInfo(name: "n", labels: ["zone": "c"],
-                        taints: [Taint(key: "a", effect: .noSchedule), Taint(key: "b", value: "1", effect: .noExecute)])
-    let affinity = NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [
-        NodeSelectorRequirement(key: "zone", operator: .in, values: ["a"]),
-    ])])
-    let d = decision(node, PodPlacementSpec(nodeSelector: ["os": "linux"], requiredAffinity: affinity))
-    #expect(d.reasons == [
-        "n: nodeSelector os=linux does not match (no label os)",
-        "n: node affinity: no term matches (zone In [a]; node has zone=c)",
-        "n: taint a:NoSchedule not tolerated",
-        "n: taint b=1:NoExecute not tolerated",
+    let node = NodeInfo(
+        name: "n", labels: ["zone": "c"],
+        taints: [Taint(key: "a", effect: .noSchedule), Taint(key: "b", value: "1", effect: .noExecute)])
+    let affinity = NodeAffinity(nodeSelectorTerms: [
+        NodeSelectorTerm(matchExpressions: [
+            NodeSelectorRequirement(key: "zone", operator: .in, values: ["a"])
+        ])
     ])
+    let d = decision(node, PodPlacementSpec(nodeSelector: ["os": "linux"], requiredAffinity: affinity))
+    #expect(
+        d.reasons == [
+            "n: nodeSelector os=linux does not match (no label os)",
+            "n: node affinity: no term matches (zone In [a]; node has zone=c)",
+            "n: taint a:NoSchedule not tolerated",
+            "n: taint b=1:NoExecute not tolerated"
+        ])
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Placement
 
 @Test func kindNamesFollowKindsNamer() {

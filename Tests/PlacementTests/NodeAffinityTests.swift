@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Placement
 
 struct RequirementCase: Sendable, CustomTestStringConvertible {
@@ -37,7 +38,7 @@ let requirementCases: [RequirementCase] = [
     .init(requirement: req("cores", .lt, ["4"]), labels: ["cores": "3"], matches: true),
     .init(requirement: req("cores", .lt, ["4"]), labels: ["cores": "4"], matches: false),
     .init(requirement: req("cores", .lt, ["4"]), labels: ["cores": "0x2"], matches: false),
-    .init(requirement: req("cores", .lt, ["4"]), labels: [:], matches: false),
+    .init(requirement: req("cores", .lt, ["4"]), labels: [:], matches: false)
 ]
 
 @Test(arguments: requirementCases)
@@ -69,14 +70,15 @@ let invalidCases: [InvalidCase] = [
     .init(requirement: req("zone", .notIn, ["not a value"]), asField: false),
     .init(requirement: req("bad key", .doesNotExist), asField: false),
     .init(requirement: req("metadata.name", .in, ["a", "b"]), asField: true),
-    .init(requirement: req("metadata.name", .exists), asField: true),
+    .init(requirement: req("metadata.name", .exists), asField: true)
 ]
 
 @Test(arguments: invalidCases)
 func invalidRequirementFailsItsTerm(_ c: InvalidCase) throws {
     // A second, valid requirement that holds, so only the parse error can fail the term.
     let holds = req("zone", .notIn, ["nowhere"])
-    let term = c.asField
+    let term =
+        c.asField
         ? NodeSelectorTerm(matchExpressions: [holds], matchFields: [c.requirement])
         : NodeSelectorTerm(matchExpressions: [holds, c.requirement])
     let why = NodeAffinity(nodeSelectorTerms: [term]).mismatch(nodeName: "a", labels: ["zone": "a", "cores": "8"])
@@ -93,23 +95,27 @@ func invalidRequirementFailsItsTerm(_ c: InvalidCase) throws {
     let affinity = NodeAffinity(nodeSelectorTerms: [term1, term2])
     #expect(affinity.mismatch(nodeName: "n", labels: ["zone": "a", "gpu": ""]) == nil)
     #expect(affinity.mismatch(nodeName: "n", labels: ["zone": "b"]) == nil)
-    #expect(affinity.mismatch(nodeName: "n", labels: ["zone": "a"])
-        == "node affinity: no term matches (term 1: gpu Exists; node has no label gpu | term 2: zone In [b]; node has zone=a)")
+    #expect(
+        affinity.mismatch(nodeName: "n", labels: ["zone": "a"])
+            == "node affinity: no term matches (term 1: gpu Exists; node has no label gpu | term 2: zone In [b]; node has zone=a)")
 }
 
 @Test func singleTermExplanation() {
     let affinity = NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [req("zone", .in, ["a", "b"])])])
-    #expect(affinity.mismatch(nodeName: "n", labels: ["zone": "c"])
-        == "node affinity: no term matches (zone In [a,b]; node has zone=c)")
+    #expect(
+        affinity.mismatch(nodeName: "n", labels: ["zone": "c"])
+            == "node affinity: no term matches (zone In [a,b]; node has zone=c)")
     let gt = NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [req("cores", .gt, ["4"])])])
-    #expect(gt.mismatch(nodeName: "n", labels: ["cores": "many"])
-        == "node affinity: no term matches (cores Gt 4; node has cores=many (not an integer))")
+    #expect(
+        gt.mismatch(nodeName: "n", labels: ["cores": "many"])
+            == "node affinity: no term matches (cores Gt 4; node has cores=many (not an integer))")
 }
 
 @Test func emptyTermsMatchNothing() {
     #expect(NodeAffinity(nodeSelectorTerms: []).mismatch(nodeName: "n", labels: [:]) != nil)
-    #expect(NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm()]).mismatch(nodeName: "n", labels: [:])
-        == "node affinity: no term matches (empty term matches nothing)")
+    #expect(
+        NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm()]).mismatch(nodeName: "n", labels: [:])
+            == "node affinity: no term matches (empty term matches nothing)")
     // An empty term next to a matching one is simply skipped.
     let mixed = NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm(), NodeSelectorTerm(matchExpressions: [req("a", .doesNotExist)])])
     #expect(mixed.mismatch(nodeName: "n", labels: [:]) == nil)
@@ -118,14 +124,18 @@ func invalidRequirementFailsItsTerm(_ c: InvalidCase) throws {
 @Test func matchFieldsByNodeName() {
     let pin = NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm(matchFields: [req("metadata.name", .in, ["worker-1"])])])
     #expect(pin.mismatch(nodeName: "worker-1", labels: [:]) == nil)
-    #expect(pin.mismatch(nodeName: "worker-2", labels: [:])
-        == "node affinity: no term matches (metadata.name In [worker-1]; node is worker-2)")
+    #expect(
+        pin.mismatch(nodeName: "worker-2", labels: [:])
+            == "node affinity: no term matches (metadata.name In [worker-1]; node is worker-2)")
     let avoid = NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm(matchFields: [req("metadata.name", .notIn, ["worker-1"])])])
     #expect(avoid.mismatch(nodeName: "worker-1", labels: [:]) != nil)
     #expect(avoid.mismatch(nodeName: "worker-2", labels: [:]) == nil)
     // Fields and expressions of one term are ANDed.
-    let both = NodeAffinity(nodeSelectorTerms: [NodeSelectorTerm(matchExpressions: [req("zone", .in, ["a"])],
-                                                                 matchFields: [req("metadata.name", .in, ["w"])])])
+    let both = NodeAffinity(nodeSelectorTerms: [
+        NodeSelectorTerm(
+            matchExpressions: [req("zone", .in, ["a"])],
+            matchFields: [req("metadata.name", .in, ["w"])])
+    ])
     #expect(both.mismatch(nodeName: "w", labels: ["zone": "a"]) == nil)
     #expect(both.mismatch(nodeName: "w", labels: ["zone": "b"]) != nil)
     #expect(both.mismatch(nodeName: "x", labels: ["zone": "a"]) != nil)

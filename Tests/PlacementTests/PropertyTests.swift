@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Placement
 
 /// SplitMix64: tiny, fast and reproducible, so a failing seed can be replayed.
@@ -30,8 +31,9 @@ struct Arbitrary {
     }
     mutating func taint() -> Taint { Taint(key: pick(keys), value: chance(0.5) ? "" : pick(values), effect: pick(TaintEffect.allCases)) }
     mutating func toleration() -> Toleration {
-        Toleration(key: chance(0.1) ? nil : pick(keys), operator: chance(0.5) ? .exists : .equal,
-                   value: chance(0.3) ? nil : pick(values), effect: chance(0.3) ? nil : pick(TaintEffect.allCases))
+        Toleration(
+            key: chance(0.1) ? nil : pick(keys), operator: chance(0.5) ? .exists : .equal,
+            value: chance(0.3) ? nil : pick(values), effect: chance(0.3) ? nil : pick(TaintEffect.allCases))
     }
     mutating func requirement() -> NodeSelectorRequirement {
         let op = pick([NodeSelectorOperator.in, .notIn, .exists, .doesNotExist, .gt, .lt])
@@ -42,19 +44,22 @@ struct Arbitrary {
         }
     }
     mutating func affinity() -> NodeAffinity {
-        NodeAffinity(nodeSelectorTerms: (0..<Int.random(in: 1...2, using: &rng)).map { _ in
-            NodeSelectorTerm(matchExpressions: (0..<Int.random(in: 1...2, using: &rng)).map { _ in requirement() })
-        })
+        NodeAffinity(
+            nodeSelectorTerms: (0..<Int.random(in: 1...2, using: &rng)).map { _ in
+                NodeSelectorTerm(matchExpressions: (0..<Int.random(in: 1...2, using: &rng)).map { _ in requirement() })
+            })
     }
     mutating func node(_ index: Int) -> NodeInfo {
-        NodeInfo(name: "n\(index)", labels: labels(), taints: (0..<Int.random(in: 0...2, using: &rng)).map { _ in taint() },
-                 unschedulable: chance(0.2), ready: chance(0.8))
+        NodeInfo(
+            name: "n\(index)", labels: labels(), taints: (0..<Int.random(in: 0...2, using: &rng)).map { _ in taint() },
+            unschedulable: chance(0.2), ready: chance(0.8))
     }
     mutating func pod() -> PodPlacementSpec {
-        PodPlacementSpec(nodeSelector: chance(0.3) ? [pick(keys): pick(values)] : [:],
-                         requiredAffinity: chance(0.4) ? affinity() : nil,
-                         tolerations: (0..<Int.random(in: 0...2, using: &rng)).map { _ in toleration() },
-                         hostNetwork: chance(0.5))
+        PodPlacementSpec(
+            nodeSelector: chance(0.3) ? [pick(keys): pick(values)] : [:],
+            requiredAffinity: chance(0.4) ? affinity() : nil,
+            tolerations: (0..<Int.random(in: 0...2, using: &rng)).map { _ in toleration() },
+            hostNetwork: chance(0.5))
     }
 }
 

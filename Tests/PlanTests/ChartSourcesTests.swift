@@ -20,9 +20,10 @@ import YAML
     }
 
     @Test func thePlanShowsTheMirroredChartAndTheRegistryFlags() throws {
-        let rel = HelmRelease(release: "slim", namespace: "slim", createNamespace: true,
-                              chart: ChartRef(ref: "oci://ghcr.io/agntcy/slim/helm/slim", version: "2.2.0", repo: nil, generation: "2", mark: .synthetic("s")),
-                              valuesFiles: [], set: [], primary: true, expect: [], mark: .synthetic("s"))
+        let rel = HelmRelease(
+            release: "slim", namespace: "slim", createNamespace: true,
+            chart: ChartRef(ref: "oci://ghcr.io/agntcy/slim/helm/slim", version: "2.2.0", repo: nil, generation: "2", mark: .synthetic("s")),
+            valuesFiles: [], set: [], primary: true, expect: [], mark: .synthetic("s"))
         let t = TargetOptions(kind: .cluster, renderDir: "/r", chartMirrors: [try ChartMirror.parse("ghcr.io/agntcy=reg:5000/agntcy")], plainHTTP: true)
         let chart = Planner.chart(for: rel, strategyFile: "/s/x.yaml", target: t)
         #expect(chart.ref == "oci://reg:5000/agntcy/slim/helm/slim")
@@ -36,9 +37,10 @@ import YAML
 
 @Suite struct ChartFitRules {
     func release(expect kinds: [String]) -> HelmRelease {
-        HelmRelease(release: "slim", namespace: "slim", createNamespace: true,
-                    chart: ChartRef(ref: "oci://x/slim", version: "", repo: nil, generation: nil, mark: .synthetic("s")), valuesFiles: [], set: [],
-                    primary: true, expect: kinds.map { Expectation(kind: $0, name: "slim", fields: [], mark: .synthetic("s")) }, mark: .synthetic("s"))
+        HelmRelease(
+            release: "slim", namespace: "slim", createNamespace: true,
+            chart: ChartRef(ref: "oci://x/slim", version: "", repo: nil, generation: nil, mark: .synthetic("s")), valuesFiles: [], set: [],
+            primary: true, expect: kinds.map { Expectation(kind: $0, name: "slim", fields: [], mark: .synthetic("s")) }, mark: .synthetic("s"))
     }
 
     @Test func whatEachSlimChartCanRender() {
@@ -54,15 +56,18 @@ import YAML
         #expect(sts.count == 1 && sts[0].contains("cannot render a StatefulSet") && sts[0].contains("Deployment or DaemonSet"), "\(sts)")
         let gen = ChartFit.problems(chart: v14, release: release(expect: ["DaemonSet"]), generation: "2")
         #expect(gen.count == 1 && gen[0].contains("generation 1.4") && gen[0].contains("written for generation 2"), "\(gen)")
-        #expect(ChartFit.problems(chart: v22, release: release(expect: ["DaemonSet"]), generation: "custom").isEmpty,
-                "a strategy's own generation names are not compared with SLIM's")
+        #expect(
+            ChartFit.problems(chart: v22, release: release(expect: ["DaemonSet"]), generation: "custom").isEmpty,
+            "a strategy's own generation names are not compared with SLIM's")
     }
 
     @Test func chartYAMLAndWarnings() throws {
         let info = ChartInfo(chartYAML: try YAML.load("apiVersion: v2\nname: slim\nversion: 2.2.0\nappVersion: 2.3.0\n", file: "Chart.yaml"))
         #expect(info == ChartInfo(name: "slim", version: "2.2.0", appVersion: "2.3.0"))
         #expect(ChartInfo(chartYAML: try YAML.load("name: x\n", file: "Chart.yaml")) == nil)
-        #expect(ChartFit.ignoredValuePath("destination for slim-control-plane.config.northbound is a table. Ignoring non-table value ([…])", chart: "slim-control-plane")
+        #expect(
+            ChartFit.ignoredValuePath(
+                "destination for slim-control-plane.config.northbound is a table. Ignoring non-table value ([…])", chart: "slim-control-plane")
                 == ["config", "northbound"])
         #expect(ChartFit.ignoredValuePath("cannot overwrite table with non table for slim.slim.service (map[])", chart: "slim") == ["slim", "service"])
         #expect(ChartFit.ignoredValuePath("something else", chart: "slim") == nil)

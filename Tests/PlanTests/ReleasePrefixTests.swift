@@ -27,7 +27,10 @@ import Testing
             _ = try split("slim-contrl:a=1", flag: "--set-string")
             Issue.record("expected an error")
         } catch let e as ReleasePrefix.Unknown {
-            #expect("\(e)" == "--set-string slim-contrl:a=1: strategy `daemonset` has no release `slim-contrl` (its releases: slim-control, slim); did you mean `slim-control:`?")
+            #expect(
+                "\(e)"
+                    == "--set-string slim-contrl:a=1: strategy `daemonset` has no release `slim-contrl` (its releases: slim-control, slim); did you mean `slim-control:`?"
+            )
         } catch { Issue.record("\(error)") }
         #expect(throws: ReleasePrefix.Unknown.self) { _ = try split("nope:file.yaml", flag: "-f") }
         #expect(throws: ReleasePrefix.Unknown.self) { _ = try split("nope:a=1") }

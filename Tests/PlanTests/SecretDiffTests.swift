@@ -17,13 +17,17 @@ import YAML
     @Test func secretVariablesAreMaskedByValueOnBothSides() throws {
         let old = try YAML.load("args: [--secret, OLD-shared-secret-0123456789]\n", file: "old")
         let new = try YAML.load("args: [--secret, NEW-shared-secret-0123456789]\n", file: "new")
-        let d = try #require(SecretDiff.diff(deployed: [old], wouldDeploy: [new], deployedSecrets: ["sharedSecret": "OLD-shared-secret-0123456789"],
-                                             secrets: ["sharedSecret": "NEW-shared-secret-0123456789"]))
+        let d = try #require(
+            SecretDiff.diff(
+                deployed: [old], wouldDeploy: [new], deployedSecrets: ["sharedSecret": "OLD-shared-secret-0123456789"],
+                secrets: ["sharedSecret": "NEW-shared-secret-0123456789"]))
         #expect(!d.contains("shared-secret-0123456789"), "\(d)")
         #expect(d.contains("<secret:sharedSecret>") && d.contains("<secret:sharedSecret (changed)>"), "\(d)")
         // The same secret on both sides: no difference.
-        #expect(SecretDiff.diff(deployed: [new], wouldDeploy: [new], deployedSecrets: ["sharedSecret": "NEW-shared-secret-0123456789"],
-                                secrets: ["sharedSecret": "NEW-shared-secret-0123456789"]) == nil)
+        #expect(
+            SecretDiff.diff(
+                deployed: [new], wouldDeploy: [new], deployedSecrets: ["sharedSecret": "NEW-shared-secret-0123456789"],
+                secrets: ["sharedSecret": "NEW-shared-secret-0123456789"]) == nil)
     }
 
     @Test func everyEntryOfASecretObjectIsMasked() throws {
@@ -38,11 +42,16 @@ import YAML
 
 @Suite struct StepInputChanges {
     @Test func changesAreGroupedByKindInPlanOrder() {
-        let before = [StepInput(kind: "values", name: "a.yaml", hash: "1"), StepInput(kind: "values", name: "--set x", hash: "2"),
-                      StepInput(kind: "chart", name: "slim", hash: "3")]
-        let now = [StepInput(kind: "values", name: "a.yaml", hash: "9"), StepInput(kind: "values", name: "--set y", hash: "4"),
-                   StepInput(kind: "chart", name: "slim", hash: "3"), StepInput(kind: "simulated nodes", hash: "5")]
-        #expect(StepInputs.changes(now: now, recorded: before)
+        let before = [
+            StepInput(kind: "values", name: "a.yaml", hash: "1"), StepInput(kind: "values", name: "--set x", hash: "2"),
+            StepInput(kind: "chart", name: "slim", hash: "3")
+        ]
+        let now = [
+            StepInput(kind: "values", name: "a.yaml", hash: "9"), StepInput(kind: "values", name: "--set y", hash: "4"),
+            StepInput(kind: "chart", name: "slim", hash: "3"), StepInput(kind: "simulated nodes", hash: "5")
+        ]
+        #expect(
+            StepInputs.changes(now: now, recorded: before)
                 == "values changed: a.yaml; --set y; --set x (removed), simulated nodes changed")
         #expect(StepInputs.changes(now: before, recorded: before) == nil)
         #expect(StepInputs.changes(now: before, recorded: nil) == nil)

@@ -14,44 +14,46 @@ import Testing
 
     @Test func oneChangedLineWithThreeLinesOfContext() {
         let d = UnifiedDiff.diff(old: numbered(10), new: numbered(10, replacing: [5: "five"]))
-        #expect(d == """
-            --- deployed
-            +++ would deploy
-            @@ -2,7 +2,7 @@
-             2
-             3
-             4
-            -5
-            +five
-             6
-             7
-             8
+        #expect(
+            d == """
+                --- deployed
+                +++ would deploy
+                @@ -2,7 +2,7 @@
+                 2
+                 3
+                 4
+                -5
+                +five
+                 6
+                 7
+                 8
 
-            """)
+                """)
     }
 
     @Test func distantChangesAreSeparateHunksAndCloseOnesShareOne() {
         let far = UnifiedDiff.diff(old: numbered(20), new: numbered(20, replacing: [2: "two", 18: "eighteen"]))
-        #expect(far == """
-            --- deployed
-            +++ would deploy
-            @@ -1,5 +1,5 @@
-             1
-            -2
-            +two
-             3
-             4
-             5
-            @@ -15,6 +15,6 @@
-             15
-             16
-             17
-            -18
-            +eighteen
-             19
-             20
+        #expect(
+            far == """
+                --- deployed
+                +++ would deploy
+                @@ -1,5 +1,5 @@
+                 1
+                -2
+                +two
+                 3
+                 4
+                 5
+                @@ -15,6 +15,6 @@
+                 15
+                 16
+                 17
+                -18
+                +eighteen
+                 19
+                 20
 
-            """)
+                """)
         // Six unchanged lines between two changes: exactly two contexts, one hunk.
         let close = UnifiedDiff.diff(old: numbered(20), new: numbered(20, replacing: [5: "x", 12: "y"])) ?? ""
         #expect(close.components(separatedBy: "\n@@").count == 2, "\(close)")

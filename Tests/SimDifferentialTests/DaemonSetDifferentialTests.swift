@@ -42,8 +42,9 @@ struct DiffReport {
         let keepDiff = r.expectedKeep.symmetricDifference(r.simKeep)
         disagreements += runDiff.count + keepDiff.count
         if !runDiff.isEmpty || !keepDiff.isEmpty || r.unbound > 0 {
-            failures.append("seed \(seed): shouldRun Placement \(r.expectedRun.sorted()) sim \(r.simRun.sorted()); "
-                + "shouldContinueRunning Placement \(r.expectedKeep.sorted()) sim \(r.simKeep.sorted()); unbound \(r.unbound)\n  \(r.description)")
+            failures.append(
+                "seed \(seed): shouldRun Placement \(r.expectedRun.sorted()) sim \(r.simRun.sorted()); "
+                    + "shouldContinueRunning Placement \(r.expectedKeep.sorted()) sim \(r.simKeep.sorted()); unbound \(r.unbound)\n  \(r.description)")
         }
     }
 

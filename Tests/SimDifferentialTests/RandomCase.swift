@@ -23,9 +23,11 @@ struct RandomCase {
     static let labelValues = ["a", "b", "c", "1", "5", "10", "007", "", "x.y"]
     static let requirementValues = labelValues + ["-1", "d"]
     static let bounds = ["0", "3", "5", "10", "-1", "abc", "+4"]
-    static let taintKeys = ["dedicated", "gpu", "spot", "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable",
-                            "node.kubernetes.io/unschedulable", "node.kubernetes.io/memory-pressure", "node.kubernetes.io/disk-pressure",
-                            "node.kubernetes.io/pid-pressure", "node.kubernetes.io/network-unavailable", "node-role.kubernetes.io/control-plane"]
+    static let taintKeys = [
+        "dedicated", "gpu", "spot", "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable",
+        "node.kubernetes.io/unschedulable", "node.kubernetes.io/memory-pressure", "node.kubernetes.io/disk-pressure",
+        "node.kubernetes.io/pid-pressure", "node.kubernetes.io/network-unavailable", "node-role.kubernetes.io/control-plane"
+    ]
     static let taintValues = ["", "", "a", "b"]
     static let effects = SimTaint.Effect.allCases
 
@@ -45,8 +47,11 @@ struct RandomCase {
             let ready = pick(["True", "True", "True", "False", "Unknown"])
             var conditions = ["Ready": ready]
             for c in ["MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"] where chance(0.1) { conditions[c] = "True" }
-            nodes.append(Node(spec: .init(name: "node-\(i)", labels: labels, taints: taints, ready: ready == "True",
-                                          unschedulable: chance(0.2), conditions: conditions), readyStatus: ready))
+            nodes.append(
+                Node(
+                    spec: .init(
+                        name: "node-\(i)", labels: labels, taints: taints, ready: ready == "True",
+                        unschedulable: chance(0.2), conditions: conditions), readyStatus: ready))
         }
 
         var spec: OrderedDictionary<String, Value> = [:]
@@ -75,7 +80,8 @@ struct RandomCase {
                 if !expressions.isEmpty { term["matchExpressions"] = .list(expressions) }
                 if expressions.isEmpty || chance(0.25) {
                     let target = chance(0.8) ? pick(nodes).spec.name : "node-gone"
-                    term["matchFields"] = .list([.map(["key": "metadata.name", "operator": .string(pick(["In", "NotIn"])), "values": .list([.string(target)])])])
+                    term["matchFields"] = .list([.map(["key": "metadata.name", "operator": .string(pick(["In", "NotIn"])), "values": .list([.string(target)])])]
+                    )
                 }
                 terms.append(.map(term))
             }
@@ -107,9 +113,13 @@ struct RandomCase {
     }
 
     var daemonSet: Value {
-        .map(["apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": .map(["name": "diff", "namespace": "default"]),
-              "spec": .map(["selector": .map(["matchLabels": .map(["app": "diff"])]), "template": template,
-                            "updateStrategy": .map(["type": "OnDelete"])])])
+        .map([
+            "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": .map(["name": "diff", "namespace": "default"]),
+            "spec": .map([
+                "selector": .map(["matchLabels": .map(["app": "diff"])]), "template": template,
+                "updateStrategy": .map(["type": "OnDelete"])
+            ])
+        ])
     }
 
     var description: String {
@@ -128,9 +138,11 @@ struct RandomCase {
         let infos = nodes.map { n in
             var conditions = n.spec.conditions
             conditions["Ready"] = n.readyStatus
-            return NodeInfo(name: n.spec.name, labels: labels[n.spec.name] ?? n.spec.labels,
-                            taints: n.spec.taints.map { Taint(key: $0.key, value: $0.value, effect: TaintEffect(rawValue: $0.effect.rawValue) ?? .noSchedule) },
-                            unschedulable: n.spec.unschedulable, ready: n.readyStatus == "True", conditions: conditions).withLifecycleTaints()
+            return NodeInfo(
+                name: n.spec.name, labels: labels[n.spec.name] ?? n.spec.labels,
+                taints: n.spec.taints.map { Taint(key: $0.key, value: $0.value, effect: TaintEffect(rawValue: $0.effect.rawValue) ?? .noSchedule) },
+                unschedulable: n.spec.unschedulable, ready: n.readyStatus == "True", conditions: conditions
+            ).withLifecycleTaints()
         }
         let spec = template["spec"] ?? .map([:])
         let decoder = JSONDecoder()
@@ -139,8 +151,9 @@ struct RandomCase {
             .map { try decoder.decode(NodeAffinity.self, from: Data($0.jsonBytes)) }
         var selector: [String: String] = [:]
         for (k, v) in spec["nodeSelector"]?.mapValue ?? [:] { selector[k] = v.stringValue }
-        let pod = PodPlacementSpec(nodeSelector: selector, requiredAffinity: affinity, tolerations: tolerations,
-                                   hostNetwork: spec["hostNetwork"]?.boolValue ?? false, nodeName: spec["nodeName"]?.stringValue)
+        let pod = PodPlacementSpec(
+            nodeSelector: selector, requiredAffinity: affinity, tolerations: tolerations,
+            hostNetwork: spec["hostNetwork"]?.boolValue ?? false, nodeName: spec["nodeName"]?.stringValue)
         return Placement.daemonSet(nodes: infos, pod: pod)
     }
 
@@ -150,7 +163,8 @@ struct RandomCase {
         var unbound = 0
         for pod in cluster.list("pods", namespace: "default") where pod.lookup(["metadata", "deletionTimestamp"]) == nil {
             let bound = pod.lookup(["spec", "nodeName"])?.stringValue ?? ""
-            let pinned = pod.lookup(["spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"])?
+            let pinned =
+                pod.lookup(["spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"])?
                 .listValue?.first?["matchFields"]?.listValue?.first?["values"]?.listValue?.first?.stringValue ?? ""
             if bound.isEmpty { unbound += 1 }
             nodes.insert(bound.isEmpty ? pinned : bound)
@@ -191,9 +205,10 @@ struct RandomCase {
         let keep = Self.daemonPods(aged)
 
         let decisions = try placement(labels: labels)
-        return CaseResult(nodes: nodes.count,
-                          expectedRun: Set(decisions.filter(\.shouldRun).map(\.node)), simRun: run.nodes,
-                          expectedKeep: Set(decisions.filter(\.shouldContinueRunning).map(\.node)), simKeep: keep.nodes,
-                          unbound: run.unbound + keep.unbound, description: description)
+        return CaseResult(
+            nodes: nodes.count,
+            expectedRun: Set(decisions.filter(\.shouldRun).map(\.node)), simRun: run.nodes,
+            expectedKeep: Set(decisions.filter(\.shouldContinueRunning).map(\.node)), simKeep: keep.nodes,
+            unbound: run.unbound + keep.unbound, description: description)
     }
 }

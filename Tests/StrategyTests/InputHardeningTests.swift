@@ -16,23 +16,23 @@ import YAML
 
     @Test func releaseClusterAndManifestNamespacesAreCheckedToo() {
         let text = """
-        name: t
-        variables:
-          rel: slim
-          cluster: slim-cluster
-          apps: default
-        cluster:
-          name: ((cluster))
-          nodes: [{role: control-plane}]
-        steps:
-          - name: slim
-            helm:
-              release: ((rel))
-              namespace: slim
-              chart: {ref: oci://example/slim, version: 1.4.0}
-          - name: apps
-            manifests: {namespace: ((apps)), files: [a.yaml]}
-        """
+            name: t
+            variables:
+              rel: slim
+              cluster: slim-cluster
+              apps: default
+            cluster:
+              name: ((cluster))
+              nodes: [{role: control-plane}]
+            steps:
+              - name: slim
+                helm:
+                  release: ((rel))
+                  namespace: slim
+                  chart: {ref: oci://example/slim, version: 1.4.0}
+              - name: apps
+                manifests: {namespace: ((apps)), files: [a.yaml]}
+            """
         #expect(errorText { _ = try load(text) }.isEmpty)
         let e = errorText { _ = try load(text, vars: ["rel": "Slim", "cluster": "my_cluster", "apps": "-apps"]) }
         #expect(e.contains("release name `Slim` of helm step `slim`") && e.contains("variable `rel`"), "\(e)")
@@ -104,16 +104,19 @@ import YAML
     }
 
     func resolve(_ yaml: String, overrides: [String: String] = [:], presets: [String: String] = [:]) throws -> [String: String] {
-        try VariableResolver.resolve(try variables(yaml), overrides: overrides, remembered: [:], presets: presets,
-                                     generate: { String(repeating: "g", count: $0) }).values
+        try VariableResolver.resolve(
+            try variables(yaml), overrides: overrides, remembered: [:], presets: presets,
+            generate: { String(repeating: "g", count: $0) }
+        ).values
     }
 
     @Test func aDefaultMayUseOtherVariablesInAnyOrder() throws {
-        let v = try resolve("""
-          apps: "((cluster))-apps"
-          cluster: "((prefix))-cluster"
-          prefix: slim
-        """)
+        let v = try resolve(
+            """
+              apps: "((cluster))-apps"
+              cluster: "((prefix))-cluster"
+              prefix: slim
+            """)
         #expect(v["apps"] == "slim-cluster-apps")
         #expect(v["cluster"] == "slim-cluster")
     }
@@ -166,14 +169,14 @@ import YAML
     func withTest(_ line: String) -> String {
         minimal + """
 
-          - name: recv
-            manifests: {files: [r.yaml], app: receiver}
-          - name: send
-            manifests: {files: [s.yaml], app: sender}
-        test:
-          receiver: recv
-          sender: send
-        \(line)
-        """
+              - name: recv
+                manifests: {files: [r.yaml], app: receiver}
+              - name: send
+                manifests: {files: [s.yaml], app: sender}
+            test:
+              receiver: recv
+              sender: send
+            \(line)
+            """
     }
 }

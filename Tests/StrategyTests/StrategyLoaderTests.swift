@@ -16,22 +16,22 @@ func errorText(_ body: () throws -> Void) -> String {
 }
 
 let minimal = """
-name: t
-variables:
-  ns: slim
-cluster:
-  nodes:
-    - role: control-plane
-steps:
-  - name: cluster
-    cluster: {}
-  - name: slim
-    needs: [cluster]
-    helm:
-      release: slim
-      namespace: ((ns))
-      chart: {ref: oci://example/slim, version: 1.4.0}
-"""
+    name: t
+    variables:
+      ns: slim
+    cluster:
+      nodes:
+        - role: control-plane
+    steps:
+      - name: cluster
+        cluster: {}
+      - name: slim
+        needs: [cluster]
+        helm:
+          release: slim
+          namespace: ((ns))
+          chart: {ref: oci://example/slim, version: 1.4.0}
+    """
 
 @Test func builtInStrategiesLoad() throws {
     for name in ["daemonset", "statefulset"] {
@@ -119,26 +119,26 @@ steps:
 
 @Test func generationsChooseVariablesAndSteps() throws {
     let text = """
-    name: g
-    variables:
-      chartVersion: {description: set by the generation}
-      tag: {default: "1"}
-    generations:
-      "2": {default: true, variables: {chartVersion: 2.2.0}}
-      "1.4": {variables: {chartVersion: 1.4.0, tag: "0"}}
-      "0": {unsupported: too old}
-    cluster: {nodes: [{role: control-plane}]}
-    steps:
-      - name: cluster
-        cluster: {}
-      - name: extra
-        needs: [cluster]
-        generations: ["2"]
-        manifests: {files: [x.yaml]}
-      - name: last
-        needs: [extra]
-        manifests: {files: [y.yaml]}
-    """
+        name: g
+        variables:
+          chartVersion: {description: set by the generation}
+          tag: {default: "1"}
+        generations:
+          "2": {default: true, variables: {chartVersion: 2.2.0}}
+          "1.4": {variables: {chartVersion: 1.4.0, tag: "0"}}
+          "0": {unsupported: too old}
+        cluster: {nodes: [{role: control-plane}]}
+        steps:
+          - name: cluster
+            cluster: {}
+          - name: extra
+            needs: [cluster]
+            generations: ["2"]
+            manifests: {files: [x.yaml]}
+          - name: last
+            needs: [extra]
+            manifests: {files: [y.yaml]}
+        """
     let (declared, gens) = try StrategyLoader.declarations(text: text, file: "/s/g.yaml")
     #expect(declared.contains { $0.name == "generation" }, "the implicit variable")
     let chosen = try GenerationChoice.choose(gens, requested: nil, strategy: "g")
@@ -155,7 +155,8 @@ steps:
     #expect(old.steps.last?.needs == [], "a need on a step of another generation is met")
     let new = try load("2")
     #expect(new.steps.map(\.name) == ["cluster", "extra", "last"])
-    let r = try VariableResolver.resolve(declared, overrides: ["tag": "9"], remembered: [:], presets: ["tag": "0", "chartVersion": "1.4.0", "generation": "1.4"], generate: { _ in "" })
+    let r = try VariableResolver.resolve(
+        declared, overrides: ["tag": "9"], remembered: [:], presets: ["tag": "0", "chartVersion": "1.4.0", "generation": "1.4"], generate: { _ in "" })
     #expect(r.values["tag"] == "9", "--var beats the generation")
     #expect(r.values["chartVersion"] == "1.4.0")
     #expect(throws: StrategyError.self) { try GenerationChoice.choose(gens, requested: "0", strategy: "g") }
@@ -169,17 +170,17 @@ steps:
 
 @Test func badGenerationsAreReportedWhereTheyAre() throws {
     let text = """
-    name: g
-    variables: {a: "1"}
-    generations:
-      "2": {default: true, variables: {b: x}}
-      "1": {default: true, unsupported: no}
-    cluster: {nodes: [{role: control-plane}]}
-    steps:
-      - name: cluster
-        generations: ["7"]
-        cluster: {}
-    """
+        name: g
+        variables: {a: "1"}
+        generations:
+          "2": {default: true, variables: {b: x}}
+          "1": {default: true, unsupported: no}
+        cluster: {nodes: [{role: control-plane}]}
+        steps:
+          - name: cluster
+            generations: ["7"]
+            cluster: {}
+        """
     do {
         _ = try StrategyLoader.declarations(text: text, file: "/s/g.yaml")
         Issue.record("bad generations were accepted")

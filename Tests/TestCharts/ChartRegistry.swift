@@ -36,31 +36,35 @@ public final class ChartRegistry: @unchecked Sendable {
         for _ in 0..<5 {
             let oci = try freePort(), repo = try freePort()
             let config = """
-            version: 0.1
-            log:
-              level: warn
-            storage:
-              filesystem:
-                rootdirectory: \(dir)/storage
-              delete:
-                enabled: true
-            http:
-              addr: 127.0.0.1:\(oci)
-            """
+                version: 0.1
+                log:
+                  level: warn
+                storage:
+                  filesystem:
+                    rootdirectory: \(dir)/storage
+                  delete:
+                    enabled: true
+                http:
+                  addr: 127.0.0.1:\(oci)
+                """
             try config.write(toFile: "\(dir)/config.yml", atomically: true, encoding: .utf8)
             let rpid = try Spawn.start([registry, "serve", "\(dir)/config.yml"], output: .file("\(dir)/registry.log"))
-            let hpid = try Spawn.start(["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", charts, String(repo)],
-                                       output: .file("\(dir)/repo.log"))
+            let hpid = try Spawn.start(
+                ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", charts, String(repo)],
+                output: .file("\(dir)/repo.log"))
             let r = ChartRegistry(ociPort: oci, repoPort: repo, registryPid: rpid, repoPid: hpid, dir: dir)
             if await r.waitUntilServing() {
                 for file in ["slim-1.4.0.tgz", "slim-2.2.0.tgz", "slim-control-plane-1.4.0.tgz", "slim-control-plane-2.2.0.tgz", "slim-spire-2.0.0.tgz"] {
-                    let (status, out) = try await Spawn.capture([helm, "push", "\(charts)/\(file)", "oci://127.0.0.1:\(oci)/agntcy/slim/helm", "--plain-http"],
-                                                                environment: r.helmEnvironment, timeout: .seconds(120))
+                    let (status, out) = try await Spawn.capture(
+                        [helm, "push", "\(charts)/\(file)", "oci://127.0.0.1:\(oci)/agntcy/slim/helm", "--plain-http"],
+                        environment: r.helmEnvironment, timeout: .seconds(120))
                     guard status == 0 else { r.stop(); throw Failure(description: "helm push \(file) failed: \(out)") }
                 }
                 return r
             }
-            lastError = ((try? String(contentsOfFile: "\(dir)/registry.log", encoding: .utf8)) ?? "") + ((try? String(contentsOfFile: "\(dir)/repo.log", encoding: .utf8)) ?? "")
+            lastError =
+                ((try? String(contentsOfFile: "\(dir)/registry.log", encoding: .utf8)) ?? "")
+                + ((try? String(contentsOfFile: "\(dir)/repo.log", encoding: .utf8)) ?? "")
             r.stop(removing: false)
         }
         throw Failure(description: "the chart registry did not start: \(lastError.suffix(2000))")
@@ -100,7 +104,9 @@ public final class ChartRegistry: @unchecked Sendable {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard ok == 0 else { return false }
         let req = "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
         _ = req.withCString { send(fd, $0, strlen($0), 0) }

@@ -22,7 +22,13 @@ import Tools
     func log() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("runner-\(UUID().uuidString).log").path }
 
     @Test func helmListReadsTheJSONLineAndLogsTheCommand() async throws {
-        let r = Recording { _ in CommandResult(status: 0, output: "WARNING: kubeconfig is group-readable\n[{\"name\":\"slim\",\"namespace\":\"slim\",\"revision\":\"2\",\"status\":\"deployed\",\"chart\":\"slim-2.2.0\",\"app_version\":\"2.3.0\"}]\n") }
+        let r = Recording { _ in
+            CommandResult(
+                status: 0,
+                output:
+                    "WARNING: kubeconfig is group-readable\n[{\"name\":\"slim\",\"namespace\":\"slim\",\"revision\":\"2\",\"status\":\"deployed\",\"chart\":\"slim-2.2.0\",\"app_version\":\"2.3.0\"}]\n"
+            )
+        }
         let helm = Helm(kubeconfig: "/k", runner: r)
         let path = log()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -65,7 +71,9 @@ import Tools
 
     @Test func kindKeepsTheKubeconfigOutOfTheLogAndListsOnlyClusterNames() async throws {
         let r = Recording { argv in
-            argv.contains("kubeconfig") ? CommandResult(status: 0, output: "enabling experimental podman provider\napiVersion: v1\nusers: [{name: u, user: {client-key-data: SECRET}}]\n")
+            argv.contains("kubeconfig")
+                ? CommandResult(
+                    status: 0, output: "enabling experimental podman provider\napiVersion: v1\nusers: [{name: u, user: {client-key-data: SECRET}}]\n")
                 : CommandResult(status: 0, output: "No kind clusters found.\nslim-cluster\n")
         }
         let kind = Kind(runner: r)

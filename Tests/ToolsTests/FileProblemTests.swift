@@ -53,12 +53,15 @@ func message(_ body: () throws -> Void) -> String {
         let dir = tempDir()
         try "x".write(toFile: dir + "/state", atomically: true, encoding: .utf8)
         #expect(message { try FileSystem.makeDirectory(dir + "/state") } == "cannot create folder \(dir)/state: it exists and is not a directory")
-        #expect(message { try FileSystem.makeDirectory(dir + "/state/sub") } == "cannot create folder \(dir)/state/sub: \(dir)/state is a file, not a directory")
+        #expect(
+            message { try FileSystem.makeDirectory(dir + "/state/sub") } == "cannot create folder \(dir)/state/sub: \(dir)/state is a file, not a directory")
         #expect(message { try AtomicWrite.text("x", dir + "/state/a.json") } == "cannot create folder \(dir)/state: it exists and is not a directory")
     }
 
     @Test func aPseudoFileSystemRefusesNewFoldersInWords() {
-        #expect(message { try FileSystem.checkWritable("/proc/slimctl-nope/x.xml") } == "cannot create folder /proc/slimctl-nope: the file system there does not allow new folders")
+        #expect(
+            message { try FileSystem.checkWritable("/proc/slimctl-nope/x.xml") }
+                == "cannot create folder /proc/slimctl-nope: the file system there does not allow new folders")
     }
 
     @Test func checkWritableCreatesTheFolderAndLeavesNoProbe() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YAML
+
 @testable import Values
 
 /// The heart of the Values module: for every case, helm itself and slimctl must agree.
@@ -77,7 +78,8 @@ import YAML
             let ours = Values.coalesce(chartDefaults: defaults, user: composed)
             let helmValues = try Value(json: try renderedJSON(direct.stdout))
             if !ours.semanticallyEquals(helmValues) {
-                problems.append("""
+                problems.append(
+                    """
                     coalesced values differ from helm's
                     ours: \(ours.jsonString())
                     helm: \(helmValues.jsonString())
@@ -96,7 +98,8 @@ import YAML
             if viaFile.status != 0 {
                 problems.append("helm rejected the emitted file: \(viaFile.stderr)\n--- emitted ---\n\(emitted)")
             } else if viaFile.stdout != direct.stdout {
-                problems.append("""
+                problems.append(
+                    """
                     helm output through the emitted file differs
                     --- direct ---
                     \(direct.stdout)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YAML
+
 @testable import Values
 
 /// Inputs Helm rejects must be rejected by slimctl too (and the other way round), with a message
@@ -14,10 +15,10 @@ import YAML
 
     static let cases: [Bad] = [
         // Chart defaults are not there yet when --set runs, so conflicts come from -f values only.
-        Bad(files: ["r: 1\n"], sets: [(.set, "r.x=1")]),     // path through a number
-        Bad(files: ["m: {k: 1}\n"], sets: [(.set, "m[0]=x")]), // index into a map
-        Bad(files: ["nul: null\n"], sets: [(.set, "nul.x=1")]), // path through a null
-        Bad(files: ["nul: null\n"], sets: [(.set, "nul[0]=1")]), // index into a null
+        Bad(files: ["r: 1\n"], sets: [(.set, "r.x=1")]),  // path through a number
+        Bad(files: ["m: {k: 1}\n"], sets: [(.set, "m[0]=x")]),  // index into a map
+        Bad(files: ["nul: null\n"], sets: [(.set, "nul.x=1")]),  // path through a null
+        Bad(files: ["nul: null\n"], sets: [(.set, "nul[0]=1")]),  // index into a null
         Bad(sets: [(.set, "a[x]=1")]),
         Bad(sets: [(.set, "a[-1]=1")]),
         Bad(sets: [(.set, "a[70000]=1")]),
@@ -33,9 +34,9 @@ import YAML
         Bad(sets: [(.json, "{\"a\":1} x")]),
         Bad(sets: [(.literal, "abc")]),
         Bad(sets: [(.file, "a=does-not-exist.txt")]),
-        Bad(files: ["- a\n- b\n"]),                       // a values file must be a map
-        Bad(files: ["a: [1, 2\n"]),                       // YAML syntax error
-        Bad(files: ["a: 1\n--- {b: 2}\n"]),              // content after a document separator
+        Bad(files: ["- a\n- b\n"]),  // a values file must be a map
+        Bad(files: ["a: [1, 2\n"]),  // YAML syntax error
+        Bad(files: ["a: 1\n--- {b: 2}\n"])  // content after a document separator
     ]
 
     @Test func helmAndSlimctlRejectTheSameInputs() async throws {

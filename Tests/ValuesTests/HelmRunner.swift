@@ -22,7 +22,8 @@ enum HelmRunner {
         .deletingLastPathComponent().appendingPathComponent("Fixtures/values-chart")
 
     static func helmPath() throws -> String {
-        let path = ProcessInfo.processInfo.environment["SLIMCTL_HELM"]
+        let path =
+            ProcessInfo.processInfo.environment["SLIMCTL_HELM"]
             ?? packageRoot.appendingPathComponent(".tools/bin/helm").path
         guard FileManager.default.isExecutableFile(atPath: path) else { throw Missing(path: path) }
         return path

@@ -1,6 +1,7 @@
 import OrderedCollections
 import Testing
 import YAML
+
 @testable import Values
 
 /// General laws of Helm's merge and coalesce, over seeded random values.

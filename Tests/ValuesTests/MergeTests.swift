@@ -1,5 +1,6 @@
 import Testing
 import YAML
+
 @testable import Values
 
 /// Merging between `-f` layers and coalescing over chart defaults, on hand-made values. The same
@@ -41,8 +42,9 @@ import YAML
     }
 
     @Test func coalesceListsReplaceNotMerge() throws {
-        let got = Values.coalesce(chartDefaults: try v(#"{"l":[1,2,3],"m":{"l":[{"a":1}]}}"#),
-                                  user: try v(#"{"l":[],"m":{"l":[{"b":2}]}}"#))
+        let got = Values.coalesce(
+            chartDefaults: try v(#"{"l":[1,2,3],"m":{"l":[{"a":1}]}}"#),
+            user: try v(#"{"l":[],"m":{"l":[{"b":2}]}}"#))
         #expect(got == (try v(#"{"l":[],"m":{"l":[{"b":2}]}}"#)))
     }
 
@@ -55,7 +57,7 @@ import YAML
     @Test func setKindsApplyInHelmOrderWhateverTheGivenOrder() throws {
         let sets: [(SetKind, String)] = [
             (.literal, "a=literal"), (.file, "b=f"), (.string, "a=string,b=string,c=string"),
-            (.set, "a=1,b=1,c=1,d=1"), (.json, #"a="json",b="json",c="json",d="json",e="json""#),
+            (.set, "a=1,b=1,c=1,d=1"), (.json, #"a="json",b="json",c="json",d="json",e="json""#)
         ]
         let got = try Values.compose(files: [], sets: sets) { _ in "file" }
         #expect(got == (try v(#"{"a":"literal","b":"file","c":"string","d":1,"e":"json"}"#)))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YAML
+
 @testable import Values
 
 /// The one place where "write the composed values to one file" is not exactly what Helm does:

@@ -1,5 +1,6 @@
 import Testing
 import YAML
+
 @testable import Values
 
 /// A bad `--set` names the argument, the character and what was expected, for every error Helm's
@@ -32,7 +33,7 @@ import YAML
         ("a[99999999999999999999]=1", 3, "out of range"),
         ("a[0]x=1", 5, "unexpected \"x\" after list index \"a[0]\""),
         ("a={x,y", 3, "list is not closed"),
-        ("name={{ .Release.Name }}", 25, "key \"}\" has no value"),
+        ("name={{ .Release.Name }}", 25, "key \"}\" has no value")
     ])
     func setErrors(expr: String, position: Int, words: String) throws {
         let e = try #require(Self.error(.set, expr), "\(expr) should fail")

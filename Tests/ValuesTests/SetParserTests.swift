@@ -1,12 +1,15 @@
 import Testing
 import YAML
+
 @testable import Values
 
 /// Helm's strvals behaviour, case by case. Expected values are written as JSON; each case was
 /// checked against the real helm binary (see HelmDifferentialTests for the live comparison).
 @Suite struct SetParserTests {
-    static func parse(_ kind: SetKind, _ exprs: [String], base: Value = .emptyMap,
-                      files: [String: String] = [:]) throws -> Value {
+    static func parse(
+        _ kind: SetKind, _ exprs: [String], base: Value = .emptyMap,
+        files: [String: String] = [:]
+    ) throws -> Value {
         var v = base
         for e in exprs {
             v = try Values.parseSet(e, kind: kind, into: v) { path in
@@ -17,12 +20,15 @@ import YAML
         return v
     }
 
-    static func expectParses(_ kind: SetKind, _ exprs: [String], _ json: String, base: Value = .emptyMap,
-                             files: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectParses(
+        _ kind: SetKind, _ exprs: [String], _ json: String, base: Value = .emptyMap,
+        files: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let got = try parse(kind, exprs, base: base, files: files)
         let want = try Value(json: json)
-        #expect(got == want, "\(kind.flag) \(exprs) gave \(got.jsonString()), want \(want.jsonString())",
-                sourceLocation: sourceLocation)
+        #expect(
+            got == want, "\(kind.flag) \(exprs) gave \(got.jsonString()), want \(want.jsonString())",
+            sourceLocation: sourceLocation)
     }
 
     @Test(arguments: [
@@ -69,7 +75,7 @@ import YAML
         ("k=héllo wörld ✓", #"{"k":"héllo wörld ✓"}"#),
         ("a=1 b=2", #"{"a":"1 b=2"}"#),
         ("a=x=y", #"{"a":"x=y"}"#),
-        ("a=fal\u{017F}e", #"{"a":false}"#),
+        ("a=fal\u{017F}e", #"{"a":false}"#)
     ])
     func set(expr: String, json: String) throws {
         try Self.expectParses(.set, [expr], json)

@@ -15,40 +15,42 @@ struct EmitTests {
             "list": .list([.string("a"), .map(["k": .int(1), "l": .list([.int(2)])]), .list([.int(1), .int(2)])]),
             "nested": .map(["deep": .map(["x": .string("yes")])]),
             "script": .string("line1\nline2\n"),
-            "tpl": .string("{{ .Values.x }}"),
+            "tpl": .string("{{ .Values.x }}")
         ])
         let expected = """
-        name: slim
-        replicas: 3
-        ratio: 1.0
-        'on': true
-        nothing: null
-        empty: {}
-        none: []
-        list:
-        - a
-        - k: 1
-          l:
-          - 2
-        - - 1
-          - 2
-        nested:
-          deep:
-            x: 'yes'
-        script: |
-          line1
-          line2
-        tpl: '{{ .Values.x }}'
+            name: slim
+            replicas: 3
+            ratio: 1.0
+            'on': true
+            nothing: null
+            empty: {}
+            none: []
+            list:
+            - a
+            - k: 1
+              l:
+              - 2
+            - - 1
+              - 2
+            nested:
+              deep:
+                x: 'yes'
+            script: |
+              line1
+              line2
+            tpl: '{{ .Values.x }}'
 
-        """
+            """
         #expect(YAML.emit(v) == expected)
         #expect(try YAML.load(expected, file: "e.yaml") == v)
     }
 
-    static let quoted = ["true", "yes", "y", "n", "on", "off", "Off", "~", "null", "", "1.0", "0x1F", "012", "1_000",
-                         "1e3", ".inf", " lead", "trail ", "*star", "&amp", "!bang", "|pipe", ">gt", "%pct", "@at",
-                         "`tick", "- dash", "-", "? q", "?", ": c", ":", "a #b", "a: b", "[x", "{x", "]x", "}x", ",x",
-                         "<<", "1:20", "---", "--- x", "...", "2001-12-14", "a:", "#x", "'q", "\"q", "08", "+1", "-.5"]
+    static let quoted = [
+        "true", "yes", "y", "n", "on", "off", "Off", "~", "null", "", "1.0", "0x1F", "012", "1_000",
+        "1e3", ".inf", " lead", "trail ", "*star", "&amp", "!bang", "|pipe", ">gt", "%pct", "@at",
+        "`tick", "- dash", "-", "? q", "?", ": c", ":", "a #b", "a: b", "[x", "{x", "]x", "}x", ",x",
+        "<<", "1:20", "---", "--- x", "...", "2001-12-14", "a:", "#x", "'q", "\"q", "08", "+1", "-.5"
+    ]
 
     @Test(arguments: quoted)
     func quotesWhatWouldChange(_ s: String) throws {

@@ -4,13 +4,13 @@ import YAML
 struct ParseTests {
     @Test func marksOfNestedNodes() throws {
         let text = """
-        top:
-          list:
-            - a
-            - key: value
-        other: "x"
+            top:
+              list:
+                - a
+                - key: value
+            other: "x"
 
-        """
+            """
         let root = try YAML.parseDocument(text, file: "m.yaml")
         #expect(root.mark == Mark(file: "m.yaml", line: 1, column: 1))
         let list = try #require(root["top"]?["list"])
@@ -49,25 +49,26 @@ struct ParseTests {
     }
 
     @Test func mergeKeys() throws {
-        let v = try YAML.load("""
-        b: &b {x: 1, v: 2}
-        d: &d {x: 5, w: 6}
-        after:
-          <<: *b
-          x: 9
-        before:
-          x: 9
-          <<: *b
-          z: 3
-        list:
-          <<: [*b, *d]
-        inline:
-          <<: {a: {p: 1}}
-          a: {q: 2}
-        quoted:
-          "<<": {x: 1}
+        let v = try YAML.load(
+            """
+            b: &b {x: 1, v: 2}
+            d: &d {x: 5, w: 6}
+            after:
+              <<: *b
+              x: 9
+            before:
+              x: 9
+              <<: *b
+              z: 3
+            list:
+              <<: [*b, *d]
+            inline:
+              <<: {a: {p: 1}}
+              a: {q: 2}
+            quoted:
+              "<<": {x: 1}
 
-        """, file: "m.yaml")
+            """, file: "m.yaml")
         // Measured with helm v4.1.4: entries apply in order, later ones win.
         #expect(v["after"] == .map(["x": .int(9), "v": .int(2)]))
         #expect(v["before"] == .map(["x": .int(1), "v": .int(2), "z": .int(3)]))
@@ -124,7 +125,7 @@ struct ParseTests {
         ("a: @x\n", 1, 4, "'@'"),
         ("a:\n  - b\n  c: d\n", 3, 3, "expected another '- ' entry of the list that started at line 2, column 3"),
         ("a: 'x' y\n", 1, 8, "text after a quoted value"),
-        ("a: b\nc: \u{1}\n", 2, 4, "control characters are not allowed (found U+1)"),
+        ("a: b\nc: \u{1}\n", 2, 4, "control characters are not allowed (found U+1)")
     ]
 
     @Test(arguments: malformed)

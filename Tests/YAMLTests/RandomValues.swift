@@ -29,7 +29,7 @@ struct ValueGenerator {
         ",", "&", "*", "!", "|", ">", "%", "@", "`", "0", "1", "9", "x", ".", "_", "+", "e", "é", "日本", "\u{0}",
         "\u{7}", "\u{1B}", "\u{7F}", "\u{85}", "\u{A0}", "\u{2028}", "\u{FEFF}", "\r", "\r\n", "y", "n", "N", "~",
         "<<", "---", "...", "0x", "0o", "0b", "true", "Yes", "off", "null", "NULL", ".inf", ".nan", "\u{301}", "😀",
-        "$", "=", "{{ .Values.x }}", "1e3", "012", "1_0", "2001-12-14", "1:20", "\u{FFFE}", "\u{E000}",
+        "$", "=", "{{ .Values.x }}", "1e3", "012", "1_0", "2001-12-14", "1:20", "\u{FFFE}", "\u{E000}"
     ]
 
     mutating func string() -> String {
@@ -42,7 +42,8 @@ struct ValueGenerator {
 
     mutating func float() -> Double {
         switch Int.random(in: 0..<6, using: &rng) {
-        case 0: return [0.0, -0.0, 1.0, 0.1, 1e20, 1e-7, Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude, 1e16, -2.5].randomElement(using: &rng) ?? 0
+        case 0:
+            return [0.0, -0.0, 1.0, 0.1, 1e20, 1e-7, Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude, 1e16, -2.5].randomElement(using: &rng) ?? 0
         case 1: return Double(bitPattern: rng.next() & 0x7FEF_FFFF_FFFF_FFFF) * (Bool.random(using: &rng) ? 1 : -1)
         case 2: return Double(Int.random(in: -1000...1000, using: &rng))
         default: return Double.random(in: -1e6...1e6, using: &rng)

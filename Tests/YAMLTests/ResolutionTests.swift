@@ -57,7 +57,7 @@ struct ResolutionTests {
         ("!<tag:yaml.org,2002:int> \"7\"", .int(7)),
         ("!foo bar", .string("bar")), ("!foo 5", .string("5")), ("!foo true", .string("true")),
         ("! 5", .string("5")), ("! true", .string("true")),
-        ("!!map {}", .emptyMap), ("!!str {x: 1}", .map(["x": .int(1)])),
+        ("!!map {}", .emptyMap), ("!!str {x: 1}", .map(["x": .int(1)]))
     ]
 
     @Test(arguments: table)
@@ -66,8 +66,9 @@ struct ResolutionTests {
         let got = v["k"]
         #expect(got == expected, "`\(text)` resolved to \(String(describing: got)), Helm sees \(expected)")
         if case .float(let d) = expected, d == 0 {
-            #expect(got?.mapValue == nil && (got.map { if case .float(let g) = $0 { g.sign == d.sign } else { false } } ?? false),
-                    "sign of zero for `\(text)`")
+            #expect(
+                got?.mapValue == nil && (got.map { if case .float(let g) = $0 { g.sign == d.sign } else { false } } ?? false),
+                "sign of zero for `\(text)`")
         }
     }
 
@@ -78,7 +79,7 @@ struct ResolutionTests {
         ("!!int abc", "cannot decode !!str `abc` as a !!int"), ("!!bool 1", "cannot decode !!int `1` as a !!bool"),
         ("!!int 1.5", "cannot decode !!float `1.5` as a !!int"), ("!!null x", "cannot decode !!str `x` as a !!null"),
         ("!!timestamp abc", "cannot decode !!str `abc` as a !!timestamp"), ("!!int", "cannot decode !!null `` as a !!int"),
-        ("!!binary \"!!!\"", "invalid base64"),
+        ("!!binary \"!!!\"", "invalid base64")
     ]
 
     @Test(arguments: errors)
@@ -104,7 +105,7 @@ struct ResolutionTests {
         ("5e-324", "0"), ("1e-5", "1e-05"), (".inf", ".inf"), ("-.inf", "-.inf"), (".nan", ".nan"),
         ("!!float 1", "1"), ("!!str 5", "5"), ("!!binary aGk=", "hi"), ("\"\"", ""), ("'<<'", "<<"),
         ("\"y\"", "y"), ("1.25e2", "125"), ("-1.5", "-1.5"), ("0.000123", "0.000123"), ("999999.0", "999999"),
-        ("1000000.0", "1e+06"),
+        ("1000000.0", "1e+06")
     ]
 
     @Test(arguments: keys)

@@ -24,7 +24,7 @@ struct RoundTripTests {
         "deep: {a: {b: {c: {d: {e: [1, [2, [3, {f: g}]]]}}}}}\n",
         "windows: \"a\\r\\nb\"\nkey: value\n",
         "dashes: ['-', '--', '---', '- x', '-x', '-1', '-.5', '-.inf']\n",
-        "docs: '---'\ndots: '...'\nstar: '*x'\namp: '&x'\nbang: '!x'\npct: '%x'\nat: '@x'\ntick: '`x'\n",
+        "docs: '---'\ndots: '...'\nstar: '*x'\namp: '&x'\nbang: '!x'\npct: '%x'\nat: '@x'\ntick: '`x'\n"
     ]
 
     @Test(arguments: corpus)

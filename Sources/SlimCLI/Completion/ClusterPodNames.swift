@@ -7,12 +7,24 @@ import Kube
 /// whose kubeconfig runs an exec credential plugin gets no cluster call at all: a plugin may
 /// prompt or open a browser for a login, and would be left running when completion ends.
 enum ClusterPodNames {
+    /// 2 s unless `SLIMCTL_COMPLETION_TIMEOUT` (seconds, > 0) says otherwise: a slow cluster
+    /// (a VPN, a busy control plane) may need more, and a shell user may want less.
+    static func deadline(environment: [String: String] = ProcessInfo.processInfo.environment) -> Duration {
+        guard let text = environment["SLIMCTL_COMPLETION_TIMEOUT"], let seconds = Double(text), seconds > 0, seconds.isFinite else {
+            return .seconds(2)
+        }
+        return .milliseconds(Int(min(seconds, 3600) * 1000))
+    }
+
     static func list(kubeconfig: String?, context: String?, namespaces: [String], deadline: Duration) async -> [String] {
         guard !namespaces.isEmpty, let config = try? KubeconfigLoader.load(explicitPath: kubeconfig),
-              let resolved = try? config.resolve(context: context), resolved.user.exec == nil else { return [] }
+            let resolved = try? config.resolve(context: context), resolved.user.exec == nil
+        else { return [] }
         var options = KubeClientOptions()
-        options.requestTimeout = 1
-        options.connectTimeout = 0.5
+        // Each request may take the whole deadline, the connection (TLS included) half of it.
+        let seconds = Double(deadline.components.seconds) + Double(deadline.components.attoseconds) / 1e18
+        options.requestTimeout = seconds
+        options.connectTimeout = seconds / 2
         options.maxAttempts = 1
         options.warning = { _ in }  // no TLS note in the middle of a command line
         let client = KubeClient(config: resolved, options: options)

@@ -29,15 +29,20 @@ struct CompletionSources {
     func strategy(_ nameOrPath: String) -> Strategy? {
         let ws = workspace
         guard let file = try? ws.strategyFile(nameOrPath), let text = try? FileSystem.readText(file, what: "strategy file"),
-              let declared = try? StrategyLoader.declarations(text: text, file: file) else { return nil }
+            let declared = try? StrategyLoader.declarations(text: text, file: file)
+        else { return nil }
         let generations = declared.generations
         let name = (try? YAML.parseDocument(text, file: file))?.scalarField("name") ?? nameOrPath
-        let requested = words.last("--generation") ?? environment["SLIMCTL_GENERATION"].flatMap { $0.isEmpty ? nil : $0 }
+        let requested =
+            words.last("--generation") ?? environment["SLIMCTL_GENERATION"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ws.rememberedGeneration(name)
-        let generation = (try? GenerationChoice.choose(generations, requested: requested, strategy: name))
+        let generation =
+            (try? GenerationChoice.choose(generations, requested: requested, strategy: name))
             ?? (try? GenerationChoice.choose(generations, requested: nil, strategy: name)) ?? nil
-        guard let resolved = try? VariableResolver.resolve(declared.variables, overrides: variables, remembered: [:],
-                                                          presets: GenerationChoice.presets(generation), generate: { _ in "<generated>" })
+        guard
+            let resolved = try? VariableResolver.resolve(
+                declared.variables, overrides: variables, remembered: [:],
+                presets: GenerationChoice.presets(generation), generate: { _ in "<generated>" })
         else { return nil }
         return try? StrategyLoader.load(text: text, file: file, values: resolved.values)
     }
@@ -45,7 +50,8 @@ struct CompletionSources {
     /// The chart generations the strategy can be deployed with (not those it refuses).
     func generations(_ nameOrPath: String) -> [String] {
         guard let file = try? workspace.strategyFile(nameOrPath), let text = try? FileSystem.readText(file, what: "strategy file"),
-              let declared = try? StrategyLoader.declarations(text: text, file: file) else { return [] }
+            let declared = try? StrategyLoader.declarations(text: text, file: file)
+        else { return [] }
         return declared.generations.filter { $0.unsupported == nil }.map(\.name)
     }
 

@@ -82,6 +82,6 @@ struct CompletionWords {
     /// option cannot be forgotten here.
     static let valued: Set<String> = GlobalOptions.valued.union([
         "--from", "--only", "--skip", "--port-base", "--chart", "--chart-mirror", "--ca-file", "--load-image",
-        "--report", "--verify-timeout", "--test-timeout", "--out", "--tail", "--since", "-s", "--strategy", "--label", "--taint",
+        "--report", "--verify-timeout", "--test-timeout", "--out", "--tail", "--since", "-s", "--strategy", "--label", "--taint"
     ])
 }

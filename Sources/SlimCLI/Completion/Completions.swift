@@ -54,8 +54,9 @@ enum Completions {
         var out = (first ? sources.strategyNames : []) + LogSelectors.components
         if let word = sources.strategyWord, let strategy = sources.strategy(word) {
             let target = line.last("--target").flatMap(TargetKind.init(rawValue:)) ?? .local
-            out += await Targets.podNames(strategy: strategy, stateRoot: sources.workspace.stateRoot, target: target,
-                                          context: line.last("--context"), kubeconfig: line.last("--kubeconfig"))
+            out += await Targets.podNames(
+                strategy: strategy, stateRoot: sources.workspace.stateRoot, target: target,
+                context: line.last("--context"), kubeconfig: line.last("--kubeconfig"))
         }
         var seen = Set<String>()
         return out.filter { seen.insert($0).inserted }

@@ -10,8 +10,10 @@ extension Targets {
     /// The pod names `logs <TAB>` offers for a strategy on a target: the local target's process
     /// records; on kind (once slimctl has its kubeconfig) and on a cluster, the pods of the
     /// strategy's namespaces, asked within `deadline` (see `ClusterPodNames`).
-    static func podNames(strategy: Strategy, stateRoot: String, target: TargetKind, context: String?, kubeconfig: String?,
-                         deadline: Duration = .seconds(2)) async -> [String] {
+    static func podNames(
+        strategy: Strategy, stateRoot: String, target: TargetKind, context: String?, kubeconfig: String?,
+        deadline: Duration = ClusterPodNames.deadline()
+    ) async -> [String] {
         let layout = StateLayout(root: stateRoot, strategy: strategy.name, target: target)
         switch target {
         case .local:
@@ -19,11 +21,13 @@ extension Targets {
         case .kind:
             let path = layout.kindKubeconfig(cluster: strategy.cluster.name)
             guard FileManager.default.fileExists(atPath: path) else { return [] }
-            return await ClusterPodNames.list(kubeconfig: path, context: Kind.contextName(cluster: strategy.cluster.name),
-                                              namespaces: LogSelectors.namespaces(strategy), deadline: deadline)
+            return await ClusterPodNames.list(
+                kubeconfig: path, context: Kind.contextName(cluster: strategy.cluster.name),
+                namespaces: LogSelectors.namespaces(strategy), deadline: deadline)
         case .cluster:
-            return await ClusterPodNames.list(kubeconfig: kubeconfig.map(Workspace.absolute), context: context,
-                                              namespaces: LogSelectors.namespaces(strategy), deadline: deadline)
+            return await ClusterPodNames.list(
+                kubeconfig: kubeconfig.map(Workspace.absolute), context: context,
+                namespaces: LogSelectors.namespaces(strategy), deadline: deadline)
         }
     }
 }

@@ -45,27 +45,38 @@ struct KubeDeployment: DeploymentTarget {
             }
         }
         var out = TargetStatus()
-        out.json["releases"] = .list((status?.releases ?? []).map {
-            .map(["name": .string($0.name), "namespace": .string($0.namespace), "chart": .string($0.chart),
-                  "appVersion": .string($0.appVersion), "status": .string($0.status), "revision": .string($0.revision)])
-        })
-        out.json["workloads"] = .list((status?.workloads ?? []).map {
-            .map(["kind": .string($0.kind), "namespace": .string($0.namespace), "name": .string($0.name),
-                  "exists": .bool($0.exists), "ready": .bool($0.ready), "progress": .string($0.progress), "status": .string($0.statusColumn)])
-        })
+        out.json["releases"] = .list(
+            (status?.releases ?? []).map {
+                .map([
+                    "name": .string($0.name), "namespace": .string($0.namespace), "chart": .string($0.chart),
+                    "appVersion": .string($0.appVersion), "status": .string($0.status), "revision": .string($0.revision)
+                ])
+            })
+        out.json["workloads"] = .list(
+            (status?.workloads ?? []).map {
+                .map([
+                    "kind": .string($0.kind), "namespace": .string($0.namespace), "name": .string($0.name),
+                    "exists": .bool($0.exists), "ready": .bool($0.ready), "progress": .string($0.progress), "status": .string($0.statusColumn)
+                ])
+            })
         if let unreachable {
             out.json["error"] = .string(unreachable)
             out.lines = ["\ncluster: \(unreachable)"]
             return out
         }
         out.lines.append("")
-        out.lines += (status?.releases ?? []).isEmpty ? ["no releases installed"]
-            : TextTable.lines(["RELEASE", "NAMESPACE", "CHART", "REVISION", "STATUS"],
-                              (status?.releases ?? []).map { [$0.name, $0.namespace, $0.chart, $0.revision, $0.status] })
+        out.lines +=
+            (status?.releases ?? []).isEmpty
+            ? ["no releases installed"]
+            : TextTable.lines(
+                ["RELEASE", "NAMESPACE", "CHART", "REVISION", "STATUS"],
+                (status?.releases ?? []).map { [$0.name, $0.namespace, $0.chart, $0.revision, $0.status] })
         out.lines.append("")
-        out.lines += TextTable.lines(["KIND", "NAMESPACE", "NAME", "READY", "STATUS"], (status?.workloads ?? []).map {
-            [$0.kind, $0.namespace, $0.name, $0.ready ? Style.out.good($0.readyColumn) : Style.out.warn($0.readyColumn), $0.statusColumn]
-        })
+        out.lines += TextTable.lines(
+            ["KIND", "NAMESPACE", "NAME", "READY", "STATUS"],
+            (status?.workloads ?? []).map {
+                [$0.kind, $0.namespace, $0.name, $0.ready ? Style.out.good($0.readyColumn) : Style.out.warn($0.readyColumn), $0.statusColumn]
+            })
         return out
     }
 
@@ -79,7 +90,8 @@ struct KubeDeployment: DeploymentTarget {
 
     func requireDeployed(json: Bool) async throws {
         if kindNotCreated {
-            throw CLIError.config("kind cluster \(rendered.strategy.cluster.name) was not created by slimctl: run `slimctl deploy \(rendered.strategy.name) --target kind` first")
+            throw CLIError.config(
+                "kind cluster \(rendered.strategy.cluster.name) was not created by slimctl: run `slimctl deploy \(rendered.strategy.name) --target kind` first")
         }
         try session.announce(json: json)
     }
@@ -97,11 +109,13 @@ struct KubeDeployment: DeploymentTarget {
         let name = rendered.strategy.name
         if kind == .kind && (scope == .everything || kindNotCreated) {
             guard scope == .everything else {
-                return TearDown(items: [], line: "nothing to delete: slimctl has not created kind cluster \(rendered.strategy.cluster.name)", jsonKey: "deleted")
+                return TearDown(
+                    items: [], line: "nothing to delete: slimctl has not created kind cluster \(rendered.strategy.cluster.name)", jsonKey: "deleted")
             }
             let gone = try await session.deleteKindCluster()
-            return TearDown(items: gone ? ["kind cluster \(rendered.strategy.cluster.name)"] : [],
-                            line: gone ? "deleted kind cluster \(rendered.strategy.cluster.name)" : "nothing was left", jsonKey: "deleted")
+            return TearDown(
+                items: gone ? ["kind cluster \(rendered.strategy.cluster.name)"] : [],
+                line: gone ? "deleted kind cluster \(rendered.strategy.cluster.name)" : "nothing was left", jsonKey: "deleted")
         }
         var deleteNamespaces = false
         if case .deployment(let d) = scope { deleteNamespaces = d }
@@ -112,7 +126,9 @@ struct KubeDeployment: DeploymentTarget {
             if quiet { return }
             ProgressDisplay.note(json ? line : "  " + line, json: json)
         }
-        let line = removed.isEmpty ? "nothing of \(name) was deployed"
+        let line =
+            removed.isEmpty
+            ? "nothing of \(name) was deployed"
             : "deleted \(removed.count) item(s) of \(name)" + (deleteNamespaces ? "" : " (namespaces kept; --delete-namespaces removes them)")
         return TearDown(items: removed, line: line, jsonKey: "deleted")
     }
@@ -134,12 +150,15 @@ struct KubeDeployment: DeploymentTarget {
             let release = rendered.release(forStep: step.name)?.release
             do {
                 let objects = try await live.objects(step: step.name, deployedSecrets: snapshots[step.name]?.secrets ?? [:], log: "\(layout.runDir)/diff.log")
-                out[step.name] = TargetDiff(entries: objects.map {
-                    DiffEntry(step: step.name, release: release, kind: .manifest, object: $0.name, diff: $0.diff,
-                              note: $0.missing ? "not in the cluster: would create" : nil)
-                })
+                out[step.name] = TargetDiff(
+                    entries: objects.map {
+                        DiffEntry(
+                            step: step.name, release: release, kind: .manifest, object: $0.name, diff: $0.diff,
+                            note: $0.missing ? "not in the cluster: would create" : nil)
+                    })
             } catch let e as KubeError {
-                throw CLIError.environment(redactor.redact("cannot read the cluster (context \(client.config.contextName), server \(client.config.cluster.server)): \(e.message)"))
+                throw CLIError.environment(
+                    redactor.redact("cannot read the cluster (context \(client.config.contextName), server \(client.config.cluster.server)): \(e.message)"))
             } catch let f as CommandFailure {
                 throw CLIError.failed(redactor.redact("step \(step.name): helm template failed: \(f.description)"))
             }
@@ -154,8 +173,9 @@ struct KubeDeployment: DeploymentTarget {
         _ = try RenderWriter.write(rendered, to: layout.renderDir)
         let first = plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
         do {
-            _ = try await Engine.run(plan, executor: await executor(), statePath: layout.statePath, runDir: layout.runDir, snapshotDir: layout.deployedDir,
-                                     options: EngineOptions(only: [first]), events: ProgressDisplay(rendered.redactor, json: false).events)
+            _ = try await Engine.run(
+                plan, executor: await executor(), statePath: layout.statePath, runDir: layout.runDir, snapshotDir: layout.deployedDir,
+                options: EngineOptions(only: [first]), events: ProgressDisplay(rendered.redactor, json: false).events)
         } catch let f as StepFailure {
             throw CLIError.failed(f.description)
         }
@@ -163,7 +183,8 @@ struct KubeDeployment: DeploymentTarget {
 
     func clusterDown() async throws -> String {
         guard kind == .kind else {
-            throw CLIError.config("`cluster down` deletes kind clusters only; slimctl never deletes a cluster it did not create (use `delete --target cluster`)")
+            throw CLIError.config(
+                "`cluster down` deletes kind clusters only; slimctl never deletes a cluster it did not create (use `delete --target cluster`)")
         }
         let name = rendered.strategy.cluster.name
         defer { layout.forgetDeployed() }

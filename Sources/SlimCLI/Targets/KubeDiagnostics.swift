@@ -27,7 +27,8 @@ enum KubeDiagnostics {
             for c in pod.containers {
                 var lines: [String] = []
                 do {
-                    for try await l in client.logs(pod: pod.metadata.name, namespace: pod.metadata.namespace, options: LogOptions(container: c, tailLines: 200)) {
+                    for try await l in client.logs(pod: pod.metadata.name, namespace: pod.metadata.namespace, options: LogOptions(container: c, tailLines: 200))
+                    {
                         lines.append(r.redact(l))
                     }
                 } catch {

@@ -27,8 +27,10 @@ struct KubeSession {
 
     /// For kind, slimctl keeps the cluster's own kubeconfig (from `kind get kubeconfig`) in its
     /// state folder, so the user's kubeconfig is never edited; the cluster target uses theirs.
-    static func targetOptions(_ flags: TargetFlags, rendered: Rendered, workspace: Workspace, sources: ChartSourceOptions?,
-                              images: [String] = []) throws -> TargetOptions {
+    static func targetOptions(
+        _ flags: TargetFlags, rendered: Rendered, workspace: Workspace, sources: ChartSourceOptions?,
+        images: [String] = []
+    ) throws -> TargetOptions {
         let name = rendered.strategy.name
         var overrides: [String: String] = [:]
         let releases = rendered.strategy.helmReleases.map(\.release.release)
@@ -55,7 +57,8 @@ struct KubeSession {
         // A kubeconfig named on the command line must be there before anything slower (chart
         // fetches) runs: a typo is a configuration error, said first.
         if let k = flags.kubeconfig, flags.target == .cluster, FileSystem.kind(Workspace.absolute(k)) != .regular {
-            throw CLIError.config("--kubeconfig \(k): \(Workspace.absolute(k)) " + (FileSystem.kind(Workspace.absolute(k)) == .missing ? "does not exist" : "is not a file"))
+            throw CLIError.config(
+                "--kubeconfig \(k): \(Workspace.absolute(k)) " + (FileSystem.kind(Workspace.absolute(k)) == .missing ? "does not exist" : "is not a file"))
         }
         let layout = StateLayout(root: workspace.stateRoot, strategy: name, target: flags.target)
         let renderDir = layout.renderDir
@@ -65,12 +68,14 @@ struct KubeSession {
         switch flags.target {
         case .kind:
             let cluster = rendered.strategy.cluster.name
-            return TargetOptions(kind: .kind, context: Kind.contextName(cluster: cluster),
-                                 kubeconfig: layout.kindKubeconfig(cluster: cluster), renderDir: renderDir, chartOverrides: overrides,
-                                 chartMirrors: mirrors, plainHTTP: plainHTTP, caFile: ca, loadImages: images)
+            return TargetOptions(
+                kind: .kind, context: Kind.contextName(cluster: cluster),
+                kubeconfig: layout.kindKubeconfig(cluster: cluster), renderDir: renderDir, chartOverrides: overrides,
+                chartMirrors: mirrors, plainHTTP: plainHTTP, caFile: ca, loadImages: images)
         default:
-            return TargetOptions(kind: flags.target, context: flags.context, kubeconfig: flags.kubeconfig.map(Workspace.absolute),
-                                 renderDir: renderDir, chartOverrides: overrides, chartMirrors: mirrors, plainHTTP: plainHTTP, caFile: ca)
+            return TargetOptions(
+                kind: flags.target, context: flags.context, kubeconfig: flags.kubeconfig.map(Workspace.absolute),
+                renderDir: renderDir, chartOverrides: overrides, chartMirrors: mirrors, plainHTTP: plainHTTP, caFile: ca)
         }
     }
 

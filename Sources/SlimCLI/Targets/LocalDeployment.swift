@@ -32,15 +32,31 @@ struct LocalDeployment: DeploymentTarget {
         if let line = bindings.line { lines.append(line) }
         lines.append("")
         if pods.isEmpty { lines.append("nothing running") }
-        lines += pods.isEmpty ? [] : TextTable.lines(["NODE", "POD", "OWNER", "STATUS", "AGE"], pods.map {
-            [$0.node, $0.name, $0.owner, $0.phase == "Failed" || ($0.phase == "Running" && !$0.ready) ? Style.out.warn($0.displayStatus) : Style.out.good($0.displayStatus),
-             Report.age($0.ageSeconds)]
-        })
-        return TargetStatus(json: ["slimBindings": bindings.json,
-                                   "pods": .list(pods.map { .map(["name": .string($0.name), "owner": .string($0.owner), "node": .string($0.node),
-                                                                  "phase": .string($0.phase), "ready": .bool($0.ready && $0.phase == "Running"),
-                                                                  "status": .string($0.displayStatus)]) })],
-                            lines: lines)
+        lines +=
+            pods.isEmpty
+            ? []
+            : TextTable.lines(
+                ["NODE", "POD", "OWNER", "STATUS", "AGE"],
+                pods.map {
+                    [
+                        $0.node, $0.name, $0.owner,
+                        $0.phase == "Failed" || ($0.phase == "Running" && !$0.ready) ? Style.out.warn($0.displayStatus) : Style.out.good($0.displayStatus),
+                        Report.age($0.ageSeconds)
+                    ]
+                })
+        return TargetStatus(
+            json: [
+                "slimBindings": bindings.json,
+                "pods": .list(
+                    pods.map {
+                        .map([
+                            "name": .string($0.name), "owner": .string($0.owner), "node": .string($0.node),
+                            "phase": .string($0.phase), "ready": .bool($0.ready && $0.phase == "Running"),
+                            "status": .string($0.displayStatus)
+                        ])
+                    })
+            ],
+            lines: lines)
     }
 
     func verify(wait: Bool, timeout: Int, json: Bool) async throws -> [CheckResult] {
@@ -71,8 +87,9 @@ struct LocalDeployment: DeploymentTarget {
                 try await s.target.startApps(step: spec.receiverStep, context: ctx(spec.receiverStep))
             }
             let pods = LocalState.load(s.target.statePath)?.processes(component: "receiver") ?? []
-            return TestOutcome(expected: spec.messages, sent: 0, replies: 0, senderFinished: false, receivers: pods.map { ($0.name, $0.node, 0) },
-                               problems: [], receiverOnly: true)
+            return TestOutcome(
+                expected: spec.messages, sent: 0, replies: 0, senderFinished: false, receivers: pods.map { ($0.name, $0.node, 0) },
+                problems: [], receiverOnly: true)
         case .sender:
             if s.target.observedPods().filter({ $0.owner.hasPrefix("DaemonSet/") || $0.owner.hasPrefix("Pod/") }).isEmpty {
                 throw CLIError.config("no receiver is running; run `slimctl test receiver \(name)` first, or `test all`")
@@ -80,8 +97,9 @@ struct LocalDeployment: DeploymentTarget {
         case .all:
             break
         }
-        return try await MessageTest.sendAndCount(s, spec: spec, timeout: timeout ?? spec.timeoutSeconds, startReceivers: which == .all,
-                                              progress: progress, context: ctx)
+        return try await MessageTest.sendAndCount(
+            s, spec: spec, timeout: timeout ?? spec.timeoutSeconds, startReceivers: which == .all,
+            progress: progress, context: ctx)
     }
 
     func logs(_ cmd: LogsCommand, selector: String?, sinceSeconds: Int?) async throws {
@@ -96,9 +114,10 @@ struct LocalDeployment: DeploymentTarget {
 
     func tearDown(_ scope: TearDownScope, json: Bool) async throws -> TearDown {
         let stopped = session.tearDown()
-        return TearDown(items: stopped,
-                        line: stopped.isEmpty ? "nothing was running for \(rendered.strategy.name)" : "stopped \(stopped.joined(separator: ", "))",
-                        jsonKey: "stopped")
+        return TearDown(
+            items: stopped,
+            line: stopped.isEmpty ? "nothing was running for \(rendered.strategy.name)" : "stopped \(stopped.joined(separator: ", "))",
+            jsonKey: "stopped")
     }
 
     func diagnose(into dir: String) async { Diagnostics.collect(session, into: dir) }
@@ -112,13 +131,17 @@ struct LocalDeployment: DeploymentTarget {
             if let r = rendered.release(forStep: step.name) {
                 let pairs: [NodeConfigPair]
                 do { pairs = try session.target.nodeConfigs(r) ?? [] } catch { throw CLIError.config(rendered.redactor.redact("\(error)")) }
-                out[step.name] = TargetDiff(entries: pairs.compactMap { p in
-                    SecretDiff.diff(deployed: p.deployed.map { [$0] } ?? [], wouldDeploy: [p.wouldDeploy],
-                                    deployedSecrets: before?.secrets ?? [:], secrets: rendered.secrets).map {
-                        DiffEntry(step: step.name, release: r.release, kind: .config, object: "\(p.pod) on \(p.node)", diff: $0,
-                                  note: p.deployed == nil ? "its config file is gone" : nil)
-                    }
-                })
+                out[step.name] = TargetDiff(
+                    entries: pairs.compactMap { p in
+                        SecretDiff.diff(
+                            deployed: p.deployed.map { [$0] } ?? [], wouldDeploy: [p.wouldDeploy],
+                            deployedSecrets: before?.secrets ?? [:], secrets: rendered.secrets
+                        ).map {
+                            DiffEntry(
+                                step: step.name, release: r.release, kind: .config, object: "\(p.pod) on \(p.node)", diff: $0,
+                                note: p.deployed == nil ? "its config file is gone" : nil)
+                        }
+                    })
             } else if let m = rendered.manifests(forStep: step.name), let before {
                 out[step.name] = TargetDiff(entries: DiffEntry.recordedManifests(m, before: before, secrets: rendered.secrets).map { [$0] } ?? [])
             }
@@ -128,8 +151,9 @@ struct LocalDeployment: DeploymentTarget {
 
     func clusterUp() async throws {
         let first = plan.steps.first { $0.kind == "cluster" }?.name ?? "cluster"
-        _ = try await Engine.run(plan, executor: session.target, statePath: layout.statePath, runDir: layout.runDir, snapshotDir: layout.deployedDir,
-                                 options: EngineOptions(only: [first]), events: ProgressDisplay(rendered.redactor, json: false).events)
+        _ = try await Engine.run(
+            plan, executor: session.target, statePath: layout.statePath, runDir: layout.runDir, snapshotDir: layout.deployedDir,
+            options: EngineOptions(only: [first]), events: ProgressDisplay(rendered.redactor, json: false).events)
     }
 
     func clusterDown() async throws -> String {

@@ -84,7 +84,8 @@ enum StateRoot {
     /// (SLIM's control CLI's folder, not ours) or when a state folder is named.
     static func movedNote(arguments: [String], environment env: [String: String], cwd: String) -> String? {
         guard !arguments.contains(where: { $0 == "--state-dir" || $0.hasPrefix("--state-dir=") }),
-              (env["SLIMCTL_STATE_DIR"] ?? "").isEmpty else { return nil }
+            (env["SLIMCTL_STATE_DIR"] ?? "").isEmpty
+        else { return nil }
         let old = "\(cwd)/.slimctl"
         guard cwd != env["HOME"], cwd != NSHomeDirectory(), FileManager.default.fileExists(atPath: "\(old)/state") else { return nil }
         return "note: slimctl keeps its state in \(defaultRoot(environment: env)) now; \(old) here is no longer read "

@@ -8,8 +8,10 @@ enum Targets {
     /// Opens `strategy` on the target the flags name. `sources` (chart overrides and mirrors)
     /// matter to the Kubernetes targets; `portBase` (fixed loopback ports) to the local one.
     /// `images`: `--load-image`, kind only.
-    static func open(strategy: String, options: StrategyOptions, flags: TargetFlags, sources: ChartSourceOptions? = nil,
-                     portBase: Int? = nil, images: [String] = []) throws -> any DeploymentTarget {
+    static func open(
+        strategy: String, options: StrategyOptions, flags: TargetFlags, sources: ChartSourceOptions? = nil,
+        portBase: Int? = nil, images: [String] = []
+    ) throws -> any DeploymentTarget {
         try checkLoadImages(images, flags: flags)
         switch flags.target {
         case .local:
@@ -25,7 +27,8 @@ enum Targets {
     /// since a deploy that quietly skipped it would fail later pulling an image nobody has.
     static func checkLoadImages(_ images: [String], flags: TargetFlags) throws {
         guard let first = images.first, flags.target != .kind else { return }
-        let why = flags.target == .local
+        let why =
+            flags.target == .local
             ? "the local target runs SLIM and the test apps as processes, not images"
             : "an existing cluster pulls images from a registry: push \(first) to one its nodes can reach"
         throw CLIError.config("--load-image is for the kind target only (`kind load docker-image`); \(why)")
@@ -41,8 +44,10 @@ enum Targets {
     /// What `plan` shows: the plan for the target (with the local target's notes), and on
     /// kind/cluster where the DaemonSets would land on the nodes that exist now. Secrets are
     /// not persisted: planning changes nothing.
-    static func planView(strategy: String, options: StrategyOptions, flags: TargetFlags, sources: ChartSourceOptions,
-                         images: [String] = []) async throws -> (plan: Plan, preview: PlacementPreview?, redactor: Redactor, appSteps: Set<String>) {
+    static func planView(
+        strategy: String, options: StrategyOptions, flags: TargetFlags, sources: ChartSourceOptions,
+        images: [String] = []
+    ) async throws -> (plan: Plan, preview: PlacementPreview?, redactor: Redactor, appSteps: Set<String>) {
         try checkLoadImages(images, flags: flags)
         let rendered = try options.render(strategy, persistSecrets: false)
         let ws = try options.workspace
@@ -56,8 +61,9 @@ enum Targets {
             // The same target options deploy uses, so the argvs shown are the ones run.
             let targetOptions = try KubeSession.targetOptions(flags, rendered: rendered, workspace: ws, sources: sources, images: images)
             let plan = Planner.plan(rendered, target: targetOptions)
-            let preview = await PlacementPreviewer.preview(rendered: rendered, target: targetOptions, helm: Planner.helm(targetOptions),
-                                                           log: "\(layout.runDir)/plan-preview.log")
+            let preview = await PlacementPreviewer.preview(
+                rendered: rendered, target: targetOptions, helm: Planner.helm(targetOptions),
+                log: "\(layout.runDir)/plan-preview.log")
             return (plan, preview, rendered.redactor, appStepNames(rendered))
         }
     }
