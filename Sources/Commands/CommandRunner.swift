@@ -1,10 +1,32 @@
-/// How slimctl runs the tools it drives (helm, kind): one protocol, so the wrappers can be given
-/// another runner — a test's recording one, as kind's `pkg/exec` and helmfile's `exectest` do —
-/// and one failure type for every command that did not succeed.
+/// How slimctl runs the tools it drives (helm, kind, kubeconfig credential plugins): one
+/// protocol, so the wrappers can be given another runner — a test's recording one, as kind's
+/// `pkg/exec` and helmfile's `exectest` do — and one failure type for every command that did not
+/// succeed.
 public protocol CommandRunner: Sendable {
     /// Runs `argv` to its end: its exit status and its output (stdout and stderr interleaved).
     /// Throws `CommandFailure` only when the command could not be started or timed out.
     func run(_ argv: [String], environment: [String: String]?, timeout: Duration?) async throws -> CommandResult
+
+    /// Runs a short-lived helper whose stdout is data (a credential plugin's JSON) and whose
+    /// stderr is for the user, kept apart and never written to disk. At `timeout` the helper and
+    /// everything it started are ended and what they printed so far comes back with `timedOut`.
+    /// Throws `CommandFailure` only when it could not be started.
+    func capture(_ argv: [String], environment: [String: String]?, timeout: Duration) async throws -> CapturedOutput
+}
+
+/// A helper's output, its two streams apart.
+public struct CapturedOutput: Sendable, Equatable {
+    /// Exit code as a shell reports it (128+signal when killed).
+    public var status: Int32
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+    public var timedOut: Bool
+    public init(status: Int32, stdout: [UInt8], stderr: [UInt8] = [], timedOut: Bool = false) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+        self.timedOut = timedOut
+    }
 }
 
 public struct CommandResult: Sendable, Equatable {

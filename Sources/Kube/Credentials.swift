@@ -16,12 +16,14 @@ actor CredentialProvider {
     let config: ResolvedConfig
     /// Seconds an exec plugin may run; nil: `SLIMCTL_EXEC_TIMEOUT` or 60 s.
     let execTimeout: Double?
+    let runner: any CommandRunner
     private var cached: (Credential, Date?)?
     private var inFlight: Task<(Credential, Date?), Error>?
 
-    init(config: ResolvedConfig, execTimeout: Double? = nil) {
+    init(config: ResolvedConfig, execTimeout: Double? = nil, runner: any CommandRunner = ProcessRunner()) {
         self.config = config
         self.execTimeout = execTimeout
+        self.runner = runner
     }
 
     func invalidate() { cached = nil }
@@ -93,13 +95,13 @@ actor CredentialProvider {
         }
         let limit = try execTimeout ?? ExecTimeout.seconds(environment: ProcessInfo.processInfo.environment)
         // Its own process group, registered for Ctrl-C, stopped with everything it started at the limit.
-        let r: Spawn.Captured
+        let r: CapturedOutput
         do {
             r = try await Trace.$hideArguments.withValue(true) {
-                try await Spawn.captureSeparately([exe] + e.args, environment: env, timeout: .milliseconds(Int64(limit * 1000)))
+                try await runner.capture([exe] + e.args, environment: env, timeout: .milliseconds(Int64(limit * 1000)))
             }
-        } catch let f as Spawn.Failure {
-            throw KubeError.config("user \"\(config.userName)\": cannot run exec plugin \(e.command): \(f.message)")
+        } catch let f as CommandFailure {
+            throw KubeError.config("user \"\(config.userName)\": cannot run exec plugin \(e.command): \(f.reason ?? f.description)")
         }
         let err = Self.lastLines(r.stderr)
         if r.timedOut {

@@ -19,6 +19,8 @@ public struct KubeClientOptions: Sendable {
     public var fieldManager = "slimctl"
     /// Seconds a kubeconfig exec credential plugin may run; nil: `SLIMCTL_EXEC_TIMEOUT`, else 60.
     public var execTimeout: Double?
+    /// What runs exec credential plugins (a test's recording runner, or the real one).
+    public var runner: any CommandRunner = ProcessRunner()
     /// Where warnings go (TLS verification off); nil: stderr, each distinct warning once per process.
     public var warning: (@Sendable (String) -> Void)?
     public init() {}
@@ -42,7 +44,7 @@ public final class KubeClient: Sendable {
     public init(config: ResolvedConfig, options: KubeClientOptions = KubeClientOptions()) {
         self.config = config
         self.options = options
-        self.credentials = CredentialProvider(config: config, execTimeout: options.execTimeout)
+        self.credentials = CredentialProvider(config: config, execTimeout: options.execTimeout, runner: options.runner)
         if let w = TLSWarning.message(config) { (options.warning ?? TLSWarning.printOnce)(w) }
     }
 

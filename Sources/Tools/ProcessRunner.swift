@@ -18,4 +18,14 @@ public struct ProcessRunner: CommandRunner {
         }
         return CommandResult(status: status, output: (try? String(contentsOfFile: tmp, encoding: .utf8)) ?? "")
     }
+
+    /// Through pipes, not a file: a credential plugin's stdout is a token.
+    public func capture(_ argv: [String], environment: [String: String]?, timeout: Duration) async throws -> CapturedOutput {
+        do {
+            let r = try await Spawn.captureSeparately(argv, environment: environment, timeout: timeout)
+            return CapturedOutput(status: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut)
+        } catch let f as Spawn.Failure {
+            throw CommandFailure(argv: argv, status: nil, reason: f.message)
+        }
+    }
 }

@@ -15,6 +15,11 @@ import Tools
             record(argv)
             return answer(argv)
         }
+        func capture(_ argv: [String], environment: [String: String]?, timeout: Duration) async throws -> CapturedOutput {
+            record(argv)
+            let r = answer(argv)
+            return CapturedOutput(status: r.status, stdout: Array(r.output.utf8))
+        }
         private func record(_ argv: [String]) { lock.withLock { calls.append(argv) } }
         var asked: [[String]] { lock.lock(); defer { lock.unlock() }; return calls }
     }
