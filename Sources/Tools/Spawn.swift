@@ -52,6 +52,10 @@ public enum Spawn {
             posix_spawn_file_actions_adddup2(&actions, err, 2)
         }
         if case .pipes = output {} else { posix_spawn_file_actions_adddup2(&actions, 1, 2) }
+        // Nothing but 0, 1 and 2 reaches the child, whatever this process has open without
+        // close-on-exec (Foundation's atomic writes, for one): a long-lived child holding a
+        // script's write descriptor would make every later exec of it fail with "Text file busy".
+        if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -71,12 +75,26 @@ public enum Spawn {
 
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
-        let rc = withCStrings(argv) { cargv in
-            withCStrings(env) { cenv in posix_spawn(&pid, path, &actions, &attr, cargv, cenv) }
+        var rc: Int32 = 0
+        // ETXTBSY: another process holds the program open for writing — an installer finishing,
+        // or another program's child between its fork and exec. It passes: retried for up to
+        // about 2 s before it is reported.
+        for attempt in 0..<20 {
+            rc = withCStrings(argv) { cargv in
+                withCStrings(env) { cenv in posix_spawn(&pid, path, &actions, &attr, cargv, cenv) }
+            }
+            guard rc == ETXTBSY else { break }
+            usleep(useconds_t(20_000 * (attempt / 4 + 1)))
         }
         guard rc == 0 else { throw Failure(argv0: exe, message: String(cString: strerror(rc))) }
         return pid
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module does not show; nil on an older C library, where children inherit as before.
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    static let closeFrom: CloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: CloseFrom.self) }
 
     /// Runs a command to completion with its output appended to `log`, without blocking the
     /// cooperative pool (the wait happens on a thread of its own). The child's process group is

@@ -35,6 +35,21 @@ func pids(in file: String) -> [Int32] {
         for p in started { #expect(isGone(p), "process \(p) outlived the timeout") }
     }
 
+    /// A descriptor this process has open without close-on-exec (as Foundation's atomic writes
+    /// leave theirs) does not reach the child: a long-lived child holding a script open for
+    /// writing made every later exec of that script fail with "Text file busy".
+    @Test func aChildInheritsNothingButItsThreeStandardDescriptors() async throws {
+        let path = "\(tempDir())/script.sh"
+        let fd = open(path, O_WRONLY | O_CREAT, 0o755)
+        #expect(fd > 2)
+        defer { close(fd) }
+        let r = try await Spawn.captureSeparately(
+            ["/bin/sh", "-c", "if [ -e /proc/$$/fd/\(fd) ]; then echo inherited; else echo clean; fi; ls /proc/$$/fd | sort -n | tr '\\n' ' '"],
+            timeout: .seconds(60))
+        let out = String(decoding: r.stdout, as: UTF8.self)
+        #expect(out.hasPrefix("clean\n"), "\(out)")
+    }
+
     @Test func aMissingProgramIsASpawnFailure() async {
         await #expect(throws: Spawn.Failure.self) {
             _ = try await Spawn.captureSeparately(["/nonexistent/plugin"], timeout: .seconds(5))
