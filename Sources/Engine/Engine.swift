@@ -171,8 +171,7 @@ public enum Engine {
     }
 
     public static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        (ContinuousClock.now - start).inSeconds
     }
 
     public static func tail(_ path: String, lines: Int) -> [String] {

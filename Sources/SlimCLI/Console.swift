@@ -1,4 +1,5 @@
 import Foundation
+import Tools
 
 /// The writer of every line printed while a live progress line can be on screen. The live line
 /// has no newline and is redrawn in place with `\r`; a line written by anyone else in the
@@ -120,8 +121,7 @@ final class Console: @unchecked Sendable {
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        (ContinuousClock.now - start).inSeconds
     }
 
     /// While running, whole seconds as kind shows them: `12s`, `2m05s`.

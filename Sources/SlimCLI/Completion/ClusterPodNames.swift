@@ -1,5 +1,6 @@
 import Foundation
 import Kube
+import Tools
 
 /// Pod names from a cluster for completion: best effort, bounded, silent. A shell waits for the
 /// answer with the user's cursor frozen, so every request has a short timeout and one attempt,
@@ -22,9 +23,8 @@ enum ClusterPodNames {
         else { return [] }
         var options = KubeClientOptions()
         // Each request may take the whole deadline, the connection (TLS included) half of it.
-        let seconds = Double(deadline.components.seconds) + Double(deadline.components.attoseconds) / 1e18
-        options.requestTimeout = seconds
-        options.connectTimeout = seconds / 2
+        options.requestTimeout = deadline.inSeconds
+        options.connectTimeout = deadline.inSeconds / 2
         options.maxAttempts = 1
         options.warning = { _ in }  // no TLS note in the middle of a command line
         let client = KubeClient(config: resolved, options: options)
