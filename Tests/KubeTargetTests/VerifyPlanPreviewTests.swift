@@ -44,7 +44,21 @@ import YAML
         let server = try await KubeSimServer.start()
         let dir = tempDir()
         let kubeconfig = dir + "/kubeconfig"
-        try server.kubeconfig().write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        // A port bound and never listened on refuses every connection, and no other test's
+        // server can take it meanwhile (a shut-down server's port could be reused at once).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        #expect(bound == 0)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let closedPort = Int(UInt16(bigEndian: addr.sin_port))
+        let live = try #require(URLComponents(string: server.url)?.port)
+        try server.kubeconfig().replacingOccurrences(of: "127.0.0.1:\(live)", with: "127.0.0.1:\(closedPort)")
+            .write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         await server.shutdown()
         let (code, out) = try await slimctl(["plan", "daemonset", "--target", "cluster"] + charts, state: dir, kubeconfig: kubeconfig)
         #expect(code == 0, "\(out)")
